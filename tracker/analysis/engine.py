@@ -1,0 +1,250 @@
+"""Public entry points: test declared hypotheses on a unit x window panel and judge them.
+
+Flow per hypothesis: prepare rows -> fit each adjustment level -> bands and descriptive view ->
+(cluster bootstrap CIs when units repeat) -> Holm across the report -> verdict sentence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from tracker.analysis import descriptive as desc
+from tracker.analysis.bootstrap import BootstrapCI, cluster_bootstrap
+from tracker.analysis.decision import decide, explain, holm
+from tracker.analysis.models import ModelFit, NotEstimable, fit_outcome, refit_params
+from tracker.analysis.prepare import NOT_ESTIMABLE, Level, Prepared, Refusal, adjustment_levels, prepare
+from tracker.analysis.results import (
+    BandComparison,
+    BandSummary,
+    Descriptive,
+    Effect,
+    HypothesisResult,
+    Report,
+)
+from tracker.analysis.spec import HypothesisSpec
+
+MIN_BAND_ROWS = 5
+"""Bands with fewer rows are listed but not estimated or compared."""
+
+
+def analyze_hypothesis(panel: pd.DataFrame, spec: HypothesisSpec, *, seed: int = 0) -> HypothesisResult:
+    """Estimate and judge a single hypothesis (a Holm family of one)."""
+    return make_report([estimate(panel, spec, seed=seed)]).hypotheses[0]
+
+
+def analyze(panel: pd.DataFrame, specs: Sequence[HypothesisSpec], *, seed: int = 0,
+            n_dropped_on_load: int = 0) -> Report:
+    """Estimate every declared hypothesis on one panel and judge them as one Holm family."""
+    return make_report([estimate(panel, s, seed=seed) for s in specs], n_dropped_on_load=n_dropped_on_load)
+
+
+def make_report(results: Sequence[HypothesisResult], n_dropped_on_load: int = 0) -> Report:
+    """Holm-correct the adjusted p-values of the estimated hypotheses, then give verdicts.
+
+    Use this directly to judge hypotheses estimated on different panels as one family.
+    """
+    ok = [i for i, r in enumerate(results) if r.ok]
+    adjusted = holm([results[i].adjusted.p_value for i in ok])
+    judged = list(results)
+    for i, p in zip(ok, adjusted, strict=True):
+        judged[i] = _judge(results[i], float(p))
+    return Report(tuple(judged), holm_family_size=len(ok), n_dropped_on_load=n_dropped_on_load)
+
+
+def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
+    spec, adj = result.spec, result.adjusted
+    d = decide(adj.log_ratio, adj.se, p_holm, sesoi=spec.sesoi, alpha=spec.alpha)
+    sentence = explain(
+        d, adj.ratio, (adj.ci_low, adj.ci_high), quality=spec.label(spec.quality),
+        outcome=spec.label(spec.outcome) + (" (geometric mean)" if spec.outcome_kind == "time" else ""),
+        adjusted_for=[spec.label(c) for c in adj.adjusted_for],
+        n_rows=result.n_rows, row_noun=spec.row_noun, sesoi=spec.sesoi,
+    )
+    return dataclasses.replace(result, p_holm=d.p_holm, tost_p=d.tost_p, mde_ratio=d.mde_ratio,
+                               verdict=d.verdict, explanation=sentence)
+
+
+def estimate(panel: pd.DataFrame, spec: HypothesisSpec, *, seed: int = 0) -> HypothesisResult:
+    """All numbers for one hypothesis, before Holm and verdict (see `make_report`).
+
+    Thin or degenerate data give a result with a status and reason, never an exception;
+    a spec naming a column the panel lacks raises ValueError.
+    """
+    try:
+        prep = prepare(panel, spec)
+    except Refusal as r:
+        return _refused(spec, r.status, r.reason, r.n_rows, r.n_units, r.n_dropped, r.dropped)
+    try:
+        return _estimate(prep, seed)
+    except NotEstimable as exc:
+        return _refused(spec, NOT_ESTIMABLE, str(exc), prep.n_rows, prep.n_units, prep.n_dropped, prep.dropped)
+
+
+def _refused(spec: HypothesisSpec, status: str, reason: str, n_rows: int, n_units: int, n_dropped: int,
+             dropped: dict[str, int]) -> HypothesisResult:
+    return HypothesisResult(
+        name=spec.title, spec=spec, status=status, reason=reason, n_rows=n_rows, n_units=n_units,
+        n_dropped=n_dropped, dropped=dict(dropped), clustered=False, verdict=status,
+        explanation=f"{status}: {reason}.",
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Bands:
+    index: np.ndarray  # band per row, 0 = worst
+    defs: list[tuple[str, float | None, float | None]]
+    usable: list[int]
+    rows: np.ndarray  # rows in usable bands
+    dummies: np.ndarray | None  # indicator per usable band except the best (worst first)
+
+
+def _bands(prep: Prepared, cuts: tuple[float, ...]) -> _Bands:
+    index, defs = desc.assign_bands(prep.quality, cuts, prep.spec.higher_is_better)
+    counts = np.bincount(index, minlength=len(defs))
+    usable = [b for b in range(len(defs)) if counts[b] >= MIN_BAND_ROWS]
+    rows = np.flatnonzero(np.isin(index, usable))
+    dummies = np.column_stack([(index == b).astype(float) for b in usable[:-1]]) if len(usable) > 1 else None
+    return _Bands(index, defs, usable, rows, dummies)
+
+
+def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
+    spec = prep.spec
+    kind, alpha, groups = spec.outcome_kind, spec.alpha, prep.groups
+    levels = adjustment_levels(spec)
+    fits = [fit_outcome(kind, prep.y, prep.design(lv), groups, alpha) for lv in levels]
+
+    cuts = spec.bands or desc.default_cuts(prep.quality)
+    bands = _bands(prep, cuts)
+    band_groups = groups[bands.rows] if groups is not None else None
+    band_fit = None
+    caveats: list[str] = []
+    if len(bands.usable) > 1:
+        X = prep.design(levels[-1], bands.rows, extra=bands.dummies)
+        try:
+            band_fit = fit_outcome(kind, prep.y[bands.rows], X, band_groups, alpha)
+        except NotEstimable as exc:
+            caveats.append(f"worst-vs-best band comparison not estimable: {exc}")
+
+    boot = None
+    if prep.clustered and spec.n_boot > 0:
+        boot = cluster_bootstrap(prep.units, _boot_statistic(prep, levels, fits, bands, band_fit),
+                                 n_boot=spec.n_boot, confidence=1 - alpha, seed=seed)
+
+    notes = list(dict.fromkeys(f.fallback for f in [*fits, band_fit] if f is not None and f.fallback))
+    effects = tuple(_effect(prep, lv, fit, boot, i) for i, (lv, fit) in enumerate(zip(levels, fits, strict=True)))
+    comparison = _comparison(prep, levels[-1], bands, band_fit, boot, len(levels)) if band_fit else None
+
+    counts = np.bincount(bands.index, minlength=len(bands.defs))
+    summaries = _band_summaries(prep, bands, counts, band_groups)
+
+    caveats += [f"model fallback: {n}" for n in notes]
+    if not spec.size:
+        caveats.append("not adjusted for size: quality metrics largely track size, so expect confounding")
+    small = [d[0] for b, d in enumerate(bands.defs) if 0 < counts[b] < MIN_BAND_ROWS]
+    if small:
+        caveats.append(f"bands with fewer than {MIN_BAND_ROWS} rows not estimated: {', '.join(small)}")
+    if boot is not None:
+        failed = int(boot.failed.max())
+        if failed:
+            caveats.append(f"{failed} of {boot.n_boot} bootstrap resamples failed to fit and were left out")
+
+    return HypothesisResult(
+        name=spec.title, spec=spec, status="ok", reason=None, n_rows=prep.n_rows, n_units=prep.n_units,
+        n_dropped=prep.n_dropped, dropped=dict(prep.dropped), clustered=prep.clustered, effects=effects,
+        cut_points=tuple(cuts), bands_source="given" if spec.bands else "tertiles", bands=summaries,
+        band_comparison=comparison, descriptive=_descriptive(prep, bands), warnings=tuple(caveats),
+    )
+
+
+def _band_summaries(prep: Prepared, bands: _Bands, counts: np.ndarray,
+                    groups: np.ndarray | None) -> tuple[BandSummary, ...]:
+    """Per-band outcome level with CI (unadjusted, for the chart); tiny bands listed without one."""
+    levels = desc.band_levels(prep.spec.outcome_kind, prep.y[bands.rows], bands.index[bands.rows], bands.usable,
+                              groups, prep.spec.alpha) if bands.usable else {}
+    out = []
+    for b, (label, lo, hi) in enumerate(bands.defs):
+        est, ci_low, ci_high = levels.get(b, (None, None, None))
+        out.append(BandSummary(label=label, lower=lo, upper=hi, position=_position(b, bands.usable),
+                               n_rows=int(counts[b]), estimate=est, ci_low=ci_low, ci_high=ci_high))
+    return tuple(out)
+
+
+def _position(band: int, usable: list[int]) -> str:
+    if usable and band == usable[0]:
+        return "worst"
+    if usable and band == usable[-1]:
+        return "best"
+    return "middle"
+
+
+def _boot_statistic(prep: Prepared, levels: list[Level], fits: list[ModelFit], bands: _Bands,
+                    band_fit: ModelFit | None) -> Callable[[np.ndarray], np.ndarray]:
+    """Refit every level (and the band contrast) on one resample of units.
+
+    Quality is re-standardised inside each resample, because "one SD" is itself estimated.
+    """
+    band_member = np.zeros(prep.n_rows, bool)
+    band_member[bands.rows] = True
+
+    def statistic(rows: np.ndarray) -> np.ndarray:
+        out = []
+        for lv, fit in zip(levels, fits, strict=True):
+            params = refit_params(fit, prep.y[rows], prep.design(lv, rows))
+            out.append(params[1] if params is not None else np.nan)
+        if band_fit is not None:
+            sub = rows[band_member[rows]]
+            params = refit_params(band_fit, prep.y[sub], prep.design(levels[-1], sub, extra=bands.dummies))
+            out.append(params[1] if params is not None else np.nan)
+        return np.array(out)
+
+    return statistic
+
+
+def _interval(prep: Prepared, fit: ModelFit, boot: BootstrapCI | None, i: int) -> tuple[float, float, str]:
+    """CI on the log scale and how it was obtained."""
+    unit = prep.spec.unit
+    if boot is not None and boot.usable(i):
+        return (float(boot.low[i]), float(boot.high[i]),
+                f"cluster bootstrap percentile ({boot.n_boot} resamples of {boot.n_units} units by {unit})")
+    if prep.clustered:
+        why = "bootstrap failed too often" if boot is not None else "bootstrap disabled (n_boot=0)"
+        return float(fit.conf_int[1, 0]), float(fit.conf_int[1, 1]), f"cluster-robust Wald by {unit} ({why})"
+    return float(fit.conf_int[1, 0]), float(fit.conf_int[1, 1]), "model Wald"
+
+
+def _effect(prep: Prepared, level: Level, fit: ModelFit, boot: BootstrapCI | None, i: int) -> Effect:
+    lo, hi, method = _interval(prep, fit, boot, i)
+    b = float(fit.params[1])
+    return Effect(level=level.name, adjusted_for=level.covariates, ratio=float(np.exp(b)), ci_low=float(np.exp(lo)),
+                  ci_high=float(np.exp(hi)), p_value=float(fit.pvalues[1]), log_ratio=b, se=float(fit.bse[1]),
+                  ci_method=method, model=fit.description, note=fit.fallback)
+
+
+def _comparison(prep: Prepared, level: Level, bands: _Bands, fit: ModelFit, boot: BootstrapCI | None,
+                i: int) -> BandComparison:
+    lo, hi, method = _interval(prep, fit, boot, i)
+    return BandComparison(
+        worst=bands.defs[bands.usable[0]][0], best=bands.defs[bands.usable[-1]][0], ratio=float(np.exp(fit.params[1])),
+        ci_low=float(np.exp(lo)), ci_high=float(np.exp(hi)), p_value=float(fit.pvalues[1]),
+        adjusted_for=level.covariates, ci_method=method, model=fit.description,
+    )
+
+
+def _descriptive(prep: Prepared, bands: _Bands) -> Descriptive:
+    z = prep.z_worse()
+    rho, p = desc.spearman(z, prep.y)
+    prho = pp = None
+    if prep.spec.size:
+        prho, pp = desc.partial_spearman(z, prep.y, prep.log_covariates[prep.spec.size])
+    delta = u = up = label = None
+    if len(bands.usable) > 1:
+        worst = prep.y[bands.index == bands.usable[0]]
+        best = prep.y[bands.index == bands.usable[-1]]
+        delta, u, up = desc.cliffs_delta(worst, best)
+        label = desc.cliffs_label(delta)
+    return Descriptive(spearman_rho=rho, spearman_p=p, partial_spearman_rho=prho, partial_spearman_p=pp,
+                       cliffs_delta=delta, cliffs_label=label, mann_whitney_u=u, mann_whitney_p=up)

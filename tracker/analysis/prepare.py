@@ -1,0 +1,174 @@
+"""Turn a panel + spec into model-ready arrays, dropping (and counting) unusable rows.
+
+All adjustment levels of a hypothesis are fitted on the same rows, so the side-by-side
+comparison shows the effect of adjustment and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tracker.analysis.spec import HypothesisSpec
+
+MIN_ROWS = 30
+"""Fewer usable rows than this and no model is fitted: estimates would be noise."""
+
+MIN_INFORMATIVE_UNITS = 10
+"""Counts: units with a non-zero outcome; times: distinct units. Below this, refuse."""
+
+
+class Refusal(Exception):
+    """Raised when the data cannot answer the question; the engine turns it into a result status."""
+
+    def __init__(self, status: str, reason: str, n_rows: int = 0, n_units: int = 0, n_dropped: int = 0,
+                 dropped: dict[str, int] | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.n_rows = n_rows
+        self.n_units = n_units
+        self.n_dropped = n_dropped
+        self.dropped = dropped or {}
+
+
+TOO_LITTLE_DATA = "Too little data"
+NOT_ESTIMABLE = "Not estimable"
+
+
+@dataclass(frozen=True)
+class Level:
+    """One adjustment level: which log covariates enter the model next to quality."""
+
+    name: str
+    covariates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The analysed rows as arrays. `y` is the count, or log(time) for time outcomes."""
+
+    spec: HypothesisSpec
+    y: np.ndarray
+    quality: np.ndarray
+    log_covariates: dict[str, np.ndarray]
+    units: np.ndarray | None
+    clustered: bool
+    n_rows: int
+    n_units: int
+    n_dropped: int
+    dropped: dict[str, int]
+
+    @property
+    def groups(self) -> np.ndarray | None:
+        """Cluster ids for robust errors, only when units actually repeat."""
+        return self.units if self.clustered else None
+
+    def z_worse(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Quality standardised on the given rows and oriented so +1 means one SD *worse*."""
+        q = self.quality if rows is None else self.quality[rows]
+        z = (q - q.mean()) / q.std(ddof=1)
+        return -z if self.spec.higher_is_better else z
+
+    def design(self, level: Level, rows: np.ndarray | None = None,
+               extra: np.ndarray | None = None) -> np.ndarray:
+        """Columns: constant, worse-quality z (or `extra` indicator columns), log covariates."""
+        n = self.n_rows if rows is None else len(rows)
+        first = self.z_worse(rows)[:, None] if extra is None else (extra if rows is None else extra[rows])
+        covs = [self.log_covariates[c] if rows is None else self.log_covariates[c][rows]
+                for c in level.covariates]
+        return np.column_stack([np.ones(n), first, *covs])
+
+
+def adjustment_levels(spec: HypothesisSpec) -> list[Level]:
+    """Unadjusted, then + log size, then + log exposure: the confounding shown step by step."""
+    levels = [Level("unadjusted", ())]
+    if spec.size:
+        levels.append(Level("size", (spec.size,)))
+    if spec.exposure:
+        covs = tuple(c for c in (spec.size, spec.exposure) if c)
+        levels.append(Level("size+exposure" if spec.size else "exposure", covs))
+    return levels
+
+
+def prepare(panel: pd.DataFrame, spec: HypothesisSpec) -> Prepared:
+    """Validate columns, drop unusable rows with a reason each, refuse thin data.
+
+    Raises ValueError for a spec naming a column the panel lacks (a caller error), and
+    Refusal when the data are present but too thin to answer.
+    """
+    panel = panel.reset_index(drop=True)
+    missing = [c for c in spec.columns() if c not in panel.columns]
+    if missing:
+        raise ValueError(
+            f"column {missing[0]!r} not found in the panel; available: {', '.join(map(str, panel.columns))}"
+        )
+    numeric = [c for c in (spec.quality, spec.outcome, spec.size, spec.exposure) if c]
+    frame = pd.DataFrame({c: pd.to_numeric(panel[c], errors="coerce") for c in numeric})
+    keep = pd.Series(True, index=panel.index)
+    dropped: dict[str, int] = {}
+
+    def drop(mask: pd.Series, reason: str) -> None:
+        newly = mask & keep
+        if newly.any():
+            dropped[reason] = dropped.get(reason, 0) + int(newly.sum())
+            keep.loc[newly] = False
+
+    for c in numeric:
+        drop(~np.isfinite(frame[c]), f"missing or non-numeric {c}")
+    if spec.unit:
+        drop(panel[spec.unit].isna(), f"missing {spec.unit}")
+    y = frame[spec.outcome]
+    if spec.outcome_kind == "count":
+        drop(y < 0, f"negative {spec.outcome}")
+        drop(y != np.round(y), f"non-integer {spec.outcome}")
+    else:
+        drop(y <= 0, f"non-positive {spec.outcome} (log undefined)")
+    for c in (spec.size, spec.exposure):
+        if c:
+            drop(frame[c] <= 0, f"non-positive {c} (log undefined)")
+
+    rows = frame[keep]
+    n_rows = len(rows)
+    n_dropped = int((~keep).sum())
+    units = None
+    n_units = n_rows
+    clustered = False
+    if spec.unit:
+        units = pd.factorize(panel.loc[keep, spec.unit])[0]
+        n_units = int(units.max()) + 1 if n_rows else 0
+        clustered = n_units < n_rows
+
+    def refuse(reason: str, status: str = TOO_LITTLE_DATA) -> Refusal:
+        return Refusal(status, reason, n_rows, n_units, n_dropped, dropped)
+
+    if n_rows < MIN_ROWS:
+        raise refuse(f"only {n_rows} usable rows (need at least {MIN_ROWS})")
+    outcome = rows[spec.outcome].to_numpy(float)
+    if spec.outcome_kind == "count":
+        ids = units if units is not None else np.arange(n_rows)
+        informative = len(np.unique(ids[outcome > 0]))
+        if informative < MIN_INFORMATIVE_UNITS:
+            raise refuse(f"only {informative} units have a non-zero {spec.outcome} "
+                         f"(need at least {MIN_INFORMATIVE_UNITS})")
+    elif n_units < MIN_INFORMATIVE_UNITS:
+        raise refuse(f"only {n_units} units (need at least {MIN_INFORMATIVE_UNITS})")
+    for c, role in ((spec.quality, "quality"), (spec.size, "size"), (spec.exposure, "exposure")):
+        if c and rows[c].nunique() < 2:
+            raise refuse(f"{role} column {c!r} has no variation")
+
+    log_covs = {c: np.log(rows[c].to_numpy(float)) for c in (spec.size, spec.exposure) if c}
+    return Prepared(
+        spec=spec,
+        y=outcome if spec.outcome_kind == "count" else np.log(outcome),
+        quality=rows[spec.quality].to_numpy(float),
+        log_covariates=log_covs,
+        units=units,
+        clustered=clustered,
+        n_rows=n_rows,
+        n_units=n_units,
+        n_dropped=n_dropped,
+        dropped=dropped,
+    )

@@ -1,0 +1,207 @@
+"""Result records: plain dataclasses that serialise to JSON and flatten to DataFrames.
+
+The dashboard and the CSV export read these, never the fitted models, so everything a reader
+needs (numbers, method, caveats) is carried here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tracker.analysis.spec import HypothesisSpec
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses, numpy scalars and NaN/inf -> plain JSON values (NaN/inf become None)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
+    return obj
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Effect of one SD worse quality at one adjustment level, as a ratio (>1: worse goes with more).
+
+    Counts: NB rate ratio. Times: geometric-mean ratio from OLS on log time. `se` is the standard
+    error of log(ratio) behind p, TOST, MDE and pooling; `ci_method` says where the CI came from.
+    """
+
+    level: str
+    adjusted_for: tuple[str, ...]
+    ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    log_ratio: float
+    se: float
+    ci_method: str
+    model: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class BandSummary:
+    """Unadjusted outcome level in one quality band, for a chart.
+
+    Counts: mean count per row; times: geometric mean. `position` is worst/middle/best.
+    """
+
+    label: str
+    lower: float | None
+    upper: float | None
+    position: str
+    n_rows: int
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
+class BandComparison:
+    """Adjusted ratio of the outcome in the worst vs the best quality band."""
+
+    worst: str
+    best: str
+    ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    adjusted_for: tuple[str, ...]
+    ci_method: str
+    model: str
+
+
+@dataclass(frozen=True)
+class Descriptive:
+    """Model-free view; signs oriented so positive means worse quality goes with more outcome."""
+
+    spearman_rho: float
+    spearman_p: float
+    partial_spearman_rho: float | None
+    partial_spearman_p: float | None
+    cliffs_delta: float | None
+    cliffs_label: str | None
+    mann_whitney_u: float | None
+    mann_whitney_p: float | None
+
+
+@dataclass(frozen=True)
+class HypothesisResult:
+    """Everything known about one hypothesis; `status` is "ok" or why it was refused."""
+
+    name: str
+    spec: HypothesisSpec
+    status: str
+    reason: str | None
+    n_rows: int
+    n_units: int
+    n_dropped: int
+    dropped: dict[str, int]
+    clustered: bool
+    effects: tuple[Effect, ...] = ()
+    cut_points: tuple[float, ...] = ()
+    bands_source: str | None = None
+    bands: tuple[BandSummary, ...] = ()
+    band_comparison: BandComparison | None = None
+    descriptive: Descriptive | None = None
+    p_holm: float | None = None
+    tost_p: float | None = None
+    mde_ratio: float | None = None
+    verdict: str | None = None
+    explanation: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the hypothesis was estimated (not refused)."""
+        return self.status == "ok"
+
+    @property
+    def adjusted(self) -> Effect | None:
+        """The most adjusted effect: the one the verdict rests on."""
+        return self.effects[-1] if self.effects else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None)."""
+        return to_jsonable(self)
+
+    def summary_row(self) -> dict[str, Any]:
+        """One flat row for a results table."""
+        adj = self.adjusted
+        return {
+            "hypothesis": self.name, "status": self.status, "verdict": self.verdict,
+            "ratio": adj.ratio if adj else None, "ci_low": adj.ci_low if adj else None,
+            "ci_high": adj.ci_high if adj else None, "p_value": adj.p_value if adj else None,
+            "p_holm": self.p_holm, "tost_p": self.tost_p, "mde_ratio": self.mde_ratio,
+            "adjusted_for": ", ".join(adj.adjusted_for) if adj else None,
+            "n_rows": self.n_rows, "n_units": self.n_units, "n_dropped": self.n_dropped,
+            "explanation": self.explanation,
+        }
+
+    def effects_frame(self) -> pd.DataFrame:
+        """One row per adjustment level: watch the raw effect shrink as confounders enter."""
+        rows = [{"hypothesis": self.name, **dataclasses.asdict(e)} for e in self.effects]
+        for r in rows:
+            r["adjusted_for"] = ", ".join(r["adjusted_for"])
+        return pd.DataFrame(rows)
+
+    def bands_frame(self) -> pd.DataFrame:
+        """One row per quality band (worst first), for the band chart."""
+        return pd.DataFrame([{"hypothesis": self.name, **dataclasses.asdict(b)} for b in self.bands])
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+@dataclass(frozen=True)
+class Report:
+    """Several hypotheses judged together, Holm-corrected as one family."""
+
+    hypotheses: tuple[HypothesisResult, ...]
+    holm_family_size: int
+    n_dropped_on_load: int = 0
+
+    def __getitem__(self, name: str) -> HypothesisResult:
+        for h in self.hypotheses:
+            if h.name == name:
+                return h
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None)."""
+        return to_jsonable(self)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """Strict JSON text (no NaN tokens)."""
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per hypothesis with verdict and adjusted effect."""
+        return pd.DataFrame([h.summary_row() for h in self.hypotheses])
+
+    def effects_frame(self) -> pd.DataFrame:
+        """All hypotheses x adjustment levels."""
+        return _concat([h.effects_frame() for h in self.hypotheses])
+
+    def bands_frame(self) -> pd.DataFrame:
+        """All hypotheses x quality bands."""
+        return _concat([h.bands_frame() for h in self.hypotheses])
