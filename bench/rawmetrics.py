@@ -1,0 +1,155 @@
+"""Benchmark `tracker.rawmetrics.analyze` against `radon.raw.analyze` on the standard library.
+
+Usage: python bench/rawmetrics.py [--full]
+
+Both run on the same files in the same process, one after the other per file, and every result
+is compared (the same counts, or the same exception type and message). Without --full the corpus
+is the deterministic sample the tests use; with --full it is every .py file of this
+interpreter's standard library, which takes radon a quarter of an hour (pydoc_data/topics.py
+alone, one huge dict of multi-line strings, is most of it). Exits non-zero on any mismatch.
+
+The corpus helpers live here so that tests/test_rawmetrics.py checks exactly these files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import sysconfig
+import time
+import tokenize
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import radon.raw
+
+from tracker import rawmetrics
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+# Third-party packages can be installed under the stdlib directory; they are not the stdlib.
+_NOT_STDLIB = {"site-packages", "dist-packages", "__pycache__"}
+SMALL_BYTES = 8 * 1024
+SAMPLED_BYTES = 64 * 1024
+# Test data written not to parse: radon's SyntaxError path must match on all of it.
+UNPARSABLE_DIRS = ("lib2to3/tests/data", "test/tokenizedata")
+
+Outcome = tuple[object, ...]
+
+
+def stdlib_files() -> list[Path]:
+    """Every .py file under this interpreter's stdlib directory, sorted, test data included."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(STDLIB):
+        dirnames[:] = sorted(d for d in dirnames if d not in _NOT_STDLIB)
+        found.extend(Path(dirpath, name) for name in sorted(filenames) if name.endswith(".py"))
+    return found
+
+
+def default_sample(files: Sequence[Path]) -> list[Path]:
+    """The deterministic subset the tests check: every file up to 8 KB, all deliberately broken
+    test data, and one file in eight (by CRC-32 of its relative path, so the choice does not shift
+    when files come and go) up to 64 KB. Bigger files are left to --full: radon alone needs
+    minutes on a few of them."""
+    chosen = []
+    for path in files:
+        relative = path.relative_to(STDLIB).as_posix()
+        size = path.stat().st_size
+        if (
+            size <= SMALL_BYTES
+            or relative.startswith(UNPARSABLE_DIRS)
+            or (size <= SAMPLED_BYTES and zlib.crc32(relative.encode()) % 8 == 0)
+        ):
+            chosen.append(path)
+    return chosen
+
+
+def read_source(path: Path) -> str:
+    """The file as text the way Python decodes it (coding cookie, BOM), line endings untouched so
+    CRLF files stay CRLF; Latin-1 when the declared encoding is broken (tokenizer test data)."""
+    data = path.read_bytes()
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return data.decode("latin-1")
+
+
+def outcome(analyze: Callable[[str], object], source: str) -> Outcome:
+    """What an analyze function gives: its counts, or its exception's type and message."""
+    try:
+        return tuple(analyze(source))  # type: ignore[call-overload]
+    except Exception as exc:  # the exception is the result being compared
+        return (type(exc).__name__, str(exc))
+
+
+def _timed(analyze: Callable[[str], object], source: str) -> tuple[Outcome, float]:
+    """Outcome and seconds per call; calls under a millisecond are repeated for a stable time."""
+    started = time.perf_counter()
+    result = outcome(analyze, source)
+    elapsed = time.perf_counter() - started
+    if elapsed < 1e-3:
+        repeats = min(200, int(5e-3 / max(elapsed, 1e-6)))
+        started = time.perf_counter()
+        for _ in range(repeats):
+            outcome(analyze, source)
+        elapsed = (time.perf_counter() - started) / repeats
+    return result, elapsed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Time both implementations on the corpus, compare every result, print the summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="every stdlib file, not the sample")
+    args = parser.parse_args(argv)
+
+    files = stdlib_files()
+    corpus = files if args.full else default_sample(files)
+    print(f"Python {sys.version.split()[0]}, radon.raw vs tracker.rawmetrics, {len(corpus)} of {len(files)} "
+          f"stdlib files ({'all' if args.full else 'default sample; --full for all'})")  # fmt: skip
+    radon_total = ours_total = 0.0
+    ratios: list[float] = []
+    mismatches: list[str] = []
+    slowest: list[tuple[float, float, str]] = []
+    rejected = 0
+    before = rawmetrics.path_counts.copy()
+    for done, path in enumerate(corpus, 1):
+        source = read_source(path)
+        expected, radon_seconds = _timed(radon.raw.analyze, source)
+        got, ours_seconds = _timed(rawmetrics.analyze, source)
+        radon_total += radon_seconds
+        ours_total += ours_seconds
+        ratios.append(radon_seconds / ours_seconds)
+        slowest.append((radon_seconds, ours_seconds, path.relative_to(STDLIB).as_posix()))
+        rejected += isinstance(expected[0], str)
+        if got != expected:
+            mismatches.append(f"{path}: radon {expected} != ours {got}")
+        if sys.stderr.isatty() and done % 50 == 0:
+            print(f"\r{done}/{len(corpus)} files", end="", file=sys.stderr, flush=True)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+    # _timed may call rawmetrics several times per file; the share is per call either way.
+    served = rawmetrics.path_counts - before
+    fast_share = served["linear"] / max(1, served["linear"] + served["radon"])
+    print(f"radon.raw.analyze      {radon_total:10.2f} s")
+    print(f"rawmetrics.analyze     {ours_total:10.2f} s")
+    print(f"speed-up, total        {radon_total / ours_total:10.1f} x")
+    print(f"speed-up per file      median {statistics.median(ratios):.1f} x, "
+          f"min {min(ratios):.1f} x, max {max(ratios):.0f} x")  # fmt: skip
+    print(f"fast path share        {fast_share:10.1%} of calls ({served['radon']} fell back to radon)")
+    print(f"radon rejects          {rejected} files (raises SyntaxError)")
+    print("slowest for radon:")
+    for radon_seconds, ours_seconds, name in sorted(slowest, reverse=True)[:5]:
+        print(f"  {radon_seconds:9.2f} s vs {ours_seconds * 1000:8.1f} ms  {name}")
+    for line in mismatches:
+        print("MISMATCH", line)
+    print(f"identical: {len(corpus) - len(mismatches)} of {len(corpus)} files, mismatches: {len(mismatches)}")
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

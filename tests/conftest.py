@@ -1,0 +1,76 @@
+"""Shared fixtures: sample repositories built by `sample_repos`, and stores ingested from them.
+
+Everything is real: git repositories written by git fast-import into a temp dir, Radon, an SQLite
+file, the `qroi` command run as a subprocess exactly as a user runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from sample_repos.build import build
+from tracker import store
+from tracker.ingest import IngestOptions, ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    """Run git in a repository and return its stdout (bytes decoded leniently)."""
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=check)
+    return done.stdout.decode("utf-8", "backslashreplace")
+
+
+def run_qroi(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+             timeout: float = 600) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """The CLI as a user runs it: a new process, its real exit code, stdout and stderr."""
+    inherited = {k: v for k, v in os.environ.items() if k != "QROI_DB"}
+    full_env = {**inherited, "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or ROOT,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo scenario: a few hundred commits with merges, tags, reverts and hostile files."""
+    return build("demo", tmp_path_factory.mktemp("repos") / "widget")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_repo: Path) -> Path:
+    """An SQLite store holding the demo repository, ingested once per test session."""
+    path = tmp_path_factory.mktemp("stores") / "demo.db"
+    engine = store.connect(str(path))
+    ingest(engine, str(demo_repo), IngestOptions(workers=2))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_engine(demo_db: Path) -> Engine:
+    engine = store.connect(str(demo_db))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """Build a fresh sample repository for a test that changes it."""
+
+    def _make(name: str = "demo", commits: int | None = None, seed: int = 0, folder: str = "repo") -> Path:
+        return build(name, tmp_path / folder, commits=commits, seed=seed)
+
+    return _make

@@ -1,0 +1,40 @@
+"""A store's contents for one repository, independent of surrogate ids and wall-clock fields.
+
+Two ingests that should be equivalent (resumed vs clean, incremental vs from scratch) are compared
+through this: every row of every table, with commit ids replaced by shas and timings dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from tracker import models
+
+TIMING = {"score_seconds"}
+
+
+def _rows(conn: Any, stmt: Any, drop: set[str]) -> list[tuple[Any, ...]]:
+    result = conn.execute(stmt).mappings().all()
+    rows = [tuple((k, v) for k, v in row.items() if k not in drop) for row in result]
+    return sorted(rows, key=repr)
+
+
+def dump(engine: Engine, repo: str) -> dict[str, list[tuple[Any, ...]]]:
+    c, ch, ir = models.Commit, models.Change, models.IssueRef
+    with engine.connect() as conn:
+        rid = conn.execute(select(models.Repo.id).where(models.Repo.name == repo)).scalar_one()
+        commit_cols = [col for col in c.__table__.c if col.name not in ("id", "repo_id")]
+        change_cols = [col for col in ch.__table__.c if col.name not in ("id", "repo_id", "commit_id")]
+        blobs_of_repo = select(ch.new_blob).where(ch.repo_id == rid).distinct()
+        return {
+            "repo": _rows(conn, select(models.Repo.name, models.Repo.source, models.Repo.head_sha).where(models.Repo.id == rid), set()),
+            "commits": _rows(conn, select(*commit_cols).where(c.repo_id == rid), set()),
+            "changes": _rows(conn, select(c.sha, *change_cols).join(c, c.id == ch.commit_id).where(ch.repo_id == rid), set()),
+            "issue_refs": _rows(conn, select(c.sha, ir.ref, ir.action).join(c, c.id == ir.commit_id).where(ir.repo_id == rid), set()),
+            "blobs": _rows(conn, select(models.Blob).where(models.Blob.blob.in_(blobs_of_repo)), TIMING),
+            "functions": _rows(conn, select(models.Function).where(models.Function.blob.in_(blobs_of_repo)), {"id"}),
+            "tags": _rows(conn, select(models.Tag).where(models.Tag.repo_id == rid), {"id", "repo_id"}),
+            "head_files": _rows(conn, select(models.HeadFile).where(models.HeadFile.repo_id == rid), {"id", "repo_id"}),
+        }

@@ -1,0 +1,137 @@
+"""Bad input: one clear line on stderr, a non-zero exit, no traceback, stored data untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, run_qroi
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("qroi: error: ")
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def stored(demo_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo store (a test may try to damage it)."""
+    copy = tmp_path / "store.db"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+def test_not_a_path(tmp_path: Path) -> None:
+    _one_error_line(run_qroi("ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "q.db")), "no such path")
+
+
+def test_a_file_not_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_text("x")
+    _one_error_line(run_qroi("ingest", str(tmp_path / "f.txt"), "--db", str(tmp_path / "q.db")), "not a directory")
+
+
+def test_not_a_git_repository(tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    _one_error_line(run_qroi("ingest", str(tmp_path / "plain"), "--db", str(tmp_path / "q.db")), "not a git repository")
+
+
+def test_empty_repository(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path / "empty")], check=True)
+    _one_error_line(run_qroi("ingest", str(tmp_path / "empty"), "--db", str(tmp_path / "q.db")), "has no commits")
+
+
+def test_unknown_branch(demo_repo: Path, tmp_path: Path) -> None:
+    result = run_qroi("ingest", str(demo_repo), "--branch", "no-such-branch", "--db", str(tmp_path / "q.db"))
+    _one_error_line(result, "no such branch or revision 'no-such-branch'")
+
+
+def test_bare_repository_is_mined_like_the_normal_one(demo_repo: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "widget.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(demo_repo), str(bare)], check=True)
+    result = run_qroi("ingest", str(bare), "--db", str(tmp_path / "q.db"))
+    assert result.returncode == 0, result.stderr
+    count = int(git(demo_repo, "rev-list", "--count", "HEAD"))
+    assert f"ingested widget: {count:,} new commits" in result.stderr
+
+
+def test_shallow_clone_starts_at_a_root(demo_repo: Path, tmp_path: Path) -> None:
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "40", demo_repo.as_uri(), str(shallow)], check=True)
+    db = tmp_path / "q.db"
+    result = run_qroi("ingest", str(shallow), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    count = int(git(shallow, "rev-list", "--count", "HEAD"))
+    assert f"{count:,} new commits" in result.stderr
+    commits = run_qroi("export", "commits", "--repo", "shallow", "--db", str(db))
+    rows = commits.stdout.splitlines()
+    assert rows[1].split(",")[2] == ""  # the oldest commit of a shallow clone is a root
+    files = run_qroi("export", "files", "--repo", "shallow", "--db", str(db))
+    entries = [e for e in git(shallow, "ls-files", "-s", "-z").split("\0") if e]
+    python = [e for e in entries if e.endswith(".py") and not e.startswith("120000")]
+    assert len(files.stdout.strip().splitlines()) - 1 == len(python)
+
+
+def test_corrupt_store_is_refused_and_left_alone(demo_repo: Path, tmp_path: Path) -> None:
+    db = tmp_path / "corrupt.db"
+    db.write_bytes(b"this is not an SQLite database, just some bytes\n" * 200)
+    before = _digest(db)
+    for args in (("ingest", str(demo_repo)), ("repos",), ("summary", "widget"), ("export", "commits", "-r", "widget")):
+        _one_error_line(run_qroi(*args, "--db", str(db)), "is unusable", "not a database")
+    assert _digest(db) == before
+
+
+def test_truncated_store_is_refused_and_left_alone(stored: Path, demo_repo: Path) -> None:
+    stored.write_bytes(stored.read_bytes()[: 3 * 4096 + 100])
+    before = _digest(stored)
+    result = run_qroi("ingest", str(demo_repo), "--db", str(stored))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert _digest(stored) == before
+
+
+def test_read_only_store_is_refused_and_left_alone(stored: Path, make_repo) -> None:
+    repo = make_repo(seed=3, folder="other")
+    before = _digest(stored)
+    read_only = f"sqlite:///file:{stored}?mode=ro&uri=true"
+    _one_error_line(run_qroi("ingest", str(repo), "--db", read_only), "readonly database")
+    assert _digest(stored) == before
+    listing = run_qroi("repos", "--db", read_only)  # reading a read-only store works
+    assert listing.returncode == 0 and "widget" in listing.stdout
+
+
+def test_unknown_repository_names_the_stored_ones(stored: Path) -> None:
+    _one_error_line(run_qroi("summary", "nosuch", "--db", str(stored)), "no repository named 'nosuch'", "widget")
+
+
+def test_missing_store_is_not_created(tmp_path: Path) -> None:
+    _one_error_line(run_qroi("repos", "--db", str(tmp_path / "absent.db")), "no store at")
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_unwritable_export_target(stored: Path, tmp_path: Path) -> None:
+    result = run_qroi("export", "commits", "-r", "widget", "--db", str(stored), "--out", str(tmp_path / "no" / "x.csv"))
+    _one_error_line(result, "No such file or directory")
+
+
+def test_same_name_from_another_source_is_refused(stored: Path, make_repo) -> None:
+    other = make_repo(seed=5, folder="widget")
+    _one_error_line(run_qroi("ingest", str(other), "--db", str(stored)), "already stored", "--name")
+    ok = run_qroi("ingest", str(other), "--db", str(stored), "--name", "widget-fork", "--quiet")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_bad_bugfix_pattern(demo_repo: Path, tmp_path: Path) -> None:
+    result = run_qroi("ingest", str(demo_repo), "--bugfix-pattern", "fix(", "--db", str(tmp_path / "q.db"))
+    _one_error_line(result, "--bugfix-pattern")

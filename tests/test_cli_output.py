@@ -1,0 +1,72 @@
+"""Terminal behaviour: a progress bar on a terminal, one summary line when piped, honest summaries."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from tests.conftest import ROOT, run_qroi
+from tracker import queries
+
+
+def test_piped_ingest_prints_only_its_summary_line(make_repo, tmp_path: Path) -> None:
+    repo = make_repo()
+    result = run_qroi("ingest", str(repo), "--db", str(tmp_path / "q.db"))
+    assert result.returncode == 0
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert re.match(r"ingested repo: [\d,]+ new commits \([\d,]+ stored\) in [\d.]+s \([\d,]+ commits/s\); "
+                    r"[\d,]+ blobs scored, 1 translated from Python 2; 3 of [\d,]+ Python blobs unscored", lines[0])
+
+
+def test_terminal_shows_a_progress_bar_and_quiet_silences_it(make_repo, tmp_path: Path) -> None:
+    repo = make_repo("large", commits=1200)
+
+    def on_terminal(*extra: str) -> str:
+        leader, follower = pty.openpty()
+        env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
+        env.pop("QROI_DB", None)
+        proc = subprocess.Popen([sys.executable, "-m", "tracker", "ingest", str(repo), "--db", str(tmp_path / f"t{len(extra)}.db"),
+                                 "--batch-size", "100", *extra], cwd=ROOT, stdin=follower, stdout=follower, stderr=follower, env=env)  # fmt: skip
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait()
+        os.close(leader)
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    shown = on_terminal()
+    assert "commits/s" in shown and "blobs scored" in shown and "ETA" in shown and "/1200" in shown
+    assert "ingested repo: 1,200 new commits" in shown
+    quiet = on_terminal("--quiet")
+    assert "ETA" not in quiet and "ingested repo: 1,200 new commits" in quiet
+
+
+def test_summary_reports_the_stores_figures(demo_db: Path, demo_engine: Engine) -> None:
+    result = run_qroi("summary", "widget", "--db", str(demo_db))
+    assert result.returncode == 0, result.stderr
+    commits = queries.commits(demo_engine, "widget")
+    head = commits.iloc[-1]
+    out = result.stdout
+    assert f"{len(commits):,} ({int(commits['is_merge'].sum())})" in out
+    assert f"{int(head['py_sloc']):,}" in out and f"{head['py_mi']:.1f}" in out
+    files = queries.head_files(demo_engine, "widget")
+    top = files.assign(score=files["commits"] * files["cc_total"].fillna(0)).sort_values("score", ascending=False)
+    assert top["path"].iloc[0] in out
+    assert result.stderr.strip() == f"summary of widget: {len(commits):,} commits, {len(files):,} Python files at HEAD"
+    repos = run_qroi("repos", "--db", str(demo_db))
+    assert "widget" in repos.stdout and f"{len(commits):,}" in repos.stdout

@@ -1,0 +1,94 @@
+"""A second ingest adds nothing; new commits are added exactly; a killed run resumes identically."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tests.conftest import ROOT, git, run_qroi
+from tests.storedump import dump
+from tracker import models, store
+from tracker.ingest import ingest
+
+
+def _commit(repo: Path, path: str, text: str, message: str, when: str) -> str:
+    (repo / path).parent.mkdir(parents=True, exist_ok=True)
+    (repo / path).write_text(text)
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "New Dev",
+           "GIT_AUTHOR_EMAIL": "new@dev.example", "GIT_COMMITTER_NAME": "New Dev",
+           "GIT_COMMITTER_EMAIL": "new@dev.example", "PATH": "/usr/bin:/bin"}  # fmt: skip
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", message], check=True, env=env)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_second_ingest_adds_nothing(make_repo, tmp_path: Path) -> None:
+    repo = make_repo()
+    db = tmp_path / "s.db"
+    first = run_qroi("ingest", str(repo), "--db", str(db))
+    assert first.returncode == 0, first.stderr
+    before = dump(store.connect(str(db)), "repo")
+    second = run_qroi("ingest", str(repo), "--db", str(db))
+    assert second.returncode == 0, second.stderr
+    assert "up to date, 0 new commits" in second.stderr
+    assert dump(store.connect(str(db)), "repo") == before
+
+
+def test_new_commits_are_added_exactly(make_repo, tmp_path: Path) -> None:
+    repo = make_repo()
+    db = tmp_path / "inc.db"
+    engine = store.connect(str(db))
+    ingest(engine, str(repo))
+    old = set(git(repo, "rev-list", "HEAD").split())
+    new = [
+        _commit(repo, "src/widget/newmod.py", "def f(x):\n    if x:\n        return 1\n    return 2\n",
+                "Add newmod (#77)", "2024-01-02T10:00:00+0200"),
+        _commit(repo, "src/widget/newmod.py", "def f(x):\n    return 1 if x else 2\n",
+                "Fix crash in newmod, fixes #77", "2024-01-03T10:00:00-0500"),
+    ]  # fmt: skip
+    result = ingest(engine, str(repo))
+    assert result.commits_added == 2
+    with engine.connect() as conn:
+        stored = set(conn.execute(select(models.Commit.sha)).scalars())
+    assert stored == old | set(new)
+    # Incremental equals from scratch, row for row.
+    fresh = store.connect(str(tmp_path / "fresh.db"))
+    ingest(fresh, str(repo))
+    assert dump(engine, "repo") == dump(fresh, "repo")
+
+
+def test_killed_run_resumes_to_the_same_store(make_repo, tmp_path: Path) -> None:
+    repo = make_repo("large", commits=1500)
+    killed_db, clean_db = tmp_path / "killed.db", tmp_path / "clean.db"
+    cmd = [sys.executable, "-m", "tracker", "ingest", str(repo), "--db", str(killed_db), "--batch-size", "40", "--quiet"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stored = 0
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            with sqlite3.connect(killed_db, timeout=1) as conn:
+                stored = conn.execute("SELECT count(*) FROM commits").fetchone()[0]
+        except sqlite3.OperationalError:
+            continue
+        if stored >= 200:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 200 <= stored < 1500, f"the run was not killed mid-way ({stored} commits stored)"
+    engine = store.connect(str(killed_db))
+    with engine.connect() as conn:
+        partial = conn.execute(select(func.count()).select_from(models.Commit)).scalar_one()
+        assert partial % 40 == 0  # whole batches only
+    resumed = run_qroi("ingest", str(repo), "--db", str(killed_db))
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{1500 - partial:,} new commits" in resumed.stderr
+    clean = run_qroi("ingest", str(repo), "--db", str(clean_db))
+    assert clean.returncode == 0, clean.stderr
+    assert dump(engine, "repo") == dump(store.connect(str(clean_db)), "repo")

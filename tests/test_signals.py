@@ -1,0 +1,78 @@
+"""Message rules: bug fixes, reverts and issue references as planted by the sample builder."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from tracker import queries
+from tracker.signals import Rules, is_bugfix, issue_refs, revert_of
+
+
+def _truth(repo: Path) -> dict:
+    return json.loads((repo / ".git" / "qroi-truth.json").read_text())
+
+
+def test_bugfix_flags_match_the_planted_ones(demo_repo: Path, demo_engine: Engine) -> None:
+    truth = _truth(demo_repo)
+    commits = queries.commits(demo_engine, "widget").set_index("sha")
+    flagged = set(commits.index[commits["is_bugfix"].astype(bool)])
+    planted = set(truth["bugfix_commits"])
+    assert flagged == planted
+    for case in truth["notes"]["message_cases"]:
+        assert bool(commits.loc[case["commit"], "is_bugfix"]) == case["bugfix"], case
+
+
+def test_reverts_point_at_the_reverted_commit(demo_repo: Path, demo_engine: Engine) -> None:
+    commits = queries.commits(demo_engine, "widget").set_index("sha")
+    reverts = commits[commits["is_revert"].astype(bool)]
+    assert dict(zip(reverts.index, reverts["reverted_sha"], strict=True)) == _truth(demo_repo)["reverts"]
+
+
+def test_issue_references_match_the_planted_ones(demo_repo: Path, demo_engine: Engine) -> None:
+    planted = _truth(demo_repo)["issue_refs"]
+    commits = queries.commits(demo_engine, "widget").set_index("sha")
+    for sha, refs in planted.items():
+        expected = {(f"#{r['issue']}" if r["tracker"] == "github" else r["issue"]) for r in refs}
+        assert set(commits.loc[sha, "issue_refs"].split()) == expected, (sha, refs)
+    unplanted = commits[~commits.index.isin(planted) & (commits["issue_refs"] != "")]
+    for message, refs in zip(unplanted["message"], unplanted["issue_refs"], strict=True):
+        # The only other references are the pull-request numbers of GitHub's merge messages.
+        number = re.match(r"Merge pull request (#\d+) from ", message)
+        assert number and refs == number.group(1), message
+
+
+@pytest.mark.parametrize(
+    ("message", "refs"),
+    [
+        ("Fix login, fixes #12 and see GH-13", {"#12": "closes", "#13": "mentions"}),
+        ("Closes: PROJ-9; relates to ABC-1", {"PROJ-9": "closes", "ABC-1": "mentions"}),
+        ("see https://github.com/acme/widget/issues/99 and https://jira.acme.example/browse/OPS-4",
+         {"#99": "mentions", "OPS-4": "mentions"}),
+        ("Use UTF-8 and ISO-8859-1, SHA-256, PEP-8, CVE-2021-44228", {}),
+        ("colour #fff, html &#123; and a/#5 path", {}),
+        ("resolved #3, Resolves #4", {"#3": "closes", "#4": "closes"}),
+    ],
+)
+def test_issue_reference_styles(message: str, refs: dict[str, str]) -> None:
+    assert issue_refs(message) == refs
+
+
+def test_bugfix_rule_words() -> None:
+    regex = Rules().bugfix_regex()
+    for yes in ("Fix crash in parser", "bugfix: handle None", "Hotfix for release", "fixes #3", "Regression in 2.1"):
+        assert is_bugfix(yes, regex), yes
+    for no in ("Add prefix handling", "Refactor debugger UI", "Update fixtures", "Revert \"Fix crash\"", ""):
+        assert not is_bugfix(no, regex), no
+    assert is_bugfix("Tidy things (JIRA-1)", Rules(r"JIRA-\d+").bugfix_regex())
+
+
+def test_revert_detection() -> None:
+    assert revert_of('Revert "Add x"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.') == (
+        True, "0123456789abcdef0123456789abcdef01234567")  # fmt: skip
+    assert revert_of('Revert "Add x"') == (True, None)
+    assert revert_of("Reverting to sanity") == (False, None)

@@ -1,0 +1,184 @@
+"""The `qroi` command line. Thin: parse options, call the library, print one summary line.
+
+Every failure the user can cause ends as `qroi: error: <one line>` on stderr and exit status 2;
+an interrupted run exits 130 and keeps every batch it had written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import traceback
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from tracker import console, export, queries, store
+from tracker import summary as summary_report
+from tracker.errors import QroiError
+from tracker.ingest import IngestOptions, IngestResult, ingest
+from tracker.scorer import DEFAULT_BUDGET_SECONDS
+from tracker.signals import DEFAULT_BUGFIX_PATTERN, Rules
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="qroi: does higher code quality deliver more value in this codebase? Mine, score, link, test.",
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="QROI_DB", help="Store: SQLAlchemy URL or SQLite file path [default: qroi.db]."),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (the summary line stays).")]
+RepoOption = Annotated[str, typer.Option("--repo", "-r", help="Name of a stored repository (see `qroi repos`).")]
+
+
+ExportTable = StrEnum("ExportTable", {name: name for name in export.TABLES})  # type: ignore[misc]
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def open_store(db: str | None, write: bool = False) -> Engine:
+    """An engine on the store; readers refuse a store that does not exist rather than create one."""
+    url = store.database_url(db)
+    path = store.sqlite_path(url)
+    if not write and path is not None and not path.exists():
+        raise QroiError(f"no store at {path}; run `qroi ingest PATH` first (or pass --db)")
+    engine = store.connect(url)
+    if not write:
+        store.check_readable(engine)
+    return engine
+
+
+def _ingest_line(result: IngestResult, engine: Engine) -> str:
+    rate = result.commits_added / result.seconds if result.seconds else 0.0
+    new = f"{result.commits_added:,} new commits" if result.commits_added else "up to date, 0 new commits"
+    return (
+        f"ingested {result.repo}: {new} ({result.commits_total:,} stored) in {result.seconds:.1f}s"
+        f" ({rate:,.0f} commits/s); {result.blobs_scored:,} blobs scored"
+        f"{f', {result.blobs_translated:,} translated from Python 2' if result.blobs_translated else ''};"
+        f" {result.python_blobs_unscored:,} of {result.python_blobs_total:,} Python blobs unscored"
+        f" ({result.unscored_share:.1%}); store {store.shown(str(engine.url))}"
+    )
+
+
+@app.command("ingest")
+def ingest_cmd(
+    target: Annotated[str, typer.Argument(help="Path to a git repository (normal or bare) or a clone URL.")],
+    db: DbOption = None,
+    name: Annotated[str | None, typer.Option(help="Name to store it under [default: the folder or URL name].")] = None,
+    branch: Annotated[str | None, typer.Option(help="Branch or revision to walk [default: HEAD].")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Scoring processes [default: one per core].")] = None,
+    budget: Annotated[float, typer.Option(min=0, help="Seconds Radon may spend on one blob before it is skipped and flagged (0: no limit).")] = DEFAULT_BUDGET_SECONDS,
+    batch_size: Annotated[int, typer.Option(min=1, help="Commits per transaction (an interrupted run keeps whole batches).")] = 500,
+    bugfix_pattern: Annotated[str, typer.Option(help="Case-insensitive regex that marks a commit message as a bug fix.")] = DEFAULT_BUGFIX_PATTERN,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where clone URLs are cached [default: ~/.cache/qroi/clones or $QROI_CACHE].")] = None,
+    quiet: QuietOption = False,
+) -> None:  # fmt: skip
+    """Mine a repository's history into the store; later runs add only new commits."""
+    try:
+        re.compile(bugfix_pattern)
+    except re.error as exc:
+        raise QroiError(f"--bugfix-pattern is not a valid regular expression: {exc}") from exc
+    engine = open_store(db, write=True)
+    options = IngestOptions(name=name, branch=branch, workers=workers, budget=budget or None,
+                            batch_size=batch_size, rules=Rules(bugfix_pattern), cache_dir=cache_dir)  # fmt: skip
+    progress = console.progress_for(f"ingest {name or target}", quiet)
+    try:
+        result = ingest(engine, target, options, progress)
+    finally:
+        console.stop(progress)
+    console.summary(_ingest_line(result, engine))
+
+
+def _day(ts: object) -> str:
+    return "-" if ts is None or ts is pd.NA else (queries.iso(int(ts), 0) or "-")[:10]
+
+
+@app.command("repos")
+def repos_cmd(db: DbOption = None) -> None:
+    """List stored repositories: name, commits, authors, last ingest, HEAD."""
+    engine = open_store(db)
+    frame = queries.repos(engine)
+    table = Table(title=f"repositories in {store.shown(str(engine.url))}", title_justify="left")
+    for col in ("name", "commits", "authors", "history", "last ingest (UTC)", "HEAD", "source"):
+        table.add_column(col, justify="right" if col in ("commits", "authors") else "left")
+    for row in frame.itertuples():
+        done = row.last_ingest_ts is not None and row.last_ingest_ts is not pd.NA
+        last = (queries.iso(int(row.last_ingest_ts), 0) or "")[:19] if done else "incomplete"
+        history = f"{_day(row.first_ts)} .. {_day(row.last_ts)}"
+        table.add_row(row.name, f"{row.commits:,}", f"{row.authors:,}", history, last, (row.head_sha or "-")[:12], row.source)
+    console.out.print(table)
+    commits = int(frame["commits"].sum()) if len(frame) else 0
+    console.summary(f"{len(frame)} repositories, {commits:,} commits in {store.shown(str(engine.url))}")
+
+
+@app.command("summary")
+def summary_cmd(
+    repo: Annotated[str, typer.Argument(help="Name of a stored repository (see `qroi repos`).")],
+    db: DbOption = None,
+    top: Annotated[int, typer.Option(min=1, help="How many hotspots to list.")] = 10,
+) -> None:
+    """A terminal report: quality now, its quarterly trend, and the top hotspots."""
+    engine = open_store(db)
+    data = summary_report.gather(engine, repo, top)
+    summary_report.render(data, console.out)
+    console.summary(f"summary of {repo}: {len(data.commits):,} commits, {len(data.files):,} Python files at HEAD")
+
+
+@app.command("export")
+def export_cmd(
+    table: Annotated[ExportTable, typer.Argument(help="Which table.")],
+    repo: RepoOption,
+    db: DbOption = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for standard output.")] = "-",
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet needs --out.")] = ExportFormat.csv,
+) -> None:  # fmt: skip
+    """Write one table (commits, changes, files, functions) as CSV or Parquet."""
+    if fmt is ExportFormat.parquet and out == "-":
+        raise QroiError("--format parquet needs --out FILE")
+    engine = open_store(db)
+    frame = export.table(engine, table.value, repo)
+    export.write(frame, out, fmt.value)
+    console.summary(f"exported {len(frame):,} {table.value} rows of {repo} to {'standard output' if out == '-' else out}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning every expected failure into one line and an exit code."""
+    try:
+        code = app(standalone_mode=False)
+    except QroiError as exc:
+        console.fail(str(exc))
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        console.fail("interrupted; every batch already written is kept: run the same command again to resume")
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage errors: click's message and usage line
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
+    except DBAPIError as exc:
+        console.fail(f"database error: {str(exc.orig or exc).strip().splitlines()[0]}")
+        sys.exit(2)
+    except OSError as exc:
+        console.fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+        sys.exit(2)
+    except Exception as exc:  # a bug: one line for the user, the trace on request
+        if os.environ.get("QROI_DEBUG"):
+            traceback.print_exc()
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        console.fail(f"internal error {type(exc).__name__}: {first} (set QROI_DEBUG=1 for the traceback)")
+        sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)

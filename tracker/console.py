@@ -1,0 +1,88 @@
+"""Terminal output: a rich progress bar on a terminal, silence when piped or `--quiet`.
+
+The pipeline reports through `tracker.ingest.Progress`; this module is the only place that knows
+about rich's live display, so library code stays usable from scripts and the dashboard.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from tracker.ingest import Progress as PipelineProgress
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False)
+
+
+def interactive(quiet: bool) -> bool:
+    """Progress is drawn only for a person watching a terminal."""
+    return not quiet and sys.stderr.isatty()
+
+
+class _Rate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} commits/s" if speed else "- commits/s", style="progress.data.speed")
+
+
+class _Blobs(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.fields.get('blobs', 0):,} blobs scored", style="cyan")
+
+
+class BarProgress(PipelineProgress):
+    """The ingest's progress as a rich bar: commits done/total, commits/s, blobs scored, ETA."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bar = Progress(
+            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            _Rate(), _Blobs(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=err, transient=True,
+        )  # fmt: skip
+        self._task = None
+        self._blobs = 0
+
+    def start(self, total_commits: int) -> None:
+        self._bar.start()
+        self._task = self._bar.add_task(self.label, total=total_commits, blobs=0)
+
+    def advance(self, commits: int, blobs: int) -> None:
+        self._blobs += blobs
+        if self._task is not None:
+            self._bar.update(self._task, advance=commits, blobs=self._blobs)
+
+    def stop(self) -> None:
+        self._bar.stop()
+
+
+def progress_for(label: str, quiet: bool) -> PipelineProgress:
+    return BarProgress(label) if interactive(quiet) else PipelineProgress()
+
+
+def stop(progress: PipelineProgress) -> None:
+    if isinstance(progress, BarProgress):
+        progress.stop()
+
+
+def summary(line: str) -> None:
+    """Every command ends with one line saying what it did."""
+    err.print(line, markup=False)
+
+
+def fail(message: str) -> None:
+    err.print(f"qroi: error: {message}", markup=False, style="red" if err.is_terminal else None)

@@ -1,0 +1,75 @@
+"""`qroi export`: the store's tables as CSV (or Parquet) with a documented, stable header.
+
+CSV cells are made inert for spreadsheets: a text cell starting with `=`, `+`, `-`, `@`, tab or
+carriage return would be run as a formula by Excel or LibreOffice (CSV injection), so it gets a
+leading apostrophe, which spreadsheets show as a plain-text marker. Numbers are left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from tracker import queries
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A cell value that no spreadsheet will evaluate."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+TABLES: dict[str, tuple[Callable[[Engine, str], pd.DataFrame], list[str]]] = {
+    "commits": (queries.commits, queries.COMMIT_COLUMNS),
+    "changes": (queries.changes, queries.CHANGE_COLUMNS),
+    "files": (queries.head_files, queries.FILE_COLUMNS),
+    "functions": (queries.head_functions, queries.FUNCTION_COLUMNS),
+}
+
+
+def table(engine: Engine, name: str, repo: str) -> pd.DataFrame:
+    """One export table with exactly its documented columns, in order."""
+    load, columns = TABLES[name]
+    return load(engine, repo)[columns]
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    return inert(value)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV the CLI writes and the dashboard offers for download (same rules for both)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([inert(c) for c in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        writer.writerow([_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def write(frame: pd.DataFrame, out: str, fmt: str = "csv") -> None:
+    """Write to a path, or to stdout for '-' (CSV only)."""
+    if fmt == "parquet":
+        frame.to_parquet(Path(out), index=False)
+        return
+    data = csv_text(frame)
+    if out == "-":
+        sys.stdout.write(data)
+    else:
+        Path(out).write_text(data, encoding="utf-8")

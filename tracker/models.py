@@ -1,0 +1,195 @@
+"""The store's tables, as SQLModel classes.
+
+Kept in a module of their own (never in the Streamlit script, whose reruns would redefine them).
+Times are stored as Unix seconds plus the UTC offset in minutes, exactly as git records them, so
+an export can print the original local time with its offset and windows are cheap integer ranges.
+
+Blobs are keyed by their git blob id and shared by every repository in the store: a blob's scores
+depend only on its bytes, so the same file content in two repositories is scored once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Repo(SQLModel, table=True):
+    """One mined repository. `source` never carries credentials."""
+
+    __tablename__ = "repos"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    source: str
+    branch: str | None = None
+    head_sha: str | None = None
+    last_ingest_ts: int | None = None
+    last_ingest_seconds: float | None = None
+
+
+class Commit(SQLModel, table=True):
+    """A commit, with its repository-level Python quality after it (the `py_*` columns).
+
+    `generation` is 1 + the largest generation of its parents (roots are 1); ordering by
+    (generation, committed_ts, sha) is a topological order that does not depend on how the
+    history was walked, so a resumed ingest stores exactly what a clean one does.
+    Merge commits carry no churn: their insertions/deletions/files_changed are 0 and they have no
+    `changes` rows, because every line they bring in is counted in the commit that wrote it.
+    """
+
+    __tablename__ = "commits"
+    __table_args__ = (
+        UniqueConstraint("repo_id", "sha", name="uq_commit_repo_sha"),
+        Index("ix_commits_repo_time", "repo_id", "committed_ts"),
+        Index("ix_commits_repo_gen", "repo_id", "generation"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    sha: str
+    parents: str = ""
+    generation: int
+    author_name: str
+    author_email: str
+    authored_ts: int
+    author_tz: int
+    committer_name: str
+    committer_email: str
+    committed_ts: int
+    committer_tz: int
+    message: str
+    is_merge: bool = False
+    insertions: int = 0
+    deletions: int = 0
+    files_changed: int = 0
+    is_bugfix: bool = False
+    is_revert: bool = False
+    reverted_sha: str | None = None
+    issue_refs: str = ""
+    py_files: int = 0
+    py_unscored: int = 0
+    py_sloc: int = 0
+    py_cc_total: int = 0
+    py_functions: int = 0
+    py_c_or_worse: int = 0
+    py_mi: float | None = None
+
+
+class Change(SQLModel, table=True):
+    """One file changed by a non-merge commit, as `git log --raw --numstat -M` reports it.
+
+    `added`/`deleted` are NULL for binary files (git prints '-').
+    """
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        Index("ix_changes_commit", "commit_id"),
+        Index("ix_changes_repo_path", "repo_id", "path"),
+        Index("ix_changes_new_blob", "new_blob"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    commit_id: int = Field(foreign_key="commits.id")
+    path: str
+    old_path: str | None = None
+    change_type: str
+    added: int | None = None
+    deleted: int | None = None
+    old_blob: str | None = None
+    new_blob: str | None = None
+    is_python: bool = False
+
+
+class Blob(SQLModel, table=True):
+    """Radon's scores for one Python blob, or the reason it could not be scored.
+
+    A blob that failed has `error_kind`/`error` set and every metric NULL: a failure is never a
+    zero score. `translated` marks Python 2 sources scored after a lib2to3-style translation.
+    """
+
+    __tablename__ = "blobs"
+
+    blob: str = Field(primary_key=True)
+    size_bytes: int
+    error_kind: str | None = None
+    error: str | None = None
+    translated: bool = False
+    score_seconds: float = 0.0
+    loc: int | None = None
+    lloc: int | None = None
+    sloc: int | None = None
+    comments: int | None = None
+    multi: int | None = None
+    blank: int | None = None
+    single_comments: int | None = None
+    cc_total: int | None = None
+    cc_max: int | None = None
+    cc_mean: float | None = None
+    functions: int | None = None
+    c_or_worse: int | None = None
+    mi: float | None = None
+    mi_rank: str | None = None
+    h_volume: float | None = None
+    h_difficulty: float | None = None
+    h_effort: float | None = None
+    h_bugs: float | None = None
+
+
+class Function(SQLModel, table=True):
+    """A function or method of a scored blob, as Radon's complexity visitor reports it."""
+
+    __tablename__ = "functions"
+    __table_args__ = (Index("ix_functions_blob", "blob"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    blob: str = Field(foreign_key="blobs.blob")
+    name: str
+    class_name: str | None = None
+    lineno: int
+    endline: int | None = None
+    complexity: int
+    rank: str
+
+
+class IssueRef(SQLModel, table=True):
+    """An issue reference found in a commit message; `action` is 'closes' or 'mentions'."""
+
+    __tablename__ = "issue_refs"
+    __table_args__ = (
+        Index("ix_issue_refs_commit", "commit_id"),
+        Index("ix_issue_refs_repo_ref", "repo_id", "ref"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    commit_id: int = Field(foreign_key="commits.id")
+    ref: str
+    action: str
+
+
+class Tag(SQLModel, table=True):
+    """A tag and the commit it points to (annotated tags are peeled)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("repo_id", "name", name="uq_tag_repo_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    name: str
+    sha: str
+    tagged_ts: int
+    annotated: bool = False
+
+
+class HeadFile(SQLModel, table=True):
+    """A Python file in the tree at the repository's ingested HEAD."""
+
+    __tablename__ = "head_files"
+    __table_args__ = (UniqueConstraint("repo_id", "path", name="uq_head_file"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    path: str
+    blob: str
