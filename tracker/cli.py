@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
 import sys
 import traceback
 from enum import StrEnum
@@ -154,6 +156,28 @@ def export_cmd(
     frame = export.table(engine, table.value, repo)
     export.write(frame, out, fmt.value)
     console.summary(f"exported {len(frame):,} {table.value} rows of {repo} to {'standard output' if out == '-' else out}")
+
+
+@app.command("dashboard")
+def dashboard_cmd(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8501,
+    host: Annotated[str, typer.Option(help="Address to bind; the default keeps it on this machine.")] = "127.0.0.1",
+) -> None:
+    """Serve the Streamlit dashboard for the store (on 127.0.0.1 unless told otherwise)."""
+    import dashboard
+
+    engine = open_store(db)
+    url = str(engine.url.render_as_string(hide_password=False))
+    app_path = Path(dashboard.__file__).parent / "app.py"
+    console.summary(f"dashboard for {store.shown(url)} on http://{host}:{port} (Ctrl-C to stop)")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", host, "--server.port",
+           str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]  # fmt: skip
+    env = {**os.environ, "QROI_DB": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    code = subprocess.run(cmd, env=env).returncode
+    if code not in (0, -signal.SIGINT, 130):
+        raise QroiError(f"streamlit exited with status {code}")
 
 
 def main() -> None:
