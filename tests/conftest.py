@@ -6,9 +6,11 @@ file, the `qroi` command run as a subprocess exactly as a user runs it.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import tokenize
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +28,14 @@ def git(repo: Path, *args: str, check: bool = True) -> str:
     """Run git in a repository and return its stdout (bytes decoded leniently)."""
     done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=check)
     return done.stdout.decode("utf-8", "backslashreplace")
+
+
+def python_source(data: bytes) -> str:
+    """Bytes -> text as `tokenize.open` (Python's own source reader) does it: cookie, BOM, newlines."""
+    buffer = io.BytesIO(data)
+    encoding, _ = tokenize.detect_encoding(buffer.readline)
+    buffer.seek(0)
+    return io.TextIOWrapper(buffer, encoding).read()
 
 
 def run_qroi(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,

@@ -32,6 +32,7 @@ def dump(engine: Engine, repo: str) -> dict[str, list[tuple[Any, ...]]]:
             "repo": _rows(conn, select(models.Repo.name, models.Repo.source, models.Repo.head_sha).where(models.Repo.id == rid), set()),
             "commits": _rows(conn, select(*commit_cols).where(c.repo_id == rid), set()),
             "changes": _rows(conn, select(c.sha, *change_cols).join(c, c.id == ch.commit_id).where(ch.repo_id == rid), set()),
+            "merge_changes": _rows(conn, select(c.sha, *[col for col in models.MergeChange.__table__.c if col.name not in ("id", "repo_id", "commit_id")]).join(c, c.id == models.MergeChange.commit_id).where(models.MergeChange.repo_id == rid), set()),
             "issue_refs": _rows(conn, select(c.sha, ir.ref, ir.action).join(c, c.id == ir.commit_id).where(ir.repo_id == rid), set()),
             "blobs": _rows(conn, select(models.Blob).where(models.Blob.blob.in_(blobs_of_repo)), TIMING),
             "functions": _rows(conn, select(models.Function).where(models.Function.blob.in_(blobs_of_repo)), {"id"}),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import io
 import json
 import subprocess
 import tokenize
@@ -17,7 +16,7 @@ from radon.raw import analyze
 from radon.visitors import ComplexityVisitor, Function
 from sqlalchemy import Engine, select
 
-from tests.conftest import git
+from tests.conftest import git, python_source
 from tracker import models, queries
 from tracker.scorer import score_blob
 
@@ -99,7 +98,7 @@ def _from_scratch(repo: Path, sha: str) -> dict[str, object]:
         totals["py_files"] += 1
         data = git_bytes(repo, blob)
         try:
-            values = _radon(_python_text(data))
+            values = _radon(python_source(data))
         except (SyntaxError, UnicodeDecodeError, RecursionError):
             translated = score_blob(blob, data)  # Python 2 sources are scored after translation
             if translated.error_kind:
@@ -119,12 +118,6 @@ def git_bytes(repo: Path, blob: str) -> bytes:
     return subprocess.run(["git", "-C", str(repo), "cat-file", "blob", blob], capture_output=True, check=True).stdout
 
 
-def _python_text(data: bytes) -> str:
-    """Bytes -> text as `tokenize.open` (Python's own source reader) does it."""
-    buffer = io.BytesIO(data)
-    encoding, _ = tokenize.detect_encoding(buffer.readline)
-    buffer.seek(0)
-    return io.TextIOWrapper(buffer, encoding).read()
 
 
 def test_quality_after_each_sampled_commit_equals_from_scratch(demo_repo: Path, demo_engine: Engine) -> None:

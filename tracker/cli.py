@@ -158,6 +158,84 @@ def export_cmd(
     console.summary(f"exported {len(frame):,} {table.value} rows of {repo} to {'standard output' if out == '-' else out}")
 
 
+def _bands(text: str | None) -> tuple[float, ...] | None:
+    if not text:
+        return None
+    try:
+        cuts = tuple(float(part) for part in text.split(","))
+    except ValueError as exc:
+        raise QroiError(f"--bands must be comma-separated numbers, e.g. 3,7 (got {text!r})") from exc
+    if list(cuts) != sorted(set(cuts)):
+        raise QroiError(f"--bands cut points must be strictly ascending (got {text!r})")
+    return cuts
+
+
+@app.command("analyze")
+def analyze_cmd(
+    repos: Annotated[list[str] | None, typer.Argument(help="Stored repositories; several are analysed one by one, then pooled.")] = None,
+    db: DbOption = None,
+    window: Annotated[str, typer.Option(help="Window length: quality at its start, outcomes during it (e.g. 3M, 6M, 1Y).")] = "6M",
+    quality: Annotated[list[str] | None, typer.Option("--quality", help="Quality metric (repeatable) [default: mi, cc_density, cc_max]; with --table, its column.")] = None,
+    outcome: Annotated[list[str] | None, typer.Option("--outcome", help="Outcome (repeatable) [default: defects]; with --table, its column.")] = None,
+    sesoi: Annotated[float, typer.Option(min=1.0001, help="Smallest effect of interest, as a ratio: effects inside [1/SESOI, SESOI] count as no effect.")] = 1.1,
+    bands: Annotated[str | None, typer.Option(help="Quality band cut points, e.g. 3,7 [default: tertiles].")] = None,
+    boot: Annotated[int, typer.Option(min=0, help="Cluster-bootstrap resamples for the CIs (0: cluster-robust Wald intervals).")] = 199,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the full machine-readable report here.")] = None,
+    panel_out: Annotated[Path | None, typer.Option("--panel", help="Write the analysed panel (CSV) here.")] = None,
+    table: Annotated[Path | None, typer.Option(help="Analyse any file-level CSV instead of the store.")] = None,
+    higher_is_better: Annotated[bool, typer.Option("--higher-is-better/--lower-is-better", help="With --table: which end of the quality column is good.")] = False,
+    size: Annotated[str | None, typer.Option(help="With --table: size column (adjusted for, as log).")] = None,
+    exposure: Annotated[str | None, typer.Option(help="With --table: exposure column, e.g. number of changes (as log).")] = None,
+    unit: Annotated[str | None, typer.Option(help="With --table: unit column (e.g. file) when units repeat across rows.")] = None,
+    outcome_kind: Annotated[str, typer.Option(help="With --table: count (negative binomial) or time (log-linear).")] = "count",
+    sep: Annotated[str, typer.Option(help="With --table: field separator.")] = ",",
+    decimal: Annotated[str, typer.Option(help="With --table: decimal mark, e.g. ',' for 3,5.")] = ".",
+) -> None:  # fmt: skip
+    """Test "does higher quality deliver more value here?" with honest statistics."""
+    from tracker import verdicts
+    from tracker.analysis import HypothesisSpec, analyze, load_table
+    from tracker.claim import claim_test
+
+    cuts = _bands(bands)
+    if table is not None:
+        if repos:
+            raise QroiError("give either repositories or --table, not both")
+        if not quality or not outcome or len(quality) > 1 or len(outcome) > 1:
+            raise QroiError("--table needs exactly one --quality column and one --outcome column")
+        if outcome_kind not in ("count", "time"):
+            raise QroiError(f"--outcome-kind must be count or time, not {outcome_kind!r}")
+        try:
+            frame, dropped = load_table(table, quality[0], outcome[0], size=size, exposure=exposure, unit=unit,
+                                        sep=sep, decimal=decimal)  # fmt: skip
+            spec = HypothesisSpec(quality=quality[0], outcome=outcome[0], outcome_kind=outcome_kind,  # type: ignore[arg-type]
+                                  higher_is_better=higher_is_better, size=size, exposure=exposure, unit=unit,
+                                  bands=cuts, sesoi=sesoi, n_boot=boot)  # fmt: skip
+        except ValueError as exc:
+            raise QroiError(str(exc)) from exc
+        report = analyze(frame, [spec], seed=seed, n_dropped_on_load=dropped)
+        verdicts.render_report(report, console.out, f"{table.name}: does quality pay?")
+        if json_out:
+            json_out.write_text(report.to_json(indent=2))
+        if panel_out:
+            panel_out.write_text(export.csv_text(frame))
+        h = report.hypotheses[0]
+        console.summary(f"analyzed {table.name}: {len(frame):,} rows ({dropped:,} dropped on load), verdict: {h.verdict}")
+        return
+    if not repos:
+        raise QroiError("name one or more stored repositories (see `qroi repos`), or give --table FILE")
+    engine = open_store(db)
+    result = claim_test(engine, repos, quality, outcome, window=window, sesoi=sesoi, n_boot=boot, bands=cuts, seed=seed)
+    verdicts.render_claim(result, console.out)
+    if json_out:
+        json_out.write_text(result.to_json())
+    if panel_out:
+        panel_out.write_text(export.csv_text(result.panel))
+    found = [h.verdict for r in result.reports.values() for h in r.hypotheses]
+    tally = ", ".join(f"{found.count(v)} {v}" for v in dict.fromkeys(found))
+    console.summary(f"analyzed {', '.join(repos)}: {len(found)} hypotheses ({tally}); {len(result.panel):,} file-windows")
+
+
 @app.command("dashboard")
 def dashboard_cmd(
     db: DbOption = None,

@@ -186,7 +186,7 @@ class _Run:
         for score in scores:
             self.contributions[score.blob] = Contribution.from_row(score.row())
             self.inflight.discard(score.blob)
-        commit_rows, change_rows, ref_rows = [], [], []
+        commit_rows, change_rows, merge_rows, ref_rows = [], [], [], []
         for commit in batch.commits:
             state = self._state_for(commit.parents[0] if commit.parents else None)
             state.apply(commit.changes, self.contributions)
@@ -194,13 +194,17 @@ class _Run:
             if len(self.states) > STATE_CACHE:
                 self.states.popitem(last=False)
             commit_rows.append(self._commit_row(commit, batch.generations[commit.sha], state, known))
-            for change in commit.churn_changes:
-                change_rows.append((commit.sha, change))
+            for change in commit.changes:
+                (merge_rows if commit.is_merge else change_rows).append((commit.sha, change))
             ref_rows.extend((commit.sha, ref, action) for ref, action in signals.issue_refs(commit.message).items())
         with self.engine.begin() as conn:
             self._store_scores(conn, scores)
             ids = insert_returning_ids(conn, models.Commit.__table__, commit_rows, "sha")
             insert_rows(conn, models.Change.__table__, [self._change_row(ids[sha], c) for sha, c in change_rows])
+            insert_rows(conn, models.MergeChange.__table__, [
+                {k: v for k, v in self._change_row(ids[sha], c).items() if k not in ("added", "deleted")}
+                for sha, c in merge_rows
+            ])  # fmt: skip
             insert_rows(conn, models.IssueRef.__table__, [
                 {"repo_id": self.repo_id, "commit_id": ids[sha], "ref": ref, "action": action}
                 for sha, ref, action in ref_rows

@@ -102,6 +102,27 @@ class Change(SQLModel, table=True):
     is_python: bool = False
 
 
+class MergeChange(SQLModel, table=True):
+    """One entry of a merge commit's diff against its first parent.
+
+    Not churn (see `Commit`): kept so that the tree at any commit of the main line can be
+    rebuilt from the store alone (the claim test's snapshots, a file's history), without git.
+    """
+
+    __tablename__ = "merge_changes"
+    __table_args__ = (Index("ix_merge_changes_commit", "commit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    commit_id: int = Field(foreign_key="commits.id")
+    path: str
+    old_path: str | None = None
+    change_type: str
+    old_blob: str | None = None
+    new_blob: str | None = None
+    is_python: bool = False
+
+
 class Blob(SQLModel, table=True):
     """Radon's scores for one Python blob, or the reason it could not be scored.
 

@@ -7,6 +7,7 @@ Flow per hypothesis: prepare rows -> fit each adjustment level -> bands and desc
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -72,8 +73,16 @@ def estimate(panel: pd.DataFrame, spec: HypothesisSpec, *, seed: int = 0) -> Hyp
     """All numbers for one hypothesis, before Holm and verdict (see `make_report`).
 
     Thin or degenerate data give a result with a status and reason, never an exception;
-    a spec naming a column the panel lacks raises ValueError.
+    a spec naming a column the panel lacks raises ValueError. statsmodels' warnings (singular
+    designs in a bootstrap resample, convergence notes) are silenced here: what matters to the
+    reader is reported in the result's `warnings` and fallbacks.
     """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _estimate_quietly(panel, spec, seed)
+
+
+def _estimate_quietly(panel: pd.DataFrame, spec: HypothesisSpec, seed: int) -> HypothesisResult:
     try:
         prep = prepare(panel, spec)
     except Refusal as r:
