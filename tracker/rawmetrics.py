@@ -80,7 +80,9 @@ _FAST_PATH_SUPPORTED = sys.implementation.name == "cpython" and sys.version_info
 # body is the tokenizer's (`ContStr`: any character but the quote and the backslash, or a backslash
 # and the character after it), and its prefix letters are word characters outside the match.
 # ';' is left out because it splits logical lines.
-_ONE_CHAR_OPS = "".join(re.escape(op) for op in sorted(tokenize.EXACT_TOKEN_TYPES) if len(op) == 1 and op != ";")
+_ONE_CHAR_OPS = "".join(
+    re.escape(op) for op in sorted(tokenize.EXACT_TOKEN_TYPES) if len(op) == 1 and op != ";"
+)
 _SHORT_STRING = r"""'(?:[^'\\]++|\\.)++'|"(?:[^"\\]++|\\.)++"|''(?!')|""(?!")"""
 # Possessive: every position has one way to match, so no backtracking is ever useful.
 _PLAIN = re.compile(rf"((?:[\w \t{_ONE_CHAR_OPS}]++|!=|{_SHORT_STRING})*+)(#.*)?")
@@ -182,7 +184,7 @@ def _linear(source: str) -> Module:
                     comments += 1
                     single_comments += 1
                     continue
-                if line[-1] in "\'\"" and _ONE_STRING.fullmatch(line):
+                if line[-1] in "'\"" and _ONE_STRING.fullmatch(line):
                     single_comments += 1  # a one-line string alone: radon's docstring
                     lloc += 1
                     continue
@@ -245,7 +247,9 @@ def _linear(source: str) -> Module:
     return Module(loc, lloc, sloc, comments, multi, blank, single_comments)
 
 
-def _tokenized_group(lines: list[str], first: int, readline: Callable[[], str]) -> tuple[int, tuple[int, ...]]:
+def _tokenized_group(
+    lines: list[str], first: int, readline: Callable[[], str]
+) -> tuple[int, tuple[int, ...]]:
     """Tokenize the group that starts at `lines[first]` (tokenizer state fresh there).
 
     Returns the index of the line after the group and its counts
