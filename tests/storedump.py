@@ -38,4 +38,19 @@ def dump(engine: Engine, repo: str) -> dict[str, list[tuple[Any, ...]]]:
             "functions": _rows(conn, select(models.Function).where(models.Function.blob.in_(blobs_of_repo)), {"id"}),
             "tags": _rows(conn, select(models.Tag).where(models.Tag.repo_id == rid), {"id", "repo_id"}),
             "head_files": _rows(conn, select(models.HeadFile).where(models.HeadFile.repo_id == rid), {"id", "repo_id"}),
+            **_delivery(conn, rid),
         }
+
+
+def _delivery(conn: Any, rid: int) -> dict[str, list[tuple[Any, ...]]]:
+    """The delivery signals (tracker.delivery), commit ids replaced by shas."""
+    c, f, bl, rl = models.Commit, models.CommitFeatures, models.BugLink, models.ReworkLink
+    other = c.__table__.alias("other")
+    feature_cols = [col for col in f.__table__.c if col.name not in ("commit_id", "repo_id")]
+    return {
+        "commit_features": _rows(conn, select(c.sha, *feature_cols).join(c, c.id == f.commit_id).where(f.repo_id == rid), set()),
+        "bug_links": _rows(conn, select(c.sha, other.c.sha.label("inducing"), bl.path, bl.lines).join(c, c.id == bl.fix_commit_id).join(other, other.c.id == bl.inducing_commit_id).where(bl.repo_id == rid), set()),
+        "rework_links": _rows(conn, select(c.sha, other.c.sha.label("origin"), rl.path, rl.lines).join(c, c.id == rl.commit_id).join(other, other.c.id == rl.origin_commit_id).where(rl.repo_id == rid), set()),
+        "releases": _rows(conn, select(models.Release).where(models.Release.repo_id == rid), {"id", "repo_id"}),
+        "delivery_state": _rows(conn, select(models.DeliveryState.settings).where(models.DeliveryState.repo_id == rid), set()),
+    }

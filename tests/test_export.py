@@ -15,7 +15,9 @@ from tests.conftest import ROOT, git, run_qroi
 from tracker import queries
 
 DOCUMENTED = {"commits": queries.COMMIT_COLUMNS, "changes": queries.CHANGE_COLUMNS,
-              "files": queries.FILE_COLUMNS, "functions": queries.FUNCTION_COLUMNS}  # fmt: skip
+              "files": queries.FILE_COLUMNS, "functions": queries.FUNCTION_COLUMNS,
+              "issues": queries.ISSUE_COLUMNS, "bug_links": queries.BUG_LINK_COLUMNS,
+              "releases": queries.RELEASE_COLUMNS}  # fmt: skip
 
 
 def _csv(text: str) -> list[dict[str, str]]:

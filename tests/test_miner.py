@@ -65,7 +65,7 @@ def test_commit_totals_match_git(demo_repo: Path, demo_engine: Engine) -> None:
 
 
 def test_every_commit_with_its_metadata(demo_repo: Path, demo_engine: Engine) -> None:
-    fmt = "%H%x00%P%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd"
+    fmt = "%H%x00%P%x00%aN%x00%aE%x00%ad%x00%cN%x00%cE%x00%cd"  # identities through .mailmap, as stored
     out = git(demo_repo, "log", "--date=raw", f"--format={fmt}")
     commits = queries.commits(demo_engine, "widget").set_index("sha")
     lines = out.strip().split("\n")

@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import traceback
 from enum import StrEnum
 from pathlib import Path
@@ -22,11 +23,13 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from tracker import console, export, queries, store
+from tracker import console, export, fleet, queries, store
 from tracker import summary as summary_report
+from tracker.delivery import DeliveryOptions
 from tracker.errors import QroiError
 from tracker.ingest import IngestOptions, IngestResult, ingest
 from tracker.scorer import DEFAULT_BUDGET_SECONDS
+from tracker.scoring_pool import default_workers
 from tracker.signals import DEFAULT_BUGFIX_PATTERN, Rules
 
 app = typer.Typer(
@@ -73,21 +76,39 @@ def _ingest_line(result: IngestResult, engine: Engine) -> str:
         f" ({rate:,.0f} commits/s); {result.blobs_scored:,} blobs scored"
         f"{f', {result.blobs_translated:,} translated from Python 2' if result.blobs_translated else ''};"
         f" {result.python_blobs_unscored:,} of {result.python_blobs_total:,} Python blobs unscored"
-        f" ({result.unscored_share:.1%}); store {store.shown(str(engine.url))}"
+        f" ({result.unscored_share:.1%});{_delivery_part(result)} store {store.shown(str(engine.url))}"
+    )
+
+
+def _delivery_part(result: IngestResult) -> str:
+    report = result.delivery
+    if report is None:
+        return ""
+    return (
+        f" delivery signals in {report.total_seconds:.1f}s ({report.fixes_blamed:,} fixes blamed,"
+        f" {report.releases:,} releases, {report.change_failures:,} change failures);"
     )
 
 
 @app.command("ingest")
 def ingest_cmd(
-    target: Annotated[str, typer.Argument(help="Path to a git repository (normal or bare) or a clone URL.")],
+    target: Annotated[str | None, typer.Argument(help="Path to a git repository (normal or bare) or a clone URL.")] = None,
     db: DbOption = None,
     name: Annotated[str | None, typer.Option(help="Name to store it under [default: the folder or URL name].")] = None,
     branch: Annotated[str | None, typer.Option(help="Branch or revision to walk [default: HEAD].")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Scoring processes [default: one per core].")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes: scoring for one repository; repositories in parallel with --from [default: one per core].")] = None,
     budget: Annotated[float, typer.Option(min=0, help="Seconds Radon may spend on one blob before it is skipped and flagged (0: no limit).")] = DEFAULT_BUDGET_SECONDS,
     batch_size: Annotated[int, typer.Option(min=1, help="Commits per transaction (an interrupted run keeps whole batches).")] = 500,
     bugfix_pattern: Annotated[str, typer.Option(help="Case-insensitive regex that marks a commit message as a bug fix.")] = DEFAULT_BUGFIX_PATTERN,
     cache_dir: Annotated[Path | None, typer.Option(help="Where clone URLs are cached [default: ~/.cache/qroi/clones or $QROI_CACHE].")] = None,
+    from_file: Annotated[Path | None, typer.Option("--from", help="Ingest every repository listed in FILE (paths or URLs, one a line).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="With --from: run the jobs on a Dask cluster (tcp://HOST:PORT); needs a server store.")] = None,
+    rework_days: Annotated[float | None, typer.Option(min=0, help="Lines deleted within this many days of being added count as rework [default: 21, or as last time].")] = None,
+    failure_days: Annotated[float | None, typer.Option(min=0, help="A release followed within this many days by a patch release or a revert of its commits is a change failure [default: 14, or as last time].")] = None,
+    release_pattern: Annotated[str | None, typer.Option(help="Regex a tag name must match in full to count as a release [default: version numbers, or as last time].")] = None,
+    ignore_revs: Annotated[Path | None, typer.Option(help="File of formatting commits (full ids, one a line) SZZ's blame looks through [default: the repository's .git-blame-ignore-revs].")] = None,
+    dmm: Annotated[bool | None, typer.Option("--dmm/--no-dmm", help="Compute PyDriller's DMM scores (slow: about 20 commits/s per core) [default: as last time, else off].")] = None,
+    use_mailmap: Annotated[bool | None, typer.Option("--mailmap/--no-mailmap", help="Resolve author identities through the .mailmap committed at the ingested revision [default: on].")] = None,
     quiet: QuietOption = False,
 ) -> None:  # fmt: skip
     """Mine a repository's history into the store; later runs add only new commits."""
@@ -95,15 +116,59 @@ def ingest_cmd(
         re.compile(bugfix_pattern)
     except re.error as exc:
         raise QroiError(f"--bugfix-pattern is not a valid regular expression: {exc}") from exc
+    if (target is None) == (from_file is None):
+        raise QroiError("give one repository (path or URL) or --from FILE")
+    if from_file is not None and name:
+        raise QroiError("--name names one repository; with --from each is named after its folder or URL")
+    if scheduler and from_file is None:
+        raise QroiError("--scheduler runs the jobs of --from FILE on a cluster; give --from too")
     engine = open_store(db, write=True)
+    signals = DeliveryOptions(rework_days=rework_days, failure_days=failure_days, release_pattern=release_pattern,
+                              ignore_revs=ignore_revs, dmm=dmm, mailmap=use_mailmap)  # fmt: skip
+    signals.validate()
     options = IngestOptions(name=name, branch=branch, workers=workers, budget=budget or None,
-                            batch_size=batch_size, rules=Rules(bugfix_pattern), cache_dir=cache_dir)  # fmt: skip
+                            batch_size=batch_size, rules=Rules(bugfix_pattern), cache_dir=cache_dir,
+                            delivery=signals)  # fmt: skip
+    if from_file is not None:
+        _ingest_many(engine, fleet.read_targets(from_file), options, workers, scheduler, quiet)
+        return
     progress = console.progress_for(f"ingest {name or target}", quiet)
     try:
         result = ingest(engine, target, options, progress)
     finally:
         console.stop(progress)
     console.summary(_ingest_line(result, engine))
+
+
+def _ingest_many(engine: Engine, targets: list[str], options: IngestOptions, workers: int | None,
+                 scheduler: str | None, quiet: bool) -> None:  # fmt: skip
+    store.init_schema(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    display = console.fleet_progress(len(targets), quiet)
+    started = time.perf_counter()
+    try:
+        if scheduler:
+            results = fleet.ingest_distributed(url, targets, options, scheduler, display.done)
+        else:
+            count = min(workers or default_workers(), len(targets))
+            results = fleet.ingest_local(url, targets, options, count, display.event, display.done)
+    finally:
+        display.stop()
+    table = Table(title="ingested repositories", title_justify="left")
+    for col in ("repository", "new commits", "stored", "blobs scored", "seconds", "result"):
+        table.add_column(col, justify="left" if col in ("repository", "result") else "right")
+    for r in sorted(results, key=lambda r: r.target):
+        table.add_row(r.repo or r.target, f"{r.commits_added:,}", f"{r.commits_total:,}", f"{r.blobs_scored:,}",
+                      f"{r.seconds:.1f}", r.error or "ok")  # fmt: skip
+    console.out.print(table)
+    failed = [r for r in results if r.error]
+    added = sum(r.commits_added for r in results)
+    elapsed = time.perf_counter() - started
+    console.summary(f"ingested {len(results) - len(failed)} of {len(results)} repositories: {added:,} new commits in "
+                    f"{elapsed:.1f}s ({added / elapsed if elapsed else 0:,.0f} commits/s)"
+                    + (f"; {len(failed)} failed" if failed else "") + f"; store {store.shown(url)}")  # fmt: skip
+    if failed:
+        raise typer.Exit(2)
 
 
 def _day(ts: object) -> str:
@@ -149,7 +214,7 @@ def export_cmd(
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for standard output.")] = "-",
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet needs --out.")] = ExportFormat.csv,
 ) -> None:  # fmt: skip
-    """Write one table (commits, changes, files, functions) as CSV or Parquet."""
+    """Write one table (commits, changes, files, functions, issues, bug_links, releases) as CSV or Parquet."""
     if fmt is ExportFormat.parquet and out == "-":
         raise QroiError("--format parquet needs --out FILE")
     engine = open_store(db)
@@ -234,6 +299,56 @@ def analyze_cmd(
     found = [h.verdict for r in result.reports.values() for h in r.hypotheses]
     tally = ", ".join(f"{found.count(v)} {v}" for v in dict.fromkeys(found))
     console.summary(f"analyzed {', '.join(repos)}: {len(found)} hypotheses ({tally}); {len(result.panel):,} file-windows")
+
+
+issues_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                         help="Issue-tracker exports: import them so issues link to the commits that name them.")  # fmt: skip
+app.add_typer(issues_app, name="issues")
+
+
+class IssueFormat(StrEnum):
+    auto = "auto"
+    github = "github"
+    jira = "jira"
+    csv = "csv"
+
+
+def _words(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w.strip() for w in text.split(",") if w.strip()) if text else default
+
+
+@issues_app.command("import")
+def issues_import_cmd(
+    file: Annotated[Path, typer.Argument(help="Export file: GitHub issues JSON (REST or gh), Jira CSV, or a CSV with named columns.")],
+    repo: RepoOption,
+    db: DbOption = None,
+    fmt: Annotated[IssueFormat, typer.Option("--format", help="File format (auto: detected from the content).")] = IssueFormat.auto,
+    id_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the issue number or key [default: id].")] = None,
+    type_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the issue type [default: type].")] = None,
+    created_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the creation time [default: created_at].")] = None,
+    closed_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the closing time [default: closed_at].")] = None,
+    labels_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the labels, separated by , ; or | [default: labels].")] = None,
+    title_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the title [default: title].")] = None,
+    bug_labels: Annotated[str | None, typer.Option(help="Comma-separated words that make an issue a bug when its type or a label contains them [default: bug,defect,regression,crash,incident].")] = None,
+    feature_labels: Annotated[str | None, typer.Option(help="Comma-separated words that make an issue a feature [default: feature,enhancement,story,improvement].")] = None,
+) -> None:  # fmt: skip
+    """Import an issue-tracker export for a stored repository; a newer export updates it in place."""
+    from tracker import issues_import
+
+    engine = open_store(db, write=True)
+    columns = issues_import.CsvColumns(id=id_col, type=type_col, created=created_col, closed=closed_col,
+                                       labels=labels_col, title=title_col)  # fmt: skip
+    rules = issues_import.KindRules(_words(bug_labels, issues_import.DEFAULT_BUG_WORDS),
+                                    _words(feature_labels, issues_import.DEFAULT_FEATURE_WORDS))  # fmt: skip
+    report = issues_import.import_file(engine, repo, file, fmt.value, columns, rules)
+    kinds = ", ".join(f"{report.kinds[k]:,} {k}" for k in ("bug", "feature", "other"))
+    skipped = f", {report.pull_requests_skipped:,} pull requests skipped" if report.pull_requests_skipped else ""
+    todo = (f"; run `qroi ingest` to blame the {report.fixes_to_blame:,} bug fixes not blamed yet"
+            if report.fixes_to_blame else "")  # fmt: skip
+    console.summary(
+        f"imported {file.name} ({report.format}) into {repo}: {report.added:,} new, {report.updated:,} updated,"
+        f" {report.unchanged:,} unchanged{skipped}; {kinds}; {report.linked:,} linked to commits{todo}"
+    )
 
 
 @app.command("dashboard")

@@ -7,6 +7,7 @@ about rich's live display, so library code stays usable from scripts and the das
 from __future__ import annotations
 
 import sys
+import time
 
 from rich.console import Console
 from rich.progress import (
@@ -86,3 +87,39 @@ def summary(line: str) -> None:
 
 def fail(message: str) -> None:
     err.print(f"qroi: error: {message}", markup=False, style="red" if err.is_terminal else None)
+
+
+class FleetProgress:
+    """One display for many repositories: repositories done, commits mined, commits/s, ETA."""
+
+    def __init__(self, total_repos: int, live: bool) -> None:
+        self.live = live
+        self._bar = Progress(
+            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[commits]:,} commits"), TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True,
+        )  # fmt: skip
+        self._commits = 0
+        self._started = time.perf_counter()
+        if live:
+            self._bar.start()
+        self._task = self._bar.add_task("repositories", total=total_repos, commits=0, rate="- commits/s")
+
+    def event(self, event: tuple[str, str, int, int]) -> None:
+        kind, _target, commits, _blobs = event
+        if kind == "advance" and self.live:
+            self._commits += commits
+            rate = self._commits / max(time.perf_counter() - self._started, 1e-9)
+            self._bar.update(self._task, commits=self._commits, rate=f"{rate:,.0f} commits/s")
+
+    def done(self, _result: object) -> None:
+        if self.live:
+            self._bar.update(self._task, advance=1)
+
+    def stop(self) -> None:
+        if self.live:
+            self._bar.stop()
+
+
+def fleet_progress(total_repos: int, quiet: bool) -> FleetProgress:
+    return FleetProgress(total_repos, interactive(quiet))

@@ -36,6 +36,9 @@ TABLES: dict[str, tuple[Callable[[Engine, str], pd.DataFrame], list[str]]] = {
     "changes": (queries.changes, queries.CHANGE_COLUMNS),
     "files": (queries.head_files, queries.FILE_COLUMNS),
     "functions": (queries.head_functions, queries.FUNCTION_COLUMNS),
+    "issues": (queries.issues, queries.ISSUE_COLUMNS),
+    "bug_links": (queries.bug_links, queries.BUG_LINK_COLUMNS),
+    "releases": (queries.releases, queries.RELEASE_COLUMNS),
 }
 
 

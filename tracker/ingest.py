@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from tracker import models, signals
+from tracker import delivery, models, signals
 from tracker.errors import QroiError
 from tracker.gitrepo import GitRepo
 from tracker.miner import CommitRecord, iter_commits
@@ -36,6 +36,7 @@ from tracker.store import (
     insert_returning_ids,
     insert_rows,
     repo_lock,
+    transaction,
 )
 
 STATE_CACHE = 64
@@ -52,6 +53,7 @@ class IngestOptions:
     batch_size: int = 500
     rules: signals.Rules = field(default_factory=signals.Rules)
     cache_dir: Path | None = None
+    delivery: delivery.DeliveryOptions = field(default_factory=delivery.DeliveryOptions)
 
 
 @dataclass
@@ -69,6 +71,7 @@ class IngestResult:
     python_blobs_total: int = 0
     python_blobs_unscored: int = 0
     seconds: float = 0.0
+    delivery: delivery.DeliveryReport | None = None
 
     @property
     def unscored_share(self) -> float:
@@ -167,7 +170,7 @@ class _Run:
             return
         with ScoringPool(1, self.options.budget) as pool:
             scores = [s for f in pool.submit([(b, self.git.read_blob(b)) for b in sorted(blobs)]) for s in f.result()]
-        with self.engine.begin() as conn:
+        with transaction(self.engine) as conn:
             self._store_scores(conn, scores)
 
     def _store_scores(self, conn: Any, scores: list[BlobScore]) -> None:
@@ -197,7 +200,7 @@ class _Run:
             for change in commit.changes:
                 (merge_rows if commit.is_merge else change_rows).append((commit.sha, change))
             ref_rows.extend((commit.sha, ref, action) for ref, action in signals.issue_refs(commit.message).items())
-        with self.engine.begin() as conn:
+        with transaction(self.engine) as conn:
             self._store_scores(conn, scores)
             ids = insert_returning_ids(conn, models.Commit.__table__, commit_rows, "sha")
             insert_rows(conn, models.Change.__table__, [self._change_row(ids[sha], c) for sha, c in change_rows])
@@ -263,7 +266,7 @@ def _batches(commits: Iterator[CommitRecord], size: int) -> Iterator[list[Commit
 
 
 def _repo_row(engine: Engine, name: str, source: Source, branch: str | None) -> int:
-    with engine.begin() as conn:
+    with transaction(engine) as conn:
         row = conn.execute(select(models.Repo.id, models.Repo.source).where(models.Repo.name == name)).first()
         if row is None:
             try:
@@ -285,7 +288,7 @@ def _finalise(engine: Engine, git: GitRepo, repo_id: int, head: str, known_gener
     """Tags and the Python files at HEAD, replaced in one transaction at the end of a run."""
     tags = [t for t in git.tags() if t.sha in known_generation]
     head_files = list(git.python_files(head))
-    with engine.begin() as conn:
+    with transaction(engine) as conn:
         conn.execute(delete(models.Tag).where(models.Tag.repo_id == repo_id))
         insert_rows(conn, models.Tag.__table__, [
             {"repo_id": repo_id, "name": t.name, "sha": t.sha, "tagged_ts": t.tagged_ts, "annotated": t.annotated}
@@ -347,13 +350,15 @@ def ingest(engine: Engine, target: str, options: IngestOptions | None = None,
 
             with ScoringPool(options.workers, options.budget) as pool:
                 pending: deque[_Batch] = deque()
-                fresh = (c for c in iter_commits(git.git_dir, head, tips) if c.sha not in stored_before)
+                use_mailmap = delivery.use_mailmap(engine, repo_id, options.delivery.mailmap)
+                fresh = (c for c in iter_commits(git.git_dir, head, tips, use_mailmap) if c.sha not in stored_before)
                 for commits in _batches(fresh, options.batch_size):
                     pending.append(run.prepare(commits, pool))
                     if len(pending) > 1:
                         run.finish(pending.popleft(), known)
                 while pending:
                     run.finish(pending.popleft(), known)
+            result.delivery = delivery.refresh(engine, git, repo_id, head, options.delivery, options.workers)
             result.seconds = time.perf_counter() - started
             _finalise(engine, git, repo_id, head, run.generations, result)
         except DBAPIError as exc:

@@ -17,13 +17,13 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from tracker import mailmap
 from tracker.errors import QroiError
 
 NULL_SHA = "0" * 40
 PYTHON_SUFFIXES = (".py",)
 _CHANGE_TYPES = {"A": "add", "M": "modify", "D": "delete", "R": "rename", "C": "copy", "T": "typechange"}
-_FIELDS = ("%H", "%P", "%an", "%ae", "%ad", "%cn", "%ce", "%cd", "%B")
-_FORMAT = "%x00" + "%x00".join(_FIELDS)
+_FIELD_COUNT = 9  # %H %P, author name and email, %ad, committer name and email, %cd, %B
 # Settings a user's git config could use to change what `git log` prints.
 _NEUTRAL_CONFIG = ("log.showSignature=false", "diff.noprefix=false", "diff.relative=false", "core.quotepath=off")
 
@@ -193,26 +193,37 @@ def _attach_counts(changes: list[FileChange], counts: list[tuple[int | None, int
         change.added, change.deleted = by_path.get(change.path, (None, None))
 
 
-def log_command(git_dir: str, rev: str) -> list[str]:
-    """The single `git log` invocation behind a walk (exclusions are passed on stdin)."""
-    cmd = ["git"]
-    for setting in _NEUTRAL_CONFIG:
-        cmd += ["-c", setting]
+def neutral_config() -> list[str]:
+    """`git -c` arguments that keep a user's git config from changing what git prints."""
+    return [arg for setting in _NEUTRAL_CONFIG for arg in ("-c", setting)]
+
+
+def log_command(git_dir: str, rev: str, use_mailmap: bool = True) -> list[str]:
+    """The single `git log` invocation behind a walk (exclusions are passed on stdin).
+
+    With `use_mailmap`, names and emails are resolved through the `.mailmap` committed at `rev`
+    (see `tracker.mailmap`; run git with `cwd=git_dir`); without, they are stored as written.
+    """
+    an, ae, cn, ce = mailmap.identity_fields(use_mailmap)
+    fields = ("%H", "%P", an, ae, "%ad", cn, ce, "%cd", "%B")
+    cmd = ["git", *neutral_config(), *(mailmap.config(rev) if use_mailmap else [])]
     cmd += [
         "--git-dir", git_dir, "log", "--topo-order", "--reverse", "--raw", "--numstat", "-z", "-M",
         "--no-abbrev", "--no-textconv", "--no-ext-diff", "--diff-merges=first-parent",
-        "--date=raw", f"--format={_FORMAT}", "--stdin", rev,
+        "--date=raw", "--format=%x00" + "%x00".join(fields), "--stdin", rev,
     ]  # fmt: skip
     return cmd
 
 
-def iter_commits(git_dir: str, rev: str = "HEAD", exclude: Iterable[str] = ()) -> Iterator[CommitRecord]:
+def iter_commits(git_dir: str, rev: str = "HEAD", exclude: Iterable[str] = (),
+                 use_mailmap: bool = True) -> Iterator[CommitRecord]:  # fmt: skip
     """Stream every commit reachable from `rev` but not from `exclude`, parents before children."""
     proc = subprocess.Popen(
-        log_command(git_dir, rev),
+        log_command(git_dir, rev, use_mailmap),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        cwd=git_dir,  # git reads ./.mailmap of a non-bare repository from its working directory
     )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write("".join(f"^{sha}\n" for sha in exclude).encode())
@@ -234,7 +245,7 @@ def _records(tokens: Iterator[bytes]) -> Iterator[CommitRecord]:
     head: list[bytes] | None = None
     body: list[bytes] = []
     for token in tokens:
-        if head is not None and len(head) < len(_FIELDS):
+        if head is not None and len(head) < _FIELD_COUNT:
             head.append(token)
         elif token == b"":
             if head is not None:

@@ -214,3 +214,137 @@ class HeadFile(SQLModel, table=True):
     repo_id: int = Field(foreign_key="repos.id")
     path: str
     blob: str
+
+
+class CommitFeatures(SQLModel, table=True):
+    """Delivery signals of one commit, computed by the post-ingest step (`tracker.delivery`).
+
+    A table of its own, one row per commit, so that adding these signals never rewrites `commits`
+    and a store written by an older qroi gains them on its next ingest. Kamei et al. (2013)
+    just-in-time features, DMM and `cc_delta` are NULL for merges (they carry no churn). Markers
+    (`szz_done`, `dmm_done`, `rework_lines` not NULL) say which signals have been computed, so an
+    interrupted run resumes where it stopped. Times are seconds.
+    """
+
+    __tablename__ = "commit_features"
+    __table_args__ = (Index("ix_commit_features_repo", "repo_id"),)
+
+    commit_id: int = Field(primary_key=True, foreign_key="commits.id")
+    repo_id: int = Field(foreign_key="repos.id")
+    ns: int | None = None
+    nd: int | None = None
+    nf: int | None = None
+    entropy: float | None = None
+    la: int | None = None
+    ld: int | None = None
+    lt: int | None = None
+    ndev: int | None = None
+    age_days: float | None = None
+    nuc: int | None = None
+    exp: int | None = None
+    rexp: float | None = None
+    sexp: int | None = None
+    cc_delta: int | None = None
+    dmm_done: bool = False
+    dmm_unit_size: float | None = None
+    dmm_unit_complexity: float | None = None
+    dmm_unit_interfacing: float | None = None
+    szz_done: bool = False
+    rework_lines: int | None = None
+    first_release: str | None = None
+    released_ts: int | None = None
+    lead_time_s: int | None = None
+    reverted_later: bool = False
+    time_to_revert_s: int | None = None
+
+
+class Release(SQLModel, table=True):
+    """A tag taken as a release, with its change-failure verdict; rebuilt at every ingest."""
+
+    __tablename__ = "releases"
+    __table_args__ = (
+        UniqueConstraint("repo_id", "tag", name="uq_release_repo_tag"),
+        Index("ix_releases_repo_time", "repo_id", "released_ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    tag: str
+    sha: str
+    released_ts: int
+    version: str | None = None
+    is_patch: bool = False
+    commits: int = 0
+    previous_tag: str | None = None
+    change_failure: bool = False
+    patched_by: str | None = None
+    reverted_commits: int = 0
+
+
+class Issue(SQLModel, table=True):
+    """An issue imported from a tracker export; `key` is normalised like `issue_refs.ref`."""
+
+    __tablename__ = "issues"
+    __table_args__ = (
+        UniqueConstraint("repo_id", "key", name="uq_issue_repo_key"),
+        Index("ix_issues_repo_created", "repo_id", "created_ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    key: str
+    title: str = ""
+    issue_type: str | None = None
+    state: str | None = None
+    labels: str = ""
+    kind: str
+    created_ts: int
+    created_tz: int = 0
+    closed_ts: int | None = None
+    closed_tz: int | None = None
+    source_format: str
+
+
+class BugLink(SQLModel, table=True):
+    """SZZ: lines a fix deleted or changed were last touched by `inducing_commit_id` in `path`."""
+
+    __tablename__ = "bug_links"
+    __table_args__ = (
+        Index("ix_bug_links_fix", "fix_commit_id"),
+        Index("ix_bug_links_inducing", "inducing_commit_id"),
+        Index("ix_bug_links_repo_path", "repo_id", "path"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    fix_commit_id: int = Field(foreign_key="commits.id")
+    inducing_commit_id: int = Field(foreign_key="commits.id")
+    path: str
+    lines: int
+
+
+class ReworkLink(SQLModel, table=True):
+    """Rework: `commit_id` deleted `lines` lines of `path` that `origin_commit_id` had added recently."""
+
+    __tablename__ = "rework_links"
+    __table_args__ = (
+        Index("ix_rework_links_commit", "commit_id"),
+        Index("ix_rework_links_origin", "origin_commit_id"),
+        Index("ix_rework_links_repo_path", "repo_id", "path"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    commit_id: int = Field(foreign_key="commits.id")
+    origin_commit_id: int = Field(foreign_key="commits.id")
+    path: str
+    lines: int
+
+
+class DeliveryState(SQLModel, table=True):
+    """The delivery settings a repository's signals were computed with (JSON), to detect changes."""
+
+    __tablename__ = "delivery_state"
+
+    repo_id: int = Field(primary_key=True, foreign_key="repos.id")
+    settings: str

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from tracker import models
+from tracker import issue_links, models
 from tracker.errors import QroiError
 
 COMMIT_COLUMNS = [
@@ -19,14 +19,30 @@ COMMIT_COLUMNS = [
     "insertions", "deletions", "files_changed", "is_bugfix", "is_revert", "reverted_sha", "issue_refs",
     "py_files", "py_sloc", "py_cc_total", "py_mi", "py_functions", "py_c_or_worse", "py_unscored",
     "committer_name", "committer_email", "generation", "message",
+    "fix", "ns", "nd", "nf", "entropy", "la", "ld", "lt", "ndev", "age_days", "nuc", "exp", "rexp", "sexp",
+    "cc_delta", "dmm_unit_size", "dmm_unit_complexity", "dmm_unit_interfacing", "bug_inducing", "fixes_induced",
+    "first_release", "released_at", "lead_time_days", "reverted_later", "time_to_revert_days", "rework_lines",
+    "reworked_lines",
 ]  # fmt: skip
 CHANGE_COLUMNS = ["repo", "sha", "path", "old_path", "change_type", "added", "deleted", "old_blob", "new_blob"]
 FILE_COLUMNS = [
     "repo", "path", "blob", "loc", "lloc", "sloc", "comments", "cc_total", "cc_max", "functions", "mi",
     "mi_rank", "halstead_volume", "commits", "authors", "added", "deleted", "bugfix_commits",
-    "first_commit_at", "last_commit_at", "parse_error",
+    "first_commit_at", "last_commit_at", "parse_error", "owner", "owner_share", "minor_authors", "szz_fixes",
+    "bug_inducing_commits", "rework_lines",
 ]  # fmt: skip
 FUNCTION_COLUMNS = ["repo", "path", "name", "class_name", "lineno", "complexity", "rank"]
+ISSUE_COLUMNS = [
+    "repo", "key", "title", "kind", "type", "state", "labels", "created_at", "closed_at", "time_to_close_days",
+    "commits", "first_commit_at", "time_in_development_days", "files_touched", "shas",
+]  # fmt: skip
+BUG_LINK_COLUMNS = ["repo", "fix_sha", "inducing_sha", "path", "lines", "fix_at", "inducing_at", "days_to_fix"]
+RELEASE_COLUMNS = [
+    "repo", "tag", "sha", "released_at", "version", "is_patch", "commits", "previous_tag", "days_since_previous",
+    "change_failure", "patched_by", "reverted_commits", "median_lead_time_days",
+]  # fmt: skip
+DAY = 86_400
+MINOR_SHARE = 0.05  # Bird et al. (2011): a minor contributor made under 5% of a file's changes
 
 
 def iso(ts: int | None, tz_minutes: int | None) -> str | None:
@@ -105,7 +121,7 @@ def commits(engine: Engine, repo: str) -> pd.DataFrame:
     df["repo"] = repo
     df["authored_at"] = [iso(t, z) for t, z in zip(df["authored_ts"], df["author_tz"], strict=True)]
     df["committed_at"] = [iso(t, z) for t, z in zip(df["committed_ts"], df["committer_tz"], strict=True)]
-    return df
+    return df.merge(commit_delivery(engine, rid), how="left", left_on="id", right_index=True)
 
 
 def changes(engine: Engine, repo: str) -> pd.DataFrame:
@@ -144,9 +160,12 @@ def head_files(engine: Engine, repo: str) -> pd.DataFrame:
     files = _frame(engine, stmt)
     files.insert(0, "repo", repo)
     files["parse_error"] = [f"{k}: {e}" if isinstance(k, str) else None for k, e in zip(files["error_kind"], files["error"], strict=True)]
-    history = _history_by_path(changes(engine, repo))
-    files = files.merge(history, how="left", left_on="path", right_index=True)
-    for col in ("commits", "authors", "added", "deleted", "bugfix_commits"):
+    ch = changes(engine, repo)
+    files = files.merge(_history_by_path(ch), how="left", left_on="path", right_index=True)
+    files = files.merge(_ownership_by_path(ch), how="left", left_on="path", right_index=True)
+    files = files.merge(_defects_by_path(engine, rid), how="left", left_on="path", right_index=True)
+    for col in ("commits", "authors", "added", "deleted", "bugfix_commits", "minor_authors", "szz_fixes",
+                "bug_inducing_commits", "rework_lines"):  # fmt: skip
         files[col] = files[col].fillna(0).astype("int64")
     return files
 
@@ -202,3 +221,129 @@ def unscored_blobs(engine: Engine, repo: str) -> pd.DataFrame:
         .order_by(b.error_kind)
     )
     return _frame(engine, stmt)
+
+
+# -- delivery signals (tracker.delivery writes them; README "Delivery signals" defines them) --------
+
+
+def _days(seconds: pd.Series) -> pd.Series:
+    return pd.to_numeric(seconds, errors="coerce") / DAY
+
+
+def commit_delivery(engine: Engine, rid: int) -> pd.DataFrame:
+    """Per commit id: Kamei features, DMM, SZZ, release and rework columns (export names)."""
+    f, bl, rl = models.CommitFeatures, models.BugLink, models.ReworkLink
+    df = _frame(engine, select(f).where(f.repo_id == rid)).set_index("commit_id")
+    with engine.connect() as conn:
+        fixes = issue_links.fix_commit_ids(conn, rid)
+        induced = dict(conn.execute(select(bl.inducing_commit_id, func.count(func.distinct(bl.fix_commit_id)))
+                                    .where(bl.repo_id == rid).group_by(bl.inducing_commit_id)).all())  # fmt: skip
+        reworked = dict(conn.execute(select(rl.origin_commit_id, func.sum(rl.lines))
+                                     .where(rl.repo_id == rid).group_by(rl.origin_commit_id)).all())  # fmt: skip
+    out = df.drop(columns=["repo_id", "dmm_done", "szz_done", "released_ts", "lead_time_s", "time_to_revert_s"])
+    ids = list(df.index)
+    out["fix"] = pd.array([i in fixes for i in ids], dtype="boolean")
+    out["fixes_induced"] = pd.array([induced.get(i, 0) for i in ids], dtype="Int64")
+    out["bug_inducing"] = out["fixes_induced"] > 0
+    out["reworked_lines"] = pd.array([reworked.get(i, 0) if r is not pd.NA else pd.NA
+                                      for i, r in zip(ids, df["rework_lines"], strict=True)], dtype="Int64")  # fmt: skip
+    out["released_at"] = [iso(t, 0) for t in df["released_ts"]]
+    out["lead_time_days"] = _days(df["lead_time_s"])
+    out["time_to_revert_days"] = _days(df["time_to_revert_s"])
+    return out
+
+
+def _ownership_by_path(ch: pd.DataFrame) -> pd.DataFrame:
+    """Per path: the author of most commits, their share of the commits, and minor contributors."""
+    if ch.empty:
+        return pd.DataFrame(columns=["owner", "owner_share", "minor_authors"])
+    per_author = ch.groupby(["path", "author_email"])["commit_id"].nunique().rename("n").reset_index()
+    per_author["share"] = per_author["n"] / per_author.groupby("path")["n"].transform("sum")
+    ranked = per_author.sort_values(["path", "n", "author_email"], ascending=[True, False, True])
+    top = ranked.groupby("path").first()
+    return pd.DataFrame({
+        "owner": top["author_email"],
+        "owner_share": top["share"],
+        "minor_authors": per_author[per_author["share"] < MINOR_SHARE].groupby("path").size(),
+    })  # fmt: skip
+
+
+def _defects_by_path(engine: Engine, rid: int) -> pd.DataFrame:
+    """Per path: SZZ fixes, distinct bug-inducing commits, and rework lines."""
+    bl, rl = models.BugLink, models.ReworkLink
+    szz = _frame(engine, select(bl.path, func.count(func.distinct(bl.fix_commit_id)).label("szz_fixes"),
+                                func.count(func.distinct(bl.inducing_commit_id)).label("bug_inducing_commits"))
+                 .where(bl.repo_id == rid).group_by(bl.path)).set_index("path")  # fmt: skip
+    rework = _frame(engine, select(rl.path, func.sum(rl.lines).label("rework_lines"))
+                    .where(rl.repo_id == rid).group_by(rl.path)).set_index("path")  # fmt: skip
+    return szz.join(rework, how="outer")
+
+
+def issues(engine: Engine, repo: str) -> pd.DataFrame:
+    """Imported issues with their linked commits, times to close and time in development."""
+    rid = repo_id(engine, repo)
+    i, c, ch = models.Issue, models.Commit, models.Change
+    df = _frame(engine, select(i.id, i.key, i.title, i.kind, i.issue_type.label("type"), i.state, i.labels,
+                               i.created_ts, i.created_tz, i.closed_ts, i.closed_tz)
+                .where(i.repo_id == rid).order_by(i.created_ts, i.key))  # fmt: skip
+    links = issue_links.linked_commits().where(i.repo_id == rid).subquery()
+    commits = _frame(engine, select(links.c.issue_id, c.sha, c.authored_ts).join(c, c.id == links.c.commit_id)
+                     .order_by(c.authored_ts, c.sha)).drop_duplicates()  # fmt: skip
+    paths = _frame(engine, select(links.c.issue_id, ch.path).join(ch, ch.commit_id == links.c.commit_id).distinct())
+    by_issue = commits.groupby("issue_id")
+    df["repo"] = repo
+    df["created_at"] = [iso(t, z) for t, z in zip(df["created_ts"], df["created_tz"], strict=True)]
+    df["closed_at"] = [iso(t, z) for t, z in zip(df["closed_ts"], df["closed_tz"], strict=True)]
+    closed = pd.to_numeric(df["closed_ts"], errors="coerce")
+    took = closed - df["created_ts"]
+    df["time_to_close_days"] = (took / DAY).where(took >= 0)
+    df["commits"] = df["id"].map(by_issue.size()).fillna(0).astype("int64")
+    first = df["id"].map(by_issue["authored_ts"].min())
+    df["first_commit_at"] = [iso(t, 0) if pd.notna(t) else None for t in first]
+    developing = closed - first
+    df["time_in_development_days"] = (developing / DAY).where(developing >= 0)
+    df["files_touched"] = df["id"].map(paths.groupby("issue_id").size()).fillna(0).astype("int64")
+    df["shas"] = df["id"].map(by_issue["sha"].agg(" ".join)).fillna("")
+    return df
+
+
+def bug_links(engine: Engine, repo: str) -> pd.DataFrame:
+    """SZZ links: fix commit, bug-inducing commit, path (at the fix's parent), blamed lines."""
+    rid = repo_id(engine, repo)
+    bl = models.BugLink
+    fix, inducing = models.Commit.__table__.alias("fix"), models.Commit.__table__.alias("inducing")
+    df = _frame(engine, select(fix.c.sha.label("fix_sha"), inducing.c.sha.label("inducing_sha"), bl.path, bl.lines,
+                               fix.c.authored_ts.label("fix_ts"), fix.c.author_tz.label("fix_tz"),
+                               inducing.c.authored_ts.label("inducing_ts"), inducing.c.author_tz.label("inducing_tz"))
+                .join(fix, fix.c.id == bl.fix_commit_id).join(inducing, inducing.c.id == bl.inducing_commit_id)
+                .where(bl.repo_id == rid).order_by(fix.c.generation, fix.c.sha, bl.path, inducing.c.sha))  # fmt: skip
+    df.insert(0, "repo", repo)
+    df["fix_at"] = [iso(t, z) for t, z in zip(df["fix_ts"], df["fix_tz"], strict=True)]
+    df["inducing_at"] = [iso(t, z) for t, z in zip(df["inducing_ts"], df["inducing_tz"], strict=True)]
+    df["days_to_fix"] = (df["fix_ts"] - df["inducing_ts"]) / DAY
+    return df
+
+
+def releases(engine: Engine, repo: str) -> pd.DataFrame:
+    """Releases in time order with change failure and the median lead time of what they shipped."""
+    rid = repo_id(engine, repo)
+    r, f = models.Release, models.CommitFeatures
+    df = _frame(engine, select(r).where(r.repo_id == rid).order_by(r.released_ts, r.tag))
+    lead = _frame(engine, select(f.first_release, f.lead_time_s).where(f.repo_id == rid, f.first_release.is_not(None)))
+    df["repo"] = repo
+    df["released_at"] = [iso(t, 0) for t in df["released_ts"]]
+    df["days_since_previous"] = pd.to_numeric(df["released_ts"], errors="coerce").diff() / DAY
+    medians = lead.groupby("first_release")["lead_time_s"].median() / DAY if len(lead) else pd.Series(dtype=float)
+    df["median_lead_time_days"] = df["tag"].map(medians)
+    return df
+
+
+def release_frequency(engine: Engine, repo: str) -> pd.DataFrame:
+    """Releases per calendar month (UTC), every month from the first release to the last."""
+    df = releases(engine, repo)
+    if df.empty:
+        return pd.DataFrame({"month": pd.Series(dtype=str), "releases": pd.Series(dtype="int64")})
+    months = utc(df["released_ts"]).dt.strftime("%Y-%m")
+    counts = months.value_counts()
+    span = pd.period_range(months.min(), months.max(), freq="M").strftime("%Y-%m")
+    return pd.DataFrame({"month": span, "releases": [int(counts.get(m, 0)) for m in span]})

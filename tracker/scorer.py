@@ -207,6 +207,10 @@ def score_blob(
     try:
         with time_budget(budget):
             result.metrics, result.functions, result.translated = measure(text)
+        if budget and time.perf_counter() - started > budget:
+            # The alarm can be swallowed (e.g. raised inside a garbage-collection callback); the
+            # budget is a rule about time, so it holds whether or not the interruption landed.
+            raise ScoreTimeout
     except SyntaxError as exc:
         too_deep = any(m in str(exc) for m in ("too many nested", "too complex", "too many levels of indentation"))
         result.error_kind, result.error = ("too_deep" if too_deep else "syntax"), _one_line(exc)
@@ -215,6 +219,7 @@ def score_blob(
     except (RecursionError, MemoryError) as exc:
         result.error_kind, result.error = "too_deep", _one_line(exc) or "nesting too deep"
     except ScoreTimeout:
+        result.metrics, result.functions, result.translated = {}, [], False
         result.error_kind, result.error = "timeout", f"scoring took longer than the {budget:g}s budget"
     except Exception as exc:  # Radon's own failures on odd but valid code must not stop a run
         result.error_kind, result.error = "radon", f"{type(exc).__name__}: {_one_line(exc)}"

@@ -93,9 +93,26 @@ def init_schema(engine: Engine) -> None:
                 conn.execute(text("PRAGMA journal_mode = WAL"))
                 conn.exec_driver_sql("BEGIN IMMEDIATE")  # takes the write lock: fails if read-only
                 conn.exec_driver_sql("ROLLBACK")
-        SQLModel.metadata.create_all(engine)
+        try:
+            SQLModel.metadata.create_all(engine)
+        except DBAPIError:  # another process created the tables between check and create
+            SQLModel.metadata.create_all(engine)
     except DBAPIError as exc:
         raise QroiError(describe_db_error(engine, exc)) from exc
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction. On SQLite it takes the write lock up front (BEGIN IMMEDIATE).
+
+    A deferred SQLite transaction that reads first and writes later fails at once with "database
+    is locked" when another writer committed in between (the busy timeout does not apply to that
+    upgrade); concurrent ingests of different repositories into one file would trip over it.
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
 
 
 def check_readable(engine: Engine) -> None:

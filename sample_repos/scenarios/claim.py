@@ -37,7 +37,7 @@ QUARTER = 91 * DAY
 def _function(name: str, rng: Random, lines: int, branches: int) -> str:
     """A function of `lines` body lines, `branches` of them in if-blocks (+1 complexity each)."""
     body = []
-    for b in range(branches):
+    for _ in range(branches):
         body.append(f"    if value > {rng.randint(1, 999)}:\n        value -= {rng.randint(1, 99)}\n")
     for s in range(max(1, lines - 2 * branches)):
         body.append(f"    value = value * {rng.randint(2, 9)} + {s}\n")

@@ -1,0 +1,110 @@
+"""Many repositories: a local pool, a Dask cluster on PostgreSQL, and safe concurrent ingests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sample_repos.build import build
+from tests.conftest import ROOT, run_qroi
+from tests.storedump import dump
+from tests.test_postgres import pg_url  # noqa: F401  (fixture: a fresh PostgreSQL database)
+from tracker import store
+
+pytestmark = pytest.mark.xdist_group("fleet")
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    root = tmp_path_factory.mktemp("fleet")
+    return [build("demo", root / f"svc{seed}", seed=seed) for seed in (1, 2, 3)]
+
+
+def _listing(tmp_path: Path, repos: list[Path], extra: list[str] = ()) -> Path:
+    path = tmp_path / "repos.txt"
+    path.write_text("# our services\n" + "\n".join([*map(str, repos), *extra]) + "\n\n")
+    return path
+
+
+def test_local_pool_ingests_all_and_reports_failures(three: list[Path], tmp_path: Path) -> None:
+    db = tmp_path / "fleet.db"
+    listing = _listing(tmp_path, three, [str(tmp_path / "missing-repo")])
+    result = run_qroi("ingest", "--from", str(listing), "--workers", "2", "--db", str(db))
+    assert result.returncode == 2  # one repository failed; the others are stored
+    assert "ingested 3 of 4 repositories" in result.stderr and "1 failed" in result.stderr
+    assert "no such path" in result.stdout
+    engine = store.connect(str(db))
+    for repo in three:
+        single = tmp_path / f"{repo.name}.db"
+        assert run_qroi("ingest", str(repo), "--db", str(single), "--quiet").returncode == 0
+        assert dump(engine, repo.name) == dump(store.connect(str(single)), repo.name)
+
+
+def test_concurrent_ingests_of_different_repositories_are_safe(three: list[Path], tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    procs = [subprocess.Popen([sys.executable, "-m", "tracker", "ingest", str(repo), "--db", str(db), "--quiet",
+                               "--batch-size", "50", "--workers", "1"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+             for repo in three]  # fmt: skip
+    outcomes = [(p.wait(timeout=600), p.stderr.read()) for p in procs]
+    assert all(code == 0 for code, _ in outcomes), outcomes
+    engine = store.connect(str(db))
+    for repo in three:
+        alone = tmp_path / f"alone-{repo.name}.db"
+        run_qroi("ingest", str(repo), "--db", str(alone), "--quiet")
+        assert dump(engine, repo.name) == dump(store.connect(str(alone)), repo.name)
+
+
+def test_a_second_ingest_of_the_same_repository_is_refused(tmp_path: Path) -> None:
+    repo = build("large", tmp_path / "big", commits=1500)
+    db = tmp_path / "same.db"
+    first = subprocess.Popen([sys.executable, "-m", "tracker", "ingest", str(repo), "--db", str(db), "--quiet"],
+                             cwd=ROOT, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("same.db.lock-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    second = run_qroi("ingest", str(repo), "--db", str(db))
+    assert first.wait(timeout=600) == 0, first.stderr.read()
+    assert second.returncode == 2
+    assert "another qroi ingest of 'big' is running on this store" in second.stderr
+    third = run_qroi("ingest", str(repo), "--db", str(db))  # after the first finished: fine, nothing new
+    assert third.returncode == 0 and "up to date" in third.stderr
+
+
+CLUSTER = """
+import subprocess, sys
+from distributed import LocalCluster
+
+if __name__ == "__main__":
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        done = subprocess.run([sys.executable, "-m", "tracker", *sys.argv[1:], "--scheduler", cluster.scheduler_address])
+    sys.exit(done.returncode)
+"""
+
+
+@pytest.mark.postgres
+def test_dask_cluster_of_real_workers_into_postgres(three: list[Path], pg_url: str, tmp_path: Path) -> None:  # noqa: F811
+    # The cluster runs in a process of its own: Dask's spawned workers re-import the parent's
+    # __main__, which inside pytest can be anything a previous test left there.
+    script = tmp_path / "cluster.py"
+    script.write_text(CLUSTER)
+    listing = _listing(tmp_path, three)
+    result = subprocess.run([sys.executable, str(script), "ingest", "--from", str(listing), "--db", pg_url],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "ingested 3 of 3 repositories" in result.stderr
+    engine = store.connect(pg_url)
+    for repo in three:
+        alone = tmp_path / f"alone-{repo.name}.db"
+        run_qroi("ingest", str(repo), "--db", str(alone), "--quiet")
+        assert dump(engine, repo.name) == dump(store.connect(str(alone)), repo.name)
+
+
+def test_scheduler_needs_a_server_store(three: list[Path], tmp_path: Path) -> None:
+    result = run_qroi("ingest", "--from", str(_listing(tmp_path, three)), "--db", str(tmp_path / "x.db"),
+                      "--scheduler", "tcp://127.0.0.1:9")  # fmt: skip
+    assert result.returncode == 2 and "server database URL" in result.stderr
