@@ -24,6 +24,7 @@ demo: setup
 	$(BIN)/python -m sample_repos.build demo $(DEMO)/widget
 	$(BIN)/qroi ingest $(DEMO)/widget --db $(DEMO)/qroi.db
 	$(BIN)/qroi summary widget --db $(DEMO)/qroi.db
+	$(BIN)/qroi dashboard --db $(DEMO)/qroi.db --port $(PORT)
 
 test: setup browser
 	$(BIN)/pytest -n 2 --dist loadgroup

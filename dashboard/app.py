@@ -1,0 +1,52 @@
+"""Entry point of the qroi dashboard: `qroi dashboard` or `streamlit run dashboard/app.py`.
+
+Reads the store named by QROI_DB (default: qroi.db), draws the shared sidebar filters on every
+run (which is what keeps them across page switches), then runs the chosen page. An empty or
+missing store gets instructions to ingest instead of an error; nothing is ever written to it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+try:
+    import dashboard  # noqa: F401
+except ImportError:  # run from a checkout without `pip install -e .`: make the package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import components, data, filters  # noqa: E402
+
+st.set_page_config(page_title="qroi · does quality pay?", page_icon=str(Path(__file__).parent / "icon.png"), layout="wide",
+                   initial_sidebar_state="expanded")  # fmt: skip
+
+state = data.open_store()
+if state.empty:
+    components.style()
+    components.empty_store(state)
+    st.stop()
+
+PAGES = {
+    "Explore": [
+        st.Page("views/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page("views/hotspots.py", title="Hotspots", icon=":material/local_fire_department:"),
+        st.Page("views/file_history.py", title="File history", icon=":material/history:"),
+        st.Page("views/commits.py", title="Commits", icon=":material/commit:"),
+    ],
+    "Evidence": [
+        st.Page("views/claim.py", title="Does quality pay?", icon=":material/balance:"),
+        st.Page("views/delivery.py", title="Delivery", icon=":material/local_shipping:"),
+    ],
+    "Take away": [st.Page("views/export.py", title="Export", icon=":material/download:")],
+}
+
+page = st.navigation(PAGES)
+components.style()
+st.logo(str(Path(__file__).parent / "logo.svg"), size="large")
+if filters.sidebar(state) is None:
+    st.title(page.title)
+    components.nothing("Choose at least one repository in the sidebar.")
+    st.stop()
+page.run()

@@ -1,0 +1,122 @@
+"""Reusable page pieces: headers, metric cards, empty states, charts and CSV downloads.
+
+Pages compose these so that every page greets, explains an empty result and offers a download
+the same way. Downloads use `tracker.export.csv_text`, the CLI's writer, so a cell that would run
+as a spreadsheet formula is made inert in the dashboard exactly as in `qroi export`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import charts
+from dashboard.data import StoreState
+from dashboard.filters import Filters
+from tracker import export, store
+
+CSS = """
+<style>
+[data-testid="stMetric"] { background: #f8fafc; }
+[data-testid="stMetricLabel"] p { font-size: 0.85rem; color: #475569; }
+[data-testid="stMetricValue"] { font-size: 1.65rem; }
+.block-container { padding-top: 2.2rem; }
+</style>
+"""
+
+
+def style() -> None:
+    """A few touches Streamlit's theme does not reach (card background, label colour)."""
+    st.html(CSS)
+
+
+def header(title: str, lead: str, filters: Filters | None = None) -> None:
+    """Page title, one sentence on what the page answers, and the scope it shows."""
+    st.title(title)
+    st.markdown(lead)
+    if filters is not None:
+        repos = ", ".join(f"**{r}**" for r in filters.scope.repos)
+        st.caption(f"{repos} · {filters.period_text}")
+
+
+@dataclass(frozen=True)
+class Card:
+    """One headline figure (st.metric arguments)."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: Literal["normal", "inverse", "off"] = "normal"
+    help: str | None = None
+    chart: list[float] | None = None
+    chart_type: Literal["line", "bar", "area"] = "line"
+    arrow: bool = True
+
+
+def cards(items: list[Card], per_row: int | None = None) -> None:
+    """A row of bordered metric cards (sparklines where a trend helps)."""
+    per_row = per_row or len(items)
+    for start in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, card in zip(cols, items[start : start + per_row], strict=False):
+            col.metric(card.label, card.value, card.delta, delta_color=card.delta_color, help=card.help, border=True,
+                       chart_data=card.chart, chart_type=card.chart_type, delta_arrow="auto" if card.arrow else "off")  # fmt: skip
+
+
+def plot(fig: go.Figure, key: str, on_select: bool = False) -> object:
+    """Draw a figure with the app's template (Streamlit's theme would override its colours)."""
+    if on_select:
+        return st.plotly_chart(fig, theme=None, key=key, config=charts.PLOTLY_CONFIG, on_select="rerun",
+                               selection_mode="points")  # fmt: skip
+    return st.plotly_chart(fig, theme=None, key=key, config=charts.PLOTLY_CONFIG)
+
+
+def empty_store(state: StoreState) -> None:
+    """What a user sees before anything is ingested: how to fill the store, not an error."""
+    st.title("qroi: does code quality pay here?")
+    if state.problem:
+        st.error(f"The store cannot be read: {state.problem}", icon=":material/error:")
+        st.markdown("Point the dashboard at a qroi store with `--db` (or the `QROI_DB` environment variable).")
+        return
+    st.info(f"The store `{state.shown}` has no repositories yet. Ingest one, then reload this page.",
+            icon=":material/inbox:")  # fmt: skip
+    db = f" --db {db_arg(state.url)}"
+    st.markdown("**1. Mine a repository** (a local path or a clone URL; a second run only adds new commits):")
+    st.code(f"qroi ingest ~/src/some-repo{db}", language="bash")
+    st.markdown("**2. Open the dashboard on that store:**")
+    st.code(f"qroi dashboard{db}", language="bash")
+    st.markdown("No repository at hand? Build the deterministic demo history and ingest it:")
+    st.code(f"python -m sample_repos.build demo /tmp/demo/widget\nqroi ingest /tmp/demo/widget{db}", language="bash")
+
+
+def db_arg(url: str) -> str:
+    """The store as a user would type it after --db: the file for SQLite, the URL (no password) otherwise."""
+    path = store.sqlite_path(url)
+    return str(path) if path is not None else store.shown(url)
+
+
+def nothing(message: str, hint: str | None = None) -> None:
+    """An empty result explained: what is missing and what to change."""
+    st.info(message + (f"  \n{hint}" if hint else ""), icon=":material/info:")
+
+
+def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None,
+                 primary: bool = False) -> None:  # fmt: skip
+    """A CSV download with the CLI's inert-cell rule, written only when clicked (20,000 rows take a second)."""
+    st.download_button(label, lambda: export.csv_text(frame).encode("utf-8"), file_name=file_name, mime="text/csv",
+                       icon=":material/download:", key=key, type="primary" if primary else "secondary",
+                       on_click="ignore")  # fmt: skip
+
+
+def fmt_int(value: int | float | None) -> str:
+    """Counts as cards show them: 20,000."""
+    return "—" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def fmt_share(value: float | None, digits: int = 1) -> str:
+    """Shares as cards show them: 12.5%."""
+    return "—" if value is None or pd.isna(value) else f"{value * 100:.{digits}f}%"

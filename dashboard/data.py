@@ -1,0 +1,346 @@
+"""Store access for the dashboard: the one module that talks to the database, always through a cache.
+
+Every loader is an `st.cache_data` function keyed by the store URL, a cheap *stamp* of the store's
+content (so a new ingest shows up on the next rerun without a stale cache), and the filters.
+Loaders cache per repository where they can, so adding a second repository to the picker only
+loads that one. Page loaders (`overview`, `hotspots`, ...) bundle what one page needs: pages call
+them and nothing else, and `bench/dashboard.py` times exactly these calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.exc import DBAPIError
+
+from tracker import claim as claims
+from tracker import explore, export, models, queries, store
+from tracker.errors import QroiError
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """Whether the store named by QROI_DB can be shown; `problem` says why not, in one line."""
+
+    url: str
+    shown: str
+    problem: str | None
+    empty: bool
+    stamp: str
+
+
+@st.cache_resource(show_spinner=False)
+def engine_for(url: str) -> Engine:
+    """One engine (connection pool) per store URL for the whole server, shared by all sessions."""
+    return store.connect(url)
+
+
+def open_store() -> StoreState:
+    """Read QROI_DB (default qroi.db) and check the store without ever creating or changing it."""
+    url = store.database_url(None)
+    shown = store.shown(url)
+    path = store.sqlite_path(url)
+    if path is not None and not path.exists():
+        return StoreState(url, shown, None, True, "")
+    try:
+        engine = engine_for(url)
+        tables = inspect(engine)
+        if not tables.has_table(models.Repo.__tablename__):
+            return StoreState(url, shown, None, True, "")
+        with engine.connect() as conn:
+            repos, last = conn.execute(select(func.count(), func.max(models.Repo.last_ingest_ts))).one()
+            top = conn.execute(select(func.max(models.Commit.id))).scalar()
+            i = models.Issue
+            issues = (conn.execute(select(func.count(), func.max(i.id), func.sum(func.coalesce(i.closed_ts, 0)))).one()
+                      if tables.has_table(i.__tablename__) else ())  # fmt: skip
+    except (DBAPIError, QroiError) as exc:
+        detail = store.describe_db_error(engine_for(url), exc) if isinstance(exc, DBAPIError) else str(exc)
+        return StoreState(url, shown, detail, True, "")
+    # The stamp changes with every ingest and every issue import, which invalidates the caches.
+    return StoreState(url, shown, None, repos == 0 or top is None, f"{repos}:{last}:{top}:{issues}")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every page looks at: which store (and its stamp), which repositories, which period.
+
+    `start`/`end` are Unix seconds (end exclusive); None leaves a side open.
+    """
+
+    url: str
+    stamp: str
+    repos: tuple[str, ...]
+    start: int | None = None
+    end: int | None = None
+
+    @property
+    def window(self) -> explore.Window:
+        return explore.Window(self.start, self.end)
+
+
+def day_bounds(first: date, last: date) -> tuple[int, int]:
+    """A calendar-date range (inclusive, UTC) -> half-open Unix-second bounds."""
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack per-repository frames; an all-empty list keeps its columns (pages test `.empty`)."""
+    full = [f for f in frames if not f.empty]
+    if full:
+        return pd.concat(full, ignore_index=True)
+    return frames[0].iloc[0:0] if frames else pd.DataFrame()
+
+
+# --- cached primitives (per repository where possible) -----------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def repos(url: str, stamp: str) -> pd.DataFrame:
+    """Stored repositories: the picker's options and the date bounds."""
+    return explore.stored_repos(engine_for(url))
+
+
+@st.cache_data(show_spinner=False)
+def quality_series(url: str, stamp: str, repo: str) -> pd.DataFrame:
+    return explore.quality_series(engine_for(url), repo)
+
+
+@st.cache_data(show_spinner=False)
+def headline(url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None) -> explore.Headline:
+    series = {r: quality_series(url, stamp, r) for r in repos}
+    return explore.headline(engine_for(url), repos, explore.Window(start, end), series)
+
+
+@st.cache_data(show_spinner=False)
+def timeline(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
+    series = quality_series(url, stamp, repo)
+    return explore.monthly_timeline(engine_for(url), repo, explore.Window(start, end), series)
+
+
+@st.cache_data(show_spinner=False)
+def releases(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
+    return explore.releases(engine_for(url), repo, explore.Window(start, end))
+
+
+@st.cache_data(show_spinner=False)
+def hotspots_of(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
+    return explore.hotspots(engine_for(url), repo, explore.Window(start, end))
+
+
+@st.cache_data(show_spinner=False)
+def commit_table(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
+    return explore.commit_table(engine_for(url), repo, explore.Window(start, end))
+
+
+@st.cache_data(show_spinner=False)
+def python_paths(url: str, stamp: str, repo: str) -> list[str]:
+    return explore.historical_paths(engine_for(url), repo)
+
+
+@st.cache_data(show_spinner=False)
+def file_history(url: str, stamp: str, repo: str, path: str) -> pd.DataFrame:
+    return explore.file_history(engine_for(url), repo, path)
+
+
+@st.cache_data(show_spinner=False)
+def blob_functions(url: str, stamp: str, blob: str) -> pd.DataFrame:
+    return explore.blob_functions(engine_for(url), blob)
+
+
+@st.cache_data(show_spinner=False)
+def lead_times(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
+    return explore.lead_times(engine_for(url), repo, explore.Window(start, end))
+
+
+@st.cache_data(show_spinner=False)
+def has_issues(url: str, stamp: str, repo: str) -> bool:
+    return explore.has_issues(engine_for(url), repo)
+
+
+@st.cache_data(show_spinner=False)
+def closed_issues(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
+    return explore.closed_issues(engine_for(url), repo, explore.Window(start, end))
+
+
+@st.cache_data(show_spinner=False)
+def issue_spans(url: str, stamp: str, repo: str) -> pd.DataFrame:
+    return explore.issue_spans(engine_for(url), repo)
+
+
+@st.cache_data(show_spinner=False)
+def failed_changes(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
+    return explore.failed_changes(engine_for(url), repo, explore.Window(start, end))
+
+
+@st.cache_data(show_spinner=False)
+def bug_inducing(url: str, stamp: str, repo: str, paths: tuple[str, ...]) -> pd.DataFrame:
+    return explore.bug_inducing(engine_for(url), repo, paths)
+
+
+@st.cache_data(show_spinner=False)
+def delivery_signals(url: str, stamp: str) -> bool:
+    """Whether the store has the delivery tables (a store from before them needs a new ingest)."""
+    engine = engine_for(url)
+    return all(explore.has_table(engine, t) for t in ("releases", "commit_features", "bug_links", "issues"))
+
+
+@st.cache_data(show_spinner=False)
+def export_table(url: str, stamp: str, name: str, repo: str) -> pd.DataFrame:
+    """One `qroi export` table of one repository (documented columns, CLI order)."""
+    return export.table(engine_for(url), name, repo)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def claim(url: str, stamp: str, repos: tuple[str, ...], qualities: tuple[str, ...], outcome: str, window: str,
+          sesoi: float, n_boot: int = 199) -> claims.ClaimResult:  # fmt: skip
+    """The claim test as `qroi` runs it (whole history: it needs every complete window)."""
+    return claims.claim_test(engine_for(url), list(repos), list(qualities), [outcome], window, sesoi, n_boot)
+
+
+# --- page loaders: what one page needs, for the page and for the benchmark ---------------------
+
+
+@dataclass(frozen=True)
+class OverviewData:
+    headline: explore.Headline
+    timeline: pd.DataFrame
+    releases: pd.DataFrame
+    per_repo: pd.DataFrame
+    lead_by_month: pd.DataFrame
+    lead_median_days: float | None
+
+
+def _in_window(frame: pd.DataFrame, column: str, scope: Scope) -> pd.DataFrame:
+    return frame[scope.window.mask(frame[column])] if len(frame) else frame
+
+
+def overview(scope: Scope) -> OverviewData:
+    """Headline cards (pooled over the chosen repositories), the monthly timeline and the releases."""
+    args = (scope.url, scope.stamp)
+    heads = {r: headline(*args, (r,), scope.start, scope.end) for r in scope.repos}
+    per_repo = pd.DataFrame(
+        [{"repo": r, "commits": h.commits, "authors": h.authors, "sloc": h.sloc, "mi": h.mi, "c_share": h.c_share,
+          "cc_density": h.cc_density, "bugfix_share": h.bugfix_share, "releases": h.releases}
+         for r, h in heads.items()]
+    )  # fmt: skip
+    pooled = heads[scope.repos[0]] if len(scope.repos) == 1 else headline(*args, scope.repos, scope.start, scope.end)
+    lead = _concat([lead_times(*args, r, scope.start, scope.end) for r in scope.repos])
+    return OverviewData(
+        headline=pooled,
+        timeline=_concat([timeline(*args, r, scope.start, scope.end) for r in scope.repos]),
+        releases=_concat([releases(*args, r, scope.start, scope.end) for r in scope.repos]),
+        per_repo=per_repo,
+        lead_by_month=explore.monthly_lead_time(lead),
+        lead_median_days=float(lead["lead_days"].median()) if len(lead) else None,
+    )
+
+
+def hotspots(scope: Scope) -> pd.DataFrame:
+    """Files at HEAD of every chosen repository, ranked by commits in the period x total CC."""
+    frames = [hotspots_of(scope.url, scope.stamp, r, scope.start, scope.end) for r in scope.repos]
+    hot = _concat(frames)
+    if hot.empty:
+        return hot
+    return hot.sort_values(["score", "commits", "repo", "path"], ascending=[False, False, True, True],
+                           kind="mergesort").reset_index(drop=True)  # fmt: skip
+
+
+def commits(scope: Scope, where: explore.CommitFilter | None = None) -> pd.DataFrame:
+    """Commits of the chosen repositories in the period, newest first, with quality deltas, filtered."""
+    table = _concat([commit_table(scope.url, scope.stamp, r, scope.start, scope.end) for r in scope.repos])
+    if table.empty:
+        return table
+    table = table.sort_values("committed_ts", ascending=False, kind="mergesort").reset_index(drop=True)
+    return where.apply(table) if where else table
+
+
+@dataclass(frozen=True)
+class HistoryData:
+    """One file across its commits, the functions of its latest scored version, and SZZ's blame."""
+
+    history: pd.DataFrame
+    functions: pd.DataFrame
+    inducing: pd.DataFrame
+
+
+def history(scope: Scope, repo: str, path: str) -> HistoryData:
+    """What the File history page draws for one file (renames followed back)."""
+    hist = file_history(scope.url, scope.stamp, repo, path)
+    scored = hist[hist["blob"].notna() & hist["error_kind"].isna() & hist["sloc"].notna()]
+    funcs = blob_functions(scope.url, scope.stamp, scored["blob"].iloc[-1]) if len(scored) else pd.DataFrame()
+    paths = tuple(sorted(set(hist["path"]))) if len(hist) else ()
+    return HistoryData(hist, funcs, bug_inducing(scope.url, scope.stamp, repo, paths))
+
+
+def commits_export(scope: Scope, where: explore.CommitFilter | None = None) -> pd.DataFrame:
+    """The CLI's commits table (same columns, order and cells) for the filtered commits, plus deltas."""
+    shown = commits(scope, where)
+    if shown.empty:
+        return pd.DataFrame(columns=[*queries.COMMIT_COLUMNS, *explore.DELTA_SOURCES])
+    frames = []
+    for repo in scope.repos:
+        full = export_table(scope.url, scope.stamp, "commits", repo)
+        mine = shown[shown["repo"] == repo].set_index("sha")[list(explore.DELTA_SOURCES)]
+        frames.append(full[full["sha"].isin(mine.index)].join(mine, on="sha"))
+    return _concat(frames)
+
+
+@dataclass(frozen=True)
+class DeliveryData:
+    """Delivery of the chosen repositories in the period, as the ingest's delivery signals define it.
+
+    `issues` are imported tracker issues closed in the period for the repositories that have an
+    import (`tracker_repos`); `spans` are the commit-message fallback for the others.
+    """
+
+    signals: bool
+    releases: pd.DataFrame
+    lead: pd.DataFrame
+    issues: pd.DataFrame
+    tracker_repos: tuple[str, ...]
+    spans: pd.DataFrame
+    failed: pd.DataFrame
+    timeline: pd.DataFrame
+
+
+def delivery(scope: Scope) -> DeliveryData:
+    """What the Delivery page draws: releases and lead times by release time, failures by commit time."""
+    args, window = (scope.url, scope.stamp), (scope.start, scope.end)
+    tracked = tuple(r for r in scope.repos if has_issues(*args, r))
+    others = [r for r in scope.repos if r not in tracked]
+    return DeliveryData(
+        signals=delivery_signals(*args),
+        releases=_concat([releases(*args, r, *window) for r in scope.repos]),
+        lead=_concat([lead_times(*args, r, *window) for r in scope.repos]),
+        issues=_concat([closed_issues(*args, r, *window) for r in tracked]) if tracked else pd.DataFrame(),
+        tracker_repos=tracked,
+        spans=_in_window(_concat([issue_spans(*args, r) for r in others]), "closed_ts", scope) if others
+        else pd.DataFrame(),
+        failed=_concat([failed_changes(*args, r, *window) for r in scope.repos]),
+        timeline=_concat([timeline(*args, r, *window) for r in scope.repos]),
+    )
+
+
+PageLoader = Callable[[Scope], object]
+
+PAGE_LOADERS: dict[str, PageLoader] = {
+    "Overview": overview,
+    "Hotspots": hotspots,
+    "Commits": commits,
+    "Delivery": delivery,
+}
+"""Page -> its data loader, for `bench/dashboard.py` (File history, Export and the claim test take
+more than a scope; the benchmark calls `history`, `commits_export` and `claim` itself)."""
+
+
+def clear() -> None:
+    """Forget every cached result (the sidebar's reload button)."""
+    st.cache_data.clear()
+

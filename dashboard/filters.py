@@ -1,0 +1,161 @@
+"""Sidebar filters shared by every page, and the commit filters the Commits and Export pages share.
+
+The shared filters (repositories, period, quality measure) are drawn by `app.py` on every run,
+before the page, so they keep their values across page switches. Page-specific filters use
+`persist_state="session"`, so the Export page can honour the Commits page's filters while those
+widgets are not on screen. Stale values (a repository no longer stored, a date outside the
+history) are repaired before the widgets are drawn, because Streamlit refuses a widget whose
+state is not among its options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.metrics import DEFAULT_MEASURE, MEASURES, Measure
+from tracker import explore, queries
+
+FILTERS_KEY = "qroi_filters"
+TRI_STATE = ("Any", "Only", "Exclude")
+DEFAULT_REPO_COUNT = 3
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's choices, as every page reads them."""
+
+    scope: data.Scope
+    measure: Measure
+    first_day: date
+    last_day: date
+    full_period: bool
+
+    @property
+    def period_text(self) -> str:
+        """The period in words, for captions and export notes."""
+        text = f"{self.first_day:%d %b %Y} – {self.last_day:%d %b %Y}"
+        return f"{text} (all history)" if self.full_period else text
+
+
+def _bounds(stored: pd.DataFrame) -> tuple[date, date]:
+    """First and last commit day over all stored repositories (authored time, as `qroi repos` shows)."""
+    first = queries.utc(pd.Series([int(stored["first_ts"].min())])).iloc[0].date()
+    last = queries.utc(pd.Series([int(stored["last_ts"].max())])).iloc[0].date()
+    return first, last
+
+
+def _default_repos(stored: pd.DataFrame) -> list[str]:
+    """All repositories when there are few; otherwise the largest, so a big store opens fast."""
+    if len(stored) <= DEFAULT_REPO_COUNT:
+        return list(stored["name"])
+    return [stored.sort_values(["commits", "name"], ascending=[False, True])["name"].iloc[0]]
+
+
+def sidebar(state: data.StoreState) -> Filters | None:
+    """Draw the shared filters; None (with a hint on the page) when no repository is chosen."""
+    stored = data.repos(state.url, state.stamp)
+    stored = stored[stored["commits"] > 0]
+    names = list(stored["name"])
+    ss = st.session_state
+    ss["repos"] = [r for r in ss.get("repos", _default_repos(stored)) if r in names]
+    first, last = _bounds(stored)
+    period = ss.get("period")
+    if not isinstance(period, tuple | list) or not period or not all(first <= d <= last for d in period):
+        ss["period"] = (first, last)
+    if ss.get("measure") not in MEASURES:
+        ss["measure"] = DEFAULT_MEASURE
+
+    bar = st.sidebar
+    bar.multiselect("Repositories", names, key="repos", placeholder="Choose repositories",
+                    help="One or several stored repositories; figures are pooled over those chosen.")  # fmt: skip
+    bar.date_input("Period (committed, UTC)", key="period", min_value=first, max_value=last, format="YYYY-MM-DD",
+                   help="Commits, hotspots and the timeline are limited to this period; quality figures are "
+                        "read at its end, with the change since its start.")  # fmt: skip
+    bar.selectbox("Quality measure", list(MEASURES), key="measure", format_func=lambda k: MEASURES[k].label,
+                  help="Drawn on the overview timeline; the claim test has its own choice of measures.")  # fmt: skip
+    bar.caption(f"Store: `{state.shown}`")
+    if bar.button("Reload data", icon=":material/refresh:", help="Forget cached results and read the store again."):
+        data.clear()
+        st.rerun()
+
+    chosen = tuple(ss["repos"])
+    if not chosen:
+        return None
+    picked = ss["period"]
+    day_from, day_to = (picked[0], picked[-1]) if len(picked) else (first, last)
+    start, end = data.day_bounds(day_from, day_to)
+    full = day_from <= first and day_to >= last
+    scope = data.Scope(state.url, state.stamp, chosen, None if full else start, None if full else end)
+    filters = Filters(scope, MEASURES[ss["measure"]], day_from, day_to, full)
+    ss[FILTERS_KEY] = filters
+    return filters
+
+
+def current() -> Filters:
+    """The filters drawn by `app.py` in this run (pages call this)."""
+    return st.session_state[FILTERS_KEY]
+
+
+# --- commit filters: drawn on the Commits page, honoured by the Export page ---------------------
+
+
+COMMIT_KEYS = {"authors": "cf_authors", "bugfix": "cf_bugfix", "revert": "cf_revert", "merges": "cf_merges",
+               "has_issue": "cf_has_issue", "issue_ref": "cf_issue_ref", "text": "cf_text"}  # fmt: skip
+
+
+def _tri(value: str | None) -> bool | None:
+    return {"Only": True, "Exclude": False}.get(value or "Any")
+
+
+def commit_filter_controls(authors: list[str]) -> explore.CommitFilter:
+    """Draw the Commits page's filters in the sidebar and return them."""
+    ss = st.session_state
+    key = COMMIT_KEYS["authors"]
+    if key in ss:
+        ss[key] = [a for a in ss[key] if a in authors]
+    bar = st.sidebar
+    bar.subheader("Commit filters")
+    bar.multiselect("Authors", authors, key=key, persist_state="session", placeholder="All authors")
+    for field, label in (("bugfix", "Bug fixes"), ("revert", "Reverts"), ("merges", "Merges"), ("has_issue", "Issue references")):
+        bar.segmented_control(label, TRI_STATE, key=COMMIT_KEYS[field], default="Any", required=True,
+                              persist_state="session")  # fmt: skip
+    bar.text_input("Issue", key=COMMIT_KEYS["issue_ref"], persist_state="session", placeholder="#12 or PROJ-7",
+                   help="Commits whose message references this issue (#12, GH-12 and 12 are the same).")  # fmt: skip
+    bar.text_input("Search", key=COMMIT_KEYS["text"], persist_state="session", placeholder="words in the message, or a sha",
+                   help="Case-insensitive text in the commit message, or the start of a sha.")  # fmt: skip
+    return current_commit_filter()
+
+
+def current_commit_filter() -> explore.CommitFilter:
+    """The commit filters as last set on the Commits page (none if it was never opened)."""
+    ss = st.session_state
+    return explore.CommitFilter(
+        authors=tuple(ss.get(COMMIT_KEYS["authors"]) or ()),
+        bugfix=_tri(ss.get(COMMIT_KEYS["bugfix"])),
+        revert=_tri(ss.get(COMMIT_KEYS["revert"])),
+        merges=_tri(ss.get(COMMIT_KEYS["merges"])),
+        has_issue=_tri(ss.get(COMMIT_KEYS["has_issue"])),
+        issue_ref=ss.get(COMMIT_KEYS["issue_ref"]) or "",
+        text=ss.get(COMMIT_KEYS["text"]) or "",
+    )
+
+
+def describe(where: explore.CommitFilter) -> str:
+    """The active commit filters in words ("no commit filters" when none)."""
+    parts = []
+    if where.authors:
+        parts.append("authors " + ", ".join(where.authors))
+    for flag, noun in ((where.bugfix, "bug fixes"), (where.revert, "reverts"), (where.merges, "merges"),
+                       (where.has_issue, "issue references")):  # fmt: skip
+        if flag is not None:
+            parts.append(f"{'only' if flag else 'no'} {noun}")
+    if where.issue_ref.strip():
+        parts.append(f"issue {where.issue_ref.strip()}")
+    if where.text.strip():
+        parts.append(f"text “{where.text.strip()}”")
+    return "; ".join(parts) if parts else "no commit filters"

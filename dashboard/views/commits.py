@@ -1,0 +1,59 @@
+"""Commits: every commit in the period, filterable, with what it did to the project's Python quality."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, components, data, filters
+from dashboard.components import Card, fmt_int
+
+f = filters.current()
+components.header("Commits", "Which commits moved quality, and which ones were bug fixes, reverts or issue work?", f)
+every = data.commits(f.scope)
+if every.empty:
+    components.nothing("No commits in this period.", "Widen the period in the sidebar.")
+    st.stop()
+where = filters.commit_filter_controls(sorted(every["author_name"].unique()))
+shown = where.apply(every)
+st.caption(f"Filters: {filters.describe(where)} (set them in the sidebar; the Export page uses them too).")
+if shown.empty:
+    components.nothing("No commit matches these filters.", "Loosen the commit filters in the sidebar.")
+    st.stop()
+
+work = shown[~shown["is_merge"]]
+components.cards([
+    Card("Commits shown", fmt_int(len(shown)), help=f"Of {len(every):,} commits in the period."),
+    Card("Bug fixes", fmt_int(shown["is_bugfix"].sum())),
+    Card("Reverts", fmt_int(shown["is_revert"].sum())),
+    Card("Net Δ sloc", f"{shown['d_sloc'].sum():+,.0f}", help="Sum of the shown commits' size changes "
+         "(each against its first parent; merges carry what the branch brought in)."),
+    Card("Net Δ CC", f"{shown['d_cc_total'].sum():+,.0f}", help="Sum of the shown commits' total-complexity changes."),
+    Card("Raised CC", fmt_int((work["d_cc_total"] > 0).sum()),
+         help="Non-merge commits that left the code more complex than their parent."),
+])  # fmt: skip
+
+components.plot(charts.commit_deltas(shown), key="commit_deltas")
+table = shown.assign(sha=shown["sha"].str[:10])
+columns = ["repo", "committed_at", "sha", "author_name", "subject", "d_sloc", "d_cc_total", "d_mi", "d_c_or_worse",
+           "is_bugfix", "is_revert", "is_merge", "issue_refs", "insertions", "deletions", "py_mi", "py_sloc"]  # fmt: skip
+st.dataframe(
+    table[columns if len(f.scope.repos) > 1 else columns[1:]], hide_index=True, height=560,
+    column_config={
+        "repo": "Repository",
+        "committed_at": st.column_config.DatetimeColumn("Committed (UTC)", format="YYYY-MM-DD HH:mm"),
+        "sha": st.column_config.TextColumn("Commit", width="small"), "author_name": "Author",
+        "subject": st.column_config.TextColumn("Subject", width="medium"),
+        "is_bugfix": st.column_config.CheckboxColumn("Fix"), "is_revert": st.column_config.CheckboxColumn("Revert"),
+        "is_merge": st.column_config.CheckboxColumn("Merge"), "issue_refs": "Issues",
+        "insertions": st.column_config.NumberColumn("+lines", format="%d"),
+        "deletions": st.column_config.NumberColumn("−lines", format="%d"),
+        "d_sloc": st.column_config.NumberColumn("Δ sloc", format="%+d"),
+        "d_cc_total": st.column_config.NumberColumn("Δ CC", format="%+d"),
+        "d_mi": st.column_config.NumberColumn("Δ MI", format="%+.2f"),
+        "d_c_or_worse": st.column_config.NumberColumn("Δ C-or-worse", format="%+d"),
+        "py_mi": st.column_config.NumberColumn("MI after", format="%.1f"),
+        "py_sloc": st.column_config.NumberColumn("sloc after", format="localized"),
+    },
+)  # fmt: skip
+st.caption("Δ columns: the project's Python quality after the commit minus after its first parent (a root commit "
+           "is compared with the empty tree). MI is 0–100, higher is better; CC is total cyclomatic complexity.")  # fmt: skip

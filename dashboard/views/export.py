@@ -1,0 +1,121 @@
+"""Export: any of the dashboard's tables, with the current filters, as CSV (the CLI's inert-cell rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import components, data, filters
+from tracker import queries
+
+f = filters.current()
+components.header("Export", "Take any table away as CSV, exactly as filtered here.", f)
+scope, ss = f.scope, st.session_state
+where = filters.current_commit_filter()
+EPOCH = pd.Timestamp(0, tz="UTC")
+
+
+def _iso(frame: pd.DataFrame, ts: str, name: str) -> pd.DataFrame:
+    """Unix-second columns as ISO 8601 UTC text, like the CLI's timestamps."""
+    stamps = frame[ts].map(lambda t: queries.iso(t, 0))
+    return frame.drop(columns=[ts]).assign(**{name: stamps})
+
+
+def commits() -> pd.DataFrame:
+    return data.commits_export(scope, where)
+
+
+def files() -> pd.DataFrame:
+    return _iso(data.hotspots(scope), "last_commit_ts", "last_commit_at")
+
+
+def functions() -> pd.DataFrame:
+    return _stack("functions")
+
+
+def timeline() -> pd.DataFrame:
+    monthly = data.overview(scope).timeline
+    return monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")) if len(monthly) else monthly
+
+
+def in_period(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Rows with any of these ISO-time columns inside the sidebar's period."""
+    if frame.empty or (scope.start is None and scope.end is None):
+        return frame
+    keep = pd.Series(False, index=frame.index)
+    for col in columns:
+        seconds = (pd.to_datetime(frame[col], utc=True, format="ISO8601") - EPOCH).dt.total_seconds()
+        keep |= scope.window.mask(seconds) & seconds.notna()  # an empty time is in no period
+    return frame[keep]
+
+
+def _stack(name: str) -> pd.DataFrame:
+    """The `qroi export NAME` table of every chosen repository, stacked."""
+    return pd.concat([data.export_table(scope.url, scope.stamp, name, r) for r in scope.repos], ignore_index=True)
+
+
+def releases() -> pd.DataFrame:
+    return in_period(_stack("releases"), "released_at")
+
+
+def issues() -> pd.DataFrame:
+    return in_period(_stack("issues"), "created_at", "closed_at")
+
+
+def bug_links() -> pd.DataFrame:
+    return in_period(_stack("bug_links"), "fix_at")
+
+
+def history() -> pd.DataFrame:
+    repo, path = ss.get("history_repo"), ss.get("history_path")
+    if repo not in scope.repos or not path:
+        return pd.DataFrame()
+    hist = data.history(scope, repo, path).history
+    return _iso(hist.drop(columns=["committed_at"]), "committed_ts", "committed_at")
+
+
+history_file = ss.get("history_path") if ss.get("history_repo") in scope.repos else None
+TABLES: dict[str, tuple[str, Callable[[], pd.DataFrame], str]] = {
+    "commits": ("Commits", commits, f"Commits in the period with the Commits page's filters ({filters.describe(where)}): "
+                "the `qroi export commits` columns plus quality deltas (`d_*`)."),
+    "files": ("Files (hotspots)", files, "Python files at HEAD with their change history in the period and the "
+              "hotspot score (commits × total CC)."),
+    "functions": ("Functions", functions, "Functions and methods at HEAD, most complex first (`qroi export functions`)."),
+    "timeline": ("Monthly timeline", timeline, "Per repository and month: delivery counts and mainline quality at "
+                 "month end."),
+    "releases": ("Releases", releases, "Releases in the period with their change-failure verdict "
+                 "(`qroi export releases`)."),
+    "issues": ("Issues", issues, "Imported tracker issues created or closed in the period, with their linked commits "
+               "(`qroi export issues`)."),
+    "bug_links": ("Bug links (SZZ)", bug_links, "Bug fixes of the period and the commits their changed lines were "
+                  "blamed on (`qroi export bug_links`)."),
+    "history": ("File history", history, f"Every commit that changed {history_file}, with the file's scores after it."
+                if history_file else "Open a file on the File history page first."),
+}  # fmt: skip
+
+choice = st.radio("Table", list(TABLES), key="export_table", horizontal=True, persist_state="session",
+                  format_func=lambda k: TABLES[k][0])  # fmt: skip
+label, load, about = TABLES[choice]
+st.markdown(about)
+frame = load()
+if frame.empty:
+    components.nothing("This table is empty with the current filters.", "Change the filters in the sidebar or on the "
+                       "Commits page.")  # fmt: skip
+    st.stop()
+
+components.cards([
+    components.Card("Rows", components.fmt_int(len(frame))),
+    components.Card("Columns", components.fmt_int(len(frame.columns))),
+    components.Card("Repositories", components.fmt_int(len(scope.repos))),
+], per_row=6)  # fmt: skip
+name = "-".join(scope.repos) if len(scope.repos) <= 3 else f"{len(scope.repos)}-repos"
+components.csv_download(frame, f"qroi-{name}-{choice}.csv", f"Download {label.lower()} as CSV", key="export_download",
+                        primary=True)  # fmt: skip
+st.caption("Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) get a "
+           "leading apostrophe, as in `qroi export`. Booleans are 1/0, missing values are empty.")  # fmt: skip
+st.subheader("Preview")
+st.dataframe(frame.head(1000), hide_index=True, height=420)
+if len(frame) > 1000:
+    st.caption(f"The first 1,000 of {len(frame):,} rows; the download has them all.")
