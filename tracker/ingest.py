@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from tracker import delivery, models, signals
 from tracker.errors import QroiError
 from tracker.gitrepo import GitRepo
-from tracker.miner import CommitRecord, iter_commits
+from tracker.miner import CommitRecord, FileChange, iter_commits, iter_listed
 from tracker.quality import Contribution, TreeQuality, python_blobs
 from tracker.scorer import DEFAULT_BUDGET_SECONDS, BlobScore
 from tracker.scoring_pool import ScoringPool
@@ -203,11 +203,9 @@ class _Run:
         with transaction(self.engine) as conn:
             self._store_scores(conn, scores)
             ids = insert_returning_ids(conn, models.Commit.__table__, commit_rows, "sha")
-            insert_rows(conn, models.Change.__table__, [self._change_row(ids[sha], c) for sha, c in change_rows])
-            insert_rows(conn, models.MergeChange.__table__, [
-                {k: v for k, v in self._change_row(ids[sha], c).items() if k not in ("added", "deleted")}
-                for sha, c in merge_rows
-            ])  # fmt: skip
+            insert_rows(conn, models.Change.__table__, [change_row(self.repo_id, ids[sha], c) for sha, c in change_rows])
+            insert_rows(conn, models.MergeChange.__table__,
+                        [row for sha, c in merge_rows for row in _merge_rows(self.repo_id, ids[sha], [c])])  # fmt: skip
             insert_rows(conn, models.IssueRef.__table__, [
                 {"repo_id": self.repo_id, "commit_id": ids[sha], "ref": ref, "action": action}
                 for sha, ref, action in ref_rows
@@ -245,19 +243,45 @@ class _Run:
             **state.columns(),
         }
 
-    def _change_row(self, commit_id: int, change: Any) -> dict[str, Any]:
-        return {
-            "repo_id": self.repo_id,
-            "commit_id": commit_id,
-            "path": change.path,
-            "old_path": change.old_path if change.old_path != change.path else None,
-            "change_type": change.change_type,
-            "added": change.added,
-            "deleted": change.deleted,
-            "old_blob": change.old_blob,
-            "new_blob": change.new_blob,
-            "is_python": change.is_python,
-        }
+
+def change_row(repo_id: int, commit_id: int, change: FileChange) -> dict[str, Any]:
+    """A `changes` row (and, without the line counts, a `merge_changes` row)."""
+    return {
+        "repo_id": repo_id,
+        "commit_id": commit_id,
+        "path": change.path,
+        "old_path": change.old_path if change.old_path != change.path else None,
+        "change_type": change.change_type,
+        "added": change.added,
+        "deleted": change.deleted,
+        "old_blob": change.old_blob,
+        "new_blob": change.new_blob,
+        "is_python": change.is_python,
+    }
+
+
+def _merge_rows(repo_id: int, commit_id: int, changes: list[FileChange]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in change_row(repo_id, commit_id, c).items() if k not in ("added", "deleted")}
+            for c in changes]  # fmt: skip
+
+
+def backfill_merge_diffs(engine: Engine, git: GitRepo, repo_id: int) -> int:
+    """Store the first-parent diffs of merges ingested before qroi kept them (an upgraded store).
+
+    A merge whose diff is empty is looked at again on each ingest; there are few, and git answers
+    for all of them in one process.
+    """
+    c, mc = models.Commit, models.MergeChange
+    has_rows = select(mc.id).where(mc.commit_id == c.id).exists()
+    with engine.connect() as conn:
+        missing = dict(conn.execute(select(c.sha, c.id).where(c.repo_id == repo_id, c.is_merge, ~has_rows)).all())
+    if not missing:
+        return 0
+    rows = [row for record in iter_listed(git.git_dir, sorted(missing), use_mailmap=False)
+            for row in _merge_rows(repo_id, missing[record.sha], record.changes)]  # fmt: skip
+    with transaction(engine) as conn:
+        insert_rows(conn, mc.__table__, rows)
+    return len(rows)
 
 
 def _batches(commits: Iterator[CommitRecord], size: int) -> Iterator[list[CommitRecord]]:
@@ -340,6 +364,7 @@ def ingest(engine: Engine, target: str, options: IngestOptions | None = None,
             result = IngestResult(repo=name, source=source.display, head=head)
             run = _Run(engine, git, repo_id, options, result, progress)
             tips = git.existing(run.load_stored())
+            backfill_merge_diffs(engine, git, repo_id)
             progress.start(git.count(head, tips))
             stored_before = set(run.generations)
 

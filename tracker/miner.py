@@ -198,35 +198,45 @@ def neutral_config() -> list[str]:
     return [arg for setting in _NEUTRAL_CONFIG for arg in ("-c", setting)]
 
 
-def log_command(git_dir: str, rev: str, use_mailmap: bool = True) -> list[str]:
+def log_command(git_dir: str, rev: str | None, use_mailmap: bool = True) -> list[str]:
     """The single `git log` invocation behind a walk (exclusions are passed on stdin).
 
     With `use_mailmap`, names and emails are resolved through the `.mailmap` committed at `rev`
     (see `tracker.mailmap`; run git with `cwd=git_dir`); without, they are stored as written.
+    With `rev` None, git reads the exact commits to show from stdin (`--no-walk`).
     """
     an, ae, cn, ce = mailmap.identity_fields(use_mailmap)
     fields = ("%H", "%P", an, ae, "%ad", cn, ce, "%cd", "%B")
-    cmd = ["git", *neutral_config(), *(mailmap.config(rev) if use_mailmap else [])]
+    cmd = ["git", *neutral_config(), *(mailmap.config(rev or "HEAD") if use_mailmap else [])]
     cmd += [
-        "--git-dir", git_dir, "log", "--topo-order", "--reverse", "--raw", "--numstat", "-z", "-M",
+        "--git-dir", git_dir, "log", "--raw", "--numstat", "-z", "-M",
         "--no-abbrev", "--no-textconv", "--no-ext-diff", "--diff-merges=first-parent",
-        "--date=raw", "--format=%x00" + "%x00".join(fields), "--stdin", rev,
+        "--date=raw", "--format=%x00" + "%x00".join(fields), "--stdin",
     ]  # fmt: skip
-    return cmd
+    return cmd + ["--topo-order", "--reverse", rev] if rev else cmd + ["--no-walk=unsorted"]
 
 
 def iter_commits(git_dir: str, rev: str = "HEAD", exclude: Iterable[str] = (),
                  use_mailmap: bool = True) -> Iterator[CommitRecord]:  # fmt: skip
     """Stream every commit reachable from `rev` but not from `exclude`, parents before children."""
+    return _stream(log_command(git_dir, rev, use_mailmap), "".join(f"^{sha}\n" for sha in exclude), git_dir)
+
+
+def iter_listed(git_dir: str, shas: Iterable[str], use_mailmap: bool = True) -> Iterator[CommitRecord]:
+    """Exactly the given commits, in the given order (e.g. to re-read stored merges' diffs)."""
+    return _stream(log_command(git_dir, None, use_mailmap), "".join(f"{sha}\n" for sha in shas), git_dir)
+
+
+def _stream(cmd: list[str], stdin: str, git_dir: str) -> Iterator[CommitRecord]:
     proc = subprocess.Popen(
-        log_command(git_dir, rev, use_mailmap),
+        cmd,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=git_dir,  # git reads ./.mailmap of a non-bare repository from its working directory
     )
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write("".join(f"^{sha}\n" for sha in exclude).encode())
+    proc.stdin.write(stdin.encode())
     proc.stdin.close()
     try:
         yield from _records(_tokens(iter(lambda: proc.stdout.read(1 << 16), b"")))

@@ -19,9 +19,8 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, select, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlmodel import SQLModel
 
-from tracker import models
+from tracker import migrate, models
 from tracker.errors import QroiError
 
 DEFAULT_DB = "qroi.db"
@@ -83,9 +82,10 @@ def describe_db_error(engine: Engine, exc: BaseException) -> str:
 
 
 def init_schema(engine: Engine) -> None:
-    """Create missing tables and switch SQLite to WAL (readers never block the writer).
+    """Create or upgrade the schema (Alembic migrations) and switch SQLite to WAL mode.
 
-    A store that cannot be written (read-only file, corrupt file) fails here, before any mining.
+    WAL lets readers (the dashboard) work while an ingest writes. A store that cannot be written
+    (read-only file, corrupt file) fails here, before any mining.
     """
     try:
         if engine.dialect.name == "sqlite":
@@ -93,10 +93,7 @@ def init_schema(engine: Engine) -> None:
                 conn.execute(text("PRAGMA journal_mode = WAL"))
                 conn.exec_driver_sql("BEGIN IMMEDIATE")  # takes the write lock: fails if read-only
                 conn.exec_driver_sql("ROLLBACK")
-        try:
-            SQLModel.metadata.create_all(engine)
-        except DBAPIError:  # another process created the tables between check and create
-            SQLModel.metadata.create_all(engine)
+        migrate.upgrade(engine)
     except DBAPIError as exc:
         raise QroiError(describe_db_error(engine, exc)) from exc
 

@@ -1,0 +1,60 @@
+"""Bring a store's schema to the current version with Alembic, in place.
+
+Every write command calls `upgrade` first, so a store created by an older qroi is upgraded on its
+next ingest. Stores written before qroi used Alembic have no `alembic_version` table; their
+revision is recognised by the tables they have, then they are stamped and upgraded like any other.
+Two processes upgrading one store at once are serialized (SQLite's write lock, a PostgreSQL
+advisory lock), so a half-applied migration is never seen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Tables that first appeared in each revision: how a pre-Alembic store shows its version.
+FIRST_TABLE = (("0003", "commit_features"), ("0002", "merge_changes"), ("0001", "repos"))
+_LOCK_KEY = 0x71726F69  # "qroi": the advisory lock taken while migrating a PostgreSQL store
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The newest revision this qroi knows."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
+
+
+def current(connection: Connection) -> str | None:
+    """The store's revision: stamped, recognised from a pre-Alembic schema, or None if empty."""
+    revision = MigrationContext.configure(connection).get_current_revision()
+    if revision is not None:
+        return revision
+    tables = set(inspect(connection).get_table_names())
+    return next((rev for rev, table in FIRST_TABLE if table in tables), None)
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Upgrade the store to `head()`; returns (revision before, revision after)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        before = current(connection)
+        config = _config(connection)
+        if before is not None and MigrationContext.configure(connection).get_current_revision() is None:
+            command.stamp(config, before)
+        if before != head():
+            command.upgrade(config, "head")
+    return before, head()
