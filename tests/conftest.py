@@ -59,14 +59,19 @@ def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build("demo", tmp_path_factory.mktemp("repos") / "widget")
 
 
+def ingested(repo: Path, folder: Path, name: str) -> Path:
+    """A new SQLite store at folder/name holding `repo`, ingested through the library."""
+    path = folder / name
+    engine = store.connect(str(path))
+    ingest(engine, str(repo), IngestOptions(workers=2))
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_repo: Path) -> Path:
     """An SQLite store holding the demo repository, ingested once per test session."""
-    path = tmp_path_factory.mktemp("stores") / "demo.db"
-    engine = store.connect(str(path))
-    ingest(engine, str(demo_repo), IngestOptions(workers=2))
-    engine.dispose()
-    return path
+    return ingested(demo_repo, tmp_path_factory.mktemp("stores"), "demo.db")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from sample_repos.build import build
 from sample_repos.scenarios.delivery import day
-from tests.conftest import git, run_qroi
+from tests.conftest import git, ingested, run_qroi
 from tests.storedump import dump
 from tracker import dmm, queries, store
 from tracker.delivery import DeliveryOptions
@@ -43,11 +43,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def shop_db(shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("delivery-store") / "shop.db"
-    engine = store.connect(str(path))
-    ingest(engine, str(shop), IngestOptions(workers=2))
-    engine.dispose()
-    return path
+    return ingested(shop, tmp_path_factory.mktemp("delivery-store"), "shop.db")
 
 
 @pytest.fixture

@@ -76,6 +76,13 @@ def _frame(engine: Engine, stmt: object) -> pd.DataFrame:
     return pd.DataFrame({c: _typed([r[i] for r in rows]) for i, c in enumerate(columns)}, columns=columns)
 
 
+def _repo_frame(engine: Engine, stmt: object, repo: str) -> pd.DataFrame:
+    """A query's rows with the repository's name as the first column (as exports show it)."""
+    df = _frame(engine, stmt)
+    df.insert(0, "repo", repo)
+    return df
+
+
 def repo_id(engine: Engine, name: str) -> int:
     """The id of a stored repository; a clear error naming the stored ones otherwise."""
     with engine.connect() as conn:
@@ -138,9 +145,7 @@ def changes(engine: Engine, repo: str) -> pd.DataFrame:
         .where(ch.repo_id == rid)
         .order_by(c.generation, c.committed_ts, c.sha, ch.id)
     )
-    df = _frame(engine, stmt)
-    df.insert(0, "repo", repo)
-    return df
+    return _repo_frame(engine, stmt, repo)
 
 
 def head_files(engine: Engine, repo: str) -> pd.DataFrame:
@@ -204,9 +209,7 @@ def head_functions(engine: Engine, repo: str) -> pd.DataFrame:
         .where(hf.repo_id == rid)
         .order_by(f.complexity.desc(), hf.path, f.lineno)
     )
-    df = _frame(engine, stmt)
-    df.insert(0, "repo", repo)
-    return df
+    return _repo_frame(engine, stmt, repo)
 
 
 def unscored_blobs(engine: Engine, repo: str) -> pd.DataFrame:
