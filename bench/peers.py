@@ -13,6 +13,7 @@ it lives in a virtualenv of its own under bench/.wily-venv, created on first use
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -58,10 +59,13 @@ def wily_build(repo: str, limit: int | None) -> None:
         subprocess.run(["git", "clone", "--quiet", "--no-local", repo, str(copy)], check=True)
         count = limit or int(subprocess.run(["git", "-C", str(copy), "rev-list", "--count", "HEAD"],
                                             capture_output=True, text=True, check=True).stdout)  # fmt: skip
+        home = Path(tmp) / "home"  # wily keeps its cache under ~/.wily: measure a fresh one
+        home.mkdir()
+        env = {**os.environ, "HOME": str(home)}
         subprocess.run([str(WILY_VENV / "bin" / "wily"), "build", ".", "-n", str(count)], cwd=copy, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
-        cache = copy / ".wily"
-        size = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) if cache.exists() else 0
+                       stdout=subprocess.DEVNULL, env=env)  # fmt: skip
+        caches = [home / ".wily", copy / ".wily"]
+        size = sum(p.stat().st_size for cache in caches if cache.exists() for p in cache.rglob("*") if p.is_file())
         print(f"wily: {count} revisions, cache {size} bytes")
         shutil.rmtree(copy, ignore_errors=True)
 

@@ -149,3 +149,17 @@ def test_panel_equals_git_and_radon_on_the_snapshots(demo_repo: Path, demo_engin
         in_window = {sha for sha, ts in touching if start <= int(ts) < end}
         assert row.commits == len(in_window), row.path
         assert row.bugfix_commits == len(in_window & fixes), row.path
+
+
+def test_panel_delivery_outcomes_equal_the_stores_links(demo_repo: Path, demo_db: Path, demo_engine: Engine) -> None:
+    panel = build_panel(demo_engine, "widget", "3M")
+    links = list(csv.DictReader(io.StringIO(run_qroi("export", "bug_links", "-r", "widget", "--db", str(demo_db)).stdout)))
+    assert links, "the demo history has SZZ links"
+    assert panel["bug_inducing"].sum() > 0
+    for row in panel[panel["commits"] > 0].itertuples():
+        start = pd.Timestamp(row.window_start, tz="UTC")
+        end = start + pd.DateOffset(months=3)
+        induced = {link["inducing_sha"] for link in links if link["path"] == row.path
+                   and start <= pd.Timestamp(link["inducing_at"]) < end}  # fmt: skip
+        assert row.bug_inducing == len(induced), row.path
+    assert panel["dev_time"].isna().all()  # no issues imported: no time outcome, never a zero

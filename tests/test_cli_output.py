@@ -68,5 +68,10 @@ def test_summary_reports_the_stores_figures(demo_db: Path, demo_engine: Engine) 
     top = files.assign(score=files["commits"] * files["cc_total"].fillna(0)).sort_values("score", ascending=False)
     assert top["path"].iloc[0] in out
     assert result.stderr.strip() == f"summary of widget: {len(commits):,} commits, {len(files):,} Python files at HEAD"
+    releases = queries.releases(demo_engine, "widget")
+    inducing = queries.bug_links(demo_engine, "widget")["inducing_sha"].nunique()
+    assert re.search(rf"releases \(per month\)\s*│\s*{len(releases)} \(", out)
+    assert re.search(rf"bug-inducing commits \(SZZ\)\s*│\s*{inducing:,}\s", out)
+    assert "none: qroi issues import FILE" in out  # says what is missing and how to get it
     repos = run_qroi("repos", "--db", str(demo_db))
     assert "widget" in repos.stdout and f"{len(commits):,}" in repos.stdout

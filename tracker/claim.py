@@ -61,11 +61,17 @@ QUALITY: dict[str, Metric] = {
 }
 OUTCOMES: dict[str, Outcome] = {
     "defects": Outcome("bugfix_commits", "bug-fix rate", "count"),
+    "bug_inducing": Outcome("bug_inducing", "rate of bug-inducing changes (SZZ)", "count"),
+    "rework": Outcome("rework", "rework (lines rewritten soon after)", "count"),
     "churn": Outcome("churn", "churn (lines changed)", "count"),
+    "dev_time": Outcome("dev_time", "time in development of linked issues", "time"),
 }
-ALIASES = {"bugs": "defects", "bugfix_commits": "defects", "bug_fixes": "defects"}
+ALIASES = {"bugs": "defects", "bugfix_commits": "defects", "bug_fixes": "defects", "szz": "bug_inducing",
+           "time_in_development": "dev_time"}  # fmt: skip
 DEFAULT_QUALITY = ("mi", "cc_density", "cc_max")
 DEFAULT_OUTCOMES = ("defects",)
+# Outcomes added to the default family when the store has the data behind them.
+WHEN_AVAILABLE = (("bug_inducing", "bug_inducing"), ("dev_time", "dev_time"))
 LABELS = {"sloc": "size", "commits": "change frequency"}
 SIZE, EXPOSURE, UNIT = "sloc", "commits", "path"
 
@@ -95,8 +101,22 @@ def hypotheses(qualities: list[str] | None, outcomes: list[str] | None, *, sesoi
     return specs
 
 
+def default_outcomes(panels: list[pd.DataFrame]) -> list[str]:
+    """Bug fixes always; SZZ bug origins and issues' time in development when any panel has them."""
+    chosen = list(DEFAULT_OUTCOMES)
+    for name, column in WHEN_AVAILABLE:
+        if any(column in p and (p[column].fillna(0) > 0).any() for p in panels):
+            chosen.append(name)
+    return chosen
+
+
 def monthly(engine: Engine, repo: str) -> pd.DataFrame:
-    """Repo x month: throughput, unplanned work and repository-level quality at month end."""
+    """Repo x month: throughput, unplanned work, lead time and repository-level quality at month end.
+
+    `issues_closed` is NaN when no issues were imported; `lead_time_days` (median days from a
+    commit to the release that shipped it, by the month the commit was written) when no release
+    shipped that month's work.
+    """
     commits = queries.commits(engine, repo)
     if commits.empty:
         return pd.DataFrame()
@@ -113,10 +133,19 @@ def monthly(engine: Engine, repo: str) -> pd.DataFrame:
         "bugfix_churn": work[fixes].groupby("month")["churn"].sum(),
     }).fillna(0)  # fmt: skip
     frame["unplanned_share"] = frame["bugfix_churn"] / frame["churn"].where(frame["churn"] > 0)
+    frame["lead_time_days"] = work.groupby("month")["lead_time_days"].median()
+    closed = queries.issues(engine, repo)["closed_ts"].dropna()
+    if len(closed):
+        months = queries.utc(closed.astype("int64")).dt.tz_localize(None).dt.to_period("M")
+        frame["issues_closed"] = months.value_counts()
     last = commits.sort_values(["generation", "committed_ts"]).groupby("month").last()
     frame["py_mi"] = last["py_mi"].astype(float)
     frame["cc_density"] = last["py_cc_total"] / last["py_sloc"].where(last["py_sloc"] > 0) * 100
     frame = frame.reindex(pd.period_range(frame.index.min(), frame.index.max(), freq="M"))
+    if "issues_closed" in frame:
+        frame["issues_closed"] = frame["issues_closed"].fillna(0)
+    else:
+        frame["issues_closed"] = float("nan")
     frame[["commits", "bugfix_commits", "feature_commits", "churn", "bugfix_churn"]] = frame[
         ["commits", "bugfix_commits", "feature_commits", "churn", "bugfix_churn"]].fillna(0)  # fmt: skip
     frame[["py_mi", "cc_density"]] = frame[["py_mi", "cc_density"]].ffill()
@@ -127,6 +156,12 @@ def monthly(engine: Engine, repo: str) -> pd.DataFrame:
 VALUE_SERIES = {
     "unplanned_share": "share of churn spent on bug fixes (unplanned work)",
     "feature_commits": "feature commits per month (throughput)",
+    "issues_closed": "issues closed per month (throughput)",
+    "lead_time_days": "median lead time to release, days",
+}
+MISSING = {
+    "issues_closed": "no issues imported (qroi issues import FILE --repo NAME)",
+    "lead_time_days": "no releases (version tags) found",
 }
 
 
@@ -176,6 +211,10 @@ def _trend_results(frame: pd.DataFrame) -> list[dict[str, Any]]:
     results = []
     several = frame["repo"].nunique() > 1
     for value, label in VALUE_SERIES.items():
+        if frame[value].isna().all():
+            results.append({"value": value, "label": label, "quality": "py_mi", "status": "No data",
+                            "reason": MISSING[value]})  # fmt: skip
+            continue
         result: ValueTrendResult = value_trend_regression(
             frame, value, "py_mi", "month", repo="repo" if several else None, higher_is_better=True)
         results.append({"value": value, "label": label, "quality": "py_mi", **result.to_dict()})
@@ -188,19 +227,19 @@ def claim_test(engine: Engine, repos: list[str], qualities: list[str] | None = N
     """Run the declared hypotheses on each repository, pool them, and add the monthly view."""
     if not repos:
         raise QroiError("name at least one stored repository (see `qroi repos`)")
-    specs = hypotheses(qualities, outcomes, sesoi=sesoi, n_boot=n_boot, bands=bands)
-    reports, panels, months = {}, [], []
-    for repo in repos:
-        panel = build_panel(engine, repo, window)
-        panels.append(panel)
-        months.append(monthly(engine, repo))
+    panels = {repo: build_panel(engine, repo, window) for repo in repos}
+    for repo, panel in panels.items():
         if panel.empty:
             raise QroiError(f"{repo}: history shorter than one complete {window} window; try a shorter --window")
-        reports[repo] = analyze(panel, specs, seed=seed)
+    if outcomes is None:
+        outcomes = default_outcomes(list(panels.values()))
+    specs = hypotheses(qualities, outcomes, sesoi=sesoi, n_boot=n_boot, bands=bands)
+    reports = {repo: analyze(panel, specs, seed=seed) for repo, panel in panels.items()}
+    months = [monthly(engine, repo) for repo in repos]
     pooled = {}
     if len(repos) > 1:
         for spec in specs:
             pooled[spec.title] = pool({repo: reports[repo][spec.title] for repo in repos})
     monthly_frame = pd.concat(months, ignore_index=True)
-    return ClaimResult(list(repos), window, reports, pd.concat(panels, ignore_index=True), monthly_frame,
+    return ClaimResult(list(repos), window, reports, pd.concat(panels.values(), ignore_index=True), monthly_frame,
                        _trends(monthly_frame), pooled)  # fmt: skip

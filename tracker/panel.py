@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from tracker import models, queries
+from tracker import issue_links, models, queries
 from tracker.errors import QroiError
 from tracker.store import chunks
 
@@ -121,10 +121,14 @@ def _blob_metrics(engine: Engine, blobs: set[str]) -> pd.DataFrame:
 def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     """One row per (Python file at a window's start, window): quality then, outcomes during.
 
-    Columns: repo, path, window, window_start, quality (`QUALITY_COLUMNS`), size (`sloc`, `loc`),
-    exposure (`commits`: non-merge commits touching the file in the window), outcomes
-    (`bugfix_commits`, `churn` = lines added + deleted), and controls (`authors` in the window,
-    `age_days` of the file at the window start, `prior_commits` before it).
+    Columns: repo, path, window, window_start, blob, quality (`QUALITY_COLUMNS`), size (`sloc`,
+    `loc`), exposure (`commits`: non-merge commits touching the file in the window), outcomes
+    (`bugfix_commits`: fixes by message or by a linked bug issue; `bug_inducing`: commits of the
+    window that SZZ later blamed for a bug in this file; `rework`: lines of the file rewritten
+    within the rework window, counted when deleted; `churn`: lines added + deleted; `dev_time`:
+    median days in development of the closed issues linked to the window's commits, when issues
+    were imported), and controls (`authors` in the window, `age_days` of the file at the window
+    start, `prior_commits` before it, `owner_share`: the top author's share of those).
     """
     months = window_months(window)
     rid = queries.repo_id(engine, repo)
@@ -146,15 +150,18 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     panel = pd.DataFrame(rows, columns=["window", "window_ts", "path", "blob"])
     panel = panel[panel["blob"].isin(metrics.index)]
     panel = panel.join(metrics, on="blob")
-    panel = panel.join(_activity(engine, repo, bounds), on=["path", "window"])
-    panel = panel.join(_history_before(engine, repo, bounds), on=["path", "window"])
-    for col in ("commits", "bugfix_commits", "churn", "authors", "prior_commits"):
+    touching = _touching(engine, repo, rid, bounds)
+    panel = panel.join(_activity(touching), on=["path", "window"])
+    panel = panel.join(_delivery(engine, rid, touching, bounds), on=["path", "window"])
+    panel = panel.join(_history_before(touching, bounds), on=["path", "window"])
+    for col in ("commits", "bugfix_commits", "bug_inducing", "rework", "churn", "authors", "prior_commits"):
         panel[col] = panel[col].fillna(0).astype("int64")
     panel["age_days"] = ((panel["window_ts"] - panel["first_ts"]) / 86400).clip(lower=0)
     panel.insert(0, "repo", repo)
     panel["window_start"] = pd.to_datetime(panel["window_ts"], unit="s", utc=True).dt.strftime("%Y-%m-%d")
     ordered = ["repo", "path", "window", "window_start", "blob", *QUALITY_COLUMNS, "sloc", "loc", "commits",
-               "bugfix_commits", "churn", "authors", "age_days", "prior_commits"]  # fmt: skip
+               "bugfix_commits", "bug_inducing", "rework", "churn", "dev_time", "authors", "age_days",
+               "prior_commits", "owner_share"]  # fmt: skip
     return panel[ordered].sort_values(["window", "path"]).reset_index(drop=True)
 
 
@@ -165,37 +172,87 @@ def _window_of(ts: pd.Series, bounds: list[Window]) -> pd.Series:
     return pd.Series(np.where(inside, index, -1), index=ts.index)
 
 
-def _activity(engine: Engine, repo: str, bounds: list[Window]) -> pd.DataFrame:
-    """Per (path, window): commits, bug-fix commits, churn and authors of non-merge commits.
+def _touching(engine: Engine, repo: str, rid: int, bounds: list[Window]) -> pd.DataFrame:
+    """Every (path, non-merge commit) pair, with the commit's window (-1: outside all windows).
 
-    A commit touches a path if it changed, added, deleted, or renamed the file to or from it.
+    A commit touches a path if it changed, added, deleted, or renamed the file to or from it (a
+    rename's lines count once, at the new path).
     """
     ch = queries.changes(engine, repo)
-    ch = ch.assign(window=_window_of(ch["authored_ts"], bounds))
-    ch = ch[ch["window"] >= 0]
-    ch = ch.assign(lines=ch["added"].fillna(0) + ch["deleted"].fillna(0))
-    # A rename touches the file it moves away too (its lines count once, at the new path).
+    ch = ch.assign(window=_window_of(ch["authored_ts"], bounds),
+                   lines=ch["added"].fillna(0) + ch["deleted"].fillna(0))  # fmt: skip
     moved = ch[(ch["change_type"] == "rename") & ch["old_path"].notna()]
     ch = pd.concat([ch, moved.assign(path=moved["old_path"], lines=0)], ignore_index=True)
+    with engine.connect() as conn:
+        fixes = issue_links.fix_commit_ids(conn, rid)
+    return ch.assign(is_fix=ch["commit_id"].isin(fixes))
+
+
+def _activity(touching: pd.DataFrame) -> pd.DataFrame:
+    """Per (path, window): commits, bug-fix commits, churn and authors of non-merge commits."""
+    ch = touching[touching["window"] >= 0]
     grouped = ch.groupby(["path", "window"])
     return pd.DataFrame(
         {
             "commits": grouped["commit_id"].nunique(),
-            "bugfix_commits": ch[ch["is_bugfix"].astype(bool)].groupby(["path", "window"])["commit_id"].nunique(),
+            "bugfix_commits": ch[ch["is_fix"]].groupby(["path", "window"])["commit_id"].nunique(),
             "churn": grouped["lines"].sum(),
             "authors": grouped["author_email"].nunique(),
         }
     )
 
 
-def _history_before(engine: Engine, repo: str, bounds: list[Window]) -> pd.DataFrame:
-    """Per (path, window): when the path first changed, and how often before the window."""
-    ch = queries.changes(engine, repo)[["path", "commit_id", "authored_ts"]]
+def _delivery(engine: Engine, rid: int, touching: pd.DataFrame, bounds: list[Window]) -> pd.DataFrame:
+    """Per (path, window): SZZ bug-inducing commits, rework lines, issues' time in development."""
+    bl, rl, c = models.BugLink, models.ReworkLink, models.Commit
+    with engine.connect() as conn:
+        induced = pd.DataFrame(conn.execute(
+            select(bl.path, bl.inducing_commit_id, c.authored_ts).join(c, c.id == bl.inducing_commit_id)
+            .where(bl.repo_id == rid).distinct()).all(), columns=["path", "commit_id", "authored_ts"])
+        reworked = pd.DataFrame(conn.execute(
+            select(rl.path, rl.lines, c.authored_ts).join(c, c.id == rl.commit_id).where(rl.repo_id == rid)
+        ).all(), columns=["path", "lines", "authored_ts"])  # fmt: skip
+    induced["window"] = _window_of(induced["authored_ts"], bounds) if len(induced) else []
+    reworked["window"] = _window_of(reworked["authored_ts"], bounds) if len(reworked) else []
+    frame = pd.DataFrame({
+        "bug_inducing": induced[induced["window"] >= 0].groupby(["path", "window"])["commit_id"].nunique(),
+        "rework": reworked[reworked["window"] >= 0].groupby(["path", "window"])["lines"].sum(),
+    })  # fmt: skip
+    return frame.join(_dev_time(engine, rid, touching), how="outer")
+
+
+def _dev_time(engine: Engine, rid: int, touching: pd.DataFrame) -> pd.Series:
+    """Median days from first commit to close of the closed issues linked to a file's window commits."""
+    i = models.Issue
+    links = issue_links.linked_commits().where(i.repo_id == rid).subquery()
+    with engine.connect() as conn:
+        rows = conn.execute(select(links.c.issue_id, links.c.commit_id, i.closed_ts)
+                            .join(i, i.id == links.c.issue_id).where(i.closed_ts.is_not(None))).all()  # fmt: skip
+    linked = pd.DataFrame(rows, columns=["issue_id", "commit_id", "closed_ts"])
+    if linked.empty:
+        return pd.Series(dtype=float, name="dev_time", index=pd.MultiIndex.from_arrays([[], []], names=["path", "window"]))
+    first = touching.groupby("commit_id")["authored_ts"].first()
+    linked["first_ts"] = linked["commit_id"].map(first)
+    started = linked.groupby("issue_id")["first_ts"].min()
+    days = ((linked.groupby("issue_id")["closed_ts"].first() - started) / 86400).rename("days")
+    per_file = touching[touching["window"] >= 0].merge(linked[["issue_id", "commit_id"]], on="commit_id")
+    per_file = per_file.join(days[days > 0], on="issue_id").dropna(subset=["days"])
+    per_file = per_file.drop_duplicates(["path", "window", "issue_id"])
+    return per_file.groupby(["path", "window"])["days"].median().rename("dev_time")
+
+
+def _history_before(touching: pd.DataFrame, bounds: list[Window]) -> pd.DataFrame:
+    """Per (path, window): when the path first changed, how often before the window, and how
+    concentrated those changes were (the top author's share)."""
+    ch = touching[["path", "commit_id", "authored_ts", "author_email"]].drop_duplicates(["path", "commit_id"])
     first = ch.groupby("path")["authored_ts"].min()
     out = []
     for window in bounds:
-        before = ch[ch["authored_ts"] < window.start].groupby("path")["commit_id"].nunique()
-        out.append(pd.DataFrame({"prior_commits": before, "window": window.index}))
-    history = pd.concat(out).reset_index().set_index(["path", "window"]) if out else pd.DataFrame()
+        before = ch[ch["authored_ts"] < window.start]
+        per_author = before.groupby(["path", "author_email"]).size()
+        total = per_author.groupby("path").sum()
+        out.append(pd.DataFrame({"prior_commits": total, "owner_share": per_author.groupby("path").max() / total,
+                                 "window": window.index}))  # fmt: skip
+    history = pd.concat(out).reset_index().set_index(["path", "window"])
     history["first_ts"] = history.index.get_level_values("path").map(first)
     return history

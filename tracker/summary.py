@@ -26,6 +26,8 @@ class SummaryData:
     trend: pd.DataFrame
     hotspots: pd.DataFrame
     unscored: pd.DataFrame
+    releases: pd.DataFrame
+    issues: pd.DataFrame
 
 
 def hotspot_table(files: pd.DataFrame, top: int = 10) -> pd.DataFrame:
@@ -57,7 +59,31 @@ def gather(engine: Engine, repo: str, top: int = 10) -> SummaryData:
         trend=quarterly_trend(commits),
         hotspots=hotspot_table(files, top),
         unscored=queries.unscored_blobs(engine, repo),
+        releases=queries.releases(engine, repo),
+        issues=queries.issues(engine, repo),
     )
+
+
+def delivery_rows(data: SummaryData) -> list[tuple[str, str]]:
+    """The delivery side in a few figures; each says what is missing when the data is."""
+    commits, releases, issues = data.commits, data.releases, data.issues
+    work = commits[~commits["is_merge"].astype(bool)]
+    rows = [("bug-fix commits (by message or bug issue)", f"{int(work['fix'].fillna(False).astype(bool).sum()):,}"),
+            ("bug-inducing commits (SZZ)", f"{int(work['bug_inducing'].fillna(False).astype(bool).sum()):,}"),
+            ("lines reworked soon after being written", f"{int(work['reworked_lines'].fillna(0).sum()):,}"),
+            ("reverted commits", f"{int(work['reverted_later'].fillna(False).astype(bool).sum()):,}")]  # fmt: skip
+    if releases.empty:
+        rows.append(("releases", "none (no version tags)"))
+    else:
+        months = max((releases["released_ts"].max() - releases["released_ts"].min()) / (30.44 * 86400), 1)
+        failed = int(releases["change_failure"].astype(bool).sum())
+        rows += [("releases (per month)", f"{len(releases):,} ({len(releases) / months:.2f})"),
+                 ("median lead time to release", f"{work['lead_time_days'].median():.1f} days"),
+                 ("change failure rate", f"{failed / len(releases):.0%} ({failed} of {len(releases)})")]  # fmt: skip
+    closed = issues["time_to_close_days"].dropna() if not issues.empty else issues
+    rows.append(("issues imported (median days to close)",
+                 f"{len(issues):,} ({closed.median():.1f})" if len(closed) else "none: qroi issues import FILE"))
+    return rows
 
 
 def _fmt(value: object, digits: int = 1) -> str:
@@ -99,10 +125,16 @@ def render(data: SummaryData, console: Console) -> None:
         trend.add_row(str(quarter), _fmt(int(row["commits"])), _fmt(int(row["bugfixes"])), _fmt(int(row["py_files"])),
                       _fmt(int(row["py_sloc"])), _fmt(row["py_mi"]), _fmt(row["c_share"] * 100 if pd.notna(row["c_share"]) else None))  # fmt: skip
 
+    delivery = Table(title="delivery", show_header=False, title_justify="left")
+    delivery.add_column(style="bold")
+    delivery.add_column(justify="right")
+    for label, value in delivery_rows(data):
+        delivery.add_row(label, value)
+
     hot = Table(title="hotspots (commits x total complexity)", title_justify="left")
     for col in ("file", "commits", "bug fixes", "CC total", "CC max", "MI", "sloc"):
         hot.add_column(col, justify="left" if col == "file" else "right")
     for _, row in data.hotspots.iterrows():
         hot.add_row(row["path"], _fmt(row["commits"]), _fmt(row["bugfix_commits"]), _fmt(row["cc_total"]),
                     _fmt(row["cc_max"]), _fmt(row["mi"]), _fmt(row["sloc"]))  # fmt: skip
-    console.print(Group(overview, trend, hot))
+    console.print(Group(overview, delivery, trend, hot))
