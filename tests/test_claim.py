@@ -82,7 +82,7 @@ def test_confounded_shows_an_effect_only_until_size_is_controlled(planted) -> No
 def test_cli_report_json_and_panel(planted, tmp_path: Path) -> None:
     out, panel = tmp_path / "report.json", tmp_path / "panel.csv"
     result = run_qroi("analyze", "effect", "null", "--db", str(planted["db"]), "--window", "3M", "--quality",
-                      "cc_density", "--quality", "mi", "--boot", "49", "--json", str(out), "--panel", str(panel))  # fmt: skip
+                      "cc_density", "--quality", "mi", "--outcome", "defects", "--boot", "49", "--json", str(out), "--panel", str(panel))  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Supported: one SD worse complexity per 100 lines goes with" in result.stdout
     assert "pooled across repositories" in result.stdout and "I^2" in result.stdout

@@ -187,6 +187,10 @@ def _one_line(exc: BaseException) -> str:
     return (text[0] if text else type(exc).__name__)[:300]
 
 
+def _over_budget(budget: float | None) -> str:
+    return f"scoring took longer than the {budget:g}s budget"
+
+
 def score_blob(
     blob: str,
     data: bytes,
@@ -220,8 +224,13 @@ def score_blob(
         result.error_kind, result.error = "too_deep", _one_line(exc) or "nesting too deep"
     except ScoreTimeout:
         result.metrics, result.functions, result.translated = {}, [], False
-        result.error_kind, result.error = "timeout", f"scoring took longer than the {budget:g}s budget"
+        result.error_kind, result.error = "timeout", _over_budget(budget)
     except Exception as exc:  # Radon's own failures on odd but valid code must not stop a run
-        result.error_kind, result.error = "radon", f"{type(exc).__name__}: {_one_line(exc)}"
+        if budget and time.perf_counter() - started > budget:
+            # The alarm landed inside C code (e.g. the AST constructor), which reported it as its
+            # own error (SystemError): the blob ran out of time.
+            result.error_kind, result.error = "timeout", _over_budget(budget)
+        else:
+            result.error_kind, result.error = "radon", f"{type(exc).__name__}: {_one_line(exc)}"
     result.score_seconds = time.perf_counter() - started
     return result
