@@ -1,6 +1,6 @@
-"""Benchmark `tracker.lineops.classify` on a whole history, fed from one `git log -p -U0` stream.
+"""Benchmark `tracker.lineops.classify` on a whole history, alone and inside `qroi ingest`.
 
-Usage: python bench/lineops.py [REPO] [--commits N]
+Usage: python bench/lineops.py [REPO] [--commits N] [--pipeline]
 
 Without REPO a `large` sample repository of N commits (default 2000) is built in a temp dir.
 Printed: the floor (git producing the `-U0` patch stream), then parsing the stream into file
@@ -8,13 +8,18 @@ diffs, keeping every file's lines and the tree's window index up to date along t
 classifying every non-merge commit; commits/s and changed lines/s for each, each as a ratio to
 the floor, and the history's line-operation shares.
 
-The walk lives here, not in `tracker`, because the product will be fed by `tracker.patches`
-(one `git diff-tree --stdin`), once it keeps the text of added lines; tests/test_ai_scenario.py
-uses this walk to check the classifier against the `ai_era` scenario's planted truth, so what
-this measures is what the tests check.
+With `--pipeline`, the same history is also ingested by the product, in a process of its own:
+the AI-era step (`tracker.ai_era`: one `git diff-tree --stdin` stream through `tracker.patches`,
+trees, window index, classification, churn, declarations, tree duplication) is timed part by part
+from its own report, against the whole ingest (what it adds), with the ingest's peak RSS; then
+the step runs again alone on the stored history, in a fresh process, for its own peak memory.
+
+This file's walk (one `git log -p` stream) is the pipeline's twin for the classifier alone:
+tests/test_ai_scenario.py uses it to check the classifier against the `ai_era` scenario's
+planted truth, and tests/test_ai_era.py checks the pipeline against the same truth.
 
 Tree state: each commit's tree is a dict {path: tuple of lines}, built from its first parent's
-by applying the commit's hunks (`lineops.apply_hunks`); unchanged files share their tuple, so a
+by applying the commit's hunks (`lineops.tree_after`); unchanged files share their tuple, so a
 `WindowIndex.sync` re-hashes only what changed, and a snapshot is dropped once all its
 children are walked. Merges update the tree (their first-parent diff) but are not classified:
 their lines were written by the commits they merge.
@@ -23,6 +28,7 @@ their lines were written by the commits they merge.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -39,19 +45,17 @@ from sample_repos.build import build  # noqa: E402
 from tracker.duplication import WindowIndex  # noqa: E402
 from tracker.lineops import (  # noqa: E402
     OPERATIONS,
-    SKIPPED_MODES,
     CommitOps,
     FileDiff,
     Hunk,
     LineOps,
     LineOpsConfig,
-    apply_hunks,
+    Tree,
     classify,
+    tree_after,
 )
 from tracker.miner import neutral_config  # noqa: E402
-from tracker.patches import unquote  # noqa: E402
-
-Tree = dict[str, tuple[bytes, ...]]
+from tracker.patches import header_path, side_path, unquote  # noqa: E402
 
 
 def log_command(repo: Path, rev: str = "HEAD") -> list[str]:
@@ -59,13 +63,6 @@ def log_command(repo: Path, rev: str = "HEAD") -> list[str]:
     return ["git", *neutral_config(), "-C", str(repo), "log", "--topo-order", "--reverse", "-p", "-U0", "-M",
             "--full-index", "--no-color", "--no-textconv", "--no-ext-diff", "--diff-merges=first-parent",
             "--src-prefix=a/", "--dst-prefix=b/", "--format=%x00%H %P", rev]  # fmt: skip
-
-
-def _path(raw: bytes, prefix: bytes) -> str | None:
-    name = unquote(raw)
-    if name == "/dev/null":
-        return None
-    return name[len(prefix) :] if name.startswith(prefix.decode()) else name
 
 
 def parse(lines: Iterable[bytes]) -> Iterator[tuple[str, tuple[str, ...], list[FileDiff]]]:
@@ -82,7 +79,7 @@ def parse(lines: Iterable[bytes]) -> Iterator[tuple[str, tuple[str, ...], list[F
             fields = line[1:].decode().split()
             sha, parents, diffs, current = fields[0], tuple(fields[1:]), [], None
         elif line.startswith(b"diff --git "):
-            path = _header_path(line[len(b"diff --git ") :])
+            path = header_path(line[len(b"diff --git ") :])
             current = FileDiff(path, path)
             diffs.append(current)
         elif current is None:
@@ -100,9 +97,9 @@ def parse(lines: Iterable[bytes]) -> Iterator[tuple[str, tuple[str, ...], list[F
                     hunk.added.append(text[1:])
             current.hunks.append(hunk)
         elif line.startswith(b"--- "):
-            current.old_path = _path(line[4:], b"a/")
+            current.old_path = side_path(line[4:], b"a/")
         elif line.startswith(b"+++ "):
-            current.new_path = _path(line[4:], b"b/")
+            current.new_path = side_path(line[4:], b"b/")
         elif line.startswith(b"rename from "):
             current.old_path = unquote(line[12:])
         elif line.startswith(b"rename to "):
@@ -119,21 +116,6 @@ def parse(lines: Iterable[bytes]) -> Iterator[tuple[str, tuple[str, ...], list[F
             current.mode = line.rsplit(b" ", 1)[1].decode()
     if sha:
         yield sha, parents, diffs
-
-
-def _header_path(names: bytes) -> str | None:
-    """The path of `a/P b/P` (a diff without ---/+++ lines: pure rename, mode change, empty file).
-
-    Renames name their paths in `rename from/to` lines, which override this; a header whose two
-    names differ is one of those, so None is returned for it.
-    """
-    if names.startswith(b'"'):
-        end = names.index(b'" ', 1) + 1
-        a, b = unquote(names[:end]), unquote(names[end + 1 :])
-    else:
-        half = (len(names) - 1) // 2
-        a, b = unquote(names[:half]), unquote(names[half + 1 :])
-    return a[2:] if a[2:] == b[2:] and a.startswith("a/") and b.startswith("b/") else None
 
 
 @dataclass
@@ -173,7 +155,7 @@ class Walk:
             synced = time.perf_counter()
             result = None if len(parents) > 1 else classify(diffs, index, self.config)
             classified = time.perf_counter()
-            trees[sha] = _apply(before, diffs)
+            trees[sha] = tree_after(before, diffs)
             for parent in parents:
                 children[parent] -= 1
                 if children[parent] <= 0:
@@ -188,17 +170,6 @@ class Walk:
         self.head_tree = trees.get(last, {})
 
 
-def _apply(before: Tree, diffs: list[FileDiff]) -> Tree:
-    """The tree after a commit: text files' lines from the diffs; binaries, symlinks, submodules left out."""
-    tree = dict(before)
-    for diff in diffs:
-        old = tree.pop(diff.old_path, ()) if diff.old_path else ()
-        if diff.new_path is None or diff.binary or diff.mode in SKIPPED_MODES:
-            continue
-        tree[diff.new_path] = tuple(apply_hunks(old, diff.hunks)) if diff.hunks else old
-    return tree
-
-
 def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
 
@@ -209,10 +180,78 @@ def _floor(repo: Path) -> float:
     return time.perf_counter() - started
 
 
+INGEST = """
+import json, resource, sys, time
+from tracker import store
+from tracker.ingest import IngestOptions, ingest
+result = ingest(store.connect(sys.argv[2]), sys.argv[1], IngestOptions(workers=int(sys.argv[3]) or None))
+print(json.dumps({"seconds": result.seconds, "commits": result.commits_added, "ai": result.ai.seconds,
+                  "classified": result.ai.classified, "lines": result.ai.changed_lines,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+STEP_ALONE = """
+import json, sys
+from sqlalchemy import delete
+from tracker import ai_era, models, store
+from tracker.gitrepo import GitRepo
+engine = store.connect(sys.argv[2])
+with engine.begin() as conn:
+    rid = conn.execute(models.Repo.__table__.select()).first().id
+    for table in (models.CommitLineOps, models.AiDeclaration, models.TreeDuplication, models.AiState):
+        conn.execute(delete(table).where(table.repo_id == rid))
+    head = conn.execute(models.Repo.__table__.select()).first().head_sha
+def status(key):  # kB lines of /proc/self/status: VmRSS now, VmHWM the peak since the last reset
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(key)) / 1024
+with open("/proc/self/clear_refs", "w") as handle:  # reset the peak: only the step's own counts
+    handle.write("5")
+before = status("VmRSS:")
+with GitRepo(sys.argv[1]) as git:
+    report = ai_era.refresh(engine, git, rid, head, ai_era.AiOptions())
+print(json.dumps({"before_mb": before, "peak_mb": status("VmHWM:"), "seconds": report.total_seconds}))
+"""
+
+
+def _python(script: str, *args: str) -> dict[str, float]:
+    """Run a script in a fresh interpreter (its own peak RSS) and read the JSON it prints last."""
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"pipeline run failed: {done.stderr.strip()[-800:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def pipeline(repo: Path, work: Path, workers: int) -> None:
+    """The AI-era step inside `qroi ingest`: its parts, what it adds to the ingest, and memory."""
+    db = work / "pipeline.db"
+    run = _python(INGEST, str(repo), str(db), str(workers))
+    ai = run["ai"]
+    step = sum(v for k, v in ai.items() if not k.startswith("lineops."))
+    commits, lines = run["classified"], run["lines"]
+    print(f"\nqroi ingest of {run['commits']:,} commits: {run['seconds']:.2f} s, peak RSS {run['rss_mb']:.0f} MB "
+          f"(main process)")  # fmt: skip
+    print(f"AI-era step: {step:.2f} s = {step / run['seconds']:.1%} of the ingest "
+          f"({step / (run['seconds'] - step):.1%} added to the rest of it)")  # fmt: skip
+    parts = (("lineops.diffs", "git diff-tree -p stream + parsing"), ("lineops.trees", "trees + window index"),
+             ("lineops.classify", "classify (lineops.classify)"), ("lineops.churn", "churn (line provenance)"),
+             ("declarations", "declared AI (rules on every commit)"), ("load", "load the stored history"),
+             ("write", "write rows"))  # fmt: skip
+    for key, what in parts:
+        secs = ai.get(key, 0.0)
+        rate = f"{commits / secs:9,.0f} commits/s  {lines / secs:11,.0f} lines/s" if secs and key.startswith("lineops") else ""
+        print(f"  {what:<42} {secs:7.2f} s  {rate}")
+    walk = ai["lineops"]
+    print(f"  line operations in the pipeline (the whole walk): {commits / walk:,.0f} commits/s, "
+          f"{lines / walk:,.0f} changed lines/s ({commits:,} commits, {lines:,} lines)")  # fmt: skip
+    alone = _python(STEP_ALONE, str(repo), str(db))
+    print(f"the step alone on the stored history: {alone['seconds']:.2f} s, peak RSS {alone['peak_mb']:.0f} MB "
+          f"({alone['peak_mb'] - alone['before_mb']:+.0f} MB over the {alone['before_mb']:.0f} MB before it)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo", nargs="?", type=Path)
     parser.add_argument("--commits", type=int, default=2000)
+    parser.add_argument("--pipeline", action="store_true", help="also time the AI-era step inside qroi ingest")
+    parser.add_argument("--workers", type=int, default=0, help="scoring processes of that ingest (0: one per core)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qroi-bench-lineops-") as tmp:
         repo = args.repo or build("large", Path(tmp) / "large", commits=args.commits)
@@ -239,6 +278,8 @@ def main() -> None:
               f"{lines:,} changed lines; {duplicated:,} commits with a duplicated block")
         shares = ", ".join(f"{op} {total.share(op):.1%}" for op in OPERATIONS)
         print(f"line operations: {total.operations:,} ({shares}); trivial lines {total.trivial_added + total.trivial_deleted:,}")
+        if args.pipeline:
+            pipeline(repo, Path(tmp), args.workers)
 
 
 if __name__ == "__main__":

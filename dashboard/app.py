@@ -38,6 +38,7 @@ PAGES = {
     "Evidence": [
         st.Page("views/claim.py", title="Does quality pay?", icon=":material/balance:"),
         st.Page("views/delivery.py", title="Delivery", icon=":material/local_shipping:"),
+        st.Page("views/ai_era.py", title="AI era", icon=":material/smart_toy:"),
     ],
     "Take away": [st.Page("views/export.py", title="Export", icon=":material/download:")],
 }

@@ -375,3 +375,86 @@ def quality_scatter(panel: pd.DataFrame, quality: str, outcome: str, quality_axi
     fig.update_xaxes(title_text=quality_axis)
     fig.update_yaxes(title_text=outcome_axis + (" (jittered)" if pd.api.types.is_integer_dtype(rows[outcome]) else ""))
     return fig
+
+
+COPY = "#db2777"
+MOVED = "#0d9488"
+CHURN = LEAD
+DUPLICATED = "#64748b"
+DECLARED = "#9333ea"
+AI_SERIES = {"copy_paste_share": COPY, "moved_share": MOVED, "churn_share": CHURN,
+             "duplicated_block_share": DUPLICATED, "ai_share": DECLARED}  # fmt: skip
+
+
+def ai_monthly(monthly: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """The AI-era lens per month: copy/paste vs moved and churn (shares of line operations and of
+    written lines) above the shares of commits with a duplicated block and declaring AI assistance."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.58, 0.42],
+                        subplot_titles=["Line operations per month", "Commits per month"])  # fmt: skip
+    months = pd.to_datetime(monthly["month"])
+    rows = {"copy_paste_share": 1, "moved_share": 1, "churn_share": 1, "duplicated_block_share": 2, "ai_share": 2}
+    for column, row in rows.items():
+        if column not in monthly:
+            continue
+        fig.add_trace(go.Scatter(x=months, y=monthly[column].astype("float64") * 100, name=labels[column],
+                                 mode="lines+markers", line={"color": AI_SERIES[column], "width": 2.2},
+                                 marker={"size": 5}, connectgaps=False,
+                                 hovertemplate="%{x|%b %Y}: %{y:.1f}%<extra>" + labels[column] + "</extra>"),
+                      row=row, col=1)  # fmt: skip
+    fig.update_layout(template=TEMPLATE, height=600, hovermode="x unified", legend={"y": 1.1}, margin={"t": 110})
+    fig.update_yaxes(title_text="% of line operations / written lines", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="% of commits", rangemode="tozero", row=2, col=1)
+    fig.update_xaxes(title_text="Month (author time, UTC)", row=2, col=1)
+    return fig
+
+
+def before_after(monthly: pd.DataFrame, metric: str, label: str, event: str) -> go.Figure:
+    """One monthly share around an adoption date: the months, the event, and the mean before and after."""
+    months = pd.to_datetime(monthly["month"])
+    values = monthly[metric].astype("float64") * 100
+    at = pd.Timestamp(f"{event}-01")
+    colour = AI_SERIES.get(metric, QUALITY)
+    fig = go.Figure(go.Scatter(x=months, y=values, mode="markers+lines", name=label, marker={"size": 7, "color": colour},
+                               line={"color": colour, "width": 1, "dash": "dot"},
+                               hovertemplate="%{x|%b %Y}: %{y:.1f}%<extra></extra>"))  # fmt: skip
+    for part, name in ((months < at, "Mean before"), (months >= at, "Mean after")):
+        if values[part].notna().any():
+            mean = float(values[part].mean())
+            fig.add_trace(go.Scatter(x=[months[part].min(), months[part].max()], y=[mean, mean], mode="lines",
+                                     name=f"{name}: {mean:.1f}%", line={"color": INK, "width": 2.5},
+                                     hoverinfo="skip"))  # fmt: skip
+    fig.add_vline(x=at, line={"color": DECLARED, "dash": "dash", "width": 1.5}, annotation_text=f"adoption {event}",
+                  annotation_position="top left", annotation_font={"color": DECLARED})  # fmt: skip
+    fig.update_layout(template=TEMPLATE, height=400, title=f"Before and after {event}: {label}", showlegend=True,
+                      legend={"y": 1.04}, margin={"t": 90})  # fmt: skip
+    fig.update_xaxes(title_text="Month (author time, UTC)")
+    fig.update_yaxes(title_text="%", rangemode="tozero")
+    return fig
+
+
+def duplication(points: pd.DataFrame, repos: list[str]) -> go.Figure:
+    """Duplicated-block share of the Python code at each month end (one line per repository), releases marked."""
+    fig = go.Figure()
+    colours = repo_colours(repos)
+    several = len(repos) > 1
+    for repo in repos:
+        part = points[points["repo"] == repo]
+        ends, rel = part[part["kind"] == "month"], part[part["kind"] == "release"]
+        fig.add_trace(go.Scatter(x=pd.to_datetime(ends["committed_ts"], unit="s"), y=ends["share"].astype("float64") * 100,
+                                 mode="lines+markers", marker={"size": 4},
+                                 name=f"month end · {repo}" if several else "month end",
+                                 line={"color": colours[repo], "width": 2.5, "shape": "hv"},
+                                 customdata=np.column_stack([ends["python_lines"], ends["duplicated_lines"]]),
+                                 text=ends["at"], hovertemplate="end of %{text}: %{y:.1f}% (%{customdata[1]:,} of "
+                                                                "%{customdata[0]:,} lines)<extra></extra>"))  # fmt: skip
+        if len(rel):
+            fig.add_trace(go.Scatter(x=pd.to_datetime(rel["committed_ts"], unit="s"), y=rel["share"].astype("float64") * 100,
+                                     mode="markers+text", text=rel["at"], textposition="top center",
+                                     textfont={"size": 10, "color": RELEASE}, name="release",
+                                     marker={"symbol": "triangle-down", "size": 9, "color": RELEASE},
+                                     hovertemplate="%{text}: %{y:.1f}%<extra></extra>", cliponaxis=False))  # fmt: skip
+    fig.update_layout(template=TEMPLATE, height=360, title="Duplicated-block share of the Python code",
+                      legend={"y": 1.04}, margin={"t": 90})  # fmt: skip
+    fig.update_xaxes(title_text="Last mainline commit of the month / release (UTC)")
+    fig.update_yaxes(title_text="Lines in duplicated blocks (%)", rangemode="tozero")
+    return fig

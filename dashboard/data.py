@@ -18,8 +18,8 @@ import streamlit as st
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
+from tracker import ai_frames, ai_lens, explore, export, models, queries, store
 from tracker import claim as claims
-from tracker import explore, export, models, queries, store
 from tracker.errors import QroiError
 
 
@@ -204,6 +204,26 @@ def claim(url: str, stamp: str, repos: tuple[str, ...], qualities: tuple[str, ..
     return claims.claim_test(engine_for(url), list(repos), list(qualities), [outcome], window, sesoi, n_boot)
 
 
+@st.cache_data(show_spinner=False)
+def ai_tables(url: str, stamp: str) -> bool:
+    """Whether the store has the AI-era tables (a store from before them needs a new ingest)."""
+    return ai_frames.has_tables(engine_for(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def ai_lens_of(url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None,
+               sesoi: float) -> ai_lens.Lens:  # fmt: skip
+    """The AI-era lens as `qroi ai` computes it (pooled over the repositories, in the period)."""
+    return ai_lens.lens(engine_for(url), list(repos), explore.Window(start, end), None, sesoi)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def ai_event_of(url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None, sesoi: float,
+                event: str) -> ai_lens.Lens:  # fmt: skip
+    """The same lens with its event study at `event` (the comparisons are not refitted)."""
+    return ai_lens.at_event(ai_lens_of(url, stamp, repos, start, end, sesoi), event)
+
+
 # --- page loaders: what one page needs, for the page and for the benchmark ---------------------
 
 
@@ -328,6 +348,12 @@ def delivery(scope: Scope) -> DeliveryData:
     )
 
 
+def ai_era(scope: Scope, event: str | None = None, sesoi: float = 1.1) -> ai_lens.Lens:
+    """What the AI era page draws: line-operation shares, comparisons, and the event study at `event`."""
+    args = (scope.url, scope.stamp, scope.repos, scope.start, scope.end, sesoi)
+    return ai_event_of(*args, event) if event else ai_lens_of(*args)
+
+
 PageLoader = Callable[[Scope], object]
 
 PAGE_LOADERS: dict[str, PageLoader] = {
@@ -335,6 +361,7 @@ PAGE_LOADERS: dict[str, PageLoader] = {
     "Hotspots": hotspots,
     "Commits": commits,
     "Delivery": delivery,
+    "AI era": ai_era,
 }
 """Page -> its data loader, for `bench/dashboard.py` (File history, Export and the claim test take
 more than a scope; the benchmark calls `history`, `commits_export` and `claim` itself)."""

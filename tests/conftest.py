@@ -74,6 +74,18 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_repo: Path) -> Path:
     return ingested(demo_repo, tmp_path_factory.mktemp("stores"), "demo.db")
 
 
+@pytest.fixture(scope="session")
+def ai_era_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ai_era scenario: every line operation, churn case and declaration planted, and a level shift."""
+    return build("ai_era", tmp_path_factory.mktemp("repos") / "aiera")
+
+
+@pytest.fixture(scope="session")
+def ai_era_db(tmp_path_factory: pytest.TempPathFactory, ai_era_repo: Path) -> Path:
+    """An SQLite store holding the ai_era repository (named "aiera"), ingested once per test session."""
+    return ingested(ai_era_repo, tmp_path_factory.mktemp("stores"), "aiera.db")
+
+
 @pytest.fixture
 def demo_engine(demo_db: Path) -> Engine:
     engine = store.connect(str(demo_db))

@@ -39,6 +39,7 @@ def dump(engine: Engine, repo: str) -> dict[str, list[tuple[Any, ...]]]:
             "tags": _rows(conn, select(models.Tag).where(models.Tag.repo_id == rid), {"id", "repo_id"}),
             "head_files": _rows(conn, select(models.HeadFile).where(models.HeadFile.repo_id == rid), {"id", "repo_id"}),
             **_delivery(conn, rid),
+            **_ai_era(conn, rid),
         }
 
 
@@ -53,4 +54,19 @@ def _delivery(conn: Any, rid: int) -> dict[str, list[tuple[Any, ...]]]:
         "rework_links": _rows(conn, select(c.sha, other.c.sha.label("origin"), rl.path, rl.lines).join(c, c.id == rl.commit_id).join(other, other.c.id == rl.origin_commit_id).where(rl.repo_id == rid), set()),
         "releases": _rows(conn, select(models.Release).where(models.Release.repo_id == rid), {"id", "repo_id"}),
         "delivery_state": _rows(conn, select(models.DeliveryState.settings).where(models.DeliveryState.repo_id == rid), set()),
+    }
+
+
+def _ai_era(conn: Any, rid: int) -> dict[str, list[tuple[Any, ...]]]:
+    """The AI-era tables (tracker.ai_era), commit ids replaced by shas."""
+    c, lo, d, t = models.Commit, models.CommitLineOps, models.AiDeclaration, models.TreeDuplication
+
+    def by_sha(table: Any) -> list[Any]:
+        return [col for col in table.__table__.c if col.name not in ("id", "commit_id", "repo_id")]
+
+    return {
+        "commit_lineops": _rows(conn, select(c.sha, *by_sha(lo)).join(c, c.id == lo.commit_id).where(lo.repo_id == rid), set()),
+        "ai_declarations": _rows(conn, select(c.sha, *by_sha(d)).join(c, c.id == d.commit_id).where(d.repo_id == rid), set()),
+        "tree_duplication": _rows(conn, select(c.sha, *by_sha(t)).join(c, c.id == t.commit_id).where(t.repo_id == rid), set()),
+        "ai_state": _rows(conn, select(models.AiState.settings).where(models.AiState.repo_id == rid), set()),
     }

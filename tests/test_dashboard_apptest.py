@@ -15,18 +15,20 @@ import io
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
+from alembic import command
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
+from sample_repos import truth
 from sample_repos.build import build
-from tracker import export, issues_import, queries, store, summary
+from tracker import ai_lens, export, issues_import, migrate, queries, store, summary
 from tracker.claim import claim_test
 from tracker.ingest import IngestOptions, ingest
 
@@ -419,3 +421,68 @@ def test_claim_page_pools_several_repositories(app: AppTest, engine) -> None:
     pooled = expected.pooled["mi -> bugfix_commits"]
     assert any(pooled.summary == c.value for c in at.caption)
     assert [t.label for t in at.tabs] == [OTHER, DEMO]
+
+
+# --- AI era ------------------------------------------------------------------------------------
+
+
+def test_ai_era_page_shows_the_stores_line_operations_and_verdicts(ai_era_db: Path, ai_era_repo: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    at = run(_fresh(ai_era_db, monkeypatch))
+    run(at, "ai_era")
+    (commits, operations, copied, moved, blocks), = sql(ai_era_db, """
+        SELECT count(*), sum(operations), sum(copy_pasted), sum(moved), sum(duplicated_block) FROM commit_lineops""")
+    (flagged,), = sql(ai_era_db, "SELECT count(*) FROM commit_lineops l JOIN ai_declarations d USING (commit_id) "
+                                 "WHERE d.flagged")  # fmt: skip
+    (churned, written), = sql(ai_era_db, """
+        SELECT sum(l.churned), sum(l.added + l.updated + l.copy_pasted + l.trivial_added) FROM commit_lineops l
+        JOIN commits c ON c.id = l.commit_id
+        WHERE c.authored_ts + 14 * 86400 <= (SELECT max(authored_ts) FROM commits)""")
+    (tree,), = sql(ai_era_db, "SELECT share FROM tree_duplication WHERE kind = 'month' ORDER BY at DESC LIMIT 1")
+    shown = metrics(at)
+    assert shown["Commits"] == f"{commits:,}"
+    assert shown["Copy/paste"] == share(copied, operations) and shown["Moved"] == share(moved, operations)
+    assert shown["Churn (14 days)"] == share(churned, written)
+    assert shown["Duplicated-block commits"] == share(blocks, commits)
+    assert shown["Declared AI"] == share(flagged, commits)
+    assert shown["Tree duplicated"] == f"{tree * 100:.1f}%"
+    monthly = figures(at)[0]
+    pasted = next(t for t in monthly["data"] if t["name"] == "copy/paste share of line operations")
+    by_month = dict(sql(ai_era_db, """
+        SELECT strftime('%Y-%m', c.authored_ts, 'unixepoch'), 100.0 * sum(l.copy_pasted) / sum(l.operations)
+        FROM commit_lineops l JOIN commits c ON c.id = l.commit_id GROUP BY 1"""))  # fmt: skip
+    drawn = dict(zip([x[:7] for x in values(pasted["x"])], values(pasted["y"]), strict=True))
+    assert {m: v for m, v in drawn.items() if m in by_month} == pytest.approx(by_month)
+    assert any("Only declared AI assistance is found" in c.value for c in at.caption)
+
+    event = truth.load(ai_era_repo)["notes"]["ai_event"][0]["date"]
+    at.date_input(key="ai_event").set_value(date.fromisoformat(event))
+    run(at)
+    expected = ai_lens.lens(store.connect(str(ai_era_db)), ["aiera"], event=event)
+    page = " ".join(m.value for m in at.markdown)
+    captions = " ".join(c.value for c in at.caption)
+    assert expected.event is not None and expected.event["copy_paste_share"].verdict == "Level shift"
+    for change in expected.event.changes:
+        assert change.verdict in page and change.explanation in captions
+    for c in expected.comparisons.comparisons:
+        assert f">{c.verdict}<" in page and (c.explanation or "") in captions
+    before_after = figures(at)[1]
+    assert f"adoption {event[:7]}" in json.dumps(before_after["layout"])
+
+
+def test_ai_era_page_says_what_is_missing(ai_era_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "no-lineops.db"
+    with sqlite3.connect(ai_era_db) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+        dst.execute("DELETE FROM commit_lineops")
+    at = run(_fresh(path, monkeypatch))
+    run(at, "ai_era")
+    assert any("No line operations are stored" in i.value for i in at.info) and not at.metric
+
+    engine = store.connect(str(path))
+    with engine.begin() as conn:  # the store as qroi 0003 left it: no AI-era tables at all
+        command.downgrade(migrate._config(conn), "0003")
+    engine.dispose()
+    at = run(_fresh(path, monkeypatch))
+    run(at, "ai_era")
+    assert any("Run `qroi ingest` on each repository again" in w.value for w in at.warning)

@@ -27,7 +27,7 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import Engine
 
 from tests.test_dashboard_apptest import DEMO, OTHER, dash_db, unrenamed_path  # noqa: F401  (the same store)
-from tracker import export, queries, store, summary
+from tracker import ai_frames, export, queries, store, summary
 from tracker.claim import claim_test
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("dashboard-browser")]
@@ -268,6 +268,9 @@ def test_every_page_renders_and_the_sidebar_filters_follow_across_pages(page: Pa
     snap(page, "commits", docs=True)
     visit(page, "Delivery", charts=3)
     snap(page, "delivery", docs=True)
+    visit(page, "AI era", charts=3)
+    assert metric(page, "Commits") == f"{len(ai_frames.commit_frame(engine, DEMO)):,}"
+    snap(page, "ai-era", docs=True)
     offline(page, server)
 
 

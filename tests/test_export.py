@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, git, run_qroi
-from tracker import queries
+from tracker import ai_frames, queries
 
 DOCUMENTED = {"commits": queries.COMMIT_COLUMNS, "changes": queries.CHANGE_COLUMNS,
               "files": queries.FILE_COLUMNS, "functions": queries.FUNCTION_COLUMNS,
               "issues": queries.ISSUE_COLUMNS, "bug_links": queries.BUG_LINK_COLUMNS,
-              "releases": queries.RELEASE_COLUMNS}  # fmt: skip
+              "releases": queries.RELEASE_COLUMNS, "lineops": ai_frames.LINEOPS_COLUMNS,
+              "ai": ai_frames.AI_COLUMNS, "duplication": ai_frames.DUPLICATION_COLUMNS}  # fmt: skip
 
 
 def _csv(text: str) -> list[dict[str, str]]:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -69,12 +69,10 @@ MIN_CLUSTERS = 20
 TOO_LITTLE_DATA = "Too little data"
 NOT_ESTIMABLE = "Not estimable"
 
-CAVEATS = (
-    DECLARED_ONLY,
-    "Observational: teams choose when to use an assistant (boilerplate, tests, unfamiliar code), and the "
-    "kind of task is not adjusted for, so differences are associations, not effects of the tool.",
-    "Churn needs 14 days of history after a commit; commits younger than that are left out of churn.",
-)
+OBSERVATIONAL = ("Observational: teams choose when to use an assistant (boilerplate, tests, unfamiliar code), and "
+                 "the kind of task is not adjusted for, so differences are associations, not effects of the tool.")  # fmt: skip
+CHURN_CAVEAT = "Churn needs {window} of history after a commit; commits younger than that are left out of churn."
+CAVEATS = (DECLARED_ONLY, OBSERVATIONAL, CHURN_CAVEAT.format(window="14 days"))
 EVENT_CAVEATS = (
     "A change at the event date is not proof that the event caused it: anything else that changed then "
     "(team, project phase, release cycle, tooling) looks the same.",
@@ -570,9 +568,19 @@ def _event_sentence(label: str, percent: bool, its: ITSResult, level_p: float, s
     return f"{verdict}: {label}, {level}, {slope}; {its.n_pre} months before, {its.n_post} after; {its.errors}."
 
 
+def _flat_refused(its: ITSResult) -> ITSResult:
+    """A series that never varies (no moved line in any month) has nothing to test: refuse it plainly."""
+    if its.status != "ok" or (math.isfinite(its.level_p or math.nan) and math.isfinite(its.slope_p or math.nan)):
+        return its
+    return ITSResult(NOT_ESTIMABLE, "the monthly values do not vary", *([None] * 9), its.n_pre, its.n_post, its.errors)
+
+
 def event_study(monthly: pd.DataFrame, event: str, metrics: Sequence[str] = DEFAULT_EVENT_METRICS, *,
-                time: str = "month", errors: ErrorModel = "ar1", alpha: float = 0.05) -> EventReport:  # fmt: skip
+                time: str = "month", errors: ErrorModel = "ar1", alpha: float = 0.05,
+                labels: Mapping[str, str] | None = None) -> EventReport:  # fmt: skip
     """Interrupted time series of each monthly metric at `event` (a date), Holm across all changes.
+
+    `labels` overrides the wording of METRICS (e.g. a churn window other than 14 days).
 
     Verdicts: "Level shift", "Slope change", "Level and slope change" (Holm p < alpha), "No
     clear change", or the ITS refusal ("Too little data") with its reason.
@@ -584,13 +592,15 @@ def event_study(monthly: pd.DataFrame, event: str, metrics: Sequence[str] = DEFA
         month = str(pd.Timestamp(event).to_period("M"))
     except ValueError as exc:
         raise ValueError(f"event must be a date such as 2024-03-01, not {event!r}") from exc
-    results = {m: interrupted_time_series(monthly, m, time, event, errors=errors, alpha=alpha) for m in metrics}
+    results = {m: _flat_refused(interrupted_time_series(monthly, m, time, event, errors=errors, alpha=alpha))
+               for m in metrics}  # fmt: skip
     ok = [m for m in metrics if results[m].status == "ok"]
     adjusted = holm([p for m in ok for p in (results[m].level_p, results[m].slope_p)])
     p_holm = {m: (float(adjusted[2 * i]), float(adjusted[2 * i + 1])) for i, m in enumerate(ok)}
     changes = []
     for m in metrics:
         label, percent = METRICS.get(m, (m, False))
+        label = (labels or {}).get(m, label)
         its = results[m]
         if its.status != "ok":
             changes.append(EventChange(m, label, percent, its, None, None, its.status,

@@ -240,14 +240,27 @@ def load_rules(path: str | Path | None = None, *, replace: bool | None = None) -
     `replace` overrides the file's own `replace` key. A bad file is a QroiError with the file
     and the rule at fault; nothing is half-loaded.
     """
-    shipped = _parse_rules(_read(shipped_text(), SHIPPED).get("rule", []), SHIPPED)
     if path is None:
-        return RuleSet(tuple(shipped), (SHIPPED,))
+        return rules_from_text(None)
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise QroiError(f"cannot read rule file {source}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise QroiError(f"rule file {source} is not UTF-8 text") from exc
+    return rules_from_text(text, source, replace=replace)
+
+
+def rules_from_text(text: str | None, source: str = "rule file", *, replace: bool | None = None) -> RuleSet:
+    """The shipped rules extended (or replaced) by a user rule file's text; None: the shipped rules.
+
+    Why text and not a path: an ingest remembers the user's rules per repository, so later runs
+    classify new commits by the same rules even when the file has moved.
+    """
+    shipped = _parse_rules(_read(shipped_text(), SHIPPED).get("rule", []), SHIPPED)
+    if text is None:
+        return RuleSet(tuple(shipped), (SHIPPED,))
     data = _read(text, source)
     own = _parse_rules(data.get("rule", []), source)
     if replace if replace is not None else bool(data.get("replace", False)):

@@ -6,6 +6,7 @@ an interrupted run exits 130 and keeps every batch it had written.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import traceback
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tracker import console, export, fleet, queries, store
 from tracker import summary as summary_report
+from tracker.ai_era import AiOptions
 from tracker.delivery import DeliveryOptions
 from tracker.errors import QroiError
 from tracker.ingest import IngestOptions, IngestResult, ingest
@@ -76,7 +79,7 @@ def _ingest_line(result: IngestResult, engine: Engine) -> str:
         f" ({rate:,.0f} commits/s); {result.blobs_scored:,} blobs scored"
         f"{f', {result.blobs_translated:,} translated from Python 2' if result.blobs_translated else ''};"
         f" {result.python_blobs_unscored:,} of {result.python_blobs_total:,} Python blobs unscored"
-        f" ({result.unscored_share:.1%});{_delivery_part(result)} store {store.shown(str(engine.url))}"
+        f" ({result.unscored_share:.1%});{_delivery_part(result)}{_ai_part(result)} store {store.shown(str(engine.url))}"
     )
 
 
@@ -88,6 +91,14 @@ def _delivery_part(result: IngestResult) -> str:
         f" delivery signals in {report.total_seconds:.1f}s ({report.fixes_blamed:,} fixes blamed,"
         f" {report.releases:,} releases, {report.change_failures:,} change failures);"
     )
+
+
+def _ai_part(result: IngestResult) -> str:
+    report = result.ai
+    if report is None:
+        return ""
+    return (f" line operations of {report.classified:,} commits and AI-era lens in {report.total_seconds:.1f}s"
+            f" ({report.flagged:,} commits declare AI assistance);")  # fmt: skip
 
 
 @app.command("ingest")
@@ -109,6 +120,10 @@ def ingest_cmd(
     ignore_revs: Annotated[Path | None, typer.Option(help="File of formatting commits (full ids, one a line) SZZ's blame looks through [default: the repository's .git-blame-ignore-revs].")] = None,
     dmm: Annotated[bool | None, typer.Option("--dmm/--no-dmm", help="Compute PyDriller's DMM scores (slow: about 20 commits/s per core) [default: as last time, else off].")] = None,
     use_mailmap: Annotated[bool | None, typer.Option("--mailmap/--no-mailmap", help="Resolve author identities through the .mailmap committed at the ingested revision [default: on].")] = None,
+    churn_days: Annotated[float | None, typer.Option(help="Lines changed or deleted within this many days of being written count as churn [default: 14, or as last time].")] = None,
+    min_moved: Annotated[int | None, typer.Option(help="Lines (with code) a block needs to count as moved [default: 3, or as last time].")] = None,
+    min_copy: Annotated[int | None, typer.Option(help="Lines (with code) a block needs to count as copy/pasted or duplicated [default: 5, or as last time].")] = None,
+    ai_rules: Annotated[Path | None, typer.Option(help="Rule file (TOML) that extends or replaces the shipped rules for declared AI assistance [default: as last time, else the shipped rules].")] = None,
     quiet: QuietOption = False,
 ) -> None:  # fmt: skip
     """Mine a repository's history into the store; later runs add only new commits."""
@@ -126,9 +141,11 @@ def ingest_cmd(
     signals = DeliveryOptions(rework_days=rework_days, failure_days=failure_days, release_pattern=release_pattern,
                               ignore_revs=ignore_revs, dmm=dmm, mailmap=use_mailmap)  # fmt: skip
     signals.validate()
+    lens = AiOptions(churn_days=churn_days, min_moved=min_moved, min_copy=min_copy, rules=ai_rules)
+    lens.validate()
     options = IngestOptions(name=name, branch=branch, workers=workers, budget=budget or None,
                             batch_size=batch_size, rules=Rules(bugfix_pattern), cache_dir=cache_dir,
-                            delivery=signals)  # fmt: skip
+                            delivery=signals, ai=lens)  # fmt: skip
     if from_file is not None:
         _ingest_many(engine, fleet.read_targets(from_file), options, workers, scheduler, quiet)
         return
@@ -214,7 +231,7 @@ def export_cmd(
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for standard output.")] = "-",
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet needs --out.")] = ExportFormat.csv,
 ) -> None:  # fmt: skip
-    """Write one table (commits, changes, files, functions, issues, bug_links, releases) as CSV or Parquet."""
+    """Write one table (commits, changes, files, functions, issues, bug_links, releases, lineops, ai, duplication) as CSV or Parquet."""
     if fmt is ExportFormat.parquet and out == "-":
         raise QroiError("--format parquet needs --out FILE")
     engine = open_store(db)
@@ -299,6 +316,54 @@ def analyze_cmd(
     found = [h.verdict for r in result.reports.values() for h in r.hypotheses]
     tally = ", ".join(f"{found.count(v)} {v}" for v in dict.fromkeys(found))
     console.summary(f"analyzed {', '.join(repos)}: {len(found)} hypotheses ({tally}); {len(result.panel):,} file-windows")
+
+
+def _date(text: str | None, option: str) -> str | None:
+    """A YYYY-MM-DD option, checked (one clear line for anything else)."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise QroiError(f"{option} must be a date such as 2024-03-01, not {text!r}") from exc
+
+
+def _day_start(text: str | None, option: str) -> int | None:
+    day = _date(text, option)
+    return None if day is None else int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
+
+
+@app.command("ai")
+def ai_cmd(
+    repo: Annotated[str, typer.Argument(help="Name of a stored repository (see `qroi repos`).")],
+    db: DbOption = None,
+    event: Annotated[str | None, typer.Option(help="Adoption date (YYYY-MM-DD): level and slope change of the monthly shares at it.")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", help="Monthly metric the event study tests (repeatable) [default: copy_paste_share, moved_share, churn_share].")] = None,
+    since: Annotated[str | None, typer.Option(help="Only commits committed on or after this date (YYYY-MM-DD, UTC).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only commits committed before this date (YYYY-MM-DD, UTC).")] = None,
+    sesoi: Annotated[float, typer.Option(min=1.0001, help="Smallest effect of interest, as a ratio: effects inside [1/SESOI, SESOI] count as no effect.")] = 1.1,
+    months: Annotated[int, typer.Option(min=1, help="How many of the latest months the monthly table lists.")] = 12,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the full machine-readable report here.")] = None,
+) -> None:  # fmt: skip
+    """The AI-era lens: copy/paste vs moved code, churn, declared AI assistance, before/after an adoption date."""
+    from tracker import ai_lens, ai_render
+    from tracker.ai_compare import DEFAULT_EVENT_METRICS, METRICS
+    from tracker.explore import Window
+
+    unknown = [m for m in metric or () if m not in METRICS]
+    if unknown:
+        raise QroiError(f"unknown --metric {unknown[0]!r}; choose from: {', '.join(METRICS)}")
+    if metric and not event:
+        raise QroiError("--metric chooses what the event study tests; give --event DATE too")
+    window = Window(_day_start(since, "--since"), _day_start(until, "--until"))
+    engine = open_store(db)
+    queries.repo_id(engine, repo)
+    lens = ai_lens.lens(engine, [repo], window, _date(event, "--event"), sesoi, tuple(metric or DEFAULT_EVENT_METRICS))
+    period = f" ({since or 'start'} to {until or 'end'})" if since or until else ""
+    ai_render.render(lens, console.out, f"{repo}: the AI-era lens{period}", months)
+    if json_out:
+        json_out.write_text(json.dumps(lens.to_dict(), indent=2, allow_nan=False))
+    console.summary(ai_render.summary(lens))
 
 
 issues_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from tracker import queries
+from tracker import ai_frames, queries
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,6 +39,9 @@ TABLES: dict[str, tuple[Callable[[Engine, str], pd.DataFrame], list[str]]] = {
     "issues": (queries.issues, queries.ISSUE_COLUMNS),
     "bug_links": (queries.bug_links, queries.BUG_LINK_COLUMNS),
     "releases": (queries.releases, queries.RELEASE_COLUMNS),
+    "lineops": (ai_frames.lineops_table, ai_frames.LINEOPS_COLUMNS),
+    "ai": (ai_frames.declarations_table, ai_frames.AI_COLUMNS),
+    "duplication": (ai_frames.duplication_table, ai_frames.DUPLICATION_COLUMNS),
 }
 
 

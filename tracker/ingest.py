@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from tracker import delivery, models, signals
+from tracker import ai_era, delivery, models, signals
 from tracker.errors import QroiError
 from tracker.gitrepo import GitRepo
 from tracker.miner import CommitRecord, FileChange, iter_commits, iter_listed
@@ -54,6 +54,7 @@ class IngestOptions:
     rules: signals.Rules = field(default_factory=signals.Rules)
     cache_dir: Path | None = None
     delivery: delivery.DeliveryOptions = field(default_factory=delivery.DeliveryOptions)
+    ai: ai_era.AiOptions = field(default_factory=ai_era.AiOptions)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class IngestResult:
     python_blobs_unscored: int = 0
     seconds: float = 0.0
     delivery: delivery.DeliveryReport | None = None
+    ai: ai_era.AiReport | None = None
 
     @property
     def unscored_share(self) -> float:
@@ -384,6 +386,7 @@ def ingest(engine: Engine, target: str, options: IngestOptions | None = None,
                 while pending:
                     run.finish(pending.popleft(), known)
             result.delivery = delivery.refresh(engine, git, repo_id, head, options.delivery, options.workers)
+            result.ai = ai_era.refresh(engine, git, repo_id, head, options.ai)
             result.seconds = time.perf_counter() - started
             _finalise(engine, git, repo_id, head, run.generations, result)
         except DBAPIError as exc:

@@ -47,7 +47,7 @@ lines (bytes, without newlines), or `classify` raises ValueError. That is what a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -65,6 +65,10 @@ MAX_CANDIDATES = 64
 """Deleted places tried per added window when looking for a move: bounds the work on files of
 repeated lines (a data file of identical rows moved elsewhere) without changing ordinary moves."""
 SKIPPED_MODES = ("160000", "120000")  # submodules and symlinks carry no lines of code
+DEFAULT_CHURN_DAYS = 14.0
+"""Churn window (GitClear's two weeks): lines changed or deleted this soon after being written."""
+Tree = dict[str, tuple[bytes, ...]]
+"""A tree's text files: path -> lines (bytes without newlines); binaries, symlinks, submodules left out."""
 
 
 class HunkLike(Protocol):
@@ -434,3 +438,32 @@ def apply_hunks(old: Sequence[bytes], hunks: Sequence[HunkLike]) -> list[bytes]:
     out.extend(old[pos:])
     return out
 
+
+def tree_after(before: Mapping[str, tuple[bytes, ...]], diffs: Sequence[FileDiffLike],
+               reread: Callable[[FileDiffLike], tuple[bytes, ...] | None] | None = None) -> Tree:  # fmt: skip
+    """The text files after a commit, from the tree before it and its (first-parent) diffs.
+
+    Unchanged files keep their tuple, so a `WindowIndex.sync` re-hashes only what changed.
+    Binary files, symlinks and submodules are left out. A diff that does not fit the tree (a file
+    git diffed as binary before and as text now, or a text file the tree never saw) is resolved
+    by `reread`, which returns the file's lines after the commit, or None to leave it out;
+    without `reread` such a diff raises ValueError.
+    """
+    tree = dict(before)
+    for diff in diffs:
+        old = tree.pop(diff.old_path, None) if diff.old_path else ()
+        if diff.new_path is None or diff.binary or diff.mode in SKIPPED_MODES:
+            continue
+        try:
+            if old is None:
+                raise ValueError(f"{diff.old_path}: not a text file of the tree before the commit")
+            lines = tuple(apply_hunks(old, diff.hunks)) if diff.hunks else old
+        except ValueError:
+            if reread is None:
+                raise
+            found = reread(diff)
+            if found is None:
+                continue
+            lines = found
+        tree[diff.new_path] = lines
+    return tree

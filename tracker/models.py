@@ -348,3 +348,84 @@ class DeliveryState(SQLModel, table=True):
 
     repo_id: int = Field(primary_key=True, foreign_key="repos.id")
     settings: str
+
+
+class CommitLineOps(SQLModel, table=True):
+    """Line operations of one non-merge commit (`tracker.lineops`), and how much of it churned.
+
+    Every changed line of a text file has one class: `added + updated + moved + copy_pasted +
+    trivial_added` is git's count of added lines, `deleted + updated + moved + trivial_deleted`
+    of deleted ones (a moved line is counted once, where it arrives; it also left one line).
+    `churned` counts the lines this commit wrote that later commits deleted or changed within the
+    churn window (`tracker.ai_era`); it grows as later commits are ingested, and queries show it
+    only once the window has passed. Merges have no row: their lines were written elsewhere.
+    """
+
+    __tablename__ = "commit_lineops"
+    __table_args__ = (Index("ix_commit_lineops_repo", "repo_id"),)
+
+    commit_id: int = Field(primary_key=True, foreign_key="commits.id")
+    repo_id: int = Field(foreign_key="repos.id")
+    added: int = 0
+    deleted: int = 0
+    updated: int = 0
+    moved: int = 0
+    copy_pasted: int = 0
+    trivial_added: int = 0
+    trivial_deleted: int = 0
+    operations: int = 0
+    duplicated_block: bool = False
+    churned: int = 0
+
+
+class AiDeclaration(SQLModel, table=True):
+    """What a commit declares (`tracker.ai_declared`): AI assistance, automation, or neither.
+
+    `category` is "ai", "bot" or "human"; `rule` and `tool` are the first matching rule's;
+    `matches` is a JSON list of every rule that matched with the text it matched.
+    """
+
+    __tablename__ = "ai_declarations"
+    __table_args__ = (Index("ix_ai_declarations_repo", "repo_id"),)
+
+    commit_id: int = Field(primary_key=True, foreign_key="commits.id")
+    repo_id: int = Field(foreign_key="repos.id")
+    flagged: bool = False
+    automated: bool = False
+    category: str
+    rule: str | None = None
+    tool: str | None = None
+    matches: str = "[]"
+
+
+class TreeDuplication(SQLModel, table=True):
+    """Duplicated-block share of the Python files of one tree (`tracker.duplication`).
+
+    One row per month (`kind` "month", `at` YYYY-MM: the last mainline commit committed in that
+    UTC month) and per release (`kind` "release", `at` the tag); `block_size` is the window of
+    keyed lines a duplicated block needs (the line-operation `min_copy`).
+    """
+
+    __tablename__ = "tree_duplication"
+    __table_args__ = (UniqueConstraint("repo_id", "kind", "at", name="uq_tree_duplication"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(foreign_key="repos.id")
+    commit_id: int = Field(foreign_key="commits.id")
+    kind: str
+    at: str
+    python_files: int = 0
+    python_lines: int = 0
+    duplicated_lines: int = 0
+    share: float | None = None
+    block_size: int
+
+
+class AiState(SQLModel, table=True):
+    """The AI-era settings a repository's line operations, churn and declarations were computed
+    with (JSON: thresholds, churn window, the user's rule file), to detect changes."""
+
+    __tablename__ = "ai_state"
+
+    repo_id: int = Field(primary_key=True, foreign_key="repos.id")
+    settings: str

@@ -76,6 +76,11 @@ def _frame(engine: Engine, stmt: object) -> pd.DataFrame:
     return pd.DataFrame({c: _typed([r[i] for r in rows]) for i, c in enumerate(columns)}, columns=columns)
 
 
+def read(engine: Engine, stmt: object) -> pd.DataFrame:
+    """A statement's rows as a DataFrame, for other read-side modules (`tracker.ai_frames`)."""
+    return _frame(engine, stmt)
+
+
 def _repo_frame(engine: Engine, stmt: object, repo: str) -> pd.DataFrame:
     """A query's rows with the repository's name as the first column (as exports show it)."""
     df = _frame(engine, stmt)

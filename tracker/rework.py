@@ -23,8 +23,9 @@ clock skew of days, not months).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from tracker import patches
 from tracker.patches import FilePatch, Hunk
@@ -38,7 +39,7 @@ _END = 1 << 62
 Run = tuple[int, int, int]  # first line, line after the last, origin index
 
 
-def _segments(hunks: list[Hunk]) -> list[tuple[int, int, int | None]]:
+def _segments(hunks: Sequence[Hunk]) -> list[tuple[int, int, int | None]]:
     """The old file cut by the hunks: (first, after-last, shift to the new line number or None if deleted)."""
     segments: list[tuple[int, int, int | None]] = []
     pos, shift = 1, 0
@@ -57,13 +58,13 @@ def _segments(hunks: list[Hunk]) -> list[tuple[int, int, int | None]]:
     return segments
 
 
-def remap(runs: list[Run], hunks: list[Hunk]) -> tuple[list[Run], Counter[int]]:
-    """Runs of the old blob moved to their place in the new one, and deleted lines per origin."""
+def _cut(runs: list[Run], hunks: Sequence[Hunk]) -> tuple[list[Run], list[Run]]:
+    """Runs of the old blob moved to their place in the new one, and the deleted pieces (old numbers)."""
     if not hunks:
-        return list(runs), Counter()
+        return list(runs), []
     segments = _segments(hunks)
     kept: list[Run] = []
-    deleted: Counter[int] = Counter()
+    gone: list[Run] = []
     i = 0
     for start, end, origin in runs:
         while segments[i][1] <= start:
@@ -73,16 +74,39 @@ def remap(runs: list[Run], hunks: list[Hunk]) -> tuple[list[Run], Counter[int]]:
             lo, hi = max(start, segments[j][0]), min(end, segments[j][1])
             shift = segments[j][2]
             if shift is None:
-                deleted[origin] += hi - lo
+                gone.append((lo, hi, origin))
             else:
                 kept.append((lo + shift, hi + shift, origin))
             j += 1
+    return kept, gone
+
+
+def remap(runs: list[Run], hunks: list[Hunk]) -> tuple[list[Run], Counter[int]]:
+    """Runs of the old blob moved to their place in the new one, and deleted lines per origin."""
+    kept, gone = _cut(runs, hunks)
+    deleted: Counter[int] = Counter()
+    for lo, hi, origin in gone:
+        deleted[origin] += hi - lo
     return kept, deleted
 
 
-def inserted(hunks: list[Hunk]) -> list[tuple[int, int]]:
+def inserted(hunks: Sequence[Hunk]) -> list[tuple[int, int]]:
     """New-side line ranges the hunks add."""
     return [(h.new_start, h.new_start + h.new_len) for h in hunks if h.new_len]
+
+
+def _punch(ranges: list[tuple[int, int]], holes: Sequence[int]) -> list[tuple[int, int]]:
+    """`ranges` without the line numbers in `holes` (sorted)."""
+    out = []
+    for lo, hi in ranges:
+        start = lo
+        for n in holes[bisect_left(holes, lo) : bisect_left(holes, hi)]:
+            if n > start:
+                out.append((start, n))
+            start = n + 1
+        if start < hi:
+            out.append((start, hi))
+    return out
 
 
 def _clip(runs: list[Run], ranges: list[tuple[int, int]]) -> list[Run]:
@@ -112,6 +136,7 @@ def _normal(runs: Iterable[Run]) -> list[Run]:
 
 
 Version = tuple[str | None, str | None]  # (path, blob)
+Moved = tuple[Sequence[int], Sequence[int]]  # (old line numbers moved out, new line numbers moved in)
 
 
 class ReworkTracker:
@@ -132,8 +157,14 @@ class ReworkTracker:
         else:
             self.versions.pop(version, None)
 
-    def feed(self, commit: StoredCommit, diffs: list[FilePatch], record: bool) -> list[tuple[int, str, int]]:
-        """Apply one commit's diffs; with `record`, return its rework as (origin commit id, path, lines)."""
+    def feed(self, commit: StoredCommit, diffs: list[FilePatch], record: bool,
+             moved: Mapping[str, Moved] | None = None) -> list[tuple[int, str, int]]:  # fmt: skip
+        """Apply one commit's diffs; with `record`, return its rework as (origin commit id, path, lines).
+
+        `moved` (churn, `tracker.ai_era`) names, per path, the lines the commit moved (old line
+        numbers deleted, new line numbers added, sorted): their deletion is not counted, and the
+        moved copies get no origin, so deleting them later is nobody's rework either.
+        """
         self.fed += 1
         self.latest = max(self.latest, commit.authored_ts)
         if self.fed % PRUNE_EVERY == 0:
@@ -154,12 +185,14 @@ class ReworkTracker:
             if diff.binary:
                 self._store(new, [])
                 continue
-            kept, deleted = remap(self.versions.get((diff.old_path, diff.old_blob), []), diff.hunks)
-            self._store(new, kept + [(lo, hi, origin) for lo, hi in inserted(diff.hunks)])
+            kept, gone = _cut(self.versions.get((diff.old_path, diff.old_blob), []), diff.hunks)
+            moved_out, moved_in = moved.get(diff.path or "", ((), ())) if moved else ((), ())
+            self._store(new, kept + [(lo, hi, origin) for lo, hi in _punch(inserted(diff.hunks), moved_in)])
             if record:
-                for source, lines in deleted.items():
+                for lo, hi, source in gone:
+                    lines = hi - lo - (bisect_left(moved_out, hi) - bisect_left(moved_out, lo))
                     commit_id, when = self.origins[source]
-                    if 0 <= commit.authored_ts - when <= self.window:
+                    if lines and 0 <= commit.authored_ts - when <= self.window:
                         found[(commit_id, diff.path or "")] += lines
         return [(commit_id, path, lines) for (commit_id, path), lines in sorted(found.items())]
 
@@ -201,22 +234,40 @@ def _grouped(diffs: Iterator[FilePatch]) -> Iterator[tuple[str, list[FilePatch]]
         yield sha, group
 
 
-def compute(git_dir: str, history: StoredHistory, todo: set[int], days: float) -> dict[int, list[tuple[int, str, int]]]:
-    """Rework of the commits in `todo` (ids): per commit, (origin commit id, path, lines)."""
-    if not todo:
-        return {}
+def walk(history: StoredHistory, todo: set[int], days: float) -> list[StoredCommit]:
+    """The commits a pass over `todo` must feed: those, and every commit dated within `days` + SLACK
+    before the oldest of them (where the lines they may delete were written), in canonical order."""
     todo_commits = [c for c in history.commits if c.id in todo]
+    if not todo_commits:
+        return []
     since = min(c.authored_ts for c in todo_commits) - int(days * DAY) - SLACK
-    walk = [c for c in history.commits if c.id in todo or max(c.authored_ts, c.committed_ts) >= since]
-    tracker = ReworkTracker(days)
-    out: dict[int, list[tuple[int, str, int]]] = {c.id: [] for c in todo_commits if not c.is_merge}
-    wanted = [request for c in walk for request in patches.requests(c.sha, c.parents)]
-    groups = _grouped(patches.stream(git_dir, wanted))
+    return [c for c in history.commits if c.id in todo or max(c.authored_ts, c.committed_ts) >= since]
+
+
+def diffs_along(git_dir: str, commits: list[StoredCommit], *,
+                keep_text: bool = False) -> Iterator[tuple[StoredCommit, list[FilePatch]]]:  # fmt: skip
+    """Each commit with its `-U0` diffs (a merge's against every parent), from one diff-tree stream.
+
+    The stream follows the commits' order; a commit with an empty diff gets an empty list.
+    `keep_text` keeps both sides' line text (for `tracker.lineops`).
+    """
+    if not commits:
+        return
+    wanted = [request for c in commits for request in patches.requests(c.sha, c.parents)]
+    groups = _grouped(patches.stream(git_dir, wanted, keep_deleted=keep_text, keep_added=keep_text))
     upcoming = next(groups, None)
-    for commit in walk:  # the stream follows the walk's order; commits with an empty diff are absent
+    for commit in commits:
         diffs: list[FilePatch] = []
         if upcoming is not None and upcoming[0] == commit.sha:
             diffs, upcoming = upcoming[1], next(groups, None)
+        yield commit, diffs
+
+
+def compute(git_dir: str, history: StoredHistory, todo: set[int], days: float) -> dict[int, list[tuple[int, str, int]]]:
+    """Rework of the commits in `todo` (ids): per commit, (origin commit id, path, lines)."""
+    tracker = ReworkTracker(days)
+    out: dict[int, list[tuple[int, str, int]]] = {c.id: [] for c in history.commits if c.id in todo and not c.is_merge}
+    for commit, diffs in diffs_along(git_dir, walk(history, todo, days)):
         found = tracker.feed(commit, diffs, commit.id in out)
         if commit.id in out:
             out[commit.id] = found

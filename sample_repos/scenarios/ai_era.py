@@ -12,6 +12,9 @@ work never touches; its truth is in the manifest's notes:
   a block deleted once and pasted twice (one move, one copy).
 - `churn`: lines rewritten 5, 13, 18 and 40+ days after they were written, with the deleting and
   the writing commit, for a 14-day and a 21-day window.
+- `lens_churn`: what the line-operation commits above churn, under the AI-era lens's definition
+  (tracker.ai_era: moved lines are never churn, and a moved copy has no writer); all within 13
+  days, so the same for 14 and 21 days. The `churn` commits move nothing: both definitions agree.
 - `ai_declared`: for every commit, whether it declares AI assistance and which shipped rules of
   `tracker/rules/ai_assistance.toml` match: Claude Code, Copilot (co-author and agent account),
   aider (co-author and author suffix), Assisted-by, Cursor, Devin, AI-assisted, a squash merge
@@ -281,6 +284,15 @@ def _lineops(s: _Script) -> None:
         "src/aiera/render.py": ops(moved_out=8, trivial_deleted=2),
         "src/aiera/view_a.py": ops(added=1, moved_in=8, trivial_added=2),
         "src/aiera/view_b.py": ops(added=1, copy_pasted=8, trivial_added=2)})  # fmt: skip
+    # Churn of this part: L2 rewrites 7 lines of L1 (3 + comment + return in geometry, 3 of clamp);
+    # L3 and L4 move L1's render() and helper() (not churn) and delete 2 blank lines each; L8 deletes
+    # 2 lines of perimeter(); L9 rewrites 2 lines of footer(); L12 moves L3's render() on (not churn)
+    # and deletes 2 blank lines L3 wrote.
+    n = s.named
+    for deleter, origin, lines in (("L2", "L1", 7), ("L3", "L1", 2), ("L4", "L1", 2), ("L8", "L1", 2),
+                                   ("L9", "L1", 2), ("L12", "L3", 2)):  # fmt: skip
+        s.h.note("lens_churn", commit=n[deleter], origin=n[origin], lines=lines, name=deleter, origin_name=origin,
+                 days_apart=(n[deleter].when - n[origin].when) / DAY)  # fmt: skip
 
 
 def _churn(s: _Script) -> None:
