@@ -123,3 +123,28 @@ def test_value_regression_null_and_single_repo():
     assert r.errors == "Newey-West HAC (maxlags=3)" and not r.repo_effects and r.effect < 0
     thin = value_trend_regression(one.head(8), "throughput", "mi", "month")
     assert thin.status == "Too little data"
+
+
+def last_bits_noise(value: float, n: int) -> np.ndarray:
+    """One constant as a store holds it when computed along different paths: equal but for the last bits."""
+    return value + np.resize([0.0, np.spacing(value), -np.spacing(value)], n)
+
+
+def test_a_quality_constant_but_for_float_noise_is_refused_not_turned_into_an_effect():
+    # Repository MI summed file by file is the same number at every commit when no file changes
+    # its score; standardizing its last-bit noise used to give "-0.06 per SD, p<0.001".
+    data = repo_months(10, effect=0.0, repos=1, months=40)
+    data["mi"] = last_bits_noise(16.45756040231214, len(data))
+    assert data["mi"].std() > 0
+    r = value_trend_regression(data, "throughput", "mi", "month")
+    assert (r.status, r.reason, r.effect) == ("Too little data", "quality column 'mi' has no variation", None)
+    varied = value_trend_regression(data.assign(mi=data["mi"] + np.arange(len(data)) * 1e-3), "throughput", "mi",
+                                    "month")  # fmt: skip
+    assert varied.status == "ok"
+
+
+def test_its_of_a_series_constant_but_for_float_noise_is_not_estimable():
+    frame = series(3)
+    frame["prs"] = last_bits_noise(0.1 + 0.2, len(frame))
+    r = interrupted_time_series(frame, "prs", "month", EVENT)
+    assert (r.status, r.reason, r.level_change, r.level_p) == ("Not estimable", "the values do not vary", None, None)

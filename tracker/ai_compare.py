@@ -49,6 +49,7 @@ import statsmodels.api as sm
 from tracker.ai_declared import DECLARED_ONLY
 from tracker.analysis.decision import POWER, decide, fmt_p, fmt_ratio, holm
 from tracker.analysis.models import NotEstimable, fit_count
+from tracker.analysis.prepare import varies
 from tracker.analysis.results import to_jsonable
 from tracker.analysis.timeseries import ErrorModel, ITSResult, interrupted_time_series
 
@@ -314,7 +315,7 @@ def _prepare(df: pd.DataFrame, outcome: OutcomeSpec, spec: CompareSpec) -> tuple
         return refuse(f"only {n} usable commits (need at least {MIN_ROWS})")
     if min(k, n - k) < MIN_GROUP:
         return refuse(f"{k} declared-AI and {n - k} other commits (need at least {MIN_GROUP} in each group)")
-    if outcome.kind == "continuous" and np.std(y) == 0:
+    if outcome.kind == "continuous" and not varies(y):
         return refuse(f"{outcome.column} has no variation")
     if outcome.kind != "continuous" and int((y > 0).sum()) < MIN_EVENTS:
         noun = "events" if outcome.kind == "binary" else "commits with a non-zero count"

@@ -37,6 +37,24 @@ class Refusal(Exception):
 TOO_LITTLE_DATA = "Too little data"
 NOT_ESTIMABLE = "Not estimable"
 
+VARIATION_TOLERANCE = 1e-9
+"""Relative spread below which a column counts as constant (see `varies`)."""
+
+
+def varies(values: pd.Series | np.ndarray) -> bool:
+    """Whether the finite values spread beyond floating-point noise.
+
+    A constant computed along different paths (e.g. repository MI summed file by file at each
+    commit) differs in its last bits; `std() == 0` then fails, and standardizing that noise
+    manufactures an "effect per SD" with a tiny p-value out of nothing. So the spread must
+    exceed a relative tolerance of the values' magnitude.
+    """
+    a = np.asarray(values, dtype=float)
+    a = a[np.isfinite(a)]
+    if a.size < 2:
+        return False
+    return float(a.max() - a.min()) > VARIATION_TOLERANCE * float(np.abs(a).max())
+
 
 @dataclass(frozen=True)
 class Level:
@@ -156,7 +174,7 @@ def prepare(panel: pd.DataFrame, spec: HypothesisSpec) -> Prepared:
     elif n_units < MIN_INFORMATIVE_UNITS:
         raise refuse(f"only {n_units} units (need at least {MIN_INFORMATIVE_UNITS})")
     for c, role in ((spec.quality, "quality"), (spec.size, "size"), (spec.exposure, "exposure")):
-        if c and rows[c].nunique() < 2:
+        if c and not varies(rows[c]):
             raise refuse(f"{role} column {c!r} has no variation")
 
     log_covs = {c: np.log(rows[c].to_numpy(float)) for c in (spec.size, spec.exposure) if c}

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from tracker.analysis.prepare import NOT_ESTIMABLE, varies
 from tracker.analysis.results import to_jsonable
 
 ErrorModel = Literal["ar1", "hac"]
@@ -122,7 +123,7 @@ def value_trend_regression(df: pd.DataFrame, value: str, quality: str, time: str
     if len(data) < MIN_PERIODS:
         return refuse(f"only {len(data)} repo-months (need at least {MIN_PERIODS})")
     q = data[quality].astype(float)
-    if q.std() == 0:
+    if not varies(q):
         return refuse(f"quality column {quality!r} has no variation")
     data = data.assign(_t=period_index(data[time]), _z=(q - q.mean()) / q.std() * (-1 if higher_is_better else 1))
     data = data.sort_values([repo, "_t"] if repo else ["_t"])
@@ -189,6 +190,8 @@ def interrupted_time_series(df: pd.DataFrame, value: str, time: str, event: Any,
     order = np.argsort(t, kind="stable")
     t, post = t[order], post[order]
     y = data[value].astype(float).to_numpy()[order]
+    if not varies(y):
+        return ITSResult(NOT_ESTIMABLE, "the values do not vary", *([None] * 9), n_pre, n_post, errors)
     X = np.column_stack([np.ones_like(t), t - t_event, post, post * (t - t_event)])
     lags = maxlags if maxlags is not None else newey_west_lags(len(t))
     params, ci, p, described, rho = _fit(y, X, errors, lags, None, alpha)
