@@ -3,10 +3,12 @@
 Usage: python bench/lineops.py [REPO] [--commits N] [--pipeline]
 
 Without REPO a `large` sample repository of N commits (default 2000) is built in a temp dir.
-Printed: the floor (git producing the `-U0` patch stream), then parsing the stream into file
-diffs, keeping every file's lines and the tree's window index up to date along the walk, and
-classifying every non-merge commit; commits/s and changed lines/s for each, each as a ratio to
-the floor, and the history's line-operation shares.
+Printed: the floor (git alone producing the `-U0` patch stream: the product's own
+`git diff-tree --stdin` invocation, `tracker.patches.command`, fed the walk's requests), then
+parsing the stream into file diffs (`tracker.patches`, waiting on git included), keeping every
+file's lines and the tree's window index up to date along the walk, and classifying every
+non-merge commit; commits/s and changed lines/s for each, each as a ratio to the floor, and the
+history's line-operation shares.
 
 With `--pipeline`, the same history is also ingested by the product, in a process of its own:
 the AI-era step (`tracker.ai_era`: one `git diff-tree --stdin` stream through `tracker.patches`,
@@ -14,9 +16,11 @@ trees, window index, classification, churn, declarations, tree duplication) is t
 from its own report, against the whole ingest (what it adds), with the ingest's peak RSS; then
 the step runs again alone on the stored history, in a fresh process, for its own peak memory.
 
-This file's walk (one `git log -p` stream) is the pipeline's twin for the classifier alone:
-tests/test_ai_scenario.py uses it to check the classifier against the `ai_era` scenario's
-planted truth, and tests/test_ai_era.py checks the pipeline against the same truth.
+This file's walk reads the history as the pipeline does (one `tracker.patches.stream`, every
+commit parents first, a merge diffed against each parent) but leaves out all the pipeline adds
+around the classifier (stored history, churn, declarations, rows), so the classifier is measured
+alone: tests/test_ai_scenario.py uses it to check the classifier against the `ai_era`
+scenario's planted truth, and tests/test_ai_era.py checks the pipeline against the same truth.
 
 Tree state: each commit's tree is a dict {path: tuple of lines}, built from its first parent's
 by applying the commit's hunks (`lineops.tree_after`); unchanged files share their tuple, so a
@@ -34,104 +38,62 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sample_repos.build import build  # noqa: E402
+from tracker import patches  # noqa: E402
 from tracker.duplication import WindowIndex  # noqa: E402
 from tracker.lineops import (  # noqa: E402
     OPERATIONS,
     CommitOps,
-    FileDiff,
-    Hunk,
     LineOps,
     LineOpsConfig,
     Tree,
     classify,
     tree_after,
 )
-from tracker.miner import neutral_config  # noqa: E402
-from tracker.patches import header_path, side_path, unquote  # noqa: E402
+from tracker.patches import FilePatch  # noqa: E402
 
 
-def log_command(repo: Path, rev: str = "HEAD") -> list[str]:
-    """Every commit, parents first, as a `-U0` patch against its first parent, with rename detection."""
-    return ["git", *neutral_config(), "-C", str(repo), "log", "--topo-order", "--reverse", "-p", "-U0", "-M",
-            "--full-index", "--no-color", "--no-textconv", "--no-ext-diff", "--diff-merges=first-parent",
-            "--src-prefix=a/", "--dst-prefix=b/", "--format=%x00%H %P", rev]  # fmt: skip
+def history(repo: Path, rev: str = "HEAD") -> list[tuple[str, tuple[str, ...]]]:
+    """Every commit with its parents, parents first: a tree is built from its first parent's."""
+    listing = _git(repo, "rev-list", "--topo-order", "--reverse", "--parents", rev)
+    return [(sha, tuple(parents)) for sha, *parents in (line.split() for line in listing.splitlines())]
 
 
-def parse(lines: Iterable[bytes]) -> Iterator[tuple[str, tuple[str, ...], list[FileDiff]]]:
-    """(sha, parents, file diffs with both sides' text) per commit of a `log_command` stream."""
-    sha, parents = "", ()
-    diffs: list[FileDiff] = []
-    current: FileDiff | None = None
-    stream = iter(lines)
-    for raw in stream:
-        line = raw.rstrip(b"\n")
-        if line.startswith(b"\0"):
-            if sha:
-                yield sha, parents, diffs
-            fields = line[1:].decode().split()
-            sha, parents, diffs, current = fields[0], tuple(fields[1:]), [], None
-        elif line.startswith(b"diff --git "):
-            path = header_path(line[len(b"diff --git ") :])
-            current = FileDiff(path, path)
-            diffs.append(current)
-        elif current is None:
-            continue
-        elif line.startswith(b"@@ "):
-            old, new = line.split(b" ")[1:3]
-            old_start, _, old_len = old[1:].partition(b",")
-            new_start, _, new_len = new[1:].partition(b",")
-            hunk = Hunk(int(old_start), int(old_len or 1), int(new_start), int(new_len or 1))
-            while len(hunk.deleted) < hunk.old_len or len(hunk.added) < hunk.new_len:
-                text = next(stream).rstrip(b"\n")
-                if text[:1] == b"-":
-                    hunk.deleted.append(text[1:])
-                elif text[:1] == b"+":
-                    hunk.added.append(text[1:])
-            current.hunks.append(hunk)
-        elif line.startswith(b"--- "):
-            current.old_path = side_path(line[4:], b"a/")
-        elif line.startswith(b"+++ "):
-            current.new_path = side_path(line[4:], b"b/")
-        elif line.startswith(b"rename from "):
-            current.old_path = unquote(line[12:])
-        elif line.startswith(b"rename to "):
-            current.new_path = unquote(line[10:])
-        elif line.startswith(b"Binary files "):
-            current.binary = True
-        elif line.startswith((b"new file mode ", b"deleted file mode ", b"new mode ")):
-            current.mode = line.rsplit(b" ", 1)[1].decode()
-            if line.startswith(b"new file"):
-                current.old_path = None
-            elif line.startswith(b"deleted file"):
-                current.new_path = None
-        elif line.startswith(b"index ") and b" " in line[6:]:
-            current.mode = line.rsplit(b" ", 1)[1].decode()
-    if sha:
-        yield sha, parents, diffs
+def requests(commits: list[tuple[str, tuple[str, ...]]]) -> list[patches.Request]:
+    """What the product asks diff-tree for: a commit against its first parent, a merge against each parent."""
+    return [request for sha, parents in commits for request in patches.requests(sha, parents)]
 
 
 @dataclass
 class Classified:
-    """One walked commit: its diffs, for non-merges their classification, and the tree after it."""
+    """One walked commit: its diffs against its first parent, for non-merges their classification,
+    and the tree after it."""
 
     sha: str
     parents: tuple[str, ...]
-    diffs: list[FileDiff]
+    diffs: list[FilePatch]
     result: CommitOps | None
     tree: Tree
 
 
 @dataclass
 class Walk:
-    """Walks a history, keeping trees and the window index, classifying commits; times each part."""
+    """Walks a history, keeping trees and the window index, classifying commits; times each part.
+
+    The diffs come from the product's own stream (`tracker.patches.stream`, fed what the AI-era
+    step feeds it: a merge against each of its parents), so what is measured and tested here is
+    what `qroi ingest` parses. Only the first-parent diffs are classified and applied to the tree;
+    a merge's other diffs are read (the product needs them for churn) and dropped.
+    """
 
     repo: Path
     config: LineOpsConfig = field(default_factory=LineOpsConfig)
@@ -139,15 +101,20 @@ class Walk:
     head_tree: Tree = field(default_factory=dict)
 
     def commits(self, rev: str = "HEAD") -> Iterator[Classified]:
-        children = Counter(p for line in _git(self.repo, "rev-list", "--parents", rev).splitlines()
-                           for p in line.split()[1:])  # fmt: skip
+        commits = history(self.repo, rev)
+        children = Counter(p for _, parents in commits for p in parents)
         trees: dict[str, Tree] = {}
         index = WindowIndex(self.config.min_copy)
-        proc = subprocess.Popen(log_command(self.repo, rev), stdout=subprocess.PIPE)
-        assert proc.stdout is not None
+        stream = patches.stream(git_dir(self.repo), requests(commits), keep_deleted=True, keep_added=True)
         clock = time.perf_counter()
+        groups = groupby(stream, key=attrgetter("sha"))  # a commit with an empty diff has no group
+        upcoming = next(groups, None)
         last = ""
-        for sha, parents, diffs in parse(proc.stdout):
+        for sha, parents in commits:
+            diffs: list[FilePatch] = []
+            if upcoming is not None and upcoming[0] == sha:
+                diffs = [d for d in upcoming[1] if d.parent == 0]  # consumes the group before moving on
+                upcoming = next(groups, None)
             parsed = time.perf_counter()
             self.seconds["parse"] += parsed - clock
             before = trees[parents[0]] if parents else {}
@@ -165,8 +132,8 @@ class Walk:
             self.seconds["classify"] += classified - synced
             yield Classified(sha, parents, diffs, result, trees[sha])
             clock = time.perf_counter()  # the consumer's time between commits is nobody's
-        if proc.wait() != 0:
-            raise RuntimeError(f"git log failed in {self.repo}")
+        if upcoming is not None:  # patches.stream checks its order; this only guards the grouping
+            raise RuntimeError(f"diffs of {upcoming[0]} left over after the walk of {self.repo}")
         self.head_tree = trees.get(last, {})
 
 
@@ -174,9 +141,16 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
 
 
+def git_dir(repo: Path) -> str:
+    """The repository's git directory (what `tracker.patches` takes), for a work tree or a bare repository."""
+    return _git(repo, "rev-parse", "--absolute-git-dir").strip()
+
+
 def _floor(repo: Path) -> float:
+    """Git alone: the product's diff-tree invocation fed the walk's requests, its patches discarded."""
+    wanted = b"".join(request.line() for request in requests(history(repo)))
     started = time.perf_counter()
-    subprocess.run(log_command(repo), stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(patches.command(git_dir(repo)), input=wanted, stdout=subprocess.DEVNULL, check=True)
     return time.perf_counter() - started
 
 
@@ -268,7 +242,7 @@ def main() -> None:
                 total.add(item.result.ops)
                 duplicated += item.result.duplicated_block
         lines = total.lines_added + total.lines_deleted
-        print(f"floor: git log -p -U0 of the history        {floor:7.2f} s")
+        print(f"floor: git diff-tree -p -U0 of the history  {floor:7.2f} s")
         for part, what in (("parse", "parse the stream into file diffs"), ("tree", "trees + window index"),
                            ("classify", "classify (lineops.classify)")):  # fmt: skip
             secs = walk.seconds[part]

@@ -1,8 +1,8 @@
 """The `ai_era` sample repository: real git diffs classified against the scenario's planted truth.
 
-The diffs come from one `git log -p -U0` stream (bench/lineops.py's walk, which the benchmark
-measures), identities and messages from the miner, rework from the real ReworkTracker fed by
-`tracker.patches`. Every number compared here was written down by the scenario when it made the
+The diffs come from the product's `git diff-tree --stdin -p -U0` stream, parsed by
+`tracker.patches` (bench/lineops.py's walk, which the benchmark measures), identities and
+messages from the miner, rework from the real ReworkTracker fed by the same stream. Every number compared here was written down by the scenario when it made the
 commit (sample_repos/scenarios/ai_era.py), never computed by the code under test.
 """
 

@@ -1,6 +1,7 @@
 """Line-operation classification of one commit, on hand-built `-U0` hunks with known answers.
 
-Each test builds the hunks git would print for a small change and checks every line's class;
+Each test builds the hunks git would print for a small change, as `tracker.patches` parses them
+(its Hunk and FilePatch, the types the product feeds the classifier), and checks every line's class;
 tests/test_ai_scenario.py checks the same classifier on real git diffs of a scripted history.
 """
 
@@ -11,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.duplication import WindowIndex
-from tracker.lineops import FileDiff, Hunk, LineOps, LineOpsConfig, apply_hunks, classify
+from tracker.lineops import LineOps, LineOpsConfig, apply_hunks, classify
+from tracker.patches import FilePatch, Hunk
 
 FUNC = ["def area(value):", "    a = value + 1", "    b = a * 2", "    c = b - 3", "    d = c + 4", "    return d"]
 
@@ -20,13 +22,19 @@ def lines(*texts: str) -> list[bytes]:
     return [t.encode() for t in texts]
 
 
-def added(path: str, *texts: str, at: int = 1) -> FileDiff:
+def patch(old_path: str | None, new_path: str | None, hunks: list[Hunk] | None = None, *, binary: bool = False,
+          mode: str | None = None) -> FilePatch:  # fmt: skip
+    """One file of a commit's diff against its first parent, as `tracker.patches.stream` yields it."""
+    return FilePatch("c" * 40, 0, old_path=old_path, new_path=new_path, mode=mode, binary=binary, hunks=hunks or [])
+
+
+def added(path: str, *texts: str, at: int = 1) -> FilePatch:
     """A new file, or lines inserted after line at - 1 of an existing one."""
-    return FileDiff(None if at == 1 else path, path, [Hunk(at - 1, 0, at, len(texts), [], lines(*texts))])
+    return patch(None if at == 1 else path, path, [Hunk(at - 1, 0, at, len(texts), [], lines(*texts))])
 
 
-def deleted(path: str, *texts: str, at: int = 1) -> FileDiff:
-    return FileDiff(path, path, [Hunk(at, len(texts), at - 1, 0, lines(*texts), [])])
+def deleted(path: str, *texts: str, at: int = 1) -> FilePatch:
+    return patch(path, path, [Hunk(at, len(texts), at - 1, 0, lines(*texts), [])])
 
 
 def tree(files: dict[str, list[str]]) -> WindowIndex:
@@ -68,7 +76,7 @@ def test_reindent_in_place_is_an_update_not_a_move_or_a_copy() -> None:
     before = ["import os", "", *FUNC, "", "x = 1"]
     body = FUNC[1:]
     hunk = Hunk(4, 5, 4, 6, lines(*body), lines("    if value:", *("    " + b for b in body)))
-    result = classify([FileDiff("m.py", "m.py", [hunk])], tree({"m.py": before}))
+    result = classify([patch("m.py", "m.py", [hunk])], tree({"m.py": before}))
     assert counts(result.ops) == {"updated": 5, "added": 1}
     assert result.file("m.py").added_labels == ["updated"] * 5 + ["added"]
 
@@ -76,7 +84,7 @@ def test_reindent_in_place_is_an_update_not_a_move_or_a_copy() -> None:
 def test_identical_lines_reordered_inside_one_hunk_are_a_move() -> None:
     block = ["p = load(1)", "q = load(2)", "r = load(3)"]
     hunk = Hunk(1, 4, 1, 4, lines(*block, "s = old()"), lines("s = new()", *block))
-    assert counts(classify([FileDiff("m.py", "m.py", [hunk])]).ops) == {"moved_in": 3, "moved_out": 3, "updated": 1}
+    assert counts(classify([patch("m.py", "m.py", [hunk])]).ops) == {"moved_in": 3, "moved_out": 3, "updated": 1}
 
 
 def test_copy_from_the_tree_needs_a_block_of_five_lines() -> None:
@@ -118,12 +126,12 @@ def test_a_block_deleted_once_and_pasted_twice_is_one_move_and_one_copy() -> Non
 def test_a_block_that_exists_only_where_the_commit_deletes_it_is_not_a_copy() -> None:
     index = tree({"old.py": FUNC})
     hunk = Hunk(1, 6, 1, 6, lines(*FUNC), lines(*(f.replace("    ", "\t") for f in FUNC)))  # tabs for spaces
-    result = classify([FileDiff("old.py", "old.py", [hunk])], index)
+    result = classify([patch("old.py", "old.py", [hunk])], index)
     assert counts(result.ops) == {"updated": 6}
 
 
 def test_updates_pair_in_place_within_each_hunk() -> None:
-    diff = FileDiff("m.py", "m.py", [
+    diff = patch("m.py", "m.py", [
         Hunk(3, 3, 3, 1, lines("a = 1", "b = 2", "c = 3"), lines("abc = 6")),
         Hunk(10, 1, 8, 3, lines("x = 1"), lines("x = 2", "y = 3", "z = 4")),
     ])  # fmt: skip
@@ -145,9 +153,9 @@ def test_trivial_lines_by_language() -> None:
 
 def test_binary_files_submodules_and_symlinks_are_skipped() -> None:
     diffs = [
-        FileDiff("logo.png", "logo.png", binary=True),
-        FileDiff(None, "vendor/lib", [Hunk(0, 0, 1, 1, [], [b"Subproject commit 1234"])], mode="160000"),
-        FileDiff(None, "link", [Hunk(0, 0, 1, 1, [], [b"target/path"])], mode="120000"),
+        patch("logo.png", "logo.png", binary=True),
+        patch(None, "vendor/lib", [Hunk(0, 0, 1, 1, [], [b"Subproject commit 1234"])], mode="160000"),
+        patch(None, "link", [Hunk(0, 0, 1, 1, [], [b"target/path"])], mode="120000"),
         added("a.py", "x = 1"),
     ]
     result = classify(diffs)
@@ -156,7 +164,7 @@ def test_binary_files_submodules_and_symlinks_are_skipped() -> None:
 
 
 def test_hunks_without_their_text_are_refused() -> None:
-    diff = FileDiff("a.py", "a.py", [Hunk(3, 2, 3, 0, [b"only one"], [])])
+    diff = patch("a.py", "a.py", [Hunk(3, 2, 3, 0, [b"only one"], [])])
     with pytest.raises(ValueError, match=r"a\.py: hunk -3,2 \+3,0 carries 1 deleted and 0 added lines"):
         classify([diff])
 
@@ -191,7 +199,7 @@ CODE = st.sampled_from(["x = 1", "y = f(x)", "return y", "", "# note", "}", "def
 
 
 @st.composite
-def commits(draw: st.DrawFn) -> list[FileDiff]:
+def commits(draw: st.DrawFn) -> list[FilePatch]:
     """Random files of random hunks in order, mixing repeated, shared and trivial lines."""
     diffs = []
     for f in range(draw(st.integers(1, 3))):
@@ -206,13 +214,13 @@ def commits(draw: st.DrawFn) -> list[FileDiff]:
             hunks.append(Hunk(old_pos if dels else old_pos - 1, len(dels), new_pos if adds else new_pos - 1,
                               len(adds), lines(*dels), lines(*adds)))  # fmt: skip
             old_pos, new_pos = old_pos + len(dels), new_pos + len(adds)
-        diffs.append(FileDiff(f"f{f}.py", f"f{f}.py", hunks))
+        diffs.append(patch(f"f{f}.py", f"f{f}.py", hunks))
     return diffs
 
 
 @settings(max_examples=150, deadline=None)
 @given(commits(), st.integers(2, 4), st.integers(3, 5))
-def test_every_diff_line_gets_exactly_one_class(diffs: list[FileDiff], min_moved: int, min_copy: int) -> None:
+def test_every_diff_line_gets_exactly_one_class(diffs: list[FilePatch], min_moved: int, min_copy: int) -> None:
     index = WindowIndex(size=min_copy)
     index.set_file("lib.py", lines("x = 1", "y = f(x)", "return y", "z = x + y", "def g():", "x = 1"))
     result = classify(diffs, index, LineOpsConfig(min_moved=min_moved, min_copy=min_copy))

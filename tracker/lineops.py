@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from tracker.duplication import WINDOW, Key, comment_prefixes, line_key, window_hashes
@@ -72,7 +72,7 @@ Tree = dict[str, tuple[bytes, ...]]
 
 
 class HunkLike(Protocol):
-    """A `-U0` hunk with the text of its lines (tracker.patches.Hunk once it keeps added text)."""
+    """A `-U0` hunk with the text of its lines: tracker.patches.Hunk of a stream that keeps both sides."""
 
     @property
     def old_start(self) -> int: ...
@@ -109,34 +109,6 @@ class WindowCounts(Protocol):
     @property
     def size(self) -> int: ...
     def count(self, window: int) -> int: ...
-
-
-@dataclass(slots=True)
-class Hunk:
-    """`@@ -old_start,old_len +new_start,new_len @@` with its deleted and added lines."""
-
-    old_start: int
-    old_len: int
-    new_start: int
-    new_len: int
-    deleted: list[bytes] = field(default_factory=list)
-    added: list[bytes] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class FileDiff:
-    """One file's diff in a commit; `old_path` is None for an added file, `new_path` for a deleted one."""
-
-    old_path: str | None
-    new_path: str | None
-    hunks: list[Hunk] = field(default_factory=list)
-    binary: bool = False
-    mode: str | None = None
-
-    @property
-    def path(self) -> str:
-        """The path after the commit (before it, for a deletion)."""
-        return self.new_path or self.old_path or ""
 
 
 @dataclass(frozen=True)
