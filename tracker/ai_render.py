@@ -15,10 +15,12 @@ from rich.table import Table
 
 from tracker.ai_compare import Comparison, GroupEffect
 from tracker.ai_lens import Lens
-from tracker.verdicts import STYLE
 
-EVENT_STYLE = {"Level shift": "bold red", "Slope change": "bold red", "Level and slope change": "bold red",
-               "No clear change": "green"}  # fmt: skip
+STYLE = {"Supported": "bold red", "Contradicted": "bold green", "No effect (equivalent)": "bold",
+         "Inconclusive": "yellow"}  # fmt: skip
+"""Comparison verdicts in the AI era page's colours: red when declared-AI commits confirm the concern."""
+EVENT_STYLE = {"Level shift": "bold magenta", "Slope change": "bold magenta", "Level and slope change": "bold magenta",
+               "No clear change": "bold"}  # fmt: skip
 
 
 def pct(value: Any) -> str:

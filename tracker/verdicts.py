@@ -13,8 +13,9 @@ from rich.table import Table
 from tracker.analysis import PooledResult, Report
 from tracker.claim import ClaimResult
 
-STYLE = {"Supported": "bold red", "Contradicted": "bold blue", "No effect (equivalent)": "bold green",
+STYLE = {"Supported": "bold green", "Contradicted": "bold red", "No effect (equivalent)": "bold",
          "Inconclusive": "yellow"}  # fmt: skip
+"""Claim verdicts in the dashboard's colours: green when worse quality goes with worse delivery."""
 
 
 def _ratio(ratio: float | None, low: float | None, high: float | None) -> str:
