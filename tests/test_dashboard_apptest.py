@@ -362,6 +362,17 @@ def test_every_export_table_renders(app: AppTest) -> None:
         assert at.info or int(metrics(at)["Rows"].replace(",", "")) > 0
 
 
+def test_ai_era_tables_export_as_the_cli_has_them(app: AppTest, engine) -> None:
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at, "export")
+    for table in ("lineops", "ai", "duplication"):
+        at.radio(key="export_table").set_value(table)
+        run(at)
+        expected = len(export.table(engine, table, DEMO))
+        assert expected > 0 and metrics(at)["Rows"] == f"{expected:,}", table
+
+
 # --- delivery ----------------------------------------------------------------------------------
 
 

@@ -68,6 +68,18 @@ def bug_links() -> pd.DataFrame:
     return in_period(_stack("bug_links"), "fix_at")
 
 
+def lineops() -> pd.DataFrame:
+    return in_period(_stack("lineops"), "authored_at")
+
+
+def declarations() -> pd.DataFrame:
+    return in_period(_stack("ai"), "authored_at")
+
+
+def duplication() -> pd.DataFrame:
+    return in_period(_stack("duplication"), "committed_at")
+
+
 def history() -> pd.DataFrame:
     repo, path = ss.get("history_repo"), ss.get("history_path")
     if repo not in scope.repos or not path:
@@ -91,6 +103,12 @@ TABLES: dict[str, tuple[str, Callable[[], pd.DataFrame], str]] = {
                "(`qroi export issues`)."),
     "bug_links": ("Bug links (SZZ)", bug_links, "Bug fixes of the period and the commits their changed lines were "
                   "blamed on (`qroi export bug_links`)."),
+    "lineops": ("Line operations", lineops, "AI-era lens: each commit's added, deleted, updated, moved, copy/pasted "
+                "and churned lines, by authored date (`qroi export lineops`)."),
+    "ai": ("AI declarations", declarations, "AI-era lens: commits whose trailers, author or message declare AI "
+           "assistance, with the rule that matched (`qroi export ai`)."),
+    "duplication": ("Tree duplication", duplication, "AI-era lens: duplicated-block share of the Python code at each "
+                    "month end and release (`qroi export duplication`)."),
     "history": ("File history", history, f"Every commit that changed {history_file}, with the file's scores after it."
                 if history_file else "Open a file on the File history page first."),
 }  # fmt: skip
