@@ -6,12 +6,13 @@ file, the `qroi` command run as a subprocess exactly as a user runs it.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import subprocess
 import sys
 import tokenize
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,16 @@ def run_qroi(*args: str, env: dict[str, str] | None = None, cwd: Path | None = N
         cwd=cwd or ROOT,
         timeout=timeout,
     )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _leave_gc_callbacks_as_found() -> Iterator[None]:
+    """Hypothesis adds a garbage-collector callback for good once it has run a test. A SIGALRM
+    arriving while that Python callback runs is swallowed as "unraisable", so tests later in the
+    same process that rely on the scorer's signal-based time budget would see no timeout."""
+    before = list(gc.callbacks)
+    yield
+    gc.callbacks[:] = before
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,6 @@ radon would make identity hold trivially.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,16 +20,6 @@ from hypothesis import strategies as st
 
 from bench.rawmetrics import STDLIB, default_sample, outcome, read_source, stdlib_files
 from tracker import rawmetrics
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _leave_gc_callbacks_as_found() -> Iterator[None]:
-    """Hypothesis adds a garbage-collector callback for good once it has run a test. A SIGALRM
-    arriving while that Python callback runs is swallowed as "unraisable", so tests later in the
-    same process that rely on the scorer's signal-based time budget would see no timeout."""
-    before = list(gc.callbacks)
-    yield
-    gc.callbacks[:] = before
 
 
 def assert_identical(source: str) -> tuple[object, ...]:

@@ -1,9 +1,12 @@
 """Score one Python source with Radon: raw counts, cyclomatic complexity, Halstead and MI.
 
 Radon's own entry points parse the source several times over (`mi_visit` alone recomputes raw,
-cc and Halstead). Here the source is parsed once, the one tree feeds the complexity and Halstead
-visitors, and MI is derived from those numbers with `radon.metrics.mi_compute`, exactly as
-`mi_visit(code, multi=True)` computes it, so every stored number equals what Radon reports.
+cc and Halstead), and their generic visitors dominate what is left. Here the source is parsed
+once; complexity and Halstead come from one walk of that tree (`tracker.astmetrics`), raw counts
+from one pass over the tokens (`tracker.rawmetrics`), and MI from those numbers with
+`radon.metrics.mi_compute`, exactly as `mi_visit(code, multi=True)` computes it. Both fast paths
+are proven identical to Radon on every file of the standard library and fall back to Radon's
+own code where they cannot vouch for it, so every stored number equals what Radon reports.
 
 A source that cannot be scored is reported with a kind and a message, never as zeros:
 - `decode`: bytes that are not text in the declared (or default UTF-8) encoding;
@@ -31,9 +34,9 @@ from typing import Any
 
 from radon.complexity import cc_rank
 from radon.metrics import h_visit_ast, mi_compute, mi_rank
-from radon.visitors import ComplexityVisitor, Function
+from radon.visitors import ComplexityVisitor
 
-from tracker import rawmetrics
+from tracker import astmetrics, rawmetrics
 
 DEFAULT_BUDGET_SECONDS = 10.0
 DEFAULT_MAX_BYTES = 4_000_000
@@ -135,9 +138,17 @@ def _parse(text: str) -> tuple[ast.AST, str, bool]:
 
 
 def measure(text: str) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
-    """Radon's metrics for a decoded source: (blob metrics, functions, translated)."""
+    """Radon's metrics for a decoded source: (blob metrics, functions, translated).
+
+    Complexity and Halstead come from `astmetrics`' single walk, Radon's numbers without Radon's
+    visitors. On a tree too deep for that walk to vouch for, Radon's visitors run here, from this
+    frame as they always did, so where they run out of stack (RecursionError: "too_deep") has
+    not moved.
+    """
     tree, text, translated = _parse(text)
-    visitor = ComplexityVisitor.from_ast(tree)
+    found = astmetrics.fast_metrics(tree)
+    if found is None:
+        found = astmetrics.from_radon(ComplexityVisitor.from_ast(tree), h_visit_ast(tree).total)
     functions = [
         {
             "name": block.name,
@@ -147,12 +158,11 @@ def measure(text: str) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
             "complexity": block.complexity,
             "rank": cc_rank(block.complexity),
         }
-        for block in visitor.blocks
-        if isinstance(block, Function)
+        for block in found.functions
     ]
-    halstead = h_visit_ast(tree).total
+    halstead = found.halstead
     raw = rawmetrics.analyze(text)
-    total_cc = visitor.total_complexity
+    total_cc = found.total_complexity
     comment_lines = raw.comments + raw.multi
     comment_pct = comment_lines / float(raw.sloc) * 100 if raw.sloc != 0 else 0
     mi = mi_compute(halstead.volume, total_cc, raw.lloc, comment_pct)
