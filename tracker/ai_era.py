@@ -381,8 +381,12 @@ def _count_flagged(engine: Engine, repo_id: int) -> int:
         return conn.execute(select(func.count()).where(d.repo_id == repo_id, d.flagged)).scalar_one()
 
 
-def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: AiOptions) -> AiReport:
-    """Bring the repository's AI-era tables up to date with its stored commits."""
+def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: AiOptions,
+            history: StoredHistory | None = None) -> AiReport:  # fmt: skip
+    """Bring the repository's AI-era tables up to date with its stored commits.
+
+    `history` is the stored history when the caller has just read it (the delivery step does).
+    """
     report = AiReport()
     stored = ai_frames.stored_settings(engine, repo_id)
     identities = delivery.stored_settings(engine, repo_id).get("mailmap")
@@ -392,7 +396,7 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: AiOp
         declarations = _declarations(engine, repo_id, settings, all_declarations)
         report.declared = len(declarations)
     with _Clock(report, "load"):
-        history = StoredHistory.load(engine, repo_id)
+        history = history or StoredHistory.load(engine, repo_id)
         with engine.connect() as conn:
             done = set(conn.execute(select(models.CommitLineOps.commit_id)
                                     .where(models.CommitLineOps.repo_id == repo_id)).scalars())  # fmt: skip

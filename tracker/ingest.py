@@ -386,7 +386,8 @@ def ingest(engine: Engine, target: str, options: IngestOptions | None = None,
                 while pending:
                     run.finish(pending.popleft(), known)
             result.delivery = delivery.refresh(engine, git, repo_id, head, options.delivery, options.workers)
-            result.ai = ai_era.refresh(engine, git, repo_id, head, options.ai)
+            result.ai = ai_era.refresh(engine, git, repo_id, head, options.ai, result.delivery.history)
+            result.delivery.history = None  # memory: the history is not needed past this point
             result.seconds = time.perf_counter() - started
             _finalise(engine, git, repo_id, head, run.generations, result)
         except DBAPIError as exc:
