@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rawmetrics import STDLIB, default_sample, outcome, stdlib_files  # noqa: E402
+from bench.rawmetrics import STDLIB, default_sample, outcome, show_progress, stdlib_files, verdict  # noqa: E402
 from tracker import astmetrics, scorer  # noqa: E402
 
 
@@ -103,10 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         slowest.append((radon_seconds, ours_seconds, name))
         measures.append((_seconds(lambda text=text: outcome(_measure_before, text)),
                          _seconds(lambda text=text: outcome(scorer.measure, text))))  # fmt: skip
-        if sys.stderr.isatty() and done % 50 == 0:
-            print(f"\r{done}/{len(corpus)} files", end="", file=sys.stderr, flush=True)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+        show_progress(done, len(corpus))
+    show_progress(len(corpus), len(corpus), last=True)
 
     n = len(visitors)
     radon_total, ours_total = (sum(column) for column in zip(*visitors, strict=True))
@@ -126,10 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("lowest speed-ups:")
     for radon_seconds, ours_seconds, name in sorted(slowest, key=lambda row: row[0] / row[1])[:3]:
         print(f"  {radon_seconds * 1e6:9.1f} us vs {ours_seconds * 1e6:7.1f} us  {name}")
-    for line in mismatches:
-        print("MISMATCH", line)
-    print(f"identical: {n - len(mismatches)} of {n} files, mismatches: {len(mismatches)}")
-    return 1 if mismatches else 0
+    return verdict(mismatches, n)
 
 
 if __name__ == "__main__":

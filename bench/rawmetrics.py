@@ -127,10 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rejected += isinstance(expected[0], str)
         if got != expected:
             mismatches.append(f"{path}: radon {expected} != ours {got}")
-        if sys.stderr.isatty() and done % 50 == 0:
-            print(f"\r{done}/{len(corpus)} files", end="", file=sys.stderr, flush=True)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+        show_progress(done, len(corpus))
+    show_progress(len(corpus), len(corpus), last=True)
 
     timings.sort(reverse=True)
     ratios = [radon_seconds / ours_seconds for radon_seconds, ours_seconds, _, _ in timings]
@@ -158,9 +156,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("slowest for radon:")
     for radon_seconds, ours_seconds, _, name in timings[:5]:
         print(f"  {radon_seconds:9.2f} s vs {ours_seconds * 1000:8.1f} ms  {name}")
+    return verdict(mismatches, len(corpus))
+
+
+def show_progress(done: int, total: int, last: bool = False) -> None:
+    """Files done so far, on a terminal only (a long --full run is otherwise silent for minutes)."""
+    if not sys.stderr.isatty():
+        return
+    if last:
+        print(file=sys.stderr)
+    elif done % 50 == 0:
+        print(f"\r{done}/{total} files", end="", file=sys.stderr, flush=True)
+
+
+def verdict(mismatches: Sequence[str], files: int) -> int:
+    """Print every mismatch and the identity count; the exit status (1 on any mismatch)."""
     for line in mismatches:
         print("MISMATCH", line)
-    print(f"identical: {len(corpus) - len(mismatches)} of {len(corpus)} files, mismatches: {len(mismatches)}")
+    print(f"identical: {files - len(mismatches)} of {files} files, mismatches: {len(mismatches)}")
     return 1 if mismatches else 0
 
 
