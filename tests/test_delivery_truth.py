@@ -27,6 +27,7 @@ from tests.storedump import dump
 from tracker import dmm, queries, store
 from tracker.delivery import DeliveryOptions
 from tracker.ingest import IngestOptions, ingest
+from tracker.signals import bugfix_regex, is_bugfix
 
 DAY = 86_400
 REPO = "shop"
@@ -203,6 +204,31 @@ def test_rework_equals_the_planted_rework(shop: Path, engine: Engine, named: dic
     for path, lines in {"src/shipping/zones.py": 4, "src/billing/discounts.py": 2, "src/billing/invoice.py": 4}.items():
         per_file[path] = files.loc[path, "rework_lines"]
         assert per_file[path] == lines, path
+
+
+def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(shop: Path, own_db: Path, tmp_path: Path,
+                                                                  named: dict[str, str]) -> None:  # fmt: skip
+    rule = r"fix invoice totals|unknown currencies"  # keeps F2, drops F1 and F3-F6, makes F7 a fix
+    engine = store.connect(str(own_db))
+    was, links_before = _commits(engine), _links(engine)
+    again = run_qroi("ingest", str(shop), "--db", str(own_db), "--bugfix-pattern", rule)
+    assert again.returncode == 0, again.stderr
+    commits = _commits(engine)
+    regex = bugfix_regex(rule)
+    expected = {sha for sha, row in commits.iterrows() if not row["is_merge"] and is_bugfix(row["message"], regex)}
+    assert {named["F2"], named["F7"]} <= expected and not {named[f"F{i}"] for i in (1, 3, 4, 5, 6)} & expected
+    assert set(commits.index[commits["is_bugfix"].astype(bool)]) == expected
+    flipped = int((was["is_bugfix"].astype(bool) != commits["is_bugfix"].astype(bool)).sum())
+    assert flipped > 0 and f"{flipped} commits re-flagged by the bug-fix rule" in again.stderr
+    links = _links(engine)
+    f7 = next(c for c in _manifest(shop)["notes"]["szz"] if c["name"] == "F7")
+    assert set(links) <= expected and links[named["F2"]] == links_before[named["F2"]]
+    assert links[named["F7"]] == set(f7["inducing"]) and named["F1"] not in links
+    remembered = run_qroi("ingest", str(shop), "--db", str(own_db))  # no option: the rule is remembered
+    assert remembered.returncode == 0 and "re-flagged" not in remembered.stderr, remembered.stderr
+    fresh = store.connect(str(tmp_path / "fresh.db"))
+    ingest(fresh, str(shop), IngestOptions(delivery=DeliveryOptions(bugfix_pattern=rule)))
+    assert dump(fresh, REPO) == dump(engine, REPO), "re-flagging ends where a fresh ingest with the rule starts"
 
 
 def test_rework_days_are_an_option_and_remembered(shop: Path, own_db: Path, named: dict[str, str]) -> None:

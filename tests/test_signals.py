@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tracker import queries
-from tracker.signals import Rules, is_bugfix, issue_refs, revert_of
+from tracker.signals import bugfix_regex, is_bugfix, issue_refs, revert_of
 
 
 def _truth(repo: Path) -> dict:
@@ -63,12 +63,12 @@ def test_issue_reference_styles(message: str, refs: dict[str, str]) -> None:
 
 
 def test_bugfix_rule_words() -> None:
-    regex = Rules().bugfix_regex()
+    regex = bugfix_regex()
     for yes in ("Fix crash in parser", "bugfix: handle None", "Hotfix for release", "fixes #3", "Regression in 2.1"):
         assert is_bugfix(yes, regex), yes
     for no in ("Add prefix handling", "Refactor debugger UI", "Update fixtures", "Revert \"Fix crash\"", ""):
         assert not is_bugfix(no, regex), no
-    assert is_bugfix("Tidy things (JIRA-1)", Rules(r"JIRA-\d+").bugfix_regex())
+    assert is_bugfix("Tidy things (JIRA-1)", bugfix_regex(r"JIRA-\d+"))
 
 
 def test_revert_detection() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -33,7 +32,6 @@ from tracker.errors import QroiError
 from tracker.ingest import IngestOptions, IngestResult, ingest
 from tracker.scorer import DEFAULT_BUDGET_SECONDS
 from tracker.scoring_pool import default_workers
-from tracker.signals import DEFAULT_BUGFIX_PATTERN, Rules
 
 app = typer.Typer(
     add_completion=False,
@@ -87,8 +85,9 @@ def _delivery_part(result: IngestResult) -> str:
     report = result.delivery
     if report is None:
         return ""
+    relabelled = f"{report.fixes_relabelled:,} commits re-flagged by the bug-fix rule, " if report.fixes_relabelled else ""
     return (
-        f" delivery signals in {report.total_seconds:.1f}s ({report.fixes_blamed:,} fixes blamed,"
+        f" delivery signals in {report.total_seconds:.1f}s ({relabelled}{report.fixes_blamed:,} fixes blamed,"
         f" {report.releases:,} releases, {report.change_failures:,} change failures);"
     )
 
@@ -110,7 +109,7 @@ def ingest_cmd(
     workers: Annotated[int | None, typer.Option(min=1, help="Processes: scoring for one repository; repositories in parallel with --from [default: one per core].")] = None,
     budget: Annotated[float, typer.Option(min=0, help="Seconds Radon may spend on one blob before it is skipped and flagged (0: no limit).")] = DEFAULT_BUDGET_SECONDS,
     batch_size: Annotated[int, typer.Option(min=1, help="Commits per transaction (an interrupted run keeps whole batches).")] = 500,
-    bugfix_pattern: Annotated[str, typer.Option(help="Case-insensitive regex that marks a commit message as a bug fix.")] = DEFAULT_BUGFIX_PATTERN,
+    bugfix_pattern: Annotated[str | None, typer.Option(help="Case-insensitive regex that marks a commit message as a bug fix; a new one re-flags the stored commits [default: the rule in the README, or as last time].")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where clone URLs are cached [default: ~/.cache/qroi/clones or $QROI_CACHE].")] = None,
     from_file: Annotated[Path | None, typer.Option("--from", help="Ingest every repository listed in FILE (paths or URLs, one a line).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="With --from: run the jobs on a Dask cluster (tcp://HOST:PORT); needs a server store.")] = None,
@@ -127,10 +126,6 @@ def ingest_cmd(
     quiet: QuietOption = False,
 ) -> None:  # fmt: skip
     """Mine a repository's history into the store; later runs add only new commits."""
-    try:
-        re.compile(bugfix_pattern)
-    except re.error as exc:
-        raise QroiError(f"--bugfix-pattern is not a valid regular expression: {exc}") from exc
     if (target is None) == (from_file is None):
         raise QroiError("give one repository (path or URL) or --from FILE")
     if from_file is not None and name:
@@ -139,12 +134,13 @@ def ingest_cmd(
         raise QroiError("--scheduler runs the jobs of --from FILE on a cluster; give --from too")
     engine = open_store(db, write=True)
     signals = DeliveryOptions(rework_days=rework_days, failure_days=failure_days, release_pattern=release_pattern,
-                              ignore_revs=ignore_revs, dmm=dmm, mailmap=use_mailmap)  # fmt: skip
+                              ignore_revs=ignore_revs, dmm=dmm, mailmap=use_mailmap,
+                              bugfix_pattern=bugfix_pattern)  # fmt: skip
     signals.validate()
     lens = AiOptions(churn_days=churn_days, min_moved=min_moved, min_copy=min_copy, rules=ai_rules)
     lens.validate()
     options = IngestOptions(name=name, branch=branch, workers=workers, budget=budget or None,
-                            batch_size=batch_size, rules=Rules(bugfix_pattern), cache_dir=cache_dir,
+                            batch_size=batch_size, cache_dir=cache_dir,
                             delivery=signals, ai=lens)  # fmt: skip
     if from_file is not None:
         _ingest_many(engine, fleet.read_targets(from_file), options, workers, scheduler, quiet)

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 
-from tracker import dmm, features, issue_links, mailmap, models, releases, rework, szz
+from tracker import dmm, features, issue_links, mailmap, models, releases, rework, signals, szz
 from tracker.errors import QroiError
 from tracker.gitrepo import GitRepo
 from tracker.store import chunks, insert_rows, transaction
@@ -55,9 +55,15 @@ class DeliveryOptions:
     ignore_revs: Path | None = None
     dmm: bool | None = None
     mailmap: bool | None = None
+    bugfix_pattern: str | None = None
 
     def validate(self) -> None:
         """Fail before any mining on a bad pattern or ignore-revs file (one clear line)."""
+        if self.bugfix_pattern is not None:
+            try:
+                signals.bugfix_regex(self.bugfix_pattern)
+            except re.error as exc:
+                raise QroiError(f"--bugfix-pattern is not a valid regular expression: {exc}") from exc
         if self.release_pattern is not None:
             releases.release_regex(self.release_pattern)
         if self.ignore_revs is not None:
@@ -69,6 +75,7 @@ class DeliveryReport:
     """What the step did, with the seconds each part took (the benchmark prints them)."""
 
     identities_updated: int = 0
+    fixes_relabelled: int = 0
     features: int = 0
     rework: int = 0
     fixes_blamed: int = 0
@@ -165,7 +172,34 @@ def resolve_settings(git: GitRepo, head: str, options: DeliveryOptions, stored: 
         "dmm": bool(pick("dmm", False)),
         "mailmap_enabled": enabled,
         "mailmap": mailmap.key(git.git_dir, head, enabled),
+        "bugfix_pattern": bugfix_pattern(options, stored),
     }
+
+
+def bugfix_pattern(options: DeliveryOptions, stored: dict[str, Any]) -> str:
+    """The bug-fix rule of this run: the one given, else the repository's last, else the default."""
+    return options.bugfix_pattern or stored.get("bugfix_pattern") or signals.DEFAULT_BUGFIX_PATTERN
+
+
+def relabel_fixes(engine: Engine, repo_id: int, pattern: str) -> int:
+    """Re-apply the bug-fix rule to every stored commit (its message is stored); how many changed.
+
+    SZZ needs nothing more: it drops the links of commits that are no longer fixes and blames the
+    new ones on this same run, and the claim test reads `is_bugfix` at query time.
+    """
+    regex = signals.bugfix_regex(pattern)
+    c = models.Commit
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.id, c.message, c.is_merge, c.is_bugfix).where(c.repo_id == repo_id)).all()
+    changed = [{"b_id": cid, "b_fix": fix} for cid, message, merge, was in rows
+               if bool(was) != (fix := not merge and signals.is_bugfix(message, regex))]  # fmt: skip
+    if changed:
+        table = c.__table__
+        with transaction(engine) as conn:
+            for part in chunks(changed):
+                conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(is_bugfix=bindparam("b_fix")),
+                             part)  # fmt: skip
+    return len(changed)
 
 
 def _update(conn: Connection, rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> None:
@@ -326,6 +360,8 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: Deli
         if identities_changed:
             report.identities_updated = mailmap.reresolve(engine, git.git_dir, repo_id, head,
                                                           settings["mailmap_enabled"])  # fmt: skip
+        if stored.get("bugfix_pattern", signals.DEFAULT_BUGFIX_PATTERN) != settings["bugfix_pattern"]:
+            report.fixes_relabelled = relabel_fixes(engine, repo_id, settings["bugfix_pattern"])
     with _Step(report, "load"):
         history = report.history = StoredHistory.load(engine, repo_id)
         rows = _feature_rows(engine, repo_id)

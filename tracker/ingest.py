@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,6 @@ class IngestOptions:
     workers: int | None = None
     budget: float | None = DEFAULT_BUDGET_SECONDS
     batch_size: int = 500
-    rules: signals.Rules = field(default_factory=signals.Rules)
     cache_dir: Path | None = None
     delivery: delivery.DeliveryOptions = field(default_factory=delivery.DeliveryOptions)
     ai: ai_era.AiOptions = field(default_factory=ai_era.AiOptions)
@@ -106,7 +105,7 @@ class _Run:
         self.options = options
         self.result = result
         self.progress = progress
-        self.bugfix_re = options.rules.bugfix_regex()
+        self.bugfix_re = signals.bugfix_regex(delivery.bugfix_pattern(options.delivery, {}))
         self.contributions: dict[str, Contribution] = {}
         self.inflight: set[str] = set()
         self.states: OrderedDict[str, TreeQuality] = OrderedDict()
@@ -363,6 +362,10 @@ def ingest(engine: Engine, target: str, options: IngestOptions | None = None,
         head = git.resolve(options.branch or "HEAD")
         try:
             repo_id = _repo_row(engine, name, source, options.branch)
+            # The bug-fix rule is remembered like the delivery settings: new commits are flagged
+            # with the one the delivery step will store (and re-apply to older commits if it changed).
+            pattern = delivery.bugfix_pattern(options.delivery, delivery.stored_settings(engine, repo_id))
+            options = replace(options, delivery=replace(options.delivery, bugfix_pattern=pattern))
             result = IngestResult(repo=name, source=source.display, head=head)
             run = _Run(engine, git, repo_id, options, result, progress)
             tips = git.existing(run.load_stored())

@@ -8,7 +8,6 @@ conventions should be able to state them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 # Words that mark a bug fix. Word boundaries keep "prefix", "debug", "suffix" out.
 DEFAULT_BUGFIX_PATTERN = r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|hot-?fix(es)?|defects?|faults?|crash(es|ed)?|regressions?)\b"
@@ -31,14 +30,9 @@ _REVERT_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,40})", re.IGNORECASE)
 _REVERT_SUBJECT = re.compile(r'^Revert\s+"', re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Rules:
-    """The message rules for one ingest (a bad user pattern fails before mining starts)."""
-
-    bugfix_pattern: str = DEFAULT_BUGFIX_PATTERN
-
-    def bugfix_regex(self) -> re.Pattern[str]:
-        return re.compile(self.bugfix_pattern, re.IGNORECASE)
+def bugfix_regex(pattern: str = DEFAULT_BUGFIX_PATTERN) -> re.Pattern[str]:
+    """The bug-fix rule as a compiled, case-insensitive regex (a bad pattern raises re.error)."""
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _normalise(match: re.Match[str]) -> str | None:
