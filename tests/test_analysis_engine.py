@@ -143,6 +143,22 @@ def test_collinear_quality_is_not_estimable_rather_than_a_crash():
     assert r.status == "Not estimable" and "collinear" in r.reason
 
 
+def test_a_quality_mostly_explained_by_size_says_its_adjusted_ratio_extrapolates():
+    """MI-like: 95% size. The ratio per overall SD is then far outside what equal-size files span."""
+    panel = simulate_count_panel(400, rate_ratio=1.0, size_corr=0.975, seed=5)
+    r = analyze_hypothesis(panel, spec())
+    note = next((w for w in r.warnings if "explained by size and exposure" in w), None)
+    assert note is not None, r.warnings
+    z = -(panel["quality"] - panel["quality"].mean()) / panel["quality"].std()
+    X = np.column_stack([np.ones(len(panel)), np.log(panel["size"]), np.log(panel["exposure"])])
+    residual = z - X @ np.linalg.lstsq(X, z, rcond=None)[0]
+    within = residual.std(ddof=3)
+    assert f"{1 - residual.var() / z.var():.0%} explained" in note and f"differ by {within:.2f} SD" in note
+    assert note.endswith(f"it is {r.adjusted.ratio ** within:.2f}x")
+    independent = analyze_hypothesis(simulate_count_panel(400, rate_ratio=1.0, size_corr=0.5, seed=5), spec())
+    assert not any("explained by" in w for w in independent.warnings)
+
+
 def test_missing_column_is_a_clear_error():
     with pytest.raises(ValueError, match="column 'churn' not found in the panel"):
         analyze_hypothesis(simulate_count_panel(50), spec(exposure="churn"))

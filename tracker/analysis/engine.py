@@ -151,6 +151,9 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
     summaries = _band_summaries(prep, bands, counts, band_groups)
 
     caveats += [f"model fallback: {n}" for n in notes]
+    collinear = _extrapolation_caveat(prep, levels[-1], effects[-1])
+    if collinear:
+        caveats.append(collinear)
     if not spec.size:
         caveats.append("not adjusted for size: quality metrics largely track size, so expect confounding")
     small = [d[0] for b, d in enumerate(bands.defs) if 0 < counts[b] < MIN_BAND_ROWS]
@@ -167,6 +170,33 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
         cut_points=tuple(cuts), bands_source="given" if spec.bands else "tertiles", bands=summaries,
         band_comparison=comparison, descriptive=_descriptive(prep, bands), warnings=tuple(caveats),
     )
+
+
+COLLINEAR_R2 = 0.75
+"""Share of the quality metric's variance explained by the adjusters above which the adjusted
+per-SD effect is flagged as an extrapolation (MI, largely a size measure, often is)."""
+
+
+def _extrapolation_caveat(prep: Prepared, level: Level, adjusted: Effect) -> str | None:
+    """Say so when the adjusters explain most of the quality metric.
+
+    The adjusted effect is per SD of quality *at fixed size (and exposure)*, but it is scaled by
+    the metric's overall SD. When size explains most of that SD, files of equal size rarely
+    differ by one SD, and the per-SD ratio is an extrapolation that can look enormous; the ratio
+    for a typical difference at fixed size (the residual SD) is what the data actually span.
+    """
+    if not level.covariates:
+        return None
+    z = prep.z_worse()
+    X = np.column_stack([np.ones(prep.n_rows), *(prep.log_covariates[c] for c in level.covariates)])
+    residual = z - X @ np.linalg.lstsq(X, z, rcond=None)[0]
+    r2 = 1.0 - float(residual.var()) / float(z.var())
+    if r2 < COLLINEAR_R2:
+        return None
+    within = float(residual.std(ddof=X.shape[1]))
+    return (f"{prep.spec.quality} is {r2:.0%} explained by {' and '.join(level.covariates)} here: at fixed "
+            f"{' and '.join(level.covariates)} files typically differ by {within:.2f} SD, so the adjusted ratio per "
+            f"SD extrapolates; for that typical difference it is {adjusted.ratio ** within:.2f}x")
 
 
 def _band_summaries(prep: Prepared, bands: _Bands, counts: np.ndarray,
