@@ -18,7 +18,7 @@ import streamlit as st
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
-from tracker import ai_frames, ai_lens, explore, export, models, queries, store
+from tracker import ai_lens, ai_state, explore, export, models, queries, store
 from tracker import claim as claims
 from tracker.errors import QroiError
 
@@ -207,7 +207,7 @@ def claim(url: str, stamp: str, repos: tuple[str, ...], qualities: tuple[str, ..
 @st.cache_data(show_spinner=False)
 def ai_tables(url: str, stamp: str) -> bool:
     """Whether the store has the AI-era tables (a store from before them needs a new ingest)."""
-    return ai_frames.has_tables(engine_for(url))
+    return ai_state.has_tables(engine_for(url))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

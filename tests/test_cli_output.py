@@ -75,3 +75,15 @@ def test_summary_reports_the_stores_figures(demo_db: Path, demo_engine: Engine) 
     assert "none: qroi issues import FILE" in out  # says what is missing and how to get it
     repos = run_qroi("repos", "--db", str(demo_db))
     assert "widget" in repos.stdout and f"{len(commits):,}" in repos.stdout
+
+
+def test_the_cli_and_a_whole_ingest_never_import_pandas(make_repo, tmp_path: Path) -> None:
+    """pandas is a third of qroi's start-up, and `qroi ingest` (the command run on every push) needs
+    none of it; the read commands import it when they run."""
+    repo = make_repo("demo", commits=120)
+    script = ("import sys\nfrom tracker import cli, store\nfrom tracker.ingest import ingest\n"
+              f"ingest(store.connect({str(tmp_path / 'q.db')!r}), {str(repo)!r})\n"
+              "print(sorted(m for m in ('pandas', 'numpy', 'statsmodels', 'scipy') if m in sys.modules))\n")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -42,7 +42,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 
-from tracker import ai_declared, ai_frames, delivery, models, patches, rework
+from tracker import ai_declared, ai_state, delivery, models, patches, rework
 from tracker.duplication import WindowIndex, duplicated_share, split_lines
 from tracker.errors import QroiError
 from tracker.gitrepo import GitRepo
@@ -388,7 +388,7 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: AiOp
     `history` is the stored history when the caller has just read it (the delivery step does).
     """
     report = AiReport()
-    stored = ai_frames.stored_settings(engine, repo_id)
+    stored = ai_state.stored_settings(engine, repo_id)
     identities = delivery.stored_settings(engine, repo_id).get("mailmap")
     settings = resolve_settings(options, stored, identities)
     with _Clock(report, "declarations"):

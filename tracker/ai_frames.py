@@ -25,9 +25,10 @@ import json
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, func, select
 
 from tracker import models, queries
+from tracker.ai_state import has_tables, stored_settings
 from tracker.explore import ALL_TIME, Window
 from tracker.lineops import DEFAULT_CHURN_DAYS
 
@@ -45,23 +46,9 @@ DUPLICATION_COLUMNS = ["repo", "kind", "at", "sha", "committed_at", "python_file
                        "duplicated_lines", "share", "block_size"]  # fmt: skip
 
 
-def stored_settings(engine: Engine, rid: int) -> dict[str, Any]:
-    """The settings the repository's AI-era tables were last computed with ({} before the first time)."""
-    if not has_tables(engine):
-        return {}
-    with engine.connect() as conn:
-        text = conn.execute(select(models.AiState.settings).where(models.AiState.repo_id == rid)).scalar()
-    return json.loads(text) if text else {}
-
-
 def churn_days(engine: Engine, rid: int) -> float:
     """The churn window the repository's last ingest used (the default before one)."""
     return float(stored_settings(engine, rid).get("churn_days", DEFAULT_CHURN_DAYS))
-
-
-def has_tables(engine: Engine) -> bool:
-    """Whether the store has the AI-era tables (a store of an older qroi gains them on its next ingest)."""
-    return inspect(engine).has_table(models.CommitLineOps.__tablename__)
 
 
 def _quality_delta(engine: Engine, rid: int) -> pd.Series:

@@ -18,14 +18,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from tracker import console, export, fleet, queries, store
-from tracker import summary as summary_report
+from tracker import console, export, fleet, store
 from tracker.ai_era import AiOptions
 from tracker.delivery import DeliveryOptions
 from tracker.errors import QroiError
@@ -184,13 +182,16 @@ def _ingest_many(engine: Engine, targets: list[str], options: IngestOptions, wor
         raise typer.Exit(2)
 
 
-def _day(ts: object) -> str:
-    return "-" if ts is None or ts is pd.NA else (queries.iso(int(ts), 0) or "-")[:10]
-
-
 @app.command("repos")
 def repos_cmd(db: DbOption = None) -> None:
     """List stored repositories: name, commits, authors, last ingest, HEAD."""
+    import pandas as pd  # here, not at the top: `qroi ingest` starts a third faster without it
+
+    from tracker import queries
+
+    def _day(ts: object) -> str:
+        return "-" if ts is None or ts is pd.NA else (queries.iso(int(ts), 0) or "-")[:10]
+
     engine = open_store(db)
     frame = queries.repos(engine)
     table = Table(title=f"repositories in {store.shown(str(engine.url))}", title_justify="left")
@@ -213,6 +214,8 @@ def summary_cmd(
     top: Annotated[int, typer.Option(min=1, help="How many hotspots to list.")] = 10,
 ) -> None:
     """A terminal report: quality now, its quarterly trend, and the top hotspots."""
+    from tracker import summary as summary_report
+
     engine = open_store(db)
     data = summary_report.gather(engine, repo, top)
     summary_report.render(data, console.out)
@@ -342,7 +345,7 @@ def ai_cmd(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full machine-readable report here.")] = None,
 ) -> None:  # fmt: skip
     """The AI-era lens: copy/paste vs moved code, churn, declared AI assistance, before/after an adoption date."""
-    from tracker import ai_lens, ai_render
+    from tracker import ai_lens, ai_render, queries
     from tracker.ai_compare import DEFAULT_EVENT_METRICS, METRICS
     from tracker.explore import Window
 

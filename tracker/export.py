@@ -13,13 +13,12 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import Engine
 
-from tracker import ai_frames, queries
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,32 +30,43 @@ def inert(value: Any) -> Any:
     return value
 
 
-TABLES: dict[str, tuple[Callable[[Engine, str], pd.DataFrame], list[str]]] = {
-    "commits": (queries.commits, queries.COMMIT_COLUMNS),
-    "changes": (queries.changes, queries.CHANGE_COLUMNS),
-    "files": (queries.head_files, queries.FILE_COLUMNS),
-    "functions": (queries.head_functions, queries.FUNCTION_COLUMNS),
-    "issues": (queries.issues, queries.ISSUE_COLUMNS),
-    "bug_links": (queries.bug_links, queries.BUG_LINK_COLUMNS),
-    "releases": (queries.releases, queries.RELEASE_COLUMNS),
-    "lineops": (ai_frames.lineops_table, ai_frames.LINEOPS_COLUMNS),
-    "ai": (ai_frames.declarations_table, ai_frames.AI_COLUMNS),
-    "duplication": (ai_frames.duplication_table, ai_frames.DUPLICATION_COLUMNS),
-}
+TABLES = ("commits", "changes", "files", "functions", "issues", "bug_links", "releases", "lineops", "ai", "duplication")
+"""What `qroi export` writes. Names only: the loaders need pandas, which `qroi ingest` (whose
+module also defines this CLI's choices) should not pay for at start-up."""
 
 
 def table(engine: Engine, name: str, repo: str) -> pd.DataFrame:
     """One export table with exactly its documented columns, in order."""
-    load, columns = TABLES[name]
+    from tracker import ai_frames, queries
+
+    load, columns = {
+        "commits": (queries.commits, queries.COMMIT_COLUMNS),
+        "changes": (queries.changes, queries.CHANGE_COLUMNS),
+        "files": (queries.head_files, queries.FILE_COLUMNS),
+        "functions": (queries.head_functions, queries.FUNCTION_COLUMNS),
+        "issues": (queries.issues, queries.ISSUE_COLUMNS),
+        "bug_links": (queries.bug_links, queries.BUG_LINK_COLUMNS),
+        "releases": (queries.releases, queries.RELEASE_COLUMNS),
+        "lineops": (ai_frames.lineops_table, ai_frames.LINEOPS_COLUMNS),
+        "ai": (ai_frames.declarations_table, ai_frames.AI_COLUMNS),
+        "duplication": (ai_frames.duplication_table, ai_frames.DUPLICATION_COLUMNS),
+    }[name]
     return load(engine, repo)[columns]
 
 
-def _cell(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return int(value)
-    return inert(value)
+def _cell_rule() -> Callable[[Any], Any]:
+    """A frame's value -> its CSV cell: empty for missing, 1/0 for booleans, text made inert."""
+    import numpy as np
+    import pandas as pd
+
+    def cell(value: Any) -> Any:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        if isinstance(value, bool | np.bool_):
+            return int(value)
+        return inert(value)
+
+    return cell
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -64,8 +74,9 @@ def csv_text(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([inert(c) for c in frame.columns])
+    cell = _cell_rule()
     for row in frame.itertuples(index=False, name=None):
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([cell(v) for v in row])
     return buffer.getvalue()
 
 
