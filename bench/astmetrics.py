@@ -19,31 +19,26 @@ import argparse
 import ast
 import statistics
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rawmetrics import STDLIB, default_sample, outcome, show_progress, stdlib_files, verdict  # noqa: E402
+from bench.rawmetrics import (  # noqa: E402
+    STDLIB,
+    default_sample,
+    outcome,
+    show_progress,
+    stdlib_files,
+    timed_call,
+    verdict,
+)
 from tracker import astmetrics, scorer  # noqa: E402
 
 
 def _seconds(call: Callable[[], object]) -> float:
-    """Seconds per call. Calls under 50 ms are timed again in three batches and the fastest batch
-    kept, so that a scheduler hiccup on a busy machine does not pass for a result."""
-    started = time.perf_counter()
-    call()
-    best = time.perf_counter() - started
-    if best < 0.05:
-        per_batch = max(1, min(200, int(5e-3 / max(best, 1e-6))))
-        for _ in range(3):
-            started = time.perf_counter()
-            for _ in range(per_batch):
-                call()
-            best = min(best, (time.perf_counter() - started) / per_batch)
-    return best
+    return timed_call(call)[1]
 
 
 def _measure_before(text: str) -> tuple[object, ...]:

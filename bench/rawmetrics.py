@@ -24,6 +24,7 @@ import tokenize
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import radon.raw
 
@@ -38,6 +39,7 @@ SAMPLED_BYTES = 64 * 1024
 UNPARSABLE_DIRS = ("lib2to3/tests/data", "test/tokenizedata")
 
 Outcome = tuple[object, ...]
+T = TypeVar("T")
 
 
 def stdlib_files() -> list[Path]:
@@ -86,20 +88,25 @@ def outcome(analyze: Callable[[str], object], source: str) -> Outcome:
         return (type(exc).__name__, str(exc))
 
 
-def _timed(analyze: Callable[[str], object], source: str) -> tuple[Outcome, float]:
-    """Outcome and seconds per call. Calls under 50 ms are timed again in three batches and the
-    fastest batch kept, so that a scheduler hiccup on a busy machine does not pass for a result."""
+def timed_call(call: Callable[[], T]) -> tuple[T, float]:
+    """The call's result and its seconds per call. Calls under 50 ms are timed again in three
+    batches and the fastest batch kept, so that a scheduler hiccup on a busy machine does not pass
+    for a result; slow calls run once (Radon takes minutes on some files)."""
     started = time.perf_counter()
-    result = outcome(analyze, source)
+    result = call()
     best = time.perf_counter() - started
     if best < 0.05:
         per_batch = max(1, min(200, int(5e-3 / max(best, 1e-6))))
         for _ in range(3):
             started = time.perf_counter()
             for _ in range(per_batch):
-                outcome(analyze, source)
+                call()
             best = min(best, (time.perf_counter() - started) / per_batch)
     return result, best
+
+
+def _timed(analyze: Callable[[str], object], source: str) -> tuple[Outcome, float]:
+    return timed_call(lambda: outcome(analyze, source))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
