@@ -20,7 +20,7 @@ from sample_repos import truth
 from sample_repos.activity import Activity
 from sample_repos.corpus import Corpus, python_version
 from sample_repos.fastimport import FastImport, FastImportError
-from sample_repos.history import TRUNK, Clock, History
+from sample_repos.history import START, TRUNK, Clock, History
 from sample_repos.messages import Messages
 from sample_repos.scenarios import Context, Scenario, ai_era, claim, delivery, demo, large
 
@@ -29,7 +29,6 @@ SCENARIOS: dict[str, Scenario] = {
     for s in (demo.SCENARIO, large.SCENARIO, claim.EFFECT, claim.NULL, claim.CONFOUNDED, delivery.SCENARIO,
               ai_era.SCENARIO)
 }
-START = 1_614_589_200  # 2021-03-01 09:00 UTC: every history starts here, whatever today is
 
 
 class BuildError(Exception):

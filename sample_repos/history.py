@@ -18,6 +18,7 @@ from sample_repos.project import Entry, Project
 
 DAY = 86_400
 HOUR = 3_600
+START = 1_614_589_200  # 2021-03-01 09:00 UTC: every history starts here, whatever today is
 TRUNK = "main"
 
 

@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import calendar
 
-from sample_repos.history import DAY, HOUR, TEAM, Commit, Person
+from sample_repos.history import DAY, TEAM, Commit, Person
 from sample_repos.scenarios import Context, Scenario
+from sample_repos.scenarios.scripted import Script, day
 
-START = 1_614_589_200  # sample_repos.build.START, 2021-03-01 09:00 UTC
 ALICE, BOB, CHANDRA, DANA = TEAM[0], TEAM[1], TEAM[2], TEAM[3]
 COPILOT_AGENT = Person("Copilot", "198982749+Copilot@users.noreply.github.com", "+0000", 0, "AI agent account")
 DANA_AIDER = Person("Dana Okafor (aider)", "dana@okafor.example", "+0000", 0, "aider session of dana@okafor.example")
@@ -65,11 +65,6 @@ SCRIPTED = 12 + 5 + 18 + MONTHS * PER_MONTH
 BASE_PYTHON_LINES = 95
 BASE_DUPLICATED_LINES = 50
 FIELDS = ("added", "deleted", "updated", "moved_in", "moved_out", "copy_pasted", "trivial_added", "trivial_deleted")
-
-
-def day(n: float, hour: float = 10) -> int:
-    """START + n days, at `hour` UTC."""
-    return START + int(n * DAY) + int((hour - 9) * HOUR)
 
 
 def ops(**counts: int) -> dict[str, int]:
@@ -169,25 +164,8 @@ CHURN_1 = '"""Churn."""\n\n\ndef plan(value):\n' + "".join(
 ) + "    return chn_4\n"  # keyed 7, blank 2
 
 
-class _Script:
+class _Script(Script):
     """Scripted commits with exact authors and dates, their truth noted as they are made."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.h = ctx.history
-        self.files: dict[str, str] = {}
-        self.named: dict[str, Commit] = {}
-
-    def write(self, path: str, text: str | bytes) -> None:
-        if isinstance(text, str):
-            self.files[path] = text
-        self.h.tree.write(path, text)
-        self.ctx.activity.used_paths.add(path)
-
-    def edit(self, path: str, old: str, new: str) -> None:
-        text = self.files[path]
-        assert text.count(old) == 1, (path, old)
-        self.write(path, text.replace(old, new))
 
     def move(self, old: str, new: str) -> None:
         self.h.tree.move(old, new)

@@ -24,9 +24,10 @@ Dates count days from the builder's START (2021-03-01 09:00 UTC) at 10:00 UTC.
 
 from __future__ import annotations
 
-from sample_repos.history import DAY, HOUR, Commit, Person
+from sample_repos.history import Commit, Person
 from sample_repos.messages import IssueRef, Message
 from sample_repos.scenarios import Context, Scenario
+from sample_repos.scenarios.scripted import Script, day
 
 FATIMA = Person("Fatima Zahra", "fatima@acme.example", "+0100")
 FATIMA_LAPTOP = Person("fz", "fatima@laptop.local", "+0100", role="alias of fatima@acme.example")
@@ -35,7 +36,6 @@ MAILMAP = (
     "Fatima Zahra <fatima@acme.example> <fatima@laptop.local>\n"
     "Bob Stone <bob@acme.example> <bob.stone@home.example>\n"
 )
-START = 1_614_589_200  # sample_repos.build.START
 SCRIPTED = 33  # commits written by hand: 32 first, one (K5) last
 
 INVOICE_1 = '"""Invoices."""\n\n\ndef total(items):\n    amount = 0\n    for price, qty in items:\n        amount += price * qty\n    return amount\n'
@@ -53,29 +53,8 @@ def _jira(key: str, subject: str) -> Message:
     return Message(f"{key}: {subject}\n", refs=(IssueRef("jira", key, key),))
 
 
-def day(n: float, hour: float = 10) -> int:
-    """START + n days, at `hour` UTC."""
-    return START + int(n * DAY) + int((hour - 9) * HOUR)
-
-
-class _Script:
+class _Script(Script):
     """Scripted commits with exact authors and dates; every commit is named in the manifest."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.h = ctx.history
-        self.files: dict[str, str] = {}
-        self.named: dict[str, Commit] = {}
-
-    def write(self, path: str, text: str) -> None:
-        self.files[path] = text
-        self.h.tree.write(path, text)
-        self.ctx.activity.used_paths.add(path)
-
-    def edit(self, path: str, old: str, new: str) -> None:
-        text = self.files[path]
-        assert text.count(old) == 1, (path, old)
-        self.write(path, text.replace(old, new))
 
     def commit(self, name: str, message: str | Message, who: Person, when: int) -> Commit:
         commit = self.h.commit(message, author=who, committer=who, when=when)
