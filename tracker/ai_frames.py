@@ -105,7 +105,7 @@ def commit_frame(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.Dat
                                     .where(models.BugLink.repo_id == rid)).scalars())  # fmt: skip
     days = churn_days(engine, rid)
     frame.insert(0, "repo", repo)
-    frame["authored_at"] = [queries.iso(t, z) for t, z in zip(frame["authored_ts"], frame["author_tz"], strict=True)]
+    frame["authored_at"] = queries.iso_column(frame["authored_ts"], frame["author_tz"])
     frame["author"] = frame["author_email"]
     for flag in ("flagged", "automated", "duplicated_block"):
         frame[flag] = frame[flag].astype("boolean").fillna(False).astype(bool)
@@ -141,7 +141,7 @@ def declarations_table(engine: Engine, repo: str) -> pd.DataFrame:
         d.category, d.flagged, d.automated, d.rule, d.tool, d.matches,
     ).join(d, d.commit_id == c.id).where(c.repo_id == rid).order_by(c.generation, c.committed_ts, c.sha))  # fmt: skip
     frame.insert(0, "repo", repo)
-    frame["authored_at"] = [queries.iso(t, z) for t, z in zip(frame["authored_ts"], frame["author_tz"], strict=True)]
+    frame["authored_at"] = queries.iso_column(frame["authored_ts"], frame["author_tz"])
     matches = [json.loads(m) for m in frame["matches"]]
     frame["rules"] = [" ".join(m["rule"] for m in found) for found in matches]
     frame["evidence"] = [" | ".join(m["text"] for m in found) for found in matches]
@@ -161,8 +161,7 @@ def duplication_table(engine: Engine, repo: str, window: Window = ALL_TIME) -> p
     ).join(c, c.id == t.commit_id).where(t.repo_id == rid, *window.where(c.committed_ts))
         .order_by(c.committed_ts, t.kind, t.at))  # fmt: skip
     frame.insert(0, "repo", repo)
-    frame["committed_at"] = [queries.iso(ts, z) for ts, z in zip(frame["committed_ts"], frame["committer_tz"],
-                                                                   strict=True)]  # fmt: skip
+    frame["committed_at"] = queries.iso_column(frame["committed_ts"], frame["committer_tz"])
     return frame[[*DUPLICATION_COLUMNS, "committed_ts"]]
 
 

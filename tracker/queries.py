@@ -53,6 +53,11 @@ def iso(ts: int | None, tz_minutes: int | None) -> str | None:
     return datetime.fromtimestamp(int(ts), zone).isoformat()
 
 
+def iso_column(ts: pd.Series, tz_minutes: pd.Series) -> list[str | None]:
+    """`iso` of each row of a frame's time and offset columns (how every exported `*_at` is made)."""
+    return [iso(t, z) for t, z in zip(ts, tz_minutes, strict=True)]
+
+
 def utc(ts: pd.Series) -> pd.Series:
     """Unix seconds -> timezone-aware UTC timestamps (for charts and windows)."""
     return pd.to_datetime(ts, unit="s", utc=True)
@@ -131,8 +136,8 @@ def commits(engine: Engine, repo: str) -> pd.DataFrame:
     c = models.Commit
     df = _frame(engine, select(c).where(c.repo_id == rid).order_by(c.generation, c.committed_ts, c.sha))
     df["repo"] = repo
-    df["authored_at"] = [iso(t, z) for t, z in zip(df["authored_ts"], df["author_tz"], strict=True)]
-    df["committed_at"] = [iso(t, z) for t, z in zip(df["committed_ts"], df["committer_tz"], strict=True)]
+    df["authored_at"] = iso_column(df["authored_ts"], df["author_tz"])
+    df["committed_at"] = iso_column(df["committed_ts"], df["committer_tz"])
     return df.merge(commit_delivery(engine, rid), how="left", left_on="id", right_index=True)
 
 
@@ -196,8 +201,8 @@ def _history_by_path(ch: pd.DataFrame) -> pd.DataFrame:
             "added": grouped["added"].sum(min_count=1).fillna(0),
             "deleted": grouped["deleted"].sum(min_count=1).fillna(0),
             "bugfix_commits": ordered[ordered["is_bugfix"].astype(bool)].groupby("path")["commit_id"].nunique(),
-            "first_commit_at": [iso(t, z) for t, z in zip(first["authored_ts"], first["author_tz"], strict=True)],
-            "last_commit_at": [iso(t, z) for t, z in zip(last["authored_ts"], last["author_tz"], strict=True)],
+            "first_commit_at": iso_column(first["authored_ts"], first["author_tz"]),
+            "last_commit_at": iso_column(last["authored_ts"], last["author_tz"]),
         }
     )
     history["bugfix_commits"] = history["bugfix_commits"].fillna(0)
@@ -300,8 +305,8 @@ def issues(engine: Engine, repo: str) -> pd.DataFrame:
     paths = _frame(engine, select(links.c.issue_id, ch.path).join(ch, ch.commit_id == links.c.commit_id).distinct())
     by_issue = commits.groupby("issue_id")
     df["repo"] = repo
-    df["created_at"] = [iso(t, z) for t, z in zip(df["created_ts"], df["created_tz"], strict=True)]
-    df["closed_at"] = [iso(t, z) for t, z in zip(df["closed_ts"], df["closed_tz"], strict=True)]
+    df["created_at"] = iso_column(df["created_ts"], df["created_tz"])
+    df["closed_at"] = iso_column(df["closed_ts"], df["closed_tz"])
     closed = pd.to_numeric(df["closed_ts"], errors="coerce")
     took = closed - df["created_ts"]
     df["time_to_close_days"] = (took / DAY).where(took >= 0)
@@ -326,8 +331,8 @@ def bug_links(engine: Engine, repo: str) -> pd.DataFrame:
                 .join(fix, fix.c.id == bl.fix_commit_id).join(inducing, inducing.c.id == bl.inducing_commit_id)
                 .where(bl.repo_id == rid).order_by(fix.c.generation, fix.c.sha, bl.path, inducing.c.sha))  # fmt: skip
     df.insert(0, "repo", repo)
-    df["fix_at"] = [iso(t, z) for t, z in zip(df["fix_ts"], df["fix_tz"], strict=True)]
-    df["inducing_at"] = [iso(t, z) for t, z in zip(df["inducing_ts"], df["inducing_tz"], strict=True)]
+    df["fix_at"] = iso_column(df["fix_ts"], df["fix_tz"])
+    df["inducing_at"] = iso_column(df["inducing_ts"], df["inducing_tz"])
     df["days_to_fix"] = (df["fix_ts"] - df["inducing_ts"]) / DAY
     return df
 
