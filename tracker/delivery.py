@@ -126,13 +126,9 @@ def stored_settings(engine: Engine, repo_id: int) -> dict[str, Any]:
     return json.loads(text) if text else {}
 
 
-def _mailmap_enabled(wanted: bool | None, stored: dict[str, Any]) -> bool:
-    return wanted if wanted is not None else bool(stored.get("mailmap_enabled", True))
-
-
-def use_mailmap(engine: Engine, repo_id: int, wanted: bool | None) -> bool:
+def mailmap_enabled(wanted: bool | None, stored: dict[str, Any]) -> bool:
     """Whether this run resolves identities through `.mailmap` (on unless turned off; remembered)."""
-    return _mailmap_enabled(wanted, stored_settings(engine, repo_id))
+    return wanted if wanted is not None else bool(stored.get("mailmap_enabled", True))
 
 
 def _ignore_revs(git: GitRepo, head: str, explicit: Path | None, stored: dict[str, Any]) -> tuple[list[str] | None, list[str]]:
@@ -162,7 +158,7 @@ def resolve_settings(git: GitRepo, head: str, options: DeliveryOptions, stored: 
     pattern = pick("release_pattern", releases.DEFAULT_RELEASE_PATTERN)
     releases.release_regex(pattern)
     explicit, effective = _ignore_revs(git, head, options.ignore_revs, stored)
-    enabled = _mailmap_enabled(options.mailmap, stored)
+    enabled = mailmap_enabled(options.mailmap, stored)
     return {
         "rework_days": float(pick("rework_days", DEFAULT_REWORK_DAYS)),
         "failure_days": float(pick("failure_days", DEFAULT_FAILURE_DAYS)),

@@ -362,9 +362,10 @@ def ingest(engine: Engine, target: str, options: IngestOptions | None = None,
         head = git.resolve(options.branch or "HEAD")
         try:
             repo_id = _repo_row(engine, name, source, options.branch)
-            # The bug-fix rule is remembered like the delivery settings: new commits are flagged
-            # with the one the delivery step will store (and re-apply to older commits if it changed).
-            pattern = delivery.bugfix_pattern(options.delivery, delivery.stored_settings(engine, repo_id))
+            # The bug-fix rule and the use of .mailmap are remembered with the delivery settings: new
+            # commits are mined with the ones the delivery step will store (and re-apply if they changed).
+            remembered = delivery.stored_settings(engine, repo_id)
+            pattern = delivery.bugfix_pattern(options.delivery, remembered)
             options = replace(options, delivery=replace(options.delivery, bugfix_pattern=pattern))
             result = IngestResult(repo=name, source=source.display, head=head)
             run = _Run(engine, git, repo_id, options, result, progress)
@@ -380,7 +381,7 @@ def ingest(engine: Engine, target: str, options: IngestOptions | None = None,
 
             with ScoringPool(options.workers, options.budget) as pool:
                 pending: deque[_Batch] = deque()
-                use_mailmap = delivery.use_mailmap(engine, repo_id, options.delivery.mailmap)
+                use_mailmap = delivery.mailmap_enabled(options.delivery.mailmap, remembered)
                 fresh = (c for c in iter_commits(git.git_dir, head, tips, use_mailmap) if c.sha not in stored_before)
                 for commits in _batches(fresh, options.batch_size):
                     pending.append(run.prepare(commits, pool))
