@@ -51,6 +51,7 @@ from tracker.patches import FilePatch
 from tracker.rework import Moved, ReworkTracker
 from tracker.store import insert_rows, transaction
 from tracker.stored_history import StoredCommit, StoredHistory
+from tracker.timing import timed
 
 BINARY_PROBE = 8000
 """git's own test: a NUL in the first 8000 bytes makes a blob binary."""
@@ -96,19 +97,6 @@ class AiReport:
     def total_seconds(self) -> float:
         """Wall time of the whole step (the parts of the walk are inside "lineops")."""
         return sum(v for k, v in self.seconds.items() if not k.startswith("lineops."))
-
-
-class _Clock:
-    """Adds the time of a block to one entry of the report."""
-
-    def __init__(self, report: AiReport, name: str) -> None:
-        self.report, self.name = report, name
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.report.seconds[self.name] = self.report.seconds.get(self.name, 0.0) + time.perf_counter() - self.started
 
 
 # -- settings -------------------------------------------------------------------------------------
@@ -391,11 +379,11 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: AiOp
     stored = ai_state.stored_settings(engine, repo_id)
     identities = delivery.stored_settings(engine, repo_id).get("mailmap")
     settings = resolve_settings(options, stored, identities)
-    with _Clock(report, "declarations"):
+    with timed(report.seconds, "declarations"):
         all_declarations = _changed(stored, settings, ("rules_hash", "identities"))
         declarations = _declarations(engine, repo_id, settings, all_declarations)
         report.declared = len(declarations)
-    with _Clock(report, "load"):
+    with timed(report.seconds, "load"):
         history = history or StoredHistory.load(engine, repo_id)
         with engine.connect() as conn:
             done = set(conn.execute(select(models.CommitLineOps.commit_id)
@@ -406,11 +394,11 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: AiOp
         have = _stored_points(engine, repo_id, history)
         stale = set(have) - set(wanted)
         wanted = {key: sha for key, sha in wanted.items() if have.get(key) != (sha, settings["min_copy"])}
-    with _Clock(report, "lineops"):
+    with timed(report.seconds, "lineops"):
         found = _Walk(git, history, settings, todo, set(wanted.values()), report).run()
         report.churn_links = sum(1 for n in found.churn.values() if n)
         report.duplication_points = len(wanted)
-    with _Clock(report, "write"):
+    with timed(report.seconds, "write"):
         _write(engine, repo_id, history, settings, (declarations, all_declarations), (found, all_lineops),
                (wanted, stale))  # fmt: skip
         report.flagged = _count_flagged(engine, repo_id)

@@ -22,7 +22,6 @@ import json
 import re
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from tracker.errors import QroiError
 from tracker.gitrepo import GitRepo
 from tracker.store import chunks, insert_rows, transaction
 from tracker.stored_history import StoredHistory
+from tracker.timing import timed
 
 DEFAULT_REWORK_DAYS = 21
 DEFAULT_FAILURE_DAYS = 14
@@ -218,19 +218,6 @@ def _feature_rows(engine: Engine, repo_id: int) -> dict[int, dict[str, Any]]:
         return {row["commit_id"]: dict(row) for row in result}
 
 
-class _Step:
-    """Times one part of the step into the report."""
-
-    def __init__(self, report: DeliveryReport, name: str) -> None:
-        self.report, self.name = report, name
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.report.seconds[self.name] = self.report.seconds.get(self.name, 0.0) + time.perf_counter() - self.started
-
-
 def _cc_of(engine: Engine, blobs: set[str]) -> dict[str, int | None]:
     """Radon cc_total per scored blob (None when it could not be scored)."""
     out: dict[str, int | None] = {}
@@ -351,28 +338,28 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: Deli
     report = DeliveryReport()
     stored = stored_settings(engine, repo_id)
     settings = resolve_settings(git, head, options, stored)
-    with _Step(report, "identities"):
+    with timed(report.seconds, "identities"):
         identities_changed = stored.get("mailmap") != settings["mailmap"]
         if identities_changed:
             report.identities_updated = mailmap.reresolve(engine, git.git_dir, repo_id, head,
                                                           settings["mailmap_enabled"])  # fmt: skip
         if stored.get("bugfix_pattern", signals.DEFAULT_BUGFIX_PATTERN) != settings["bugfix_pattern"]:
             report.fixes_relabelled = relabel_fixes(engine, repo_id, settings["bugfix_pattern"])
-    with _Step(report, "load"):
+    with timed(report.seconds, "load"):
         history = report.history = StoredHistory.load(engine, repo_id)
         rows = _feature_rows(engine, repo_id)
-    with _Step(report, "features"):
+    with timed(report.seconds, "features"):
         report.features = _features(engine, git, repo_id, history, rows, identities_changed and bool(rows))
-    with _Step(report, "rework"):
+    with timed(report.seconds, "rework"):
         report.rework = _rework(engine, git, repo_id, history, rows, settings["rework_days"],
                                 stored.get("rework_days") not in (None, settings["rework_days"]))  # fmt: skip
-    with _Step(report, "szz"):
+    with timed(report.seconds, "szz"):
         _szz(engine, git, repo_id, history, rows, settings["szz_ignore"],
              stored.get("szz_ignore") not in (None, settings["szz_ignore"]), workers, report)  # fmt: skip
     if settings["dmm"]:
-        with _Step(report, "dmm"):
+        with timed(report.seconds, "dmm"):
             report.dmm = _dmm(engine, git, history, rows, workers)
-    with _Step(report, "releases"):
+    with timed(report.seconds, "releases"):
         _releases(engine, git, repo_id, history, rows, settings, report)
     _save(engine, repo_id, settings)
     return report
