@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select
 
 from tracker import dmm, features, issue_links, mailmap, models, releases, rework, signals, szz
 from tracker.errors import QroiError
 from tracker.gitrepo import GitRepo
-from tracker.store import chunks, insert_rows, transaction
+from tracker.store import chunks, insert_rows, transaction, update_rows
 from tracker.stored_history import StoredHistory
 from tracker.timing import timed
 
@@ -187,28 +187,17 @@ def relabel_fixes(engine: Engine, repo_id: int, pattern: str) -> int:
     c = models.Commit
     with engine.connect() as conn:
         rows = conn.execute(select(c.id, c.message, c.is_merge, c.is_bugfix).where(c.repo_id == repo_id)).all()
-    changed = [{"b_id": cid, "b_fix": fix} for cid, message, merge, was in rows
+    changed = [{"id": cid, "is_bugfix": fix} for cid, message, merge, was in rows
                if bool(was) != (fix := not merge and signals.is_bugfix(message, regex))]  # fmt: skip
     if changed:
-        table = c.__table__
         with transaction(engine) as conn:
-            for part in chunks(changed):
-                conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(is_bugfix=bindparam("b_fix")),
-                             part)  # fmt: skip
+            update_rows(conn, c.__table__, "id", changed, ["is_bugfix"])
     return len(changed)
 
 
 def _update(conn: Connection, rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> None:
     """UPDATE commit_features SET columns WHERE commit_id = row['commit_id'], for many rows."""
-    cols = list(columns)
-    if not rows or not cols:
-        return
-    table = models.CommitFeatures.__table__
-    stmt = update(table).where(table.c.commit_id == bindparam("b_commit_id")).values(
-        {col: bindparam(f"b_{col}") for col in cols}
-    )
-    for part in chunks(rows):
-        conn.execute(stmt, [{f"b_{k}": row[k] for k in ("commit_id", *cols)} for row in part])
+    update_rows(conn, models.CommitFeatures.__table__, "commit_id", rows, columns)
 
 
 def _feature_rows(engine: Engine, repo_id: int) -> dict[int, dict[str, Any]]:

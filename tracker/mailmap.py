@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import subprocess
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, select
 
 from tracker import models
 from tracker.errors import QroiError
-from tracker.store import transaction
+from tracker.store import transaction, update_rows
 
 FIELDS = ("%aN", "%aE", "%cN", "%cE")
 RAW_FIELDS = ("%an", "%ae", "%cn", "%ce")
@@ -69,28 +69,22 @@ def _identities(git_dir: str, rev: str, enabled: bool) -> dict[str, tuple[str, s
     return found
 
 
+IDENTITY_COLUMNS = ("author_name", "author_email", "committer_name", "committer_email")
+"""The `commits` columns a .mailmap rewrites, in the order `_identities` gives them."""
+
+
 def reresolve(engine: Engine, git_dir: str, repo_id: int, rev: str, enabled: bool) -> int:
     """Re-resolve the identities of stored commits reachable from `rev`; returns rows changed."""
     wanted = _identities(git_dir, rev, enabled)
     c = models.Commit.__table__.c
     changed = []
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(c.id, c.sha, c.author_name, c.author_email, c.committer_name, c.committer_email).where(
-                c.repo_id == repo_id
-            )
-        )
-        for cid, sha, an, ae, cn, ce in rows:
+        rows = conn.execute(select(c.id, c.sha, *(c[name] for name in IDENTITY_COLUMNS)).where(c.repo_id == repo_id))
+        for cid, sha, *stored in rows:
             new = wanted.get(sha)
-            if new is not None and new != (an, ae, cn, ce):
-                changed.append({"cid": cid, "an": new[0], "ae": new[1], "cn": new[2], "ce": new[3]})
+            if new is not None and new != tuple(stored):
+                changed.append(dict(zip(("id", *IDENTITY_COLUMNS), (cid, *new), strict=True)))
     if changed:
-        stmt = (
-            update(models.Commit.__table__)
-            .where(c.id == bindparam("cid"))
-            .values(author_name=bindparam("an"), author_email=bindparam("ae"), committer_name=bindparam("cn"),
-                    committer_email=bindparam("ce"))  # fmt: skip
-        )
         with transaction(engine) as conn:
-            conn.execute(stmt, changed)
+            update_rows(conn, models.Commit.__table__, "id", changed, IDENTITY_COLUMNS)
     return len(changed)

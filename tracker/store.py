@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -189,6 +189,17 @@ def insert_returning_ids(conn: Connection, table: Table, rows: Sequence[dict[str
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
         conn.execute(table.insert(), list(rows[start : start + CHUNK]))
+
+
+def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]],
+                columns: Iterable[str]) -> None:  # fmt: skip
+    """UPDATE table SET columns WHERE key = row[key], for many rows: one statement, executed in chunks."""
+    cols = list(columns)
+    if not rows or not cols:
+        return
+    stmt = update(table).where(table.c[key] == bindparam(f"b_{key}")).values({c: bindparam(f"b_{c}") for c in cols})
+    for part in chunks(rows):
+        conn.execute(stmt, [{f"b_{k}": row[k] for k in (key, *cols)} for row in part])
 
 
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
