@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -104,11 +105,7 @@ class AiReport:
 
 def resolve_settings(options: AiOptions, stored: dict[str, Any], identities: Any) -> dict[str, Any]:
     """This run's settings: the options given, else the stored ones, else the defaults."""
-
-    def pick(name: str, default: Any) -> Any:
-        value = getattr(options, name)
-        return value if value is not None else stored.get(name, default)
-
+    pick = partial(delivery.remembered, options, stored)
     defaults = LineOpsConfig()
     if options.rules is not None:
         rules_file: str | None = str(options.rules)

@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -148,13 +149,18 @@ def _ignore_revs(git: GitRepo, head: str, explicit: Path | None, stored: dict[st
         raise QroiError(f"{exc} (the commits are stored; pass --ignore-revs FILE to use another list)") from exc
 
 
+def remembered(options: Any, stored: dict[str, Any], name: str, default: Any) -> Any:
+    """An option of this run if given (not None), else the repository's last, else the default.
+
+    Delivery and AI-era settings follow this rule, so a plain `qroi ingest` repeats the last one.
+    """
+    value = getattr(options, name)
+    return value if value is not None else stored.get(name, default)
+
+
 def resolve_settings(git: GitRepo, head: str, options: DeliveryOptions, stored: dict[str, Any]) -> dict[str, Any]:
     """This run's settings: the options given, else the stored ones, else the defaults."""
-
-    def pick(name: str, default: Any) -> Any:
-        value = getattr(options, name)
-        return value if value is not None else stored.get(name, default)
-
+    pick = partial(remembered, options, stored)
     pattern = pick("release_pattern", releases.DEFAULT_RELEASE_PATTERN)
     releases.release_regex(pattern)
     explicit, effective = _ignore_revs(git, head, options.ignore_revs, stored)
