@@ -22,12 +22,10 @@ import argparse
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,14 +47,11 @@ quiet()  # before the dashboard's modules declare their cached functions (each o
 from sqlalchemy import inspect, select  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health  # noqa: E402
 from dashboard import data  # noqa: E402
 from sample_repos.build import build  # noqa: E402
 from tracker import models, queries, store  # noqa: E402
 from tracker.ingest import ingest  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
 def cached_store(cache: Path, commits: int) -> Path:
@@ -163,32 +158,19 @@ def script_runs(db: Path) -> None:
         print(f"{name:<24} {cold * 1000:>9,.0f} {warm * 1000:>9,.0f}{failed}")
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     """`qroi dashboard --db DB` on a free loopback port, stopped with its process group."""
 
     def __init__(self, db: Path) -> None:
-        self.port = _port()
+        self.port = free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the server; closed in stop())
         self.proc = subprocess.Popen([sys.executable, "-m", "tracker", "dashboard", "--db", str(db), "--port",
                                       str(self.port)], stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True, cwd=tempfile.gettempdir())  # fmt: skip
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.log.seek(0)
-                sys.exit(f"dashboard did not start: {self.log.read().decode()[-500:]}")
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
-                    return
-            except OSError:
-                time.sleep(0.2)
+        if not wait_for_health(self.proc, self.url):
+            self.log.seek(0)
+            sys.exit(f"dashboard did not start: {self.log.read().decode()[-500:]}")
 
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -228,7 +210,7 @@ def browser(db: Path) -> None:
         for label, db_path in (("empty store", empty), ("", db)):
             server = Server(db_path)
             context = p.chromium.launch_persistent_context(str(Path(tmp) / f"profile{server.port}"), headless=True,
-                                                           executable_path=CHROMIUM, args=ARGS,
+                                                           executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                                            viewport={"width": 1500, "height": 1400})  # fmt: skip
             try:
                 if label:

@@ -13,11 +13,8 @@ import io
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +23,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import Engine
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health
 from tests.test_dashboard_apptest import DEMO, OTHER, dash_db, unrenamed_path  # noqa: F401  (the same store)
 from tracker import ai_frames, export, queries, store, summary
 from tracker.claim import claim_test
@@ -35,15 +33,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("dashboard-browser")]
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts" / "dashboard"
 DOCS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 WAIT = 60_000  # ms; a cold server's first render took 6-8 s here, a bootstrap-free claim test a few more
 VERDICTS = ("Supported", "Contradicted", "No effect (equivalent)", "Inconclusive")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +42,7 @@ def server(dash_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """`qroi dashboard` as a user runs it, from a directory that has no .streamlit config of its own."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make browser)")
-    port = _free_port()
+    port = free_port()
     cwd = tmp_path_factory.mktemp("elsewhere")
     log = (cwd / "server.log").open("w")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QROI_", "STREAMLIT_"))}
@@ -59,15 +50,8 @@ def server(dash_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                             cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dashboard did not start:\n{(cwd / 'server.log').read_text()}")
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
+        if not wait_for_health(proc, url):
+            pytest.fail(f"dashboard did not start:\n{(cwd / 'server.log').read_text()}")
         yield url, port
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # the CLI and the Streamlit process it started, nothing else
@@ -85,8 +69,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
         context = p.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
             accept_downloads=True, viewport={"width": 1500, "height": 1400},
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=CHROMIUM_ARGS,
         )  # fmt: skip
         yield context
         context.close()
