@@ -188,23 +188,3 @@ def executable() -> Hostile:
         text.encode(),
         EXECUTABLE,
     )
-
-
-def all_hostile() -> list[Hostile]:
-    """Every kind, in a fixed order."""
-    return [
-        python2(),
-        syntax_error(),
-        latin1_without_cookie(),
-        latin1_with_cookie(),
-        utf8_bom(),
-        png(),
-        empty(),
-        huge_table(),
-        deep_nesting(),
-        crlf(),
-        unicode_path(),
-        space_path(),
-        symlink(),
-        executable(),
-    ]
