@@ -21,7 +21,7 @@ browser:
 
 demo: setup
 	rm -rf $(DEMO)
-	$(BIN)/python -m sample_repos.build demo $(DEMO)/widget
+	$(BIN)/python -m qroi.sample_repos.build demo $(DEMO)/widget
 	$(BIN)/qroi ingest $(DEMO)/widget --db $(DEMO)/qroi.db
 	$(BIN)/qroi summary widget --db $(DEMO)/qroi.db
 	$(BIN)/qroi dashboard --db $(DEMO)/qroi.db --port $(PORT)

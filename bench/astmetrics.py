@@ -1,4 +1,4 @@
-"""Benchmark `tracker.astmetrics` against Radon's visitors on the standard library.
+"""Benchmark `qroi.scoring.astmetrics` against Radon's visitors on the standard library.
 
 Usage: python bench/astmetrics.py [--full]
 
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rawmetrics import (  # noqa: E402
+from bench.rawmetrics import (
     STDLIB,
     default_sample,
     outcome,
@@ -34,7 +34,10 @@ from bench.rawmetrics import (  # noqa: E402
     timed_call,
     verdict,
 )
-from tracker import astmetrics, scorer  # noqa: E402
+from qroi.scoring import (
+    astmetrics,
+    scorer,
+)
 
 
 def _seconds(call: Callable[[], object]) -> float:
@@ -68,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     files = stdlib_files()
     corpus = files if args.full else default_sample(files)
-    print(f"Python {sys.version.split()[0]}, radon visitors vs tracker.astmetrics, {len(corpus)} of "
+    print(f"Python {sys.version.split()[0]}, radon visitors vs qroi.scoring.astmetrics, {len(corpus)} of "
           f"{len(files)} stdlib files ({'all' if args.full else 'default sample; --full for all'})")  # fmt: skip
     visitors: list[tuple[float, float]] = []  # radon s, ours s
     measures: list[tuple[float, float]] = []  # measure() before s, now s

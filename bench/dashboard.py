@@ -6,7 +6,7 @@ Without --store, a `large` sample repository of N commits (default 20,000) is bu
 once into --cache (default $QROI_BENCH_CACHE or /tmp/qroi-bench-dashboard) and reused by later
 runs (rebuilt if the store lacks a table the code now has).
 
-Data load: each page's loader in `dashboard.data` (the exact calls the page makes), with cold
+Data load: each page's loader in `qroi.dashboard.data` (the exact calls the page makes), with cold
 caches and then warm, as a ratio to the floor measured in the same run: one full read of the
 repository's commits into pandas. Browser: `qroi dashboard` serving the store, Chromium via
 Playwright; time from navigation until the page's charts are drawn and the script run is over,
@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
+import pandas as pd
+import streamlit as st
 
 
 def quiet() -> None:
@@ -44,27 +44,31 @@ def quiet() -> None:
 
 
 quiet()  # before the dashboard's modules declare their cached functions (each one warns)
-from sqlalchemy import inspect, select  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
+from sqlalchemy import inspect, select
+from sqlmodel import SQLModel
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health  # noqa: E402
-from dashboard import data  # noqa: E402
-from sample_repos.build import build  # noqa: E402
-from tracker import models, queries, store  # noqa: E402
-from tracker.ingest import ingest  # noqa: E402
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health
+from qroi.dashboard import data
+from qroi.ingest.pipeline import ingest
+from qroi.read import queries
+from qroi.sample_repos.build import build
+from qroi.store import (
+    database,
+    models,
+)
 
 
 def cached_store(cache: Path, commits: int) -> Path:
     """The benchmark store, built once per cache dir (a 20,000-commit ingest takes minutes)."""
-    db = cache / "store.db"
+    db = cache / "database.db"
     if db.exists():
-        engine = store.connect(str(db))
+        engine = database.connect(str(db))
         complete = set(SQLModel.metadata.tables) <= set(inspect(engine).get_table_names())
         stored = queries.repos(engine)["commits"].max() if complete else 0
         engine.dispose()
         if complete and stored >= commits:
             return db
-        for old in cache.glob("store.db*"):
+        for old in cache.glob("database.db*"):
             old.unlink()
     cache.mkdir(parents=True, exist_ok=True)
     repo = cache / "repo"
@@ -72,7 +76,7 @@ def cached_store(cache: Path, commits: int) -> Path:
         print(f"building a {commits:,}-commit sample repository in {repo} ...", flush=True)
         build("large", repo, commits=commits)
     print("ingesting it (a few minutes, once) ...", flush=True)
-    engine = store.connect(str(db))
+    engine = database.connect(str(db))
     ingest(engine, str(repo))
     engine.dispose()
     return db
@@ -89,8 +93,8 @@ def timed(call: Callable[[], object], repeat: int = 3) -> float:
 
 
 def data_loads(db: Path) -> None:
-    url = store.database_url(str(db))
-    engine = store.connect(url)
+    url = database.database_url(str(db))
+    engine = database.connect(url)
     repo = queries.repos(engine).sort_values("commits")["name"].iloc[-1]
     rid = queries.repo_id(engine, repo)
     commits = int(queries.repos(engine).set_index("name").at[repo, "commits"])
@@ -139,7 +143,7 @@ def script_runs(db: Path) -> None:
     """Each page's full script run in-process (AppTest): cold caches, then a rerun on warm ones."""
     from streamlit.testing.v1 import AppTest
 
-    os.environ["QROI_DB"] = store.database_url(str(db))
+    os.environ["QROI_DB"] = database.database_url(str(db))
     print(f"\n{'page script run (AppTest)':<24} {'cold ms':>9} {'warm ms':>9}")
     for name, path in PAGES:
         quiet()  # AppTest's runs add loggers of their own
@@ -164,7 +168,7 @@ class Server:
     def __init__(self, db: Path) -> None:
         self.port = free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the server; closed in stop())
-        self.proc = subprocess.Popen([sys.executable, "-m", "tracker", "dashboard", "--db", str(db), "--port",
+        self.proc = subprocess.Popen([sys.executable, "-m", "qroi", "dashboard", "--db", str(db), "--port",
                                       str(self.port)], stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True, cwd=tempfile.gettempdir())  # fmt: skip
         self.url = f"http://127.0.0.1:{self.port}"
@@ -202,7 +206,7 @@ def browser(db: Path) -> None:
         return
     with tempfile.TemporaryDirectory(prefix="qroi-bench-") as tmp, sync_playwright() as p:
         empty = Path(tmp) / "empty.db"
-        store.init_schema(store.connect(str(empty)))
+        database.init_schema(database.connect(str(empty)))
         charts = {"Overview": 1, "Hotspots": 1, "File history": 2, "Commits": 1, "Delivery": 3, "Export": 0,
                   "Claim test (quick)": 1}  # fmt: skip
         pages = [(name, path + ("?claim_precision=Quick" if path == "claim" else ""), charts[name]) for name, path in PAGES]

@@ -23,10 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import add_commit  # noqa: E402
-from sample_repos.build import build  # noqa: E402
-from tracker import dmm, store  # noqa: E402
-from tracker.ingest import IngestOptions, ingest  # noqa: E402
+from bench.ingest import add_commit
+from qroi.delivery import dmm
+from qroi.ingest.pipeline import IngestOptions, ingest
+from qroi.sample_repos.build import build
+from qroi.store import database
 
 
 def _floor(repo: Path) -> float:
@@ -52,7 +53,7 @@ def main() -> None:
         workers = args.workers or os.cpu_count() or 1
         print(f"repository: {repo} ({count:,} commits), {workers} workers")
         floor = _floor(repo)
-        engine = store.connect(str(work / "bench.db"))
+        engine = database.connect(str(work / "bench.db"))
         result = ingest(engine, str(repo), IngestOptions(workers=workers))
         report = result.delivery
         assert report is not None

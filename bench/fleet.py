@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sample_repos.build import build  # noqa: E402
+from qroi.sample_repos.build import build
 
 
 def ceiling(workers: int) -> float:
@@ -40,7 +40,7 @@ def ceiling(workers: int) -> float:
 
 def run(listing: Path, db: Path, workers: int) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tracker", "ingest", "--from", str(listing), "--db", str(db),
+    done = subprocess.run([sys.executable, "-m", "qroi", "ingest", "--from", str(listing), "--db", str(db),
                            "--workers", str(workers), "--quiet"], cwd=ROOT, capture_output=True, text=True)  # fmt: skip
     if done.returncode != 0:
         sys.exit(f"ingest failed: {done.stderr.strip()[-500:]}")

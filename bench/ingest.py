@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sample_repos.build import build  # noqa: E402
+from qroi.sample_repos.build import build
 
 
 @dataclass
@@ -64,7 +64,7 @@ def radon_cost(repo: Path, blobs: list[str], cores: int) -> tuple[float, float]:
     from radon.metrics import h_visit, mi_visit
     from radon.raw import analyze
 
-    from tracker.scorer import decode_source, score_blob
+    from qroi.scoring.scorer import decode_source, score_blob
 
     contents = [subprocess.run(["git", "-C", str(repo), "cat-file", "blob", b], capture_output=True).stdout
                 for b in blobs]  # fmt: skip
@@ -84,7 +84,7 @@ def radon_cost(repo: Path, blobs: list[str], cores: int) -> tuple[float, float]:
 
 
 def qroi(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tracker", *args]
+    return [sys.executable, "-m", "qroi", *args]
 
 
 def add_commit(repo: Path) -> None:

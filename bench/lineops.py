@@ -1,22 +1,22 @@
-"""Benchmark `tracker.lineops.classify` on a whole history, alone and inside `qroi ingest`.
+"""Benchmark `qroi.ai.lineops.classify` on a whole history, alone and inside `qroi ingest`.
 
 Usage: python bench/lineops.py [REPO] [--commits N] [--pipeline]
 
 Without REPO a `large` sample repository of N commits (default 2000) is built in a temp dir.
 Printed: the floor (git alone producing the `-U0` patch stream: the product's own
-`git diff-tree --stdin` invocation, `tracker.patches.command`, fed the walk's requests), then
-parsing the stream into file diffs (`tracker.patches`, waiting on git included), keeping every
+`git diff-tree --stdin` invocation, `qroi.git.patches.command`, fed the walk's requests), then
+parsing the stream into file diffs (`qroi.git.patches`, waiting on git included), keeping every
 file's lines and the tree's window index up to date along the walk, and classifying every
 non-merge commit; commits/s and changed lines/s for each, each as a ratio to the floor, and the
 history's line-operation shares.
 
 With `--pipeline`, the same history is also ingested by the product, in a process of its own:
-the AI-era step (`tracker.ai_era`: one `git diff-tree --stdin` stream through `tracker.patches`,
+the AI-era step (`qroi.ai.ai_step`: one `git diff-tree --stdin` stream through `qroi.git.patches`,
 trees, window index, classification, churn, declarations, tree duplication) is timed part by part
 from its own report, against the whole ingest (what it adds), with the ingest's peak RSS; then
 the step runs again alone on the stored history, in a fresh process, for its own peak memory.
 
-This file's walk reads the history as the pipeline does (one `tracker.patches.stream`, every
+This file's walk reads the history as the pipeline does (one `qroi.git.patches.stream`, every
 commit parents first, a merge diffed against each parent) but leaves out all the pipeline adds
 around the classifier (stored history, churn, declarations, rows), so the classifier is measured
 alone: tests/test_ai_scenario.py uses it to check the classifier against the `ai_era`
@@ -47,10 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sample_repos.build import build  # noqa: E402
-from tracker import patches  # noqa: E402
-from tracker.duplication import WindowIndex  # noqa: E402
-from tracker.lineops import (  # noqa: E402
+from qroi.ai.duplication import WindowIndex
+from qroi.ai.lineops import (
     OPERATIONS,
     CommitOps,
     LineOps,
@@ -59,7 +57,9 @@ from tracker.lineops import (  # noqa: E402
     classify,
     tree_after,
 )
-from tracker.patches import FilePatch  # noqa: E402
+from qroi.git import patches
+from qroi.git.patches import FilePatch
+from qroi.sample_repos.build import build
 
 
 def history(repo: Path, rev: str = "HEAD") -> list[tuple[str, tuple[str, ...]]]:
@@ -89,7 +89,7 @@ class Classified:
 class Walk:
     """Walks a history, keeping trees and the window index, classifying commits; times each part.
 
-    The diffs come from the product's own stream (`tracker.patches.stream`, fed what the AI-era
+    The diffs come from the product's own stream (`qroi.git.patches.stream`, fed what the AI-era
     step feeds it: a merge against each of its parents), so what is measured and tested here is
     what `qroi ingest` parses. Only the first-parent diffs are classified and applied to the tree;
     a merge's other diffs are read (the product needs them for churn) and dropped.
@@ -142,7 +142,7 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def git_dir(repo: Path) -> str:
-    """The repository's git directory (what `tracker.patches` takes), for a work tree or a bare repository."""
+    """The repository's git directory (what `qroi.git.patches` takes), for a work tree or a bare repository."""
     return _git(repo, "rev-parse", "--absolute-git-dir").strip()
 
 
@@ -156,9 +156,9 @@ def _floor(repo: Path) -> float:
 
 INGEST = """
 import json, resource, sys, time
-from tracker import store
-from tracker.ingest import IngestOptions, ingest
-result = ingest(store.connect(sys.argv[2]), sys.argv[1], IngestOptions(workers=int(sys.argv[3]) or None))
+from qroi.store import database
+from qroi.ingest.pipeline import IngestOptions, ingest
+result = ingest(database.connect(sys.argv[2]), sys.argv[1], IngestOptions(workers=int(sys.argv[3]) or None))
 print(json.dumps({"seconds": result.seconds, "commits": result.commits_added, "ai": result.ai.seconds,
                   "classified": result.ai.classified, "lines": result.ai.changed_lines,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -166,9 +166,11 @@ print(json.dumps({"seconds": result.seconds, "commits": result.commits_added, "a
 STEP_ALONE = """
 import json, sys
 from sqlalchemy import delete
-from tracker import ai_era, models, store
-from tracker.gitrepo import GitRepo
-engine = store.connect(sys.argv[2])
+from qroi.ai import ai_step
+from qroi.store import models
+from qroi.store import database
+from qroi.git.repository import GitRepo
+engine = database.connect(sys.argv[2])
 with engine.begin() as conn:
     rid = conn.execute(models.Repo.__table__.select()).first().id
     for table in (models.CommitLineOps, models.AiDeclaration, models.TreeDuplication, models.AiState):
@@ -180,7 +182,7 @@ with open("/proc/self/clear_refs", "w") as handle:  # reset the peak: only the s
     handle.write("5")
 before = status("VmRSS:")
 with GitRepo(sys.argv[1]) as git:
-    report = ai_era.refresh(engine, git, rid, head, ai_era.AiOptions())
+    report = ai_step.refresh(engine, git, rid, head, ai_step.AiOptions())
 print(json.dumps({"before_mb": before, "peak_mb": status("VmHWM:"), "seconds": report.total_seconds}))
 """
 

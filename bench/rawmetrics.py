@@ -1,4 +1,4 @@
-"""Benchmark `tracker.rawmetrics.analyze` against `radon.raw.analyze` on the standard library.
+"""Benchmark `qroi.scoring.rawmetrics.analyze` against `radon.raw.analyze` on the standard library.
 
 Usage: python bench/rawmetrics.py [--full]
 
@@ -28,7 +28,7 @@ from typing import TypeVar
 
 import radon.raw
 
-from tracker import rawmetrics
+from qroi.scoring import rawmetrics
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 # Third-party packages can be installed under the stdlib directory; they are not the stdlib.
@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     files = stdlib_files()
     corpus = files if args.full else default_sample(files)
-    print(f"Python {sys.version.split()[0]}, radon.raw vs tracker.rawmetrics, {len(corpus)} of {len(files)} "
+    print(f"Python {sys.version.split()[0]}, radon.raw vs qroi.scoring.rawmetrics, {len(corpus)} of {len(files)} "
           f"stdlib files ({'all' if args.full else 'default sample; --full for all'})")  # fmt: skip
     radon_total = ours_total = 0.0
     timings: list[tuple[float, float, int, str]] = []  # radon s, ours s, bytes, name

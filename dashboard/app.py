@@ -1,4 +1,4 @@
-"""Entry point of the qroi dashboard: `qroi dashboard` or `streamlit run dashboard/app.py`.
+"""Entry point of the qroi dashboard: `qroi dashboard` (or `streamlit run` on this file, qroi installed).
 
 Reads the store named by QROI_DB (default: qroi.db), draws the shared sidebar filters on every
 run (which is what keeps them across page switches), then runs the chosen page. An empty or
@@ -7,17 +7,11 @@ missing store gets instructions to ingest instead of an error; nothing is ever w
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-try:
-    import dashboard  # noqa: F401
-except ImportError:  # run from a checkout without `pip install -e .`: make the package importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import streamlit as st
 
-import streamlit as st  # noqa: E402
-
-from dashboard import components, data, filters  # noqa: E402
+from qroi.dashboard import components, data, filters
 
 st.set_page_config(page_title="qroi · does quality pay?", page_icon=str(Path(__file__).parent / "icon.png"), layout="wide",
                    initial_sidebar_state="expanded")  # fmt: skip

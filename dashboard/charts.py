@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from dashboard.metrics import RANK_COLOURS, Measure
+from qroi.dashboard.metrics import RANK_COLOURS, Measure
 
 INK = "#0f172a"
 MUTED = "#64748b"

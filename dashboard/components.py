@@ -1,7 +1,7 @@
 """Reusable page pieces: headers, metric cards, empty states, charts and CSV downloads.
 
 Pages compose these so that every page greets, explains an empty result and offers a download
-the same way. Downloads use `tracker.export.csv_text`, the CLI's writer, so a cell that would run
+the same way. Downloads use `qroi.read.export.csv_text`, the CLI's writer, so a cell that would run
 as a spreadsheet formula is made inert in the dashboard exactly as in `qroi export`.
 """
 
@@ -14,10 +14,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts
-from dashboard.data import StoreState
-from dashboard.filters import Filters
-from tracker import export, store
+from qroi.dashboard import charts
+from qroi.dashboard.data import StoreState
+from qroi.dashboard.filters import Filters
+from qroi.read import export
+from qroi.store import database
 
 CSS = """
 <style>
@@ -90,13 +91,13 @@ def empty_store(state: StoreState) -> None:
     st.markdown("**2. Open the dashboard on that store:**")
     st.code(f"qroi dashboard{db}", language="bash")
     st.markdown("No repository at hand? Build the deterministic demo history and ingest it:")
-    st.code(f"python -m sample_repos.build demo /tmp/demo/widget\nqroi ingest /tmp/demo/widget{db}", language="bash")
+    st.code(f"python -m qroi.sample_repos.build demo /tmp/demo/widget\nqroi ingest /tmp/demo/widget{db}", language="bash")
 
 
 def db_arg(url: str) -> str:
     """The store as a user would type it after --db: the file for SQLite, the URL (no password) otherwise."""
-    path = store.sqlite_path(url)
-    return str(path) if path is not None else store.shown(url)
+    path = database.sqlite_path(url)
+    return str(path) if path is not None else database.shown(url)
 
 
 def nothing(message: str, hint: str | None = None) -> None:

@@ -18,9 +18,11 @@ import streamlit as st
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
-from tracker import ai_lens, ai_state, explore, export, models, queries, store
-from tracker import claim as claims
-from tracker.errors import QroiError
+from qroi.analysis import ai_lens
+from qroi.analysis import claim as claims
+from qroi.core.errors import QroiError
+from qroi.read import explore, export, queries
+from qroi.store import ai_settings, database, models
 
 
 @dataclass(frozen=True)
@@ -37,14 +39,14 @@ class StoreState:
 @st.cache_resource(show_spinner=False)
 def engine_for(url: str) -> Engine:
     """One engine (connection pool) per store URL for the whole server, shared by all sessions."""
-    return store.connect(url)
+    return database.connect(url)
 
 
 def open_store() -> StoreState:
     """Read QROI_DB (default qroi.db) and check the store without ever creating or changing it."""
-    url = store.database_url(None)
-    shown = store.shown(url)
-    path = store.sqlite_path(url)
+    url = database.database_url(None)
+    shown = database.shown(url)
+    path = database.sqlite_path(url)
     if path is not None and not path.exists():
         return StoreState(url, shown, None, True, "")
     try:
@@ -59,7 +61,7 @@ def open_store() -> StoreState:
             issues = (conn.execute(select(func.count(), func.max(i.id), func.sum(func.coalesce(i.closed_ts, 0)))).one()
                       if tables.has_table(i.__tablename__) else ())  # fmt: skip
     except (DBAPIError, QroiError) as exc:
-        detail = store.describe_db_error(engine_for(url), exc) if isinstance(exc, DBAPIError) else str(exc)
+        detail = database.describe_db_error(engine_for(url), exc) if isinstance(exc, DBAPIError) else str(exc)
         return StoreState(url, shown, detail, True, "")
     # The stamp changes with every ingest and every issue import, which invalidates the caches.
     return StoreState(url, shown, None, repos == 0 or top is None, f"{repos}:{last}:{top}:{issues}")
@@ -207,7 +209,7 @@ def claim(url: str, stamp: str, repos: tuple[str, ...], qualities: tuple[str, ..
 @st.cache_data(show_spinner=False)
 def ai_tables(url: str, stamp: str) -> bool:
     """Whether the store has the AI-era tables (a store from before them needs a new ingest)."""
-    return ai_state.has_tables(engine_for(url))
+    return ai_settings.has_tables(engine_for(url))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -16,9 +16,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
-from dashboard.metrics import DEFAULT_MEASURE, MEASURES, Measure
-from tracker import explore, queries
+from qroi.dashboard import data
+from qroi.dashboard.metrics import DEFAULT_MEASURE, MEASURES, Measure
+from qroi.read import explore, queries
 
 FILTERS_KEY = "qroi_filters"
 TRI_STATE = ("Any", "Only", "Exclude")

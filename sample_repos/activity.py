@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from random import Random
 from typing import Any
 
-from sample_repos.corpus import Corpus
-from sample_repos.edits import Edit, add_function, edit_unit, remove_function, unit_name
-from sample_repos.history import GITHUB, TRUNK, Commit, History
-from sample_repos.messages import Message, Messages
-from sample_repos.project import Module, Project
+from qroi.sample_repos.corpus import Corpus
+from qroi.sample_repos.edits import Edit, add_function, edit_unit, remove_function, unit_name
+from qroi.sample_repos.history import GITHUB, TRUNK, Commit, History
+from qroi.sample_repos.messages import Message, Messages
+from qroi.sample_repos.project import Module, Project
 
 PACKAGE = "widget"
 SUBPACKAGES = ("core", "io", "text", "util", "cli", "net", "plugins", "storage", "report", "web")

@@ -1,4 +1,4 @@
-"""Build a deterministic sample git repository: `python -m sample_repos.build NAME DEST`.
+"""Build a deterministic sample git repository: `python -m qroi.sample_repos.build NAME DEST`.
 
 Tests and benchmarks never touch third-party repositories; they build one of these instead. The
 same scenario, seed and size give the same commit shas on every run (on one Python version), so
@@ -16,13 +16,13 @@ import time
 from pathlib import Path
 from random import Random
 
-from sample_repos import truth
-from sample_repos.activity import Activity
-from sample_repos.corpus import Corpus, python_version
-from sample_repos.fastimport import FastImport, FastImportError
-from sample_repos.history import START, TRUNK, Clock, History
-from sample_repos.messages import Messages
-from sample_repos.scenarios import Context, Scenario, ai_era, claim, delivery, demo, large
+from qroi.sample_repos import truth
+from qroi.sample_repos.activity import Activity
+from qroi.sample_repos.corpus import Corpus, python_version
+from qroi.sample_repos.fastimport import FastImport, FastImportError
+from qroi.sample_repos.history import START, TRUNK, Clock, History
+from qroi.sample_repos.messages import Messages
+from qroi.sample_repos.scenarios import Context, Scenario, ai_era, claim, delivery, demo, large
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  {s.name:<8} {s.summary} (default {s.default_commits})" for s in SCENARIOS.values()
     )
     parser = argparse.ArgumentParser(
-        prog="python -m sample_repos.build",
+        prog="python -m qroi.sample_repos.build",
         description="Build a deterministic sample git repository for qroi's tests and benchmarks.",
         epilog=f"scenarios:\n{listing}",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from random import Random
 
-from sample_repos import shapes
+from qroi.sample_repos import shapes
 
 MIN_FILE_BYTES = 4_000
 MAX_FILE_BYTES = 80_000

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from random import Random
 
-from sample_repos.corpus import Unit
-from sample_repos.project import Module
-from sample_repos.shapes import Function, Shape, remember, shape
+from qroi.sample_repos.corpus import Unit
+from qroi.sample_repos.project import Module
+from qroi.sample_repos.shapes import Function, Shape, remember, shape
 
 RENAMES = {
     "result": "res",

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-from sample_repos.fastimport import Delete, FastImport, Modify, Signature
-from sample_repos.messages import Message
-from sample_repos.project import Entry, Project
+from qroi.sample_repos.fastimport import Delete, FastImport, Modify, Signature
+from qroi.sample_repos.messages import Message
+from qroi.sample_repos.project import Entry, Project
 
 DAY = 86_400
 HOUR = 3_600

@@ -12,7 +12,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from sample_repos.fastimport import EXECUTABLE, REGULAR, SYMLINK
+from qroi.sample_repos.fastimport import EXECUTABLE, REGULAR, SYMLINK
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field, replace
 
-from sample_repos.fastimport import REGULAR
+from qroi.sample_repos.fastimport import REGULAR
 
 
 @dataclass(frozen=True)

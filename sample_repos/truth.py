@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sample_repos.history import TRUNK, Commit, History, Person
+from qroi.sample_repos.history import TRUNK, Commit, History, Person
 
 FORMAT = 1
 FILENAME = "qroi-truth.json"

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from sample_repos.build import build
-from tracker import store
-from tracker.ingest import IngestOptions, ingest
+from qroi.ingest.pipeline import IngestOptions, ingest
+from qroi.sample_repos.build import build
+from qroi.store import database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,7 @@ def run_qroi(*args: str, env: dict[str, str] | None = None, cwd: Path | None = N
     inherited = {k: v for k, v in os.environ.items() if k != "QROI_DB"}
     full_env = {**inherited, "COLUMNS": "200", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "tracker", *args],
+        [sys.executable, "-m", "qroi", *args],
         capture_output=True,
         text=True,
         env=full_env,
@@ -73,7 +73,7 @@ def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ingested(repo: Path, folder: Path, name: str) -> Path:
     """A new SQLite store at folder/name holding `repo`, ingested through the library."""
     path = folder / name
-    engine = store.connect(str(path))
+    engine = database.connect(str(path))
     ingest(engine, str(repo), IngestOptions(workers=2))
     engine.dispose()
     return path
@@ -99,7 +99,7 @@ def ai_era_db(tmp_path_factory: pytest.TempPathFactory, ai_era_repo: Path) -> Pa
 
 @pytest.fixture
 def demo_engine(demo_db: Path) -> Engine:
-    engine = store.connect(str(demo_db))
+    engine = database.connect(str(demo_db))
     yield engine
     engine.dispose()
 

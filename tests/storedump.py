@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from tracker import models
+from qroi.store import models
 
 TIMING = {"score_seconds"}
 
@@ -44,7 +44,7 @@ def dump(engine: Engine, repo: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _delivery(conn: Any, rid: int) -> dict[str, list[tuple[Any, ...]]]:
-    """The delivery signals (tracker.delivery), commit ids replaced by shas."""
+    """The delivery signals (qroi.delivery.delivery_step), commit ids replaced by shas."""
     c, f, bl, rl = models.Commit, models.CommitFeatures, models.BugLink, models.ReworkLink
     other = c.__table__.alias("other")
     feature_cols = [col for col in f.__table__.c if col.name not in ("commit_id", "repo_id")]
@@ -58,7 +58,7 @@ def _delivery(conn: Any, rid: int) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _ai_era(conn: Any, rid: int) -> dict[str, list[tuple[Any, ...]]]:
-    """The AI-era tables (tracker.ai_era), commit ids replaced by shas."""
+    """The AI-era tables (qroi.ai.ai_step), commit ids replaced by shas."""
     c, lo, d, t = models.Commit, models.CommitLineOps, models.AiDeclaration, models.TreeDuplication
 
     def by_sha(table: Any) -> list[Any]:

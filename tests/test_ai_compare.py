@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tracker.ai_compare import (
+from qroi.analysis.ai_compare import (
     CompareSpec,
     OutcomeSpec,
     compare_declared,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.ai_declared import classify, default_rules, load_rules, shipped_text
-from tracker.errors import QroiError
+from qroi.ai.declared import classify, default_rules, load_rules, shipped_text
+from qroi.core.errors import QroiError
 
 HUMAN = ("Alice Martin", "alice@acme.example")
 

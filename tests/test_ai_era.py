@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from sample_repos import truth
-from sample_repos.scenarios.ai_era import FIELDS
+from qroi.ai.declared import DECLARED_ONLY
+from qroi.ingest.pipeline import IngestOptions, ingest
+from qroi.sample_repos import truth
+from qroi.sample_repos.scenarios.ai_era import FIELDS
+from qroi.store import database
 from tests.conftest import git, run_qroi
 from tests.storedump import dump
-from tracker import store
-from tracker.ai_declared import DECLARED_ONLY
-from tracker.ingest import IngestOptions, ingest
 
 REPO = "aiera"
 DAY = 86_400
@@ -153,12 +153,12 @@ def test_an_incremental_ingest_equals_a_fresh_one(ai_era_repo: Path, ai_era_db: 
                                                   tmp_path: Path) -> None:  # fmt: skip
     """Half the history first (cut inside the churn windows of L1 and of the month), then the rest."""
     cut = next(n["commit"] for n in manifest["notes"]["lineops"] if n["name"] == "L2")
-    engine = store.connect(str(tmp_path / "half.db"))
+    engine = database.connect(str(tmp_path / "half.db"))
     ingest(engine, str(ai_era_repo), IngestOptions(name=REPO, branch=cut, workers=1))
     first = lineops(tmp_path / "half.db")
     assert len(first) == 2 and sum(v["churned"] for v in first.values()) == 7  # L2 rewrote 7 lines of L1
     ingest(engine, str(ai_era_repo), IngestOptions(name=REPO, workers=1))
-    fresh = store.connect(str(ai_era_db))
+    fresh = database.connect(str(ai_era_db))
     assert dump(engine, REPO) == dump(fresh, REPO)
 
 
@@ -212,7 +212,7 @@ def test_a_release_tagged_later_is_measured_from_its_own_tree(ai_era_repo: Path,
     """A tag added after the ingest points at an old commit the walk no longer reaches: its tree is read from git."""
     repo = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ai_era_repo), str(repo)], check=True)
-    engine = store.connect(str(tmp_path / "s.db"))
+    engine = database.connect(str(tmp_path / "s.db"))
     ingest(engine, str(repo), IngestOptions(name=REPO, workers=1))
     planted = next(n for n in manifest["notes"]["ai_monthly"] if n["month"] == "2022-03")
     end = git(repo, "rev-list", "-1", "--before=2022-04-01T00:00:00Z", "HEAD").strip()

@@ -1,7 +1,7 @@
 """The `ai_era` sample repository: real git diffs classified against the scenario's planted truth.
 
 The diffs come from the product's `git diff-tree --stdin -p -U0` stream, parsed by
-`tracker.patches` (bench/lineops.py's walk, which the benchmark measures), identities and
+`qroi.git.patches` (bench/lineops.py's walk, which the benchmark measures), identities and
 messages from the miner, rework from the real ReworkTracker fed by the same stream. Every number compared here was written down by the scenario when it made the
 commit (sample_repos/scenarios/ai_era.py), never computed by the code under test.
 """
@@ -16,15 +16,16 @@ import pandas as pd
 import pytest
 
 from bench.lineops import Classified, Walk
-from sample_repos import truth
-from sample_repos.build import build
-from sample_repos.scenarios.ai_era import FIELDS, SCRIPTED
-from tracker import ai_declared, patches
-from tracker.ai_compare import event_study, monthly_metrics
-from tracker.duplication import duplicated_share, split_lines
-from tracker.miner import CommitRecord, iter_commits
-from tracker.rework import ReworkTracker
-from tracker.stored_history import StoredChange, StoredCommit
+from qroi.ai import declared
+from qroi.ai.duplication import duplicated_share, split_lines
+from qroi.analysis.ai_compare import event_study, monthly_metrics
+from qroi.delivery.rework import ReworkTracker
+from qroi.git import patches
+from qroi.git.log import CommitRecord, iter_commits
+from qroi.sample_repos import truth
+from qroi.sample_repos.build import build
+from qroi.sample_repos.scenarios.ai_era import FIELDS, SCRIPTED
+from qroi.store.history import StoredChange, StoredCommit
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_declared_assistance_matches_the_planted_flags(manifest: dict, records: 
     flagged = Counter()
     for record in records:
         note = planted[record.sha]
-        found = ai_declared.classify(record.message, record.author_name, record.author_email, record.committer_name,
+        found = declared.classify(record.message, record.author_name, record.author_email, record.committer_name,
                                      record.committer_email)  # fmt: skip
         assert (found.flagged, found.automated) == (note["flagged"], note["automated"]), note["name"]
         assert [m.rule for m in found.matches] == note["rules"], note["name"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tracker.analysis import (
+from qroi.analysis import (
     MIN_ROWS,
     HypothesisSpec,
     analyze,
@@ -21,8 +21,8 @@ from tracker.analysis import (
     mde_ratio,
     tost_p,
 )
-from tracker.analysis.descriptive import assign_bands, cliffs_delta, cliffs_label, partial_spearman
-from tracker.analysis.simulate import simulate_count_panel, simulate_time_panel
+from qroi.analysis.descriptive import assign_bands, cliffs_delta, cliffs_label, partial_spearman
+from qroi.analysis.simulate import simulate_count_panel, simulate_time_panel
 
 
 def spec(**overrides) -> HypothesisSpec:

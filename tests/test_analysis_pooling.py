@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from tracker.analysis import HypothesisSpec, analyze_hypothesis, pool
-from tracker.analysis.simulate import simulate_count_panel
+from qroi.analysis import HypothesisSpec, analyze_hypothesis, pool
+from qroi.analysis.simulate import simulate_count_panel
 
 SPEC = HypothesisSpec("quality", "outcome", "count", True, size="size", exposure="exposure")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from tracker.analysis import HypothesisSpec, decide
-from tracker.analysis.models import fit_outcome
-from tracker.analysis.prepare import adjustment_levels, prepare
-from tracker.analysis.simulate import simulate_count_panel
+from qroi.analysis import HypothesisSpec, decide
+from qroi.analysis.models import fit_outcome
+from qroi.analysis.prepare import adjustment_levels, prepare
+from qroi.analysis.simulate import simulate_count_panel
 
 N_SEEDS = 200
 ALPHA = 0.05

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracker.analysis import HypothesisSpec, analyze_hypothesis, load_table
-from tracker.analysis.simulate import simulate_count_panel
+from qroi.analysis import HypothesisSpec, analyze_hypothesis, load_table
+from qroi.analysis.simulate import simulate_count_panel
 
 NAMES = {"unit": "Path", "quality": "Maint. Index", "outcome": "Bug fixes", "size": "LOC", "exposure": "Commits"}
 

@@ -8,7 +8,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from tracker.analysis import interrupted_time_series, value_trend_regression
+from qroi.analysis import interrupted_time_series, value_trend_regression
 
 
 def ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""tracker.astmetrics must give exactly what Radon's ComplexityVisitor and HalsteadVisitor give, and
+"""qroi.scoring.astmetrics must give exactly what Radon's ComplexityVisitor and HalsteadVisitor give, and
 be the one path that gave it; the scorer must fail ("too_deep") exactly where Radon fails.
 
 The oracle is real Radon on real trees: this interpreter's standard library (the deterministic
@@ -23,9 +23,9 @@ from radon.metrics import h_visit_ast
 from radon.visitors import ComplexityVisitor, Function
 
 from bench.rawmetrics import STDLIB, UNPARSABLE_DIRS, default_sample, read_source, stdlib_files
-from tracker import astmetrics, scorer
-from tracker.astmetrics import AstMetrics
-from tracker.scorer import score_blob
+from qroi.scoring import astmetrics, scorer
+from qroi.scoring.astmetrics import AstMetrics
+from qroi.scoring.scorer import score_blob
 
 
 def radon_numbers(tree: ast.AST) -> tuple[Any, ...]:

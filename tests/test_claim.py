@@ -16,12 +16,12 @@ from radon.raw import analyze as radon_raw
 from radon.visitors import ComplexityVisitor
 from sqlalchemy import Engine
 
-from sample_repos.build import build
+from qroi.analysis.claim import claim_test
+from qroi.analysis.panel import build_panel
+from qroi.ingest.pipeline import IngestOptions, ingest
+from qroi.sample_repos.build import build
+from qroi.store import database
 from tests.conftest import git, python_source, run_qroi
-from tracker import store
-from tracker.claim import claim_test
-from tracker.ingest import IngestOptions, ingest
-from tracker.panel import build_panel
 
 pytestmark = pytest.mark.xdist_group("claim")
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.xdist_group("claim")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Engine]]:
     """The three planted histories, ingested into one store (so they can be pooled too)."""
     root = tmp_path_factory.mktemp("claim")
-    engine = store.connect(str(root / "claim.db"))
+    engine = database.connect(str(root / "claim.db"))
     repos = {}
     for kind in ("effect", "null", "confounded"):
         repo = build(f"claim_{kind}", root / kind)

@@ -6,8 +6,8 @@ import re
 
 import typer
 
+from qroi.cli.commands import app
 from tests.conftest import ROOT, run_qroi
-from tracker.cli import app
 
 
 def _sections() -> dict[str, str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from qroi.read import queries
 from tests.conftest import ROOT, run_qroi
-from tracker import queries
 
 
 def test_piped_ingest_prints_only_its_summary_line(make_repo, tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_terminal_shows_a_progress_bar_and_quiet_silences_it(make_repo, tmp_path
         leader, follower = pty.openpty()
         env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
         env.pop("QROI_DB", None)
-        proc = subprocess.Popen([sys.executable, "-m", "tracker", "ingest", str(repo), "--db", str(tmp_path / f"t{len(extra)}.db"),
+        proc = subprocess.Popen([sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(tmp_path / f"t{len(extra)}.db"),
                                  "--batch-size", "100", *extra], cwd=ROOT, stdin=follower, stdout=follower, stderr=follower, env=env)  # fmt: skip
         os.close(follower)
         chunks = []
@@ -81,8 +81,8 @@ def test_the_cli_and_a_whole_ingest_never_import_pandas(make_repo, tmp_path: Pat
     """pandas is a third of qroi's start-up, and `qroi ingest` (the command run on every push) needs
     none of it; the read commands import it when they run."""
     repo = make_repo("demo", commits=120)
-    script = ("import sys\nfrom tracker import cli, store\nfrom tracker.ingest import ingest\n"
-              f"ingest(store.connect({str(tmp_path / 'q.db')!r}), {str(repo)!r})\n"
+    script = ("import sys\nfrom qroi.store import database\nfrom qroi.ingest.pipeline import ingest\n"
+              f"ingest(database.connect({str(tmp_path / 'q.db')!r}), {str(repo)!r})\n"
               "print(sorted(m for m in ('pandas', 'numpy', 'statsmodels', 'scipy') if m in sys.modules))\n")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -26,11 +26,15 @@ from alembic import command
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from sample_repos import truth
-from sample_repos.build import build
-from tracker import ai_lens, export, issues_import, migrate, queries, store, summary
-from tracker.claim import claim_test
-from tracker.ingest import IngestOptions, ingest
+from qroi.analysis import ai_lens
+from qroi.analysis.claim import claim_test
+from qroi.cli import summary
+from qroi.delivery import issues_import
+from qroi.ingest.pipeline import IngestOptions, ingest
+from qroi.read import export, queries
+from qroi.sample_repos import truth
+from qroi.sample_repos.build import build
+from qroi.store import database, migrate
 
 pytestmark = pytest.mark.xdist_group("dashboard")
 
@@ -47,7 +51,7 @@ def dash_db(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> Path:
     with sqlite3.connect(demo_db) as src, sqlite3.connect(path) as dst:
         src.backup(dst)
     repo = build("large", root / OTHER, commits=250, seed=7)
-    engine = store.connect(str(path))
+    engine = database.connect(str(path))
     ingest(engine, str(repo), IngestOptions(workers=2))
     issues_import.import_file(engine, DEMO, _github_export(path, root / "issues.json"))
     engine.dispose()
@@ -76,7 +80,7 @@ def _github_export(db: Path, out: Path) -> Path:
 
 @pytest.fixture
 def engine(dash_db: Path) -> Iterator[Engine]:
-    eng = store.connect(str(dash_db))
+    eng = database.connect(str(dash_db))
     yield eng
     eng.dispose()
 
@@ -145,7 +149,7 @@ def test_a_missing_store_shows_how_to_ingest_and_is_not_created(tmp_path: Path, 
 
 def test_an_empty_store_shows_how_to_ingest(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "empty.db"
-    store.init_schema(store.connect(str(path)))
+    database.init_schema(database.connect(str(path)))
     at = run(_fresh(path, monkeypatch))
     assert "no repositories yet" in " ".join(i.value for i in at.info)
     assert not at.metric, "no figures for an empty store"
@@ -342,9 +346,9 @@ def test_commit_filters_narrow_the_table_and_carry_over_to_the_export(app: AppTe
 
 def test_export_csv_is_the_cli_table_plus_deltas(dash_db: Path, engine) -> None:
     """The download's bytes (the browser test clicks it; here the same function builds them)."""
-    from dashboard import data
+    from qroi.dashboard import data
 
-    state = store.database_url(str(dash_db))
+    state = database.database_url(str(dash_db))
     frame = data.commits_export(data.Scope(state, "test", (DEMO,)))
     ours = list(csv.reader(io.StringIO(export.csv_text(frame))))
     cli = list(csv.reader(io.StringIO(export.csv_text(export.table(engine, "commits", DEMO)))))
@@ -469,7 +473,7 @@ def test_ai_era_page_shows_the_stores_line_operations_and_verdicts(ai_era_db: Pa
     event = truth.load(ai_era_repo)["notes"]["ai_event"][0]["date"]
     at.date_input(key="ai_event").set_value(date.fromisoformat(event))
     run(at)
-    expected = ai_lens.lens(store.connect(str(ai_era_db)), ["aiera"], event=event)
+    expected = ai_lens.lens(database.connect(str(ai_era_db)), ["aiera"], event=event)
     page = " ".join(m.value for m in at.markdown)
     captions = " ".join(c.value for c in at.caption)
     assert expected.event is not None and expected.event["copy_paste_share"].verdict == "Level shift"
@@ -490,7 +494,7 @@ def test_ai_era_page_says_what_is_missing(ai_era_db: Path, tmp_path: Path, monke
     run(at, "ai_era")
     assert any("No line operations are stored" in i.value for i in at.info) and not at.metric
 
-    engine = store.connect(str(path))
+    engine = database.connect(str(path))
     with engine.begin() as conn:  # the store as qroi 0003 left it: no AI-era tables at all
         command.downgrade(migrate._config(conn), "0003")
     engine.dispose()

@@ -24,9 +24,11 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import Engine
 
 from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health
+from qroi.analysis.claim import claim_test
+from qroi.cli import summary
+from qroi.read import ai_frames, export, queries
+from qroi.store import database
 from tests.test_dashboard_apptest import DEMO, OTHER, dash_db, unrenamed_path  # noqa: F401  (the same store)
-from tracker import ai_frames, export, queries, store, summary
-from tracker.claim import claim_test
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("dashboard-browser")]
 
@@ -46,7 +48,7 @@ def server(dash_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     cwd = tmp_path_factory.mktemp("elsewhere")
     log = (cwd / "server.log").open("w")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QROI_", "STREAMLIT_"))}
-    proc = subprocess.Popen([sys.executable, "-m", "tracker", "dashboard", "--db", str(dash_db), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "qroi", "dashboard", "--db", str(dash_db), "--port", str(port)],
                             cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -87,7 +89,7 @@ def page(browser: BrowserContext, server: tuple[str, int]) -> Iterator[Page]:
 
 @pytest.fixture
 def engine(dash_db: Path) -> Iterator[Engine]:  # noqa: F811
-    eng = store.connect(str(dash_db))
+    eng = database.connect(str(dash_db))
     yield eng
     eng.dispose()
 

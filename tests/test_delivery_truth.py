@@ -20,14 +20,16 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from sample_repos.build import build
-from sample_repos.scenarios.delivery import day
+from qroi.delivery import dmm
+from qroi.delivery.delivery_step import DeliveryOptions
+from qroi.ingest.pipeline import IngestOptions, ingest
+from qroi.labels.messages import bugfix_regex, is_bugfix
+from qroi.read import queries
+from qroi.sample_repos.build import build
+from qroi.sample_repos.scenarios.delivery import day
+from qroi.store import database
 from tests.conftest import git, ingested, run_qroi
 from tests.storedump import dump
-from tracker import dmm, queries, store
-from tracker.delivery import DeliveryOptions
-from tracker.ingest import IngestOptions, ingest
-from tracker.signals import bugfix_regex, is_bugfix
 
 DAY = 86_400
 REPO = "shop"
@@ -49,7 +51,7 @@ def shop_db(shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def engine(shop_db: Path) -> Engine:
-    engine = store.connect(str(shop_db))
+    engine = database.connect(str(shop_db))
     yield engine
     engine.dispose()
 
@@ -119,14 +121,14 @@ def test_a_bug_issue_makes_a_fix_blamed_at_the_next_ingest(shop: Path, own_db: P
     again = run_qroi("ingest", str(shop), "--db", str(own_db))
     assert again.returncode == 0, again.stderr
     assert "up to date, 0 new commits" in again.stderr and "1 fixes blamed" in again.stderr
-    engine = store.connect(str(own_db))
+    engine = database.connect(str(own_db))
     _score_szz(_manifest(shop)["notes"]["szz"], _links(engine), capsys, "with bug issues imported")
     f7 = next(c for c in _manifest(shop)["notes"]["szz"] if c["name"] == "F7")
     assert bool(_commits(engine).loc[f7["fix"], "fix"])
 
 
 def test_ignore_revs_decide_what_blame_looks_through(shop: Path, own_db: Path, tmp_path: Path, named: dict[str, str]) -> None:
-    engine = store.connect(str(own_db))
+    engine = database.connect(str(own_db))
     empty = tmp_path / "none.txt"
     empty.write_text("# nothing to ignore\n")
     ingest(engine, str(shop), IngestOptions(delivery=DeliveryOptions(ignore_revs=empty)))
@@ -180,7 +182,7 @@ def test_mailmap_merges_identities(shop: Path, engine: Engine, tmp_path: Path, n
     assert "fatima@laptop.local" not in emails and "bob.stone@home.example" not in emails
     assert "bob@acme.example" in emails
     assert commits.loc[named["K2"], ["author_name", "author_email"]].tolist() == ["Fatima Zahra", "fatima@acme.example"]
-    raw = store.connect(str(tmp_path / "raw.db"))
+    raw = database.connect(str(tmp_path / "raw.db"))
     ingest(raw, str(shop), IngestOptions(name=REPO, delivery=DeliveryOptions(mailmap=False)))
     as_written = _commits(raw)
     assert as_written.loc[named["K2"], "author_email"] == "fatima@laptop.local"
@@ -209,7 +211,7 @@ def test_rework_equals_the_planted_rework(shop: Path, engine: Engine, named: dic
 def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(shop: Path, own_db: Path, tmp_path: Path,
                                                                   named: dict[str, str]) -> None:  # fmt: skip
     rule = r"fix invoice totals|unknown currencies"  # keeps F2, drops F1 and F3-F6, makes F7 a fix
-    engine = store.connect(str(own_db))
+    engine = database.connect(str(own_db))
     was, links_before = _commits(engine), _links(engine)
     again = run_qroi("ingest", str(shop), "--db", str(own_db), "--bugfix-pattern", rule)
     assert again.returncode == 0, again.stderr
@@ -226,13 +228,13 @@ def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(shop: Path, ow
     assert links[named["F7"]] == set(f7["inducing"]) and named["F1"] not in links
     remembered = run_qroi("ingest", str(shop), "--db", str(own_db))  # no option: the rule is remembered
     assert remembered.returncode == 0 and "re-flagged" not in remembered.stderr, remembered.stderr
-    fresh = store.connect(str(tmp_path / "fresh.db"))
+    fresh = database.connect(str(tmp_path / "fresh.db"))
     ingest(fresh, str(shop), IngestOptions(delivery=DeliveryOptions(bugfix_pattern=rule)))
     assert dump(fresh, REPO) == dump(engine, REPO), "re-flagging ends where a fresh ingest with the rule starts"
 
 
 def test_rework_days_are_an_option_and_remembered(shop: Path, own_db: Path, named: dict[str, str]) -> None:
-    engine = store.connect(str(own_db))
+    engine = database.connect(str(own_db))
     ingest(engine, str(shop), IngestOptions(delivery=DeliveryOptions(rework_days=3)))
     ingest(engine, str(shop))  # no option: as last time
     commits = _commits(engine)
@@ -278,7 +280,7 @@ def test_a_planted_revert_is_timed(shop: Path, engine: Engine) -> None:
 def test_incremental_equals_fresh(shop: Path, engine: Engine, tmp_path: Path) -> None:
     """First the trunk just before a merge whose branch interleaves with it, then everything."""
     merge = next(m for m in _manifest(shop)["merges"] if m["trunk_moved"])
-    partial = store.connect(str(tmp_path / "partial.db"))
+    partial = database.connect(str(tmp_path / "partial.db"))
     ingest(partial, str(shop), IngestOptions(name=REPO, branch=merge["parents"][0]))
     ingest(partial, str(shop))
     assert dump(partial, REPO) == dump(engine, REPO)
@@ -326,7 +328,7 @@ def test_rework_agrees_with_git_blame(demo_repo: Path, demo_engine: Engine) -> N
 
 def test_dmm_only_when_asked_and_the_repository_is_left_alone(shop: Path, tmp_path: Path, named: dict[str, str]) -> None:
     config = (shop / ".git" / "config").read_bytes()
-    engine = store.connect(str(tmp_path / "dmm.db"))
+    engine = database.connect(str(tmp_path / "dmm.db"))
     ingest(engine, str(shop), IngestOptions(name=REPO, branch=named["K4"], delivery=DeliveryOptions(dmm=True)))
     commits = _commits(engine)
     assert (shop / ".git" / "config").read_bytes() == config  # PyDriller would have written to it
@@ -342,6 +344,6 @@ def test_dmm_only_when_asked_and_the_repository_is_left_alone(shop: Path, tmp_pa
         row = commits.loc[named[name], ["dmm_unit_size", "dmm_unit_complexity", "dmm_unit_interfacing"]]
         assert [None if pd.isna(v) else v for v in row] == list(scores), name
     assert commits.loc[named["K1"], "dmm_unit_size"] == 1.0 and pd.isna(commits.loc[named["K2"], "dmm_unit_size"])
-    plain = store.connect(str(tmp_path / "plain.db"))
+    plain = database.connect(str(tmp_path / "plain.db"))
     ingest(plain, str(shop), IngestOptions(name=REPO, branch=named["K4"]))
     assert _commits(plain)[["dmm_unit_size"]].isna().all().all()

@@ -9,19 +9,21 @@ from pathlib import Path
 
 import pytest
 
+from qroi.core.errors import QroiError
+from qroi.delivery.delivery_step import parse_ignore_revs
+from qroi.delivery.features import cc_delta as commit_cc_delta
+from qroi.delivery.features import count_lines, entropy, recent_experience
+from qroi.delivery.issues_import import _Bad, normalise_key, parse_time
+from qroi.delivery.releases import DEFAULT_RELEASE_PATTERN, ReleaseInfo, release_regex, version_of
+from qroi.delivery.rework import remap
+from qroi.delivery.szz import is_noise
+from qroi.git import patches
+from qroi.git.patches import Hunk
+from qroi.ingest.pipeline import ingest
+from qroi.read import queries
+from qroi.store import database
+from qroi.store.history import StoredChange, StoredCommit
 from tests.conftest import git
-from tracker import patches, queries, store
-from tracker.delivery import parse_ignore_revs
-from tracker.errors import QroiError
-from tracker.features import cc_delta as commit_cc_delta
-from tracker.features import count_lines, entropy, recent_experience
-from tracker.ingest import ingest
-from tracker.issues_import import _Bad, normalise_key, parse_time
-from tracker.patches import Hunk
-from tracker.releases import DEFAULT_RELEASE_PATTERN, ReleaseInfo, release_regex, version_of
-from tracker.rework import remap
-from tracker.stored_history import StoredChange, StoredCommit
-from tracker.szz import is_noise
 
 DAY = 86_400
 YEAR = 365 * DAY
@@ -145,7 +147,7 @@ def test_rework_through_a_three_way_merge_and_a_rename(tmp_path: Path) -> None:
     body = (repo / "f.txt").read_text().replace("fresh\n", "")
     _commit(repo, "rename and drop the fresh line", t0 + 4 * DAY, {"f.txt": None, "g.txt": body})
     renamer = git(repo, "rev-parse", "HEAD").strip()
-    engine = store.connect(str(tmp_path / "m.db"))
+    engine = database.connect(str(tmp_path / "m.db"))
     ingest(engine, str(repo))
     commits = queries.commits(engine, "merge").set_index("sha")
     rows = engine.connect().exec_driver_sql(

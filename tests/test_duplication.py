@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.duplication import WindowIndex, comment_prefixes, duplicated_share, keys, line_key, split_lines
+from qroi.ai.duplication import WindowIndex, comment_prefixes, duplicated_share, keys, line_key, split_lines
 
 BLOCK = "def area(value):\n    a = value + 1\n    b = a * 2\n    c = b - 3\n    return c\n"  # 5 keyed lines
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from qroi.read import ai_frames, queries
 from tests.conftest import ROOT, git, run_qroi
-from tracker import ai_frames, queries
 
 DOCUMENTED = {"commits": queries.COMMIT_COLUMNS, "changes": queries.CHANGE_COLUMNS,
               "files": queries.FILE_COLUMNS, "functions": queries.FUNCTION_COLUMNS,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sample_repos.build import build
+from qroi.sample_repos.build import build
+from qroi.store import database
 from tests.conftest import ROOT, run_qroi
 from tests.storedump import dump
 from tests.test_postgres import pg_url  # noqa: F401  (fixture: a fresh PostgreSQL database)
-from tracker import store
 
 pytestmark = pytest.mark.xdist_group("fleet")
 
@@ -37,31 +37,31 @@ def test_local_pool_ingests_all_and_reports_failures(three: list[Path], tmp_path
     assert result.returncode == 2  # one repository failed; the others are stored
     assert "ingested 3 of 4 repositories" in result.stderr and "1 failed" in result.stderr
     assert "no such path" in result.stdout
-    engine = store.connect(str(db))
+    engine = database.connect(str(db))
     for repo in three:
         single = tmp_path / f"{repo.name}.db"
         assert run_qroi("ingest", str(repo), "--db", str(single), "--quiet").returncode == 0
-        assert dump(engine, repo.name) == dump(store.connect(str(single)), repo.name)
+        assert dump(engine, repo.name) == dump(database.connect(str(single)), repo.name)
 
 
 def test_concurrent_ingests_of_different_repositories_are_safe(three: list[Path], tmp_path: Path) -> None:
     db = tmp_path / "shared.db"
-    procs = [subprocess.Popen([sys.executable, "-m", "tracker", "ingest", str(repo), "--db", str(db), "--quiet",
+    procs = [subprocess.Popen([sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(db), "--quiet",
                                "--batch-size", "50", "--workers", "1"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
              for repo in three]  # fmt: skip
     outcomes = [(p.wait(timeout=600), p.stderr.read()) for p in procs]
     assert all(code == 0 for code, _ in outcomes), outcomes
-    engine = store.connect(str(db))
+    engine = database.connect(str(db))
     for repo in three:
         alone = tmp_path / f"alone-{repo.name}.db"
         run_qroi("ingest", str(repo), "--db", str(alone), "--quiet")
-        assert dump(engine, repo.name) == dump(store.connect(str(alone)), repo.name)
+        assert dump(engine, repo.name) == dump(database.connect(str(alone)), repo.name)
 
 
 def test_a_second_ingest_of_the_same_repository_is_refused(tmp_path: Path) -> None:
     repo = build("large", tmp_path / "big", commits=1500)
     db = tmp_path / "same.db"
-    first = subprocess.Popen([sys.executable, "-m", "tracker", "ingest", str(repo), "--db", str(db), "--quiet"],
+    first = subprocess.Popen([sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(db), "--quiet"],
                              cwd=ROOT, stderr=subprocess.PIPE, text=True)  # fmt: skip
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob("same.db.lock-*")) and time.monotonic() < deadline:
@@ -81,7 +81,7 @@ from distributed import LocalCluster
 
 if __name__ == "__main__":
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        done = subprocess.run([sys.executable, "-m", "tracker", *sys.argv[1:], "--scheduler", cluster.scheduler_address])
+        done = subprocess.run([sys.executable, "-m", "qroi", *sys.argv[1:], "--scheduler", cluster.scheduler_address])
     sys.exit(done.returncode)
 """
 
@@ -97,11 +97,11 @@ def test_dask_cluster_of_real_workers_into_postgres(three: list[Path], pg_url: s
                             cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "ingested 3 of 3 repositories" in result.stderr
-    engine = store.connect(pg_url)
+    engine = database.connect(pg_url)
     for repo in three:
         alone = tmp_path / f"alone-{repo.name}.db"
         run_qroi("ingest", str(repo), "--db", str(alone), "--quiet")
-        assert dump(engine, repo.name) == dump(store.connect(str(alone)), repo.name)
+        assert dump(engine, repo.name) == dump(database.connect(str(alone)), repo.name)
 
 
 def test_scheduler_needs_a_server_store(three: list[Path], tmp_path: Path) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from qroi.ingest.pipeline import ingest
+from qroi.store import database, models
 from tests.conftest import ROOT, git, run_qroi
 from tests.storedump import dump
-from tracker import models, store
-from tracker.ingest import ingest
 
 
 def _commit(repo: Path, path: str, text: str, message: str, when: str) -> str:
@@ -33,17 +33,17 @@ def test_second_ingest_adds_nothing(make_repo, tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     first = run_qroi("ingest", str(repo), "--db", str(db))
     assert first.returncode == 0, first.stderr
-    before = dump(store.connect(str(db)), "repo")
+    before = dump(database.connect(str(db)), "repo")
     second = run_qroi("ingest", str(repo), "--db", str(db))
     assert second.returncode == 0, second.stderr
     assert "up to date, 0 new commits" in second.stderr
-    assert dump(store.connect(str(db)), "repo") == before
+    assert dump(database.connect(str(db)), "repo") == before
 
 
 def test_new_commits_are_added_exactly(make_repo, tmp_path: Path) -> None:
     repo = make_repo()
     db = tmp_path / "inc.db"
-    engine = store.connect(str(db))
+    engine = database.connect(str(db))
     ingest(engine, str(repo))
     old = set(git(repo, "rev-list", "HEAD").split())
     new = [
@@ -58,7 +58,7 @@ def test_new_commits_are_added_exactly(make_repo, tmp_path: Path) -> None:
         stored = set(conn.execute(select(models.Commit.sha)).scalars())
     assert stored == old | set(new)
     # Incremental equals from scratch, row for row.
-    fresh = store.connect(str(tmp_path / "fresh.db"))
+    fresh = database.connect(str(tmp_path / "fresh.db"))
     ingest(fresh, str(repo))
     assert dump(engine, "repo") == dump(fresh, "repo")
 
@@ -66,7 +66,7 @@ def test_new_commits_are_added_exactly(make_repo, tmp_path: Path) -> None:
 def test_killed_run_resumes_to_the_same_store(make_repo, tmp_path: Path) -> None:
     repo = make_repo("large", commits=1500)
     killed_db, clean_db = tmp_path / "killed.db", tmp_path / "clean.db"
-    cmd = [sys.executable, "-m", "tracker", "ingest", str(repo), "--db", str(killed_db), "--batch-size", "40", "--quiet"]
+    cmd = [sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(killed_db), "--batch-size", "40", "--quiet"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stored = 0
     deadline = time.monotonic() + 240
@@ -82,7 +82,7 @@ def test_killed_run_resumes_to_the_same_store(make_repo, tmp_path: Path) -> None
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert 200 <= stored < 1500, f"the run was not killed mid-way ({stored} commits stored)"
-    engine = store.connect(str(killed_db))
+    engine = database.connect(str(killed_db))
     with engine.connect() as conn:
         partial = conn.execute(select(func.count()).select_from(models.Commit)).scalar_one()
         assert partial % 40 == 0  # whole batches only
@@ -91,4 +91,4 @@ def test_killed_run_resumes_to_the_same_store(make_repo, tmp_path: Path) -> None
     assert f"{1500 - partial:,} new commits" in resumed.stderr
     clean = run_qroi("ingest", str(repo), "--db", str(clean_db))
     assert clean.returncode == 0, clean.stderr
-    assert dump(engine, "repo") == dump(store.connect(str(clean_db)), "repo")
+    assert dump(engine, "repo") == dump(database.connect(str(clean_db)), "repo")

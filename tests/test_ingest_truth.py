@@ -16,9 +16,10 @@ from radon.raw import analyze
 from radon.visitors import ComplexityVisitor, Function
 from sqlalchemy import Engine, select
 
+from qroi.read import queries
+from qroi.scoring.scorer import score_blob
+from qroi.store import models
 from tests.conftest import git, python_source
-from tracker import models, queries
-from tracker.scorer import score_blob
 
 
 @functools.cache

@@ -17,13 +17,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sample_repos.build import build
-from sample_repos.scenarios.delivery import day
+from qroi.core.errors import QroiError
+from qroi.delivery import issues_import
+from qroi.delivery.issues_import import KindRules
+from qroi.ingest.pipeline import IngestOptions, ingest
+from qroi.read import queries
+from qroi.sample_repos.build import build
+from qroi.sample_repos.scenarios.delivery import day
+from qroi.store import database
 from tests.conftest import run_qroi
-from tracker import issues_import, queries, store
-from tracker.errors import QroiError
-from tracker.ingest import IngestOptions, ingest
-from tracker.issues_import import KindRules
 
 REPO = "shop"
 HOUR = 3600
@@ -41,7 +43,7 @@ def shop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("issues")
     repo = build("delivery", base / REPO)
     path = base / "shop.db"
-    engine = store.connect(str(path))
+    engine = database.connect(str(path))
     ingest(engine, str(repo), IngestOptions(workers=2))
     engine.dispose()
     return path
@@ -127,11 +129,11 @@ def _load(db: Path, text: str, name: str = "export.json", **options: object) -> 
     """The library call behind the CLI (no process start-up), for the tests that import often."""
     path = db.parent / name
     path.write_text(text, encoding="utf-8")
-    return issues_import.import_file(store.connect(str(db)), REPO, path, **options)  # type: ignore[arg-type]
+    return issues_import.import_file(database.connect(str(db)), REPO, path, **options)  # type: ignore[arg-type]
 
 
 def _issues(db: Path) -> dict[str, dict]:
-    frame = queries.issues(store.connect(str(db)), REPO)
+    frame = queries.issues(database.connect(str(db)), REPO)
     return {row["key"]: row for row in frame.to_dict("records")}
 
 
@@ -186,7 +188,7 @@ def test_jira_csv_export(db: Path, named: dict[str, str]) -> None:
     assert pd.isna(issues["SHIP-13"]["closed_at"]) and issues["SHIP-13"]["title"] == "Crash, when the weight is negative"
     result = run_qroi("ingest", str(_repo_of(db)), "--db", str(db))
     assert result.returncode == 0 and "1 fixes blamed" in result.stderr, result.stderr
-    links = queries.bug_links(store.connect(str(db)), REPO)
+    links = queries.bug_links(database.connect(str(db)), REPO)
     z3 = links[links["fix_sha"] == named["Z3"]]
     assert list(z3["inducing_sha"]) == [named["Z1"]]  # Z3 changed the France line Z1 wrote
 

@@ -1,6 +1,6 @@
 """Line-operation classification of one commit, on hand-built `-U0` hunks with known answers.
 
-Each test builds the hunks git would print for a small change, as `tracker.patches` parses them
+Each test builds the hunks git would print for a small change, as `qroi.git.patches` parses them
 (its Hunk and FilePatch, the types the product feeds the classifier), and checks every line's class;
 tests/test_ai_scenario.py checks the same classifier on real git diffs of a scripted history.
 """
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.duplication import WindowIndex
-from tracker.lineops import LineOps, LineOpsConfig, apply_hunks, classify
-from tracker.patches import FilePatch, Hunk
+from qroi.ai.duplication import WindowIndex
+from qroi.ai.lineops import LineOps, LineOpsConfig, apply_hunks, classify
+from qroi.git.patches import FilePatch, Hunk
 
 FUNC = ["def area(value):", "    a = value + 1", "    b = a * 2", "    c = b - 3", "    d = c + 4", "    return d"]
 
@@ -24,7 +24,7 @@ def lines(*texts: str) -> list[bytes]:
 
 def patch(old_path: str | None, new_path: str | None, hunks: list[Hunk] | None = None, *, binary: bool = False,
           mode: str | None = None) -> FilePatch:  # fmt: skip
-    """One file of a commit's diff against its first parent, as `tracker.patches.stream` yields it."""
+    """One file of a commit's diff against its first parent, as `qroi.git.patches.stream` yields it."""
     return FilePatch("c" * 40, 0, old_path=old_path, new_path=new_path, mode=mode, binary=binary, hunks=hunks or [])
 
 

@@ -13,17 +13,17 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
+from qroi.store import database, migrate
 from tests.conftest import ROOT, run_qroi
 from tests.storedump import dump
-from tracker import migrate, store
 
 # The first qroi that stored anything (before merge_changes, delivery signals and Alembic).
 FIRST_RELEASE = "27a9955"
 
 
 def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
-    engine = store.connect(str(tmp_path / "fresh.db"))
-    store.init_schema(engine)
+    engine = database.connect(str(tmp_path / "fresh.db"))
+    database.init_schema(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == migrate.head()
@@ -47,7 +47,7 @@ def test_store_of_an_older_qroi_is_upgraded_in_place(older_qroi: Path, demo_repo
     old = subprocess.run([sys.executable, "-m", "tracker", "ingest", str(demo_repo), "--db", str(old_db)],
                          cwd=older_qroi, env=env, capture_output=True, text=True)  # fmt: skip
     assert old.returncode == 0, old.stderr
-    engine = store.connect(str(old_db))
+    engine = database.connect(str(old_db))
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
         assert "alembic_version" not in tables and "merge_changes" not in tables
@@ -63,4 +63,4 @@ def test_store_of_an_older_qroi_is_upgraded_in_place(older_qroi: Path, demo_repo
     # Upgraded in place = what the current qroi stores from scratch, table by table (merge diffs
     # backfilled from git, delivery signals computed for the old commits).
     assert run_qroi("ingest", str(demo_repo), "--db", str(fresh_db)).returncode == 0
-    assert dump(engine, "widget") == dump(store.connect(str(fresh_db)), "widget")
+    assert dump(engine, "widget") == dump(database.connect(str(fresh_db)), "widget")

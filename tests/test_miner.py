@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
+from qroi.git.log import parse_tz
+from qroi.read import queries
 from tests.conftest import git
-from tracker import queries
-from tracker.miner import parse_tz
 
 
 def git_numstat(repo: Path) -> dict[str, dict[str, tuple[int | None, int | None]]]:

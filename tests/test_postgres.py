@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from qroi.store import database
 from tests.conftest import run_qroi
 from tests.storedump import dump
-from tracker import store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -44,7 +44,7 @@ def pg_url() -> Iterator[str]:
 def test_postgres_store_equals_sqlite_store(pg_url: str, demo_repo: Path, demo_db: Path, tmp_path: Path) -> None:
     ingested = run_qroi("ingest", str(demo_repo), "--db", pg_url)
     assert ingested.returncode == 0, ingested.stderr
-    assert dump(store.connect(pg_url), "widget") == dump(store.connect(str(demo_db)), "widget")
+    assert dump(database.connect(pg_url), "widget") == dump(database.connect(str(demo_db)), "widget")
     again = run_qroi("ingest", str(demo_repo), "--db", pg_url)
     assert "up to date" in again.stderr
     for table in ("commits", "changes", "files", "functions"):

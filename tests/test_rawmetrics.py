@@ -1,4 +1,4 @@
-"""tracker.rawmetrics.analyze must give exactly what radon.raw.analyze gives, and be the one path
+"""qroi.scoring.rawmetrics.analyze must give exactly what radon.raw.analyze gives, and be the one path
 that gave it.
 
 The oracle is real radon on real text: this interpreter's standard library (the deterministic
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.rawmetrics import STDLIB, default_sample, outcome, read_source, stdlib_files
-from tracker import rawmetrics
+from qroi.scoring import rawmetrics
 
 
 def assert_identical(source: str) -> tuple[object, ...]:

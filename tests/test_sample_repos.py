@@ -14,11 +14,11 @@ from random import Random
 
 import pytest
 
-from sample_repos import truth
-from sample_repos.build import BuildError, build, git_env
-from sample_repos.corpus import Corpus, _parsed
-from sample_repos.edits import UNIT_EDITS
-from sample_repos.shapes import shape_of
+from qroi.sample_repos import truth
+from qroi.sample_repos.build import BuildError, build, git_env
+from qroi.sample_repos.corpus import Corpus, _parsed
+from qroi.sample_repos.edits import UNIT_EDITS
+from qroi.sample_repos.shapes import shape_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE_STYLES = (
@@ -280,7 +280,7 @@ def test_refuses_a_non_empty_destination(tmp_path: Path) -> None:
         build("demo", tmp_path)
     assert keep.read_text() == "mine" and sorted(tmp_path.iterdir()) == [keep]
     done = subprocess.run(
-        [sys.executable, "-m", "sample_repos.build", "demo", str(tmp_path)],
+        [sys.executable, "-m", "qroi.sample_repos.build", "demo", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -294,7 +294,7 @@ def test_cli_and_bare_builds(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "sample_repos.build",
+            "qroi.sample_repos.build",
             "large",
             str(tmp_path / "cli"),
             "--commits",

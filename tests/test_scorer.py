@@ -11,7 +11,7 @@ from radon.metrics import h_visit, mi_rank, mi_visit
 from radon.raw import analyze
 from radon.visitors import Function
 
-from tracker.scorer import score_blob
+from qroi.scoring.scorer import score_blob
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 SAMPLES = ["argparse.py", "csv.py", "textwrap.py", "json/decoder.py", "email/utils.py", "heapq.py", "bisect.py"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tracker import queries
-from tracker.signals import bugfix_regex, is_bugfix, issue_refs, revert_of
+from qroi.labels.messages import bugfix_regex, is_bugfix, issue_refs, revert_of
+from qroi.read import queries
 
 
 def _truth(repo: Path) -> dict:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from qroi.git.sources import name_from, redact, strip_credentials
 from tests.conftest import run_qroi
-from tracker.sources import name_from, redact, strip_credentials
 
 TOKEN = "s3cr3t-T0KEN-4242"
 

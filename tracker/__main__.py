@@ -1,5 +1,5 @@
-"""`python -m tracker` runs the `qroi` command line."""
+"""`python -m qroi` runs the `qroi` command line."""
 
-from tracker.cli import main
+from qroi.cli.commands import main
 
 main()

@@ -7,11 +7,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, components, data, filters
-from dashboard.components import Card, fmt_int, fmt_share
-from tracker.ai_compare import METRICS
-from tracker.ai_declared import DECLARED_ONLY
-from tracker.ai_frames import LINEOPS_COLUMNS
+from qroi.ai.declared import DECLARED_ONLY
+from qroi.analysis.ai_compare import METRICS
+from qroi.dashboard import charts, components, data, filters
+from qroi.dashboard.components import Card, fmt_int, fmt_share
+from qroi.read.ai_frames import LINEOPS_COLUMNS
 
 COMPARISON_STYLE = {
     "Supported": ("#b91c1c", "Declared-AI commits differ in the direction of the concern."),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, components, data, filters
-from tracker import claim as claims
-from tracker.errors import QroiError
+from qroi.analysis import claim as claims
+from qroi.core.errors import QroiError
+from qroi.dashboard import charts, components, data, filters
 
 VERDICT_STYLE = {
     "Supported": ("#15803d", ":material/check_circle:", "Worse quality goes with more of the outcome: quality pays."),

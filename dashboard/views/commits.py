@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, components, data, filters
-from dashboard.components import Card, fmt_int
+from qroi.dashboard import charts, components, data, filters
+from qroi.dashboard.components import Card, fmt_int
 
 f = filters.current()
 components.header("Commits", "Which commits moved quality, and which ones were bug fixes, reverts or issue work?", f)

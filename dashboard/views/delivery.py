@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, components, data, filters
-from dashboard.components import Card, fmt_int, fmt_share
-from tracker import explore, queries
+from qroi.dashboard import charts, components, data, filters
+from qroi.dashboard.components import Card, fmt_int, fmt_share
+from qroi.read import explore, queries
 
 f = filters.current()
 components.header("Delivery", "How fast and how safely do changes reach a release?", f)

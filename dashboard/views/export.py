@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, data, filters
-from tracker import queries
+from qroi.dashboard import components, data, filters
+from qroi.read import queries
 
 f = filters.current()
 components.header("Export", "Take any table away as CSV, exactly as filtered here.", f)

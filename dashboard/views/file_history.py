@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, components, data, filters
-from dashboard.components import Card, fmt_int
+from qroi.dashboard import charts, components, data, filters
+from qroi.dashboard.components import Card, fmt_int
 
 f = filters.current()
 components.header("File history", "How did one file's quality evolve, and did bug fixes cluster around it?", f)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, components, data, filters
+from qroi.dashboard import charts, components, data, filters
 
 HISTORY_PAGE = "views/file_history.py"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, components, data, filters
-from dashboard.components import Card, fmt_int, fmt_share
-from dashboard.metrics import MEASURES
+from qroi.dashboard import charts, components, data, filters
+from qroi.dashboard.components import Card, fmt_int, fmt_share
+from qroi.dashboard.metrics import MEASURES
 
 f = filters.current()
 components.header("Overview", "How big and how healthy is the code, and how does its quality move with delivery?", f)

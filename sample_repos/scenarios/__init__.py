@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-from sample_repos.activity import Activity
-from sample_repos.corpus import Corpus
-from sample_repos.history import History
-from sample_repos.messages import Messages
+from qroi.sample_repos.activity import Activity
+from qroi.sample_repos.corpus import Corpus
+from qroi.sample_repos.history import History
+from qroi.sample_repos.messages import Messages
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Every commit is scripted, with exact authors and dates (committer = author), on files random
 work never touches; its truth is in the manifest's notes:
 
-- `lineops`: for every commit, the exact count of each line class (tracker.lineops) in total
+- `lineops`: for every commit, the exact count of each line class (qroi.ai.lineops) in total
   and, for the hand-written cases, per file: a first commit with Python, JavaScript and a binary
   file; in-place updates; a block moved to another file and one moved into a class (re-indented);
   a block copied from the tree; a block added to two files in one commit; a block pasted twice
@@ -13,10 +13,10 @@ work never touches; its truth is in the manifest's notes:
 - `churn`: lines rewritten 5, 13, 18 and 40+ days after they were written, with the deleting and
   the writing commit, for a 14-day and a 21-day window.
 - `lens_churn`: what the line-operation commits above churn, under the AI-era lens's definition
-  (tracker.ai_era: moved lines are never churn, and a moved copy has no writer); all within 13
+  (qroi.ai.ai_step: moved lines are never churn, and a moved copy has no writer); all within 13
   days, so the same for 14 and 21 days. The `churn` commits move nothing: both definitions agree.
 - `ai_declared`: for every commit, whether it declares AI assistance and which shipped rules of
-  `tracker/rules/ai_assistance.toml` match: Claude Code, Copilot (co-author and agent account),
+  `qroi/ai/rules/ai_assistance.toml` match: Claude Code, Copilot (co-author and agent account),
   aider (co-author and author suffix), Assisted-by, Cursor, Devin, AI-assisted, a squash merge
   with a trailer in its body; and near misses (a human co-author "Claude Dupont", "Devin Park",
   "Generated with Sphinx", a dependabot bump, "AI-assisted: no", a human Assisted-by, mere
@@ -27,7 +27,7 @@ work never touches; its truth is in the manifest's notes:
   commits declare AI (Claude Code trailers) and paste with probability 0.7 (0.3 for the others),
   so the copy/paste share of each month shifts up at the event and declared-AI commits paste
   more. Each month's exact counts and share are recorded, and the tree's keyed Python lines and
-  duplicated lines (tracker.duplication) at the end of the month.
+  duplicated lines (qroi.ai.duplication) at the end of the month.
 
 With more commits than the scripted ones, random work follows, from the month after the last
 planted month, on other paths.
@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import calendar
 
-from sample_repos.history import DAY, TEAM, Commit, Person
-from sample_repos.scenarios import Context, Scenario
-from sample_repos.scenarios.scripted import Script, day
+from qroi.sample_repos.history import DAY, TEAM, Commit, Person
+from qroi.sample_repos.scenarios import Context, Scenario
+from qroi.sample_repos.scenarios.scripted import Script, day
 
 ALICE, BOB, CHANDRA, DANA = TEAM[0], TEAM[1], TEAM[2], TEAM[3]
 COPILOT_AGENT = Person("Copilot", "198982749+Copilot@users.noreply.github.com", "+0000", 0, "AI agent account")
@@ -58,7 +58,7 @@ P_PASTE_AI = 0.7
 P_PASTE_OTHER = 0.3
 P_AI_AFTER = 0.5
 SCRIPTED = 12 + 5 + 18 + MONTHS * PER_MONTH
-# Keyed Python lines (tracker.duplication) when the monthly part starts, file by file: __init__ 1,
+# Keyed Python lines (qroi.ai.duplication) when the monthly part starts, file by file: __init__ 1,
 # geometry 16, report 9, util 13, render 1, shapes 8, alpha 6, beta 6, near_misses 11, view_a 9,
 # view_b 9, churn 6. Of them in duplicated blocks: area in geometry and shapes (7 + 7), shared_step
 # in alpha and beta (5 + 5), twice() twice in util (10), render() in view_a and view_b (8 + 8).

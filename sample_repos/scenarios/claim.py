@@ -24,8 +24,8 @@ from random import Random
 from radon.raw import analyze
 from radon.visitors import ComplexityVisitor
 
-from sample_repos.history import DAY, TEAM
-from sample_repos.scenarios import Context, Scenario
+from qroi.sample_repos.history import DAY, TEAM
+from qroi.sample_repos.scenarios import Context, Scenario
 
 FILES = 60
 QUARTERS = 12

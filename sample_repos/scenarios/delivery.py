@@ -24,10 +24,10 @@ Dates count days from the builder's START (2021-03-01 09:00 UTC) at 10:00 UTC.
 
 from __future__ import annotations
 
-from sample_repos.history import Commit, Person
-from sample_repos.messages import IssueRef, Message
-from sample_repos.scenarios import Context, Scenario
-from sample_repos.scenarios.scripted import Script, day
+from qroi.sample_repos.history import Commit, Person
+from qroi.sample_repos.messages import IssueRef, Message
+from qroi.sample_repos.scenarios import Context, Scenario
+from qroi.sample_repos.scenarios.scripted import Script, day
 
 FATIMA = Person("Fatima Zahra", "fatima@acme.example", "+0100")
 FATIMA_LAPTOP = Person("fz", "fatima@laptop.local", "+0100", role="alias of fatima@acme.example")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sample_repos import hostile
-from sample_repos.history import TEAM, Commit
-from sample_repos.messages import IssueRef, Message
-from sample_repos.scenarios import Context, Scenario
+from qroi.sample_repos import hostile
+from qroi.sample_repos.history import TEAM, Commit
+from qroi.sample_repos.messages import IssueRef, Message
+from qroi.sample_repos.scenarios import Context, Scenario
 
 # (subject, bug-fix worded, planted reference, case) -- every style the product must recognise
 SCRIPTED_MESSAGES = (

@@ -7,7 +7,7 @@ patch releases lightweight), and the project grows to a few hundred files.
 
 from __future__ import annotations
 
-from sample_repos.scenarios import Context, Scenario
+from qroi.sample_repos.scenarios import Context, Scenario
 
 RELEASE_EVERY = 250
 

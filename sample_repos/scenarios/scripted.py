@@ -8,8 +8,8 @@ snippet is ambiguous); each scenario adds its own `commit`, which notes its own 
 
 from __future__ import annotations
 
-from sample_repos.history import DAY, HOUR, START, Commit
-from sample_repos.scenarios import Context
+from qroi.sample_repos.history import DAY, HOUR, START, Commit
+from qroi.sample_repos.scenarios import Context
 
 
 def day(n: float, hour: float = 10) -> int:

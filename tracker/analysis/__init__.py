@@ -4,11 +4,11 @@ Input is a unit x window panel (one row per file x time window, or any user tabl
 HypothesisSpec naming its columns; output is JSON-ready result records with verdicts.
 """
 
-from tracker.analysis.decision import Decision, Verdict, decide, holm, mde_ratio, tost_p
-from tracker.analysis.engine import analyze, analyze_hypothesis, estimate, make_report
-from tracker.analysis.pooling import PooledResult, RepoEffect, pool
-from tracker.analysis.prepare import MIN_INFORMATIVE_UNITS, MIN_ROWS
-from tracker.analysis.results import (
+from qroi.analysis.decision import Decision, Verdict, decide, holm, mde_ratio, tost_p
+from qroi.analysis.engine import analyze, analyze_hypothesis, estimate, make_report
+from qroi.analysis.pooling import PooledResult, RepoEffect, pool
+from qroi.analysis.prepare import MIN_INFORMATIVE_UNITS, MIN_ROWS
+from qroi.analysis.results import (
     BandComparison,
     BandSummary,
     Descriptive,
@@ -16,9 +16,9 @@ from tracker.analysis.results import (
     HypothesisResult,
     Report,
 )
-from tracker.analysis.spec import HypothesisSpec, OutcomeKind
-from tracker.analysis.table import load_table
-from tracker.analysis.timeseries import (
+from qroi.analysis.spec import HypothesisSpec, OutcomeKind
+from qroi.analysis.table import load_table
+from qroi.analysis.timeseries import (
     ErrorModel,
     ITSResult,
     ValueTrendResult,

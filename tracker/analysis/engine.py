@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from tracker.analysis import descriptive as desc
-from tracker.analysis.bootstrap import BootstrapCI, cluster_bootstrap
-from tracker.analysis.decision import decide, explain, holm
-from tracker.analysis.models import ModelFit, NotEstimable, fit_outcome, refit_params
-from tracker.analysis.prepare import NOT_ESTIMABLE, Level, Prepared, Refusal, adjustment_levels, prepare
-from tracker.analysis.results import (
+from qroi.analysis import descriptive as desc
+from qroi.analysis.bootstrap import BootstrapCI, cluster_bootstrap
+from qroi.analysis.decision import decide, explain, holm
+from qroi.analysis.models import ModelFit, NotEstimable, fit_outcome, refit_params
+from qroi.analysis.prepare import NOT_ESTIMABLE, Level, Prepared, Refusal, adjustment_levels, prepare
+from qroi.analysis.results import (
     BandComparison,
     BandSummary,
     Descriptive,
@@ -26,7 +26,7 @@ from tracker.analysis.results import (
     HypothesisResult,
     Report,
 )
-from tracker.analysis.spec import HypothesisSpec
+from qroi.analysis.spec import HypothesisSpec
 
 MIN_BAND_ROWS = 5
 """Bands with fewer rows are listed but not estimated or compared."""

@@ -15,7 +15,7 @@ import numpy as np
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import HessianInversionWarning
 
-from tracker.analysis.spec import OutcomeKind
+from qroi.analysis.spec import OutcomeKind
 
 NB_ALPHA_BOUNDARY = 1e-4
 """An NB dispersion below this means no overdispersion: the NB likelihood is at its boundary."""

@@ -15,8 +15,8 @@ import numpy as np
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from tracker.analysis.decision import fmt_ratio
-from tracker.analysis.results import HypothesisResult, to_jsonable
+from qroi.analysis.decision import fmt_ratio
+from qroi.analysis.results import HypothesisResult, to_jsonable
 
 
 @dataclass(frozen=True)

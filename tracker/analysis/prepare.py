@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tracker.analysis.spec import HypothesisSpec
+from qroi.analysis.spec import HypothesisSpec
 
 MIN_ROWS = 30
 """Fewer usable rows than this and no model is fitted: estimates would be noise."""

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracker.analysis.spec import HypothesisSpec
+from qroi.analysis.spec import HypothesisSpec
 
 
 def to_jsonable(obj: Any) -> Any:

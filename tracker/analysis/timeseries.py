@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from tracker.analysis.prepare import NOT_ESTIMABLE, varies
-from tracker.analysis.results import to_jsonable
+from qroi.analysis.prepare import NOT_ESTIMABLE, varies
+from qroi.analysis.results import to_jsonable
 
 ErrorModel = Literal["ar1", "hac"]
 

@@ -1,0 +1,617 @@
+"""Declared-AI commits vs the others, and the monthly metrics before and after an adoption date.
+
+GitClear's numbers (copy/paste overtaking moved code, two-week churn doubling) are industry
+aggregates with no controls. This module asks the same questions of one repository's commits
+with the claim test's honesty: effects with confidence intervals, adjusted for what differs
+between the groups anyway, judged by the same verdict rules (`qroi.analysis.decision`).
+
+Commit-level comparisons (one row per non-merge commit; plain DataFrames, no store access):
+
+- counts (copy/pasted lines, moved lines, lines churned within 14 days): negative binomial
+  (Poisson with robust errors when NB fails, as in the claim test) of the count on the
+  declared-AI indicator; the effect is a rate ratio, AI vs other.
+- binary (bug-inducing by SZZ): Poisson regression with robust errors, the "modified Poisson"
+  of Zou (2004): its exp(coefficient) is a risk ratio, easier to read than an odds ratio and
+  consistent whatever the dispersion.
+- continuous (change in quality of the touched files): OLS with HC3 errors on the outcome in
+  SD units; reported as a difference in the outcome's units and in SDs.
+
+Each is shown unadjusted, adjusted for commit size, and adjusted for size, files touched (log)
+and author experience (log(1 + prior commits)), so readers watch a raw difference shrink when AI
+commits are simply bigger or written by newcomers. Size is the commit's line operations
+(qroi.ai.lineops); for an outcome that is itself part of them (copy/pasted, moved and churned
+lines) it is the *rest* of the commit, log(1 + operations - outcome): adjusting for a size that
+contains the outcome would explain the outcome by itself. Errors are
+clustered by author when there are enough authors for that to be trustworthy. Each outcome has a
+direction of concern (more copy/paste, fewer moved lines, more churn, more bugs, lower quality);
+"Supported" means declared-AI commits differ in that direction, with the Holm-corrected p-value
+of the family below alpha; "No effect (equivalent)" needs the interval inside the equivalence
+region; everything else is "Inconclusive", with the smallest effect the data could detect.
+
+Before/after an event (`--event YYYY-MM-DD`): `monthly_metrics` turns per-commit counts into
+monthly shares (ratios of sums, so a big month weighs what it wrote), and `event_study` runs the
+engine's interrupted time series (AR(1) errors) on each, with Holm across the level and slope
+changes and the caveats printed with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from qroi.ai.declared import DECLARED_ONLY
+from qroi.analysis.decision import POWER, decide, fmt_p, fmt_ratio, holm
+from qroi.analysis.models import NotEstimable, fit_count
+from qroi.analysis.prepare import varies
+from qroi.analysis.results import to_jsonable
+from qroi.analysis.timeseries import ErrorModel, ITSResult, interrupted_time_series
+
+OutcomeKind = Literal["count", "binary", "continuous"]
+
+MIN_ROWS = 30
+"""Fewer usable commits than this and nothing is fitted (as in the claim test)."""
+
+MIN_GROUP = 10
+"""Each group (declared-AI, other) needs this many commits."""
+
+MIN_EVENTS = 10
+"""Counts need this many commits with a non-zero outcome; binary outcomes this many events."""
+
+MIN_CLUSTERS = 20
+"""Cluster-robust errors by author need at least this many authors; fewer, and errors stay per commit."""
+
+TOO_LITTLE_DATA = "Too little data"
+NOT_ESTIMABLE = "Not estimable"
+
+OBSERVATIONAL = ("Observational: teams choose when to use an assistant (boilerplate, tests, unfamiliar code), and "
+                 "the kind of task is not adjusted for, so differences are associations, not effects of the tool.")  # fmt: skip
+CHURN_CAVEAT = "Churn needs {window} of history after a commit; commits younger than that are left out of churn."
+CAVEATS = (DECLARED_ONLY, OBSERVATIONAL, CHURN_CAVEAT.format(window="14 days"))
+EVENT_CAVEATS = (
+    "A change at the event date is not proof that the event caused it: anything else that changed then "
+    "(team, project phase, release cycle, tooling) looks the same.",
+    "Months without commits are left out; months with few commits give noisy shares.",
+    "Monthly values are autocorrelated; AR(1) errors account for it, but with fewer than about 24 months "
+    "or a trend that is not linear the intervals are fragile.",
+)
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """One outcome column: its kind, how to name it, which direction is the concern, and whether
+    it is counted inside the size column (then size is adjusted for as log(1 + size - outcome))."""
+
+    column: str
+    kind: OutcomeKind
+    label: str
+    more_is_worse: bool = True
+    unit: str = ""
+    part_of_size: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("count", "binary", "continuous"):
+            raise ValueError(f"kind must be 'count', 'binary' or 'continuous', not {self.kind!r}")
+
+
+DEFAULT_OUTCOMES = (
+    OutcomeSpec("copy_pasted", "count", "copy/pasted lines", part_of_size=True),
+    OutcomeSpec("moved", "count", "moved lines", more_is_worse=False, part_of_size=True),
+    OutcomeSpec("churned", "count", "lines churned within 14 days", part_of_size=True),
+    OutcomeSpec("bug_inducing", "binary", "chance of inducing a bug (SZZ)"),
+    OutcomeSpec("quality_delta", "continuous", "change in maintainability of the touched files",
+                more_is_worse=False, unit="MI points"),  # fmt: skip
+)
+
+
+@dataclass(frozen=True)
+class CompareSpec:
+    """Column names and settings of a comparison (defaults: the columns the integration exports).
+
+    - flag: 1/True for declared-AI commits; exclude: rows to leave out of both groups (bots).
+    - size (line operations, > 0), files (files touched, > 0), experience (prior commits, >= 0).
+    - cluster: author column for clustered errors (used with at least MIN_CLUSTERS authors).
+    - sesoi: equivalence region [1/sesoi, sesoi] for ratios; sesoi_sd: +-sesoi_sd SD for differences.
+    """
+
+    flag: str = "ai"
+    size: str = "operations"
+    files: str = "files"
+    experience: str = "author_experience"
+    cluster: str | None = "author"
+    exclude: str | None = "automated"
+    sesoi: float = 1.1
+    sesoi_sd: float = 0.1
+    alpha: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not (self.sesoi > 1 and math.isfinite(self.sesoi)):
+            raise ValueError(f"sesoi must be a ratio above 1 (e.g. 1.1), not {self.sesoi!r}")
+        if not (self.sesoi_sd > 0 and math.isfinite(self.sesoi_sd)):
+            raise ValueError(f"sesoi_sd must be a positive number of SDs, not {self.sesoi_sd!r}")
+        if not 0 < self.alpha < 0.5:
+            raise ValueError(f"alpha must be between 0 and 0.5, not {self.alpha!r}")
+
+
+LEVELS = (("unadjusted", ()), ("size", ("size",)), ("size+files+experience", ("size", "files", "experience")))
+_LABELS = {"size": "commit size", "files": "files touched", "experience": "author experience"}
+
+
+@dataclass(frozen=True)
+class GroupEffect:
+    """Declared-AI vs other at one adjustment level.
+
+    `estimate` is a ratio (count, binary) or a difference in the outcome's units (continuous);
+    `log_scale` and `se` are on the scale tests are run on: log ratio, or difference in SDs.
+    """
+
+    level: str
+    adjusted_for: tuple[str, ...]
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    log_scale: float
+    se: float
+    model: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One outcome compared between declared-AI and other commits, with its verdict."""
+
+    outcome: str
+    label: str
+    kind: str
+    more_is_worse: bool
+    status: str
+    reason: str | None
+    n_commits: int
+    n_flagged: int
+    n_clusters: int
+    clustered: bool
+    flagged_mean: float | None = None
+    other_mean: float | None = None
+    effects: tuple[GroupEffect, ...] = ()
+    p_holm: float | None = None
+    tost_p: float | None = None
+    mde: float | None = None
+    verdict: str | None = None
+    explanation: str | None = None
+    warnings: tuple[str, ...] = ()
+    unit: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the comparison was estimated (not refused)."""
+        return self.status == "ok"
+
+    @property
+    def adjusted(self) -> GroupEffect | None:
+        """The most adjusted effect: the one the verdict rests on."""
+        return self.effects[-1] if self.effects else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None)."""
+        return to_jsonable(self)
+
+    def summary_row(self) -> dict[str, Any]:
+        """One flat row for a verdict table or a CSV export."""
+        adj = self.adjusted
+        return {"outcome": self.outcome, "label": self.label, "kind": self.kind, "status": self.status,
+                "verdict": self.verdict, "estimate": adj.estimate if adj else None,
+                "ci_low": adj.ci_low if adj else None, "ci_high": adj.ci_high if adj else None,
+                "p_value": adj.p_value if adj else None, "p_holm": self.p_holm, "tost_p": self.tost_p,
+                "mde": self.mde, "n_commits": self.n_commits, "n_flagged": self.n_flagged,
+                "flagged_mean": self.flagged_mean, "other_mean": self.other_mean, "explanation": self.explanation}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComparisonReport:
+    """All outcomes, Holm-corrected as one family, with the caveats to print beside them."""
+
+    comparisons: tuple[Comparison, ...]
+    holm_family_size: int
+    caveats: tuple[str, ...] = CAVEATS
+
+    def __getitem__(self, outcome: str) -> Comparison:
+        for c in self.comparisons:
+            if c.outcome == outcome:
+                return c
+        raise KeyError(outcome)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None)."""
+        return to_jsonable(self)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per outcome."""
+        return pd.DataFrame([c.summary_row() for c in self.comparisons])
+
+
+@dataclass(frozen=True)
+class _Rows:
+    y: np.ndarray
+    flag: np.ndarray
+    covariates: dict[str, np.ndarray]
+    groups: np.ndarray | None
+    n_clusters: int
+    notes: tuple[str, ...]
+
+
+def _fit_risk_ratio(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float
+                    ) -> tuple[float, float, float, tuple[float, float], str]:  # fmt: skip
+    """Modified Poisson (Zou 2004): log risk ratio of the indicator in column 1, robust errors."""
+    cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {"cov_type": "HC0"}
+    res = sm.GLM(y, X, family=sm.families.Poisson()).fit(**cov)
+    b, se = float(res.params[1]), float(res.bse[1])
+    if not (math.isfinite(b) and math.isfinite(se) and se > 0):
+        raise NotEstimable("Poisson risk-ratio model gave non-finite estimates")
+    ci = np.asarray(res.conf_int(alpha))[1]
+    errors = "cluster-robust by author" if groups is not None else "robust (HC0)"
+    return b, se, float(res.pvalues[1]), (float(ci[0]), float(ci[1])), f"Poisson risk ratio, {errors} SE"
+
+
+def _fit_difference(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float
+                    ) -> tuple[float, float, float, tuple[float, float], str]:  # fmt: skip
+    """OLS of the standardised outcome: difference in SDs for the indicator in column 1."""
+    cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {"cov_type": "HC3"}
+    res = sm.OLS(y, X).fit(**cov)
+    b, se = float(res.params[1]), float(res.bse[1])
+    if not (math.isfinite(b) and math.isfinite(se) and se > 0):
+        raise NotEstimable("OLS gave non-finite estimates")
+    ci = np.asarray(res.conf_int(alpha))[1]
+    errors = "cluster-robust by author" if groups is not None else "HC3"
+    return b, se, float(res.pvalues[1]), (float(ci[0]), float(ci[1])), f"OLS, {errors} SE"
+
+
+def _fit(kind: OutcomeKind, y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float
+         ) -> tuple[float, float, float, tuple[float, float], str, str | None]:  # fmt: skip
+    """(coefficient, SE, p, CI, model description, fallback note) of the indicator."""
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise NotEstimable("the declared-AI flag is collinear with the adjustment covariates")
+    if kind == "count":
+        fit = fit_count(y, X, groups, alpha)
+        return (float(fit.params[1]), float(fit.bse[1]), float(fit.pvalues[1]),
+                (float(fit.conf_int[1, 0]), float(fit.conf_int[1, 1])), fit.description, fit.fallback)  # fmt: skip
+    fitter = _fit_risk_ratio if kind == "binary" else _fit_difference
+    return (*fitter(y, X, groups, alpha), None)
+
+
+def _prepare(df: pd.DataFrame, outcome: OutcomeSpec, spec: CompareSpec) -> tuple[_Rows | None, Comparison | None]:
+    """Usable rows as arrays, or a refusal with its reason."""
+    columns = {"size": spec.size, "files": spec.files, "experience": spec.experience}
+    frame = pd.DataFrame({
+        "y": pd.to_numeric(df[outcome.column], errors="coerce"),
+        "flag": pd.to_numeric(df[spec.flag], errors="coerce"),
+        **{role: pd.to_numeric(df[col], errors="coerce") for role, col in columns.items()},
+    })  # fmt: skip
+    rest = frame["size"] - frame["y"] if outcome.part_of_size else frame["size"]
+    keep = frame.notna().all(axis=1) & (frame["files"] > 0) & (frame["experience"] >= 0)
+    keep &= rest >= 0 if outcome.part_of_size else rest > 0
+    if spec.exclude:
+        keep &= ~df[spec.exclude].eq(True)
+    if outcome.kind != "continuous":
+        keep &= (frame["y"] >= 0) & (frame["y"] == np.round(frame["y"]))
+    rows = frame[keep]
+    y, flag = rows["y"].to_numpy(float), (rows["flag"].to_numpy(float) > 0).astype(float)
+    n, k = len(rows), int(flag.sum())
+    clusters = df.loc[keep, spec.cluster] if spec.cluster else None
+    n_clusters = int(clusters.nunique()) if clusters is not None else 0
+
+    def refuse(reason: str, status: str = TOO_LITTLE_DATA) -> tuple[None, Comparison]:
+        return None, Comparison(outcome.column, outcome.label, outcome.kind, outcome.more_is_worse, status, reason,
+                                n, k, n_clusters, False, verdict=status, explanation=f"{status}: {reason}.",
+                                unit=outcome.unit)  # fmt: skip
+
+    if n < MIN_ROWS:
+        return refuse(f"only {n} usable commits (need at least {MIN_ROWS})")
+    if min(k, n - k) < MIN_GROUP:
+        return refuse(f"{k} declared-AI and {n - k} other commits (need at least {MIN_GROUP} in each group)")
+    if outcome.kind == "continuous" and not varies(y):
+        return refuse(f"{outcome.column} has no variation")
+    if outcome.kind != "continuous" and int((y > 0).sum()) < MIN_EVENTS:
+        noun = "events" if outcome.kind == "binary" else "commits with a non-zero count"
+        return refuse(f"only {int((y > 0).sum())} {noun} (need at least {MIN_EVENTS})")
+    if outcome.kind == "binary" and not np.isin(y, (0, 1)).all():
+        raise ValueError(f"binary outcome {outcome.column!r} must hold 0/1 values")
+    size = rest[keep].to_numpy(float)
+    covariates = {"size": np.log1p(size) if outcome.part_of_size else np.log(size),
+                  "files": np.log(rows["files"].to_numpy(float)),
+                  "experience": np.log1p(rows["experience"].to_numpy(float))}  # fmt: skip
+    groups, notes = None, []
+    if clusters is not None and n_clusters >= MIN_CLUSTERS and n_clusters < n:
+        groups = pd.factorize(clusters)[0]
+    elif clusters is not None:
+        notes.append(f"errors not clustered by author: {n_clusters} authors (need {MIN_CLUSTERS} for "
+                     "cluster-robust errors), so commits by one author count as independent")  # fmt: skip
+    dropped = int((~keep).sum())
+    if dropped:
+        notes.append(f"{dropped} commits left out (missing values, excluded automation, or a size that cannot be "
+                     "logged)")  # fmt: skip
+    return _Rows(y, flag, covariates, groups, n_clusters, tuple(notes)), None
+
+
+def _estimate(df: pd.DataFrame, outcome: OutcomeSpec, spec: CompareSpec) -> Comparison:
+    rows, refusal = _prepare(df, outcome, spec)
+    if refusal is not None:
+        return refusal
+    assert rows is not None
+    y = rows.y
+    scale = 1.0
+    if outcome.kind == "continuous":
+        mean, scale = float(y.mean()), float(y.std(ddof=1))
+        y = (y - mean) / scale
+    effects, fallbacks = [], []
+    for level, roles in LEVELS:
+        X = np.column_stack([np.ones(len(y)), rows.flag, *(rows.covariates[r] for r in roles)])
+        try:
+            b, se, p, (lo, hi), model, fallback = _fit(outcome.kind, y, X, rows.groups, spec.alpha)
+        except NotEstimable as exc:
+            return Comparison(outcome.column, outcome.label, outcome.kind, outcome.more_is_worse, NOT_ESTIMABLE,
+                              str(exc), len(y), int(rows.flag.sum()), rows.n_clusters, rows.groups is not None,
+                              verdict=NOT_ESTIMABLE, explanation=f"{NOT_ESTIMABLE}: {exc}.", unit=outcome.unit)  # fmt: skip
+        if fallback:
+            fallbacks.append(fallback)
+        if outcome.kind == "continuous":
+            estimate, ci = b * scale, (lo * scale, hi * scale)
+        else:
+            estimate, ci = math.exp(b), (math.exp(lo), math.exp(hi))
+        labels = {**_LABELS, "size": "the rest of the commit's size"} if outcome.part_of_size else _LABELS
+        effects.append(GroupEffect(level, tuple(labels[r] for r in roles), estimate, ci[0], ci[1], p, b, se, model,
+                                   fallback))  # fmt: skip
+    flagged = rows.flag > 0
+    warnings = list(rows.notes) + [f"model fallback: {f}" for f in dict.fromkeys(fallbacks)]
+    return Comparison(outcome.column, outcome.label, outcome.kind, outcome.more_is_worse, "ok", None, len(y),
+                      int(flagged.sum()), rows.n_clusters, rows.groups is not None,
+                      flagged_mean=float(rows.y[flagged].mean()), other_mean=float(rows.y[~flagged].mean()),
+                      effects=tuple(effects), warnings=tuple(warnings), unit=outcome.unit)  # fmt: skip
+
+
+def _judge(c: Comparison, p_holm: float, spec: CompareSpec) -> Comparison:
+    """Verdict on the adjusted effect, oriented so that positive is the direction of concern."""
+    adj = c.adjusted
+    assert adj is not None
+    oriented = adj.log_scale if c.more_is_worse else -adj.log_scale
+    continuous = c.kind == "continuous"
+    sesoi = math.exp(spec.sesoi_sd) if continuous else spec.sesoi
+    d = decide(oriented, adj.se, p_holm, sesoi=sesoi, alpha=spec.alpha)
+    mde = math.log(d.mde_ratio) if continuous else d.mde_ratio
+    sentence = _explain(c, d.verdict, d.negligible, p_holm, d.tost_p, mde, spec)
+    return dataclasses.replace(c, p_holm=d.p_holm, tost_p=d.tost_p, mde=mde, verdict=d.verdict, explanation=sentence)
+
+
+def _explain(c: Comparison, verdict: str, negligible: bool, p_holm: float, tost: float, mde: float,
+             spec: CompareSpec) -> str:  # fmt: skip
+    """One sentence with the adjusted effect and interval behind the verdict."""
+    adj = c.adjusted
+    assert adj is not None
+    adjusted = f"after adjusting for {', '.join(adj.adjusted_for[:-1])} and {adj.adjusted_for[-1]}"
+    if c.kind == "continuous":
+        unit = f" {c.unit}" if c.unit else ""
+        effect = (f"declared-AI commits go with a {adj.estimate:+.3g}{unit} [{adj.ci_low:+.3g} to {adj.ci_high:+.3g}] "
+                  f"({adj.log_scale:+.2f} SD) {c.label} compared with other commits {adjusted}")  # fmt: skip
+        region = f"+-{spec.sesoi_sd:g} SD"
+        detect = f"differences beyond +-{mde:.2f} SD"
+        worth = f"the {spec.sesoi_sd:g} SD that matters"
+    else:
+        effect = (f"declared-AI commits have {fmt_ratio(adj.estimate)}x [{fmt_ratio(adj.ci_low)}-"
+                  f"{fmt_ratio(adj.ci_high)}] the {c.label} of other commits {adjusted}")  # fmt: skip
+        region = f"{fmt_ratio(1 / spec.sesoi)}-{fmt_ratio(spec.sesoi)}"
+        detect = f"ratios beyond {fmt_ratio(mde)}x (or below {fmt_ratio(1 / mde)}x)"
+        worth = f"the {fmt_ratio(spec.sesoi)}x that matters"
+    concern = "more" if c.more_is_worse else "less"
+    n = f"n={c.n_commits:,} commits, {c.n_flagged:,} declared-AI"
+    if verdict == "Supported":
+        tail = f"; statistically clear but inside {worth}" if negligible else ""
+        return f"Supported: {effect} ({concern}, as the concern says; {fmt_p(p_holm, 'Holm p')}, {n}){tail}."
+    if verdict == "Contradicted":
+        opposite = "less" if c.more_is_worse else "more"
+        return f"Contradicted: {effect} ({opposite}, the opposite of the concern; {fmt_p(p_holm, 'Holm p')}, {n})."
+    if verdict == "No effect (equivalent)":
+        return f"No effect (equivalent): {effect}, inside the equivalence region {region} ({fmt_p(tost, 'TOST p')}, {n})."
+    return (f"Inconclusive: {effect}; neither a clear difference nor equivalence, as these data can only detect "
+            f"{detect} with {POWER:.0%} power ({n}).")  # fmt: skip
+
+
+def compare_declared(commits: pd.DataFrame, outcomes: Sequence[OutcomeSpec] = DEFAULT_OUTCOMES,
+                     spec: CompareSpec | None = None) -> ComparisonReport:  # fmt: skip
+    """Compare declared-AI with other commits on every outcome, Holm-corrected as one family.
+
+    Raises ValueError when a named column is missing (a caller error); thin data give a result
+    with a status and reason, never an exception.
+    """
+    spec = spec or CompareSpec()
+    needed = [spec.flag, spec.size, spec.files, spec.experience, *(c for c in (spec.cluster, spec.exclude) if c)]
+    missing = [c for c in [*needed, *(o.column for o in outcomes)] if c not in commits.columns]
+    if missing:
+        raise ValueError(f"column {missing[0]!r} not found; available: {', '.join(map(str, commits.columns))}")
+    data = commits.reset_index(drop=True)
+    results = [_estimate(data, o, spec) for o in outcomes]
+    ok = [i for i, r in enumerate(results) if r.ok and r.adjusted is not None]
+    adjusted = holm([e.p_value for i in ok if (e := results[i].adjusted) is not None])
+    for i, p in zip(ok, adjusted, strict=True):
+        results[i] = _judge(results[i], float(p), spec)
+    return ComparisonReport(tuple(results), len(ok))
+
+
+# -- before / after an event -------------------------------------------------------------------
+
+METRICS: dict[str, tuple[str, bool]] = {
+    "copy_paste_share": ("copy/paste share of line operations", True),
+    "moved_share": ("moved share of line operations", True),
+    "churn_share": ("share of added lines churned within 14 days", True),
+    "duplicated_block_share": ("share of commits with a duplicated block", True),
+    "ai_share": ("share of declared-AI commits", True),
+}
+"""Monthly metric -> (label, is a share shown in percentage points)."""
+
+DEFAULT_EVENT_METRICS = ("copy_paste_share", "moved_share", "churn_share")
+_OPS = ("added", "deleted", "updated", "moved", "copy_pasted")
+
+
+def _months(values: pd.Series) -> pd.Series:
+    """Unix seconds, datetimes or ISO strings -> 'YYYY-MM' of the UTC month."""
+    if pd.api.types.is_numeric_dtype(values):
+        stamps = pd.to_datetime(values, unit="s", utc=True)
+    else:
+        stamps = pd.to_datetime(values, utc=True, format="ISO8601")
+    return stamps.dt.tz_localize(None).dt.to_period("M").astype(str)
+
+
+def monthly_metrics(commits: pd.DataFrame, *, time: str = "authored_at", flag: str = "ai",
+                    churned: str = "churned", lines_added: str = "lines_added",
+                    duplicated_block: str = "duplicated_block") -> pd.DataFrame:  # fmt: skip
+    """Per calendar month (UTC): commits, operation counts and the shares `event_study` reads.
+
+    Input: one row per non-merge commit with its time and line-operation counts (`added`,
+    `deleted`, `updated`, `moved`, `copy_pasted`). Optional columns: `flag` (declared AI),
+    `duplicated_block`, `churned` with `lines_added` (churned lines of the commit's own
+    additions; NaN where the 14-day window has not elapsed, which leaves that month's churn
+    share NaN rather than biased low). Shares are ratios of sums. Every month from the first to
+    the last is listed; a month without commits has NaN shares.
+    """
+    missing = [c for c in (time, *_OPS) if c not in commits.columns]
+    if missing:
+        raise ValueError(f"column {missing[0]!r} not found; available: {', '.join(map(str, commits.columns))}")
+    data = commits.assign(month=_months(commits[time]))
+    grouped = data.groupby("month")
+    out = grouped[list(_OPS)].sum()
+    out.insert(0, "commits", grouped.size())
+    out["operations"] = out[list(_OPS)].sum(axis=1)
+    ops = out["operations"].where(out["operations"] > 0)
+    out["copy_paste_share"] = out["copy_pasted"] / ops
+    out["moved_share"] = out["moved"] / ops
+    if flag in data.columns:
+        out["ai_commits"] = grouped[flag].sum().astype(int)
+        out["ai_share"] = out["ai_commits"] / out["commits"]
+    if duplicated_block in data.columns:
+        out["duplicated_block_share"] = grouped[duplicated_block].mean()
+    if churned in data.columns and lines_added in data.columns:
+        out["churned"] = grouped[churned].sum(min_count=1).where(~grouped[churned].apply(lambda s: s.isna().any()))
+        out["lines_added"] = grouped[lines_added].sum()
+        out["churn_share"] = out["churned"] / out["lines_added"].where(out["lines_added"] > 0)
+    if out.empty:
+        return out.reset_index()
+    full = pd.period_range(min(out.index), max(out.index), freq="M").astype(str)
+    out = out.reindex(full)
+    counts = ["commits", *_OPS, "operations", *(c for c in ("ai_commits",) if c in out.columns)]
+    out[counts] = out[counts].fillna(0).astype(int)
+    return out.rename_axis("month").reset_index()
+
+
+@dataclass(frozen=True)
+class EventChange:
+    """One monthly metric before and after the event: the ITS result, Holm p-values, verdict."""
+
+    metric: str
+    label: str
+    percent: bool
+    its: ITSResult
+    level_p_holm: float | None
+    slope_p_holm: float | None
+    verdict: str
+    explanation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None)."""
+        return to_jsonable(self)
+
+
+@dataclass(frozen=True)
+class EventReport:
+    """Every metric's change at the event, and the caveats that go with any such chart."""
+
+    event: str
+    changes: tuple[EventChange, ...]
+    caveats: tuple[str, ...] = field(default=EVENT_CAVEATS)
+
+    def __getitem__(self, metric: str) -> EventChange:
+        for c in self.changes:
+            if c.metric == metric:
+                return c
+        raise KeyError(metric)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None)."""
+        return to_jsonable(self)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per metric: level and slope change with CIs, Holm p-values, verdict."""
+        return pd.DataFrame([{"metric": c.metric, "label": c.label, "verdict": c.verdict, "status": c.its.status,
+                              "level_change": c.its.level_change, "level_ci_low": c.its.level_ci_low,
+                              "level_ci_high": c.its.level_ci_high, "level_p_holm": c.level_p_holm,
+                              "slope_change": c.its.slope_change, "slope_ci_low": c.its.slope_ci_low,
+                              "slope_ci_high": c.its.slope_ci_high, "slope_p_holm": c.slope_p_holm,
+                              "n_pre": c.its.n_pre, "n_post": c.its.n_post, "errors": c.its.errors,
+                              "explanation": c.explanation} for c in self.changes])  # fmt: skip
+
+
+def _event_sentence(label: str, percent: bool, its: ITSResult, level_p: float, slope_p: float, verdict: str,
+                    month: str) -> str:  # fmt: skip
+    """"Level shift: copy/paste share, level +13.3 points [+5.0 to +21.6] at 2022-09 (Holm p=0.006), ..."."""
+    scale, unit = (100.0, " points") if percent else (1.0, "")
+
+    def num(x: float | None) -> str:
+        return f"{(x or 0.0) * scale:+.3g}"
+
+    level = (f"level {num(its.level_change)}{unit} [{num(its.level_ci_low)} to {num(its.level_ci_high)}] at {month} "
+             f"({fmt_p(level_p, 'Holm p')})")  # fmt: skip
+    slope = (f"slope {num(its.slope_change)}{unit}/month [{num(its.slope_ci_low)} to {num(its.slope_ci_high)}] "
+             f"({fmt_p(slope_p, 'Holm p')})")  # fmt: skip
+    return f"{verdict}: {label}, {level}, {slope}; {its.n_pre} months before, {its.n_post} after; {its.errors}."
+
+
+def _flat_refused(its: ITSResult) -> ITSResult:
+    """A series that never varies (no moved line in any month) has nothing to test: refuse it plainly."""
+    if its.status != "ok" or (math.isfinite(its.level_p or math.nan) and math.isfinite(its.slope_p or math.nan)):
+        return its
+    return ITSResult(NOT_ESTIMABLE, "the monthly values do not vary", *([None] * 9), its.n_pre, its.n_post, its.errors)
+
+
+def event_study(monthly: pd.DataFrame, event: str, metrics: Sequence[str] = DEFAULT_EVENT_METRICS, *,
+                time: str = "month", errors: ErrorModel = "ar1", alpha: float = 0.05,
+                labels: Mapping[str, str] | None = None) -> EventReport:  # fmt: skip
+    """Interrupted time series of each monthly metric at `event` (a date), Holm across all changes.
+
+    `labels` overrides the wording of METRICS (e.g. a churn window other than 14 days).
+
+    Verdicts: "Level shift", "Slope change", "Level and slope change" (Holm p < alpha), "No
+    clear change", or the ITS refusal ("Too little data") with its reason.
+    """
+    unknown = [m for m in metrics if m not in monthly.columns]
+    if unknown:
+        raise ValueError(f"metric {unknown[0]!r} not found; available: {', '.join(map(str, monthly.columns))}")
+    try:
+        month = str(pd.Timestamp(event).to_period("M"))
+    except ValueError as exc:
+        raise ValueError(f"event must be a date such as 2024-03-01, not {event!r}") from exc
+    results = {m: _flat_refused(interrupted_time_series(monthly, m, time, event, errors=errors, alpha=alpha))
+               for m in metrics}  # fmt: skip
+    ok = [m for m in metrics if results[m].status == "ok"]
+    adjusted = holm([p for m in ok for p in (results[m].level_p, results[m].slope_p)])
+    p_holm = {m: (float(adjusted[2 * i]), float(adjusted[2 * i + 1])) for i, m in enumerate(ok)}
+    changes = []
+    for m in metrics:
+        label, percent = METRICS.get(m, (m, False))
+        label = (labels or {}).get(m, label)
+        its = results[m]
+        if its.status != "ok":
+            changes.append(EventChange(m, label, percent, its, None, None, its.status,
+                                       f"{its.status}: {label}, {its.reason}."))  # fmt: skip
+            continue
+        level_p, slope_p = p_holm[m]
+        level, slope = level_p < alpha, slope_p < alpha
+        verdict = ("Level and slope change" if level and slope else "Level shift" if level
+                   else "Slope change" if slope else "No clear change")  # fmt: skip
+        changes.append(EventChange(m, label, percent, its, level_p, slope_p, verdict,
+                                   _event_sentence(label, percent, its, level_p, slope_p, verdict, month)))  # fmt: skip
+    caveats = EVENT_CAVEATS + ((DECLARED_ONLY,) if "ai_share" in metrics else ())
+    return EventReport(month, tuple(changes), caveats)

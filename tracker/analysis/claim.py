@@ -1,0 +1,245 @@
+"""The claim test on stored repositories: "does higher quality deliver more value here?"
+
+This module names the declared hypotheses (quality metric x outcome), builds the file x window
+panel for each repository, runs the statistics engine (`qroi.analysis`) per repository, pools
+several repositories with a random-effects meta-analysis, and adds the weaker, repo x month view
+of value against repository-level quality. The CLI and the dashboard both call `claim_test`.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from qroi.analysis import (
+    HypothesisSpec,
+    PooledResult,
+    Report,
+    ValueTrendResult,
+    analyze,
+    pool,
+    value_trend_regression,
+)
+from qroi.analysis.panel import build_panel
+from qroi.analysis.results import to_jsonable
+from qroi.core.errors import QroiError
+from qroi.read import queries
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A quality metric of the panel: its column, how to say it, and which end is good."""
+
+    column: str
+    label: str
+    higher_is_better: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A delivery outcome of the panel: its column, how to say it, its kind (count or time)."""
+
+    column: str
+    label: str
+    kind: str
+
+
+QUALITY: dict[str, Metric] = {
+    "mi": Metric("mi", "maintainability index", True),
+    "cc_density": Metric("cc_density", "complexity per 100 lines", False),
+    "cc_max": Metric("cc_max", "worst function complexity", False),
+    "cc_mean": Metric("cc_mean", "mean function complexity", False),
+    "cc_total": Metric("cc_total", "total complexity", False),
+    "c_share": Metric("c_share", "share of functions ranked C or worse", False),
+    "h_volume": Metric("h_volume", "Halstead volume", False),
+    "h_effort": Metric("h_effort", "Halstead effort", False),
+}
+OUTCOMES: dict[str, Outcome] = {
+    "defects": Outcome("bugfix_commits", "bug-fix rate", "count"),
+    "bug_inducing": Outcome("bug_inducing", "rate of bug-inducing changes (SZZ)", "count"),
+    "rework": Outcome("rework", "rework (lines rewritten soon after)", "count"),
+    "churn": Outcome("churn", "churn (lines changed)", "count"),
+    "dev_time": Outcome("dev_time", "time in development of linked issues", "time"),
+}
+ALIASES = {"bugs": "defects", "bugfix_commits": "defects", "bug_fixes": "defects", "szz": "bug_inducing",
+           "time_in_development": "dev_time"}  # fmt: skip
+DEFAULT_QUALITY = ("mi", "cc_density", "cc_max")
+DEFAULT_OUTCOMES = ("defects",)
+# Outcomes added to the default family when the store has the data behind them.
+WHEN_AVAILABLE = (("bug_inducing", "bug_inducing"), ("dev_time", "dev_time"))
+LABELS = {"sloc": "size", "commits": "change frequency"}
+SIZE, EXPOSURE, UNIT = "sloc", "commits", "path"
+
+
+def _lookup(name: str, table: dict[str, Any], what: str) -> Any:
+    key = ALIASES.get(name, name)
+    if key not in table:
+        raise QroiError(f"unknown {what} {name!r}; choose from: {', '.join(table)}")
+    return table[key]
+
+
+def hypotheses(qualities: list[str] | None, outcomes: list[str] | None, *, sesoi: float = 1.1,
+               n_boot: int = 199, bands: tuple[float, ...] | None = None) -> list[HypothesisSpec]:  # fmt: skip
+    """The declared hypotheses: every quality metric crossed with every outcome (one Holm family)."""
+    specs = []
+    for q in qualities or DEFAULT_QUALITY:
+        metric = _lookup(q, QUALITY, "quality metric")
+        for o in outcomes or DEFAULT_OUTCOMES:
+            outcome = _lookup(o, OUTCOMES, "outcome")
+            specs.append(HypothesisSpec(
+                quality=metric.column, outcome=outcome.column, outcome_kind=outcome.kind,
+                higher_is_better=metric.higher_is_better, size=SIZE, exposure=EXPOSURE, unit=UNIT, bands=bands,
+                sesoi=sesoi, n_boot=n_boot, name=f"{metric.column} -> {outcome.column}",
+                labels={metric.column: metric.label, outcome.column: outcome.label, **LABELS},
+                row_noun="file-windows",
+            ))  # fmt: skip
+    return specs
+
+
+def default_outcomes(panels: list[pd.DataFrame]) -> list[str]:
+    """Bug fixes always; SZZ bug origins and issues' time in development when any panel has them."""
+    chosen = list(DEFAULT_OUTCOMES)
+    for name, column in WHEN_AVAILABLE:
+        if any(column in p and (p[column].fillna(0) > 0).any() for p in panels):
+            chosen.append(name)
+    return chosen
+
+
+def monthly(engine: Engine, repo: str) -> pd.DataFrame:
+    """Repo x month: throughput, unplanned work, lead time and repository-level quality at month end.
+
+    `issues_closed` is NaN when no issues were imported; `lead_time_days` (median days from a
+    commit to the release that shipped it, by the month the commit was written) when no release
+    shipped that month's work.
+    """
+    commits = queries.commits(engine, repo)
+    if commits.empty:
+        return pd.DataFrame()
+    month = queries.utc(commits["committed_ts"]).dt.tz_localize(None).dt.to_period("M")
+    commits = commits.assign(month=month, churn=commits["insertions"] + commits["deletions"])
+    work = commits[~commits["is_merge"].astype(bool)]
+    fixes = work["is_bugfix"].astype(bool)
+    grouped = work.groupby("month")
+    frame = pd.DataFrame({
+        "commits": grouped.size(),
+        "bugfix_commits": work[fixes].groupby("month").size(),
+        "feature_commits": work[~fixes & ~work["is_revert"].astype(bool)].groupby("month").size(),
+        "churn": grouped["churn"].sum(),
+        "bugfix_churn": work[fixes].groupby("month")["churn"].sum(),
+    }).fillna(0)  # fmt: skip
+    frame["unplanned_share"] = frame["bugfix_churn"] / frame["churn"].where(frame["churn"] > 0)
+    frame["lead_time_days"] = work.groupby("month")["lead_time_days"].median()
+    closed = queries.issues(engine, repo)["closed_ts"].dropna()
+    if len(closed):
+        months = queries.utc(closed.astype("int64")).dt.tz_localize(None).dt.to_period("M")
+        frame["issues_closed"] = months.value_counts()
+    last = commits.sort_values(["generation", "committed_ts"]).groupby("month").last()
+    frame["py_mi"] = last["py_mi"].astype(float)
+    frame["cc_density"] = last["py_cc_total"] / last["py_sloc"].where(last["py_sloc"] > 0) * 100
+    frame = frame.reindex(pd.period_range(frame.index.min(), frame.index.max(), freq="M"))
+    if "issues_closed" in frame:
+        frame["issues_closed"] = frame["issues_closed"].fillna(0)
+    else:
+        frame["issues_closed"] = float("nan")
+    frame[["commits", "bugfix_commits", "feature_commits", "churn", "bugfix_churn"]] = frame[
+        ["commits", "bugfix_commits", "feature_commits", "churn", "bugfix_churn"]].fillna(0)  # fmt: skip
+    frame[["py_mi", "cc_density"]] = frame[["py_mi", "cc_density"]].ffill()
+    frame.index.name = "month"
+    return frame.reset_index().assign(repo=repo, month=lambda f: f["month"].astype(str))
+
+
+VALUE_SERIES = {
+    "unplanned_share": "share of churn spent on bug fixes (unplanned work)",
+    "feature_commits": "feature commits per month (throughput)",
+    "issues_closed": "issues closed per month (throughput)",
+    "lead_time_days": "median lead time to release, days",
+}
+MISSING = {
+    "issues_closed": "no issues imported (qroi issues import FILE --repo NAME)",
+    "lead_time_days": "no releases (version tags) found",
+}
+
+
+@dataclass
+class ClaimResult:
+    """Everything the claim test found for one or several repositories."""
+
+    repos: list[str]
+    window: str
+    reports: dict[str, Report]
+    panel: pd.DataFrame
+    monthly: pd.DataFrame
+    trends: list[dict[str, Any]] = field(default_factory=list)
+    pooled: dict[str, PooledResult] = field(default_factory=dict)
+
+    @property
+    def report(self) -> Report:
+        """The single repository's report (or, for several, the first: see `pooled` for all)."""
+        return self.reports[self.repos[0]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({
+            "question": "Does worse code quality go with worse delivery outcomes here?",
+            "repos": self.repos,
+            "window": self.window,
+            "unit": "file x window: quality at the window start, outcomes during the window",
+            "per_repo": {name: report.to_dict() for name, report in self.reports.items()},
+            "pooled": {name: p.to_dict() for name, p in self.pooled.items()},
+            "monthly_view": {
+                "caveat": "weaker evidence than the file panel: one series per repository, few months, and "
+                          "everything else that changed over time; linear trend and AR(1) errors",
+                "trends": self.trends,
+            },
+        })  # fmt: skip
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+
+def _trends(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    with warnings.catch_warnings():  # statsmodels' notes on near-singular series; results say what matters
+        warnings.simplefilter("ignore")
+        return _trend_results(frame)
+
+
+def _trend_results(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    results = []
+    several = frame["repo"].nunique() > 1
+    for value, label in VALUE_SERIES.items():
+        if frame[value].isna().all():
+            results.append({"value": value, "label": label, "quality": "py_mi", "status": "No data",
+                            "reason": MISSING[value]})  # fmt: skip
+            continue
+        result: ValueTrendResult = value_trend_regression(
+            frame, value, "py_mi", "month", repo="repo" if several else None, higher_is_better=True)
+        results.append({"value": value, "label": label, "quality": "py_mi", **result.to_dict()})
+    return results
+
+
+def claim_test(engine: Engine, repos: list[str], qualities: list[str] | None = None,
+               outcomes: list[str] | None = None, window: str = "6M", sesoi: float = 1.1, n_boot: int = 199,
+               bands: tuple[float, ...] | None = None, seed: int = 0) -> ClaimResult:  # fmt: skip
+    """Run the declared hypotheses on each repository, pool them, and add the monthly view."""
+    if not repos:
+        raise QroiError("name at least one stored repository (see `qroi repos`)")
+    panels = {repo: build_panel(engine, repo, window) for repo in repos}
+    for repo, panel in panels.items():
+        if panel.empty:
+            raise QroiError(f"{repo}: history shorter than one complete {window} window; try a shorter --window")
+    if outcomes is None:
+        outcomes = default_outcomes(list(panels.values()))
+    specs = hypotheses(qualities, outcomes, sesoi=sesoi, n_boot=n_boot, bands=bands)
+    reports = {repo: analyze(panel, specs, seed=seed) for repo, panel in panels.items()}
+    months = [monthly(engine, repo) for repo in repos]
+    pooled = {}
+    if len(repos) > 1:
+        for spec in specs:
+            pooled[spec.title] = pool({repo: reports[repo][spec.title] for repo in repos})
+    monthly_frame = pd.concat(months, ignore_index=True)
+    return ClaimResult(list(repos), window, reports, pd.concat(panels.values(), ignore_index=True), monthly_frame,
+                       _trends(monthly_frame), pooled)  # fmt: skip

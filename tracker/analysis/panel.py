@@ -1,0 +1,260 @@
+"""The claim test's unit of analysis: a file x time-window panel, built from the store alone.
+
+Quality is measured on the snapshot of the main line at the *start* of each window and outcomes
+are counted *during* the window, so "bug fixes make code more complex" cannot masquerade as
+"complex code attracts bugs". The main line is the first-parent chain of the ingested HEAD; its
+tree at any point is rebuilt by replaying the stored diffs (commit changes and the merges' diffs
+against their first parent), never by asking git.
+
+Files are followed by path: a renamed file starts a new unit. Only complete windows are kept (the
+last, still-running window would undercount outcomes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from qroi.core.errors import QroiError
+from qroi.labels import issue_links
+from qroi.read import queries
+from qroi.store import models
+from qroi.store.database import chunks
+
+QUALITY_COLUMNS = ("mi", "cc_total", "cc_max", "cc_mean", "cc_density", "c_share", "functions", "h_volume",
+                   "h_effort", "h_bugs")  # fmt: skip
+_WINDOW = re.compile(r"^\s*(\d+)\s*([MmYyQq])\s*$")
+
+
+def window_months(text: str) -> int:
+    """'6M' -> 6, '1Y' -> 12, '1Q' -> 3: windows are whole calendar months."""
+    match = _WINDOW.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise QroiError(f"window {text!r} is not a number of months, quarters or years (e.g. 3M, 6M, 1Y)")
+    return int(match.group(1)) * {"m": 1, "q": 3, "y": 12}[match.group(2).lower()]
+
+
+@dataclass(frozen=True)
+class Window:
+    index: int
+    start: int  # Unix seconds, inclusive
+    end: int  # exclusive
+
+
+def windows(first_ts: int, last_ts: int, months: int) -> list[Window]:
+    """Complete windows of `months` calendar months, from the month of the first commit."""
+    start = pd.Timestamp(first_ts, unit="s").to_period("M").to_timestamp().tz_localize("UTC")
+    out = []
+    index = 0
+    while True:
+        end = start + pd.DateOffset(months=months)
+        if end.timestamp() > last_ts:
+            return out
+        out.append(Window(index, int(start.timestamp()), int(end.timestamp())))
+        start, index = end, index + 1
+
+
+def _mainline(commits: pd.DataFrame, head: str) -> list[int]:
+    """Commit ids of the first-parent chain from HEAD back to the root, oldest first."""
+    by_sha = dict(zip(commits["sha"], zip(commits["id"], commits["parents"], strict=True), strict=True))
+    chain = []
+    sha: str | None = head
+    while sha in by_sha:
+        commit_id, parents = by_sha[sha]
+        chain.append(commit_id)
+        sha = parents.split()[0] if parents else None
+    return chain[::-1]
+
+
+def _diffs(engine: Engine, repo_id: int) -> dict[int, list[tuple[str, str | None, str, str | None, bool]]]:
+    """Per commit id, its diff against the first parent: (path, old_path, type, new_blob, is_python)."""
+    out: dict[int, list[tuple[str, str | None, str, str | None, bool]]] = {}
+    with engine.connect() as conn:
+        for table in (models.Change, models.MergeChange):
+            rows = conn.execute(
+                select(table.commit_id, table.path, table.old_path, table.change_type, table.new_blob, table.is_python)
+                .where(table.repo_id == repo_id)
+                .order_by(table.commit_id, table.id)
+            )
+            for commit_id, path, old_path, kind, blob, is_python in rows:
+                out.setdefault(commit_id, []).append((path, old_path, kind, blob, is_python))
+    return out
+
+
+def _snapshots(mainline: list[int], times: dict[int, int], diffs: dict[int, list], bounds: list[Window]
+               ) -> Iterator[tuple[Window, dict[str, str]]]:  # fmt: skip
+    """The Python path -> blob map of the main line at the start of each window."""
+    tree: dict[str, str] = {}
+    position = 0
+    for window in bounds:
+        while position < len(mainline) and times[mainline[position]] < window.start:
+            for path, old_path, kind, blob, is_python in diffs.get(mainline[position], ()):
+                if kind == "rename" and old_path:
+                    tree.pop(old_path, None)
+                if kind == "delete" or not (is_python and blob):
+                    tree.pop(path, None)
+                else:
+                    tree[path] = blob
+            position += 1
+        yield window, dict(tree)
+
+
+def _blob_metrics(engine: Engine, blobs: set[str]) -> pd.DataFrame:
+    b = models.Blob
+    cols = [b.blob, b.sloc, b.loc, b.cc_total, b.cc_max, b.cc_mean, b.functions, b.c_or_worse, b.mi, b.h_volume,
+            b.h_effort, b.h_bugs, b.error_kind]  # fmt: skip
+    frames = []
+    with engine.connect() as conn:
+        for part in chunks(sorted(blobs)):
+            frames.append(pd.DataFrame(conn.execute(select(*cols).where(b.blob.in_(part))).mappings().all()))
+    metrics = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[c.key for c in cols])
+    metrics = metrics[metrics["error_kind"].isna()].drop(columns="error_kind").set_index("blob")
+    metrics = metrics.astype(float)
+    metrics["cc_density"] = metrics["cc_total"] / metrics["sloc"].where(metrics["sloc"] > 0) * 100
+    metrics["c_share"] = metrics["c_or_worse"] / metrics["functions"].where(metrics["functions"] > 0)
+    return metrics
+
+
+def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
+    """One row per (Python file at a window's start, window): quality then, outcomes during.
+
+    Columns: repo, path, window, window_start, blob, quality (`QUALITY_COLUMNS`), size (`sloc`,
+    `loc`), exposure (`commits`: non-merge commits touching the file in the window), outcomes
+    (`bugfix_commits`: fixes by message or by a linked bug issue; `bug_inducing`: commits of the
+    window that SZZ later blamed for a bug in this file; `rework`: lines of the file rewritten
+    within the rework window, counted when deleted; `churn`: lines added + deleted; `dev_time`:
+    median days in development of the closed issues linked to the window's commits, when issues
+    were imported), and controls (`authors` in the window, `age_days` of the file at the window
+    start, `prior_commits` before it, `owner_share`: the top author's share of those).
+    """
+    months = window_months(window)
+    rid = queries.repo_id(engine, repo)
+    commits = queries.commits(engine, repo)
+    if commits.empty:
+        return pd.DataFrame()
+    with engine.connect() as conn:
+        head = conn.execute(select(models.Repo.head_sha).where(models.Repo.id == rid)).scalar()
+    head = head or commits["sha"].iloc[-1]
+    mainline = _mainline(commits, head)
+    times = dict(zip(commits["id"], commits["committed_ts"], strict=True))
+    bounds = windows(int(commits["authored_ts"].min()), int(commits["committed_ts"].max()), months)
+    if not bounds:
+        return pd.DataFrame()
+    snapshots = list(_snapshots(mainline, times, _diffs(engine, rid), bounds))
+    metrics = _blob_metrics(engine, {blob for _, tree in snapshots for blob in tree.values()})
+
+    rows = [(window.index, window.start, path, blob) for window, tree in snapshots for path, blob in tree.items()]
+    panel = pd.DataFrame(rows, columns=["window", "window_ts", "path", "blob"])
+    panel = panel[panel["blob"].isin(metrics.index)]
+    panel = panel.join(metrics, on="blob")
+    touching = _touching(engine, repo, rid, bounds)
+    panel = panel.join(_activity(touching), on=["path", "window"])
+    panel = panel.join(_delivery(engine, rid, touching, bounds), on=["path", "window"])
+    panel = panel.join(_history_before(touching, bounds), on=["path", "window"])
+    for col in ("commits", "bugfix_commits", "bug_inducing", "rework", "churn", "authors", "prior_commits"):
+        panel[col] = panel[col].fillna(0).astype("int64")
+    panel["age_days"] = ((panel["window_ts"] - panel["first_ts"]) / 86400).clip(lower=0)
+    panel.insert(0, "repo", repo)
+    panel["window_start"] = pd.to_datetime(panel["window_ts"], unit="s", utc=True).dt.strftime("%Y-%m-%d")
+    ordered = ["repo", "path", "window", "window_start", "blob", *QUALITY_COLUMNS, "sloc", "loc", "commits",
+               "bugfix_commits", "bug_inducing", "rework", "churn", "dev_time", "authors", "age_days",
+               "prior_commits", "owner_share"]  # fmt: skip
+    return panel[ordered].sort_values(["window", "path"]).reset_index(drop=True)
+
+
+def _window_of(ts: pd.Series, bounds: list[Window]) -> pd.Series:
+    starts = np.array([w.start for w in bounds])
+    index = np.searchsorted(starts, ts.to_numpy(), side="right") - 1
+    inside = (index >= 0) & (ts.to_numpy() < bounds[-1].end)
+    return pd.Series(np.where(inside, index, -1), index=ts.index)
+
+
+def _touching(engine: Engine, repo: str, rid: int, bounds: list[Window]) -> pd.DataFrame:
+    """Every (path, non-merge commit) pair, with the commit's window (-1: outside all windows).
+
+    A commit touches a path if it changed, added, deleted, or renamed the file to or from it (a
+    rename's lines count once, at the new path).
+    """
+    ch = queries.changes(engine, repo)
+    ch = ch.assign(window=_window_of(ch["authored_ts"], bounds),
+                   lines=ch["added"].fillna(0) + ch["deleted"].fillna(0))  # fmt: skip
+    moved = ch[(ch["change_type"] == "rename") & ch["old_path"].notna()]
+    ch = pd.concat([ch, moved.assign(path=moved["old_path"], lines=0)], ignore_index=True)
+    with engine.connect() as conn:
+        fixes = issue_links.fix_commit_ids(conn, rid)
+    return ch.assign(is_fix=ch["commit_id"].isin(fixes))
+
+
+def _activity(touching: pd.DataFrame) -> pd.DataFrame:
+    """Per (path, window): commits, bug-fix commits, churn and authors of non-merge commits."""
+    ch = touching[touching["window"] >= 0]
+    grouped = ch.groupby(["path", "window"])
+    return pd.DataFrame(
+        {
+            "commits": grouped["commit_id"].nunique(),
+            "bugfix_commits": ch[ch["is_fix"]].groupby(["path", "window"])["commit_id"].nunique(),
+            "churn": grouped["lines"].sum(),
+            "authors": grouped["author_email"].nunique(),
+        }
+    )
+
+
+def _delivery(engine: Engine, rid: int, touching: pd.DataFrame, bounds: list[Window]) -> pd.DataFrame:
+    """Per (path, window): SZZ bug-inducing commits, rework lines, issues' time in development."""
+    bl, rl, c = models.BugLink, models.ReworkLink, models.Commit
+    with engine.connect() as conn:
+        induced = pd.DataFrame(conn.execute(
+            select(bl.path, bl.inducing_commit_id, c.authored_ts).join(c, c.id == bl.inducing_commit_id)
+            .where(bl.repo_id == rid).distinct()).all(), columns=["path", "commit_id", "authored_ts"])
+        reworked = pd.DataFrame(conn.execute(
+            select(rl.path, rl.lines, c.authored_ts).join(c, c.id == rl.commit_id).where(rl.repo_id == rid)
+        ).all(), columns=["path", "lines", "authored_ts"])  # fmt: skip
+    induced["window"] = _window_of(induced["authored_ts"], bounds) if len(induced) else []
+    reworked["window"] = _window_of(reworked["authored_ts"], bounds) if len(reworked) else []
+    frame = pd.DataFrame({
+        "bug_inducing": induced[induced["window"] >= 0].groupby(["path", "window"])["commit_id"].nunique(),
+        "rework": reworked[reworked["window"] >= 0].groupby(["path", "window"])["lines"].sum(),
+    })  # fmt: skip
+    return frame.join(_dev_time(engine, rid, touching), how="outer")
+
+
+def _dev_time(engine: Engine, rid: int, touching: pd.DataFrame) -> pd.Series:
+    """Median days from first commit to close of the closed issues linked to a file's window commits."""
+    i = models.Issue
+    links = issue_links.linked_commits().where(i.repo_id == rid).subquery()
+    with engine.connect() as conn:
+        rows = conn.execute(select(links.c.issue_id, links.c.commit_id, i.closed_ts)
+                            .join(i, i.id == links.c.issue_id).where(i.closed_ts.is_not(None))).all()  # fmt: skip
+    linked = pd.DataFrame(rows, columns=["issue_id", "commit_id", "closed_ts"])
+    if linked.empty:
+        return pd.Series(dtype=float, name="dev_time", index=pd.MultiIndex.from_arrays([[], []], names=["path", "window"]))
+    first = touching.groupby("commit_id")["authored_ts"].first()
+    linked["first_ts"] = linked["commit_id"].map(first)
+    started = linked.groupby("issue_id")["first_ts"].min()
+    days = ((linked.groupby("issue_id")["closed_ts"].first() - started) / 86400).rename("days")
+    per_file = touching[touching["window"] >= 0].merge(linked[["issue_id", "commit_id"]], on="commit_id")
+    per_file = per_file.join(days[days > 0], on="issue_id").dropna(subset=["days"])
+    per_file = per_file.drop_duplicates(["path", "window", "issue_id"])
+    return per_file.groupby(["path", "window"])["days"].median().rename("dev_time")
+
+
+def _history_before(touching: pd.DataFrame, bounds: list[Window]) -> pd.DataFrame:
+    """Per (path, window): when the path first changed, how often before the window, and how
+    concentrated those changes were (the top author's share)."""
+    ch = touching[["path", "commit_id", "authored_ts", "author_email"]].drop_duplicates(["path", "commit_id"])
+    first = ch.groupby("path")["authored_ts"].min()
+    out = []
+    for window in bounds:
+        before = ch[ch["authored_ts"] < window.start]
+        per_author = before.groupby(["path", "author_email"]).size()
+        total = per_author.groupby("path").sum()
+        out.append(pd.DataFrame({"prior_commits": total, "owner_share": per_author.groupby("path").max() / total,
+                                 "window": window.index}))  # fmt: skip
+    history = pd.concat(out).reset_index().set_index(["path", "window"])
+    history["first_ts"] = history.index.get_level_values("path").map(first)
+    return history

@@ -1,0 +1,125 @@
+"""Terminal output: a rich progress bar on a terminal, silence when piped or `--quiet`.
+
+The pipeline reports through `qroi.ingest.pipeline.Progress`; this module is the only place that knows
+about rich's live display, so library code stays usable from scripts and the dashboard.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from qroi.ingest.pipeline import Progress as PipelineProgress
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False)
+
+
+def interactive(quiet: bool) -> bool:
+    """Progress is drawn only for a person watching a terminal."""
+    return not quiet and sys.stderr.isatty()
+
+
+class _Rate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} commits/s" if speed else "- commits/s", style="progress.data.speed")
+
+
+class _Blobs(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.fields.get('blobs', 0):,} blobs scored", style="cyan")
+
+
+class BarProgress(PipelineProgress):
+    """The ingest's progress as a rich bar: commits done/total, commits/s, blobs scored, ETA."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bar = Progress(
+            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            _Rate(), _Blobs(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=err, transient=True,
+        )  # fmt: skip
+        self._task = None
+        self._blobs = 0
+
+    def start(self, total_commits: int) -> None:
+        self._bar.start()
+        self._task = self._bar.add_task(self.label, total=total_commits, blobs=0)
+
+    def advance(self, commits: int, blobs: int) -> None:
+        self._blobs += blobs
+        if self._task is not None:
+            self._bar.update(self._task, advance=commits, blobs=self._blobs)
+
+    def stop(self) -> None:
+        self._bar.stop()
+
+
+def progress_for(label: str, quiet: bool) -> PipelineProgress:
+    return BarProgress(label) if interactive(quiet) else PipelineProgress()
+
+
+def stop(progress: PipelineProgress) -> None:
+    if isinstance(progress, BarProgress):
+        progress.stop()
+
+
+def summary(line: str) -> None:
+    """Every command ends with one line saying what it did."""
+    err.print(line, markup=False)
+
+
+def fail(message: str) -> None:
+    err.print(f"qroi: error: {message}", markup=False, style="red" if err.is_terminal else None)
+
+
+class FleetProgress:
+    """One display for many repositories: repositories done, commits mined, commits/s, ETA."""
+
+    def __init__(self, total_repos: int, live: bool) -> None:
+        self.live = live
+        self._bar = Progress(
+            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[commits]:,} commits"), TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True,
+        )  # fmt: skip
+        self._commits = 0
+        self._started = time.perf_counter()
+        if live:
+            self._bar.start()
+        self._task = self._bar.add_task("repositories", total=total_repos, commits=0, rate="- commits/s")
+
+    def event(self, event: tuple[str, str, int, int]) -> None:
+        kind, _target, commits, _blobs = event
+        if kind == "advance" and self.live:
+            self._commits += commits
+            rate = self._commits / max(time.perf_counter() - self._started, 1e-9)
+            self._bar.update(self._task, commits=self._commits, rate=f"{rate:,.0f} commits/s")
+
+    def done(self, _result: object) -> None:
+        if self.live:
+            self._bar.update(self._task, advance=1)
+
+    def stop(self) -> None:
+        if self.live:
+            self._bar.stop()
+
+
+def fleet_progress(total_repos: int, quiet: bool) -> FleetProgress:
+    return FleetProgress(total_repos, interactive(quiet))

@@ -1,0 +1,140 @@
+"""`qroi summary`: a terminal report of one repository, built from the store alone.
+
+Three questions a newcomer asks first: how good is the Python code now, which way is it moving,
+and where are the hotspots (files that change often and are complex: where quality costs most).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from rich.console import Console, Group
+from rich.table import Table
+from sqlalchemy import Engine
+
+from qroi.read import queries
+
+
+@dataclass
+class SummaryData:
+    """The numbers behind the report (tests compare them with the store's own tables)."""
+
+    repo: str
+    commits: pd.DataFrame
+    files: pd.DataFrame
+    trend: pd.DataFrame
+    hotspots: pd.DataFrame
+    unscored: pd.DataFrame
+    releases: pd.DataFrame
+    issues: pd.DataFrame
+
+
+def hotspot_table(files: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """Files ranked by change frequency x total complexity (Tornhill's hotspot heuristic)."""
+    ranked = files.assign(score=files["commits"] * files["cc_total"].astype("Float64").fillna(0))
+    return ranked.sort_values(["score", "commits", "path"], ascending=[False, False, True]).head(top)
+
+
+def quarterly_trend(commits: pd.DataFrame) -> pd.DataFrame:
+    """Quality at the last commit of each calendar quarter, with the quarter's activity."""
+    if commits.empty:
+        return pd.DataFrame()
+    df = commits.assign(quarter=queries.utc(commits["committed_ts"]).dt.tz_localize(None).dt.to_period("Q"))
+    work = df[~df["is_merge"].astype(bool)]
+    last = df.sort_values(["generation", "committed_ts"]).groupby("quarter").last()
+    activity = work.groupby("quarter").agg(commits=("sha", "size"), bugfixes=("is_bugfix", "sum"))
+    trend = last[["py_files", "py_sloc", "py_mi", "py_functions", "py_c_or_worse"]].join(activity, how="left")
+    trend["c_share"] = trend["py_c_or_worse"] / trend["py_functions"].where(trend["py_functions"] > 0)
+    return trend.fillna({"commits": 0, "bugfixes": 0})
+
+
+def gather(engine: Engine, repo: str, top: int = 10) -> SummaryData:
+    commits = queries.commits(engine, repo)
+    files = queries.head_files(engine, repo)
+    return SummaryData(
+        repo=repo,
+        commits=commits,
+        files=files,
+        trend=quarterly_trend(commits),
+        hotspots=hotspot_table(files, top),
+        unscored=queries.unscored_blobs(engine, repo),
+        releases=queries.releases(engine, repo),
+        issues=queries.issues(engine, repo),
+    )
+
+
+def delivery_rows(data: SummaryData) -> list[tuple[str, str]]:
+    """The delivery side in a few figures; each says what is missing when the data is."""
+    commits, releases, issues = data.commits, data.releases, data.issues
+    work = commits[~commits["is_merge"].astype(bool)]
+    rows = [("bug-fix commits (by message or bug issue)", f"{int(work['fix'].fillna(False).astype(bool).sum()):,}"),
+            ("bug-inducing commits (SZZ)", f"{int(work['bug_inducing'].fillna(False).astype(bool).sum()):,}"),
+            ("lines reworked soon after being written", f"{int(work['reworked_lines'].fillna(0).sum()):,}"),
+            ("reverted commits", f"{int(work['reverted_later'].fillna(False).astype(bool).sum()):,}")]  # fmt: skip
+    if releases.empty:
+        rows.append(("releases", "none (no version tags)"))
+    else:
+        months = max((releases["released_ts"].max() - releases["released_ts"].min()) / (30.44 * 86400), 1)
+        failed = int(releases["change_failure"].astype(bool).sum())
+        rows += [("releases (per month)", f"{len(releases):,} ({len(releases) / months:.2f})"),
+                 ("median lead time to release", f"{work['lead_time_days'].median():.1f} days"),
+                 ("change failure rate", f"{failed / len(releases):.0%} ({failed} of {len(releases)})")]  # fmt: skip
+    closed = issues["time_to_close_days"].dropna() if not issues.empty else issues
+    rows.append(("issues imported (median days to close)",
+                 f"{len(issues):,} ({closed.median():.1f})" if len(closed) else "none: qroi issues import FILE"))
+    return rows
+
+
+def _fmt(value: object, digits: int = 1) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def render(data: SummaryData, console: Console) -> None:
+    commits = data.commits
+    head = commits.iloc[-1] if not commits.empty else None
+    overview = Table(title=f"{data.repo}: quality now", show_header=False, title_justify="left")
+    overview.add_column(style="bold")
+    overview.add_column(justify="right")
+    merges = int(commits["is_merge"].astype(bool).sum()) if not commits.empty else 0
+    overview.add_row("commits (merges)", f"{len(commits):,} ({merges:,})")
+    overview.add_row("authors", _fmt(commits["author_email"].nunique()))
+    if head is not None:
+        overview.add_row("history", f"{commits['authored_at'].iloc[0][:10]} .. {head['authored_at'][:10]}")
+        overview.add_row("Python files at HEAD", _fmt(int(head["py_files"])))
+        overview.add_row("Python sloc", _fmt(int(head["py_sloc"])))
+        overview.add_row("size-weighted MI (0-100, higher is better)", _fmt(head["py_mi"]))
+        functions = int(head["py_functions"])
+        share = head["py_c_or_worse"] / functions if functions else None
+        overview.add_row("functions ranked C or worse (CC >= 11)", f"{int(head['py_c_or_worse']):,} ({_fmt(share and share * 100)}%)")
+        overview.add_row("bug-fix commits", f"{int(commits['is_bugfix'].astype(bool).sum()):,}")
+    total = int(data.unscored["blobs"].sum()) if not data.unscored.empty else 0
+    failed = data.unscored[data.unscored["error_kind"].notna()] if total else data.unscored
+    failed_n = int(failed["blobs"].sum()) if total else 0
+    kinds = ", ".join(f"{k} {n}" for k, n in zip(failed["error_kind"], failed["blobs"], strict=True)) if failed_n else ""
+    overview.add_row("unscored Python blobs", f"{failed_n:,} of {total:,}" + (f" ({kinds})" if kinds else ""))
+
+    trend = Table(title="trend (quality at the end of each quarter)", title_justify="left")
+    for col in ("quarter", "commits", "bug fixes", "py files", "sloc", "MI", "C-or-worse %"):
+        trend.add_column(col, justify="right")
+    for quarter, row in data.trend.tail(8).iterrows():
+        trend.add_row(str(quarter), _fmt(int(row["commits"])), _fmt(int(row["bugfixes"])), _fmt(int(row["py_files"])),
+                      _fmt(int(row["py_sloc"])), _fmt(row["py_mi"]), _fmt(row["c_share"] * 100 if pd.notna(row["c_share"]) else None))  # fmt: skip
+
+    delivery = Table(title="delivery", show_header=False, title_justify="left")
+    delivery.add_column(style="bold")
+    delivery.add_column(justify="right")
+    for label, value in delivery_rows(data):
+        delivery.add_row(label, value)
+
+    hot = Table(title="hotspots (commits x total complexity)", title_justify="left")
+    for col in ("file", "commits", "bug fixes", "CC total", "CC max", "MI", "sloc"):
+        hot.add_column(col, justify="left" if col == "file" else "right")
+    for _, row in data.hotspots.iterrows():
+        hot.add_row(row["path"], _fmt(row["commits"]), _fmt(row["bugfix_commits"]), _fmt(row["cc_total"]),
+                    _fmt(row["cc_max"]), _fmt(row["mi"]), _fmt(row["sloc"]))  # fmt: skip
+    console.print(Group(overview, delivery, trend, hot))

@@ -1,0 +1,75 @@
+"""Terminal rendering of claim-test results: verdict tables and the sentences behind them.
+
+Every verdict is printed with its n, effect and interval, and the unadjusted / size-adjusted /
+size+exposure-adjusted effects side by side, so a reader sees how much of a raw association was
+only size or change frequency.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from qroi.analysis import PooledResult, Report
+from qroi.analysis.claim import ClaimResult
+
+STYLE = {"Supported": "bold green", "Contradicted": "bold red", "No effect (equivalent)": "bold",
+         "Inconclusive": "yellow"}  # fmt: skip
+"""Claim verdicts in the dashboard's colours: green when worse quality goes with worse delivery."""
+
+
+def _ratio(ratio: float | None, low: float | None, high: float | None) -> str:
+    if ratio is None:
+        return "-"
+    return f"{ratio:.2f} [{low:.2f}-{high:.2f}]"
+
+
+def render_report(report: Report, console: Console, title: str) -> None:
+    """One row per hypothesis: n, the three adjustment levels, Holm p, verdict; then the sentences."""
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for col in ("hypothesis", "n", "unadjusted", "+ size", "+ size + exposure", "Holm p", "verdict"):
+        table.add_column(col, justify="left" if col in ("hypothesis", "verdict") else "right")
+    for h in report.hypotheses:
+        cells = [_ratio(e.ratio, e.ci_low, e.ci_high) for e in h.effects]
+        cells += ["-"] * (3 - len(cells))
+        p = f"{h.p_holm:.3g}" if h.p_holm is not None else "-"
+        verdict = h.verdict or h.status
+        table.add_row(h.name, f"{h.n_rows:,}", *cells, p, f"[{STYLE.get(verdict, 'dim')}]{verdict}[/]")
+    console.print(table)
+    console.print("Effects are ratios per 1 SD of worse quality (>1: worse quality, more of the outcome), "
+                  "with 95% confidence intervals.", style="dim")  # fmt: skip
+    for h in report.hypotheses:
+        console.print(f"- {h.explanation}", markup=False)
+        for warning in h.warnings:
+            console.print(f"  note: {warning}", style="dim", markup=False)
+
+
+def render_pooled(pooled: dict[str, PooledResult], console: Console) -> None:
+    table = Table(title="pooled across repositories (random effects)", title_justify="left")
+    for col in ("hypothesis", "repos", "pooled ratio", "p", "I^2", "tau^2"):
+        table.add_column(col, justify="left" if col == "hypothesis" else "right")
+    for name, p in pooled.items():
+        if p.status != "ok":
+            table.add_row(name, str(p.k), "-", "-", "-", "-")
+            continue
+        table.add_row(name, str(p.k), _ratio(p.ratio, p.ci_low, p.ci_high), f"{p.p_value:.3g}",
+                      f"{p.i2:.0%}", f"{p.tau2:.3g}")  # fmt: skip
+    console.print(table)
+    for p in pooled.values():
+        console.print(f"- {p.summary}", markup=False)
+
+
+def render_claim(result: ClaimResult, console: Console) -> None:
+    for repo, report in result.reports.items():
+        render_report(report, console, f"{repo}: does quality pay? (file x {result.window} windows)")
+    if result.pooled:
+        render_pooled(result.pooled, console)
+    console.print("\nWeaker evidence: repository-level quality vs monthly value (one series per repository; "
+                  "trend-adjusted, AR(1) errors)", style="bold")  # fmt: skip
+    for trend in result.trends:
+        if trend["status"] != "ok":
+            console.print(f"- {trend['label']}: {trend['status']} ({trend['reason']})", markup=False)
+            continue
+        console.print(f"- {trend['label']}: {trend['effect']:+.3g} per SD lower MI "
+                      f"[{trend['ci_low']:+.3g} to {trend['ci_high']:+.3g}], p={trend['p_value']:.3g}, "
+                      f"n={trend['n_obs']} months", markup=False)  # fmt: skip

@@ -1,0 +1,373 @@
+"""`qroi issues import`: issue-tracker exports (offline files) into the `issues` table.
+
+Formats, detected from the content:
+- GitHub, JSON: the REST API's issue list (`number, title, state, created_at, closed_at,
+  labels[].name`; pull requests, which carry a `pull_request` key, are skipped) or
+  `gh issue list --json number,title,state,createdAt,closedAt,labels`;
+- Jira CSV export (`Issue key, Issue Type, Status, Created, Resolved, Labels`, the Labels column
+  repeated once per label, dates like `03/Mar/21 10:15 AM` or ISO 8601);
+- any other CSV with a header: id, type, created, closed and labels columns named by options.
+
+Keys are normalised like commit references (`#12`, `PROJ-7`), so an issue links to the commits
+that name it. An issue's kind is bug, feature or other, from its type and labels (configurable
+words). Re-importing a newer export updates issues in place, never duplicates them. A file that
+cannot be read completely imports nothing: it is parsed in full first, and written in one
+transaction; the error names the line and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, select, update
+
+from qroi.core.errors import QroiError
+from qroi.labels import issue_links
+from qroi.read import queries
+from qroi.store import models
+from qroi.store.database import init_schema, insert_rows, transaction
+
+FORMATS = ("auto", "github", "jira", "csv")
+DEFAULT_BUG_WORDS = ("bug", "defect", "regression", "crash", "incident")
+DEFAULT_FEATURE_WORDS = ("feature", "enhancement", "story", "improvement")
+_JIRA_DATES = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%d/%b/%Y %H:%M")
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]+-\d+")
+_NUMBER = re.compile(r"(?:#|GH-)?(\d+)", re.IGNORECASE)
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """Words that make an issue a bug or a feature when its type or one of its labels contains them.
+
+    Matched as whole words, case-insensitively: 'bug' matches 'Bug', 'type: bug', 'kind/bug',
+    never 'debug'. Bug wins over feature; anything else is 'other'.
+    """
+
+    bug: tuple[str, ...] = DEFAULT_BUG_WORDS
+    feature: tuple[str, ...] = DEFAULT_FEATURE_WORDS
+
+    def kind(self, issue_type: str | None, labels: Sequence[str]) -> str:
+        names = [" ".join(_WORDS.findall(n.lower())) for n in [issue_type or "", *labels]]
+        for kind, words in (("bug", self.bug), ("feature", self.feature)):
+            phrases = [" ".join(_WORDS.findall(w.lower())) for w in words]
+            if any(p and f" {p} " in f" {name} " for p in phrases for name in names):
+                return kind
+        return "other"
+
+
+@dataclass(frozen=True)
+class CsvColumns:
+    """Column names of a generic CSV; None means the default name, optional when absent."""
+
+    id: str | None = None
+    type: str | None = None
+    created: str | None = None
+    closed: str | None = None
+    labels: str | None = None
+    title: str | None = None
+
+
+@dataclass
+class ParsedIssue:
+    key: str
+    line: int
+    title: str = ""
+    issue_type: str | None = None
+    state: str | None = None
+    labels: list[str] = field(default_factory=list)
+    created: tuple[int, int] = (0, 0)
+    closed: tuple[int, int] | None = None
+
+
+@dataclass
+class ImportReport:
+    """What an import did (the CLI prints it as one line)."""
+
+    repo: str
+    format: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    pull_requests_skipped: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    linked: int = 0
+    fixes_to_blame: int = 0
+
+
+class _Bad(Exception):
+    """A parse problem at a line; turned into a QroiError naming the file."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def parse_time(value: Any, line: int, name: str, jira: bool = False) -> tuple[int, int] | None:
+    """(Unix seconds, UTC offset in minutes) of a timestamp; None for an empty one."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise _Bad(line, f"field {name!r} is not a date/time: {value!r}")
+    text = value.strip()
+    if text.startswith("0001-01-01"):  # Go's zero time: `gh` prints it for "never closed"
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        moment = None
+        for fmt in _JIRA_DATES if jira else ():
+            try:
+                moment = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if moment is None:
+            hint = "ISO 8601 like 2024-03-01T10:00:00Z" + (" or Jira's 01/Mar/24 10:00 AM" if jira else "")
+            raise _Bad(line, f"field {name!r} is not a date/time: {text[:40]!r} (expected {hint})") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # times without an offset are read as UTC
+    offset = moment.utcoffset()
+    return int(moment.timestamp()), int(offset.total_seconds() // 60) if offset else 0
+
+
+def normalise_key(value: Any, line: int, name: str) -> str:
+    """'12', '#12', 'GH-12' -> '#12'; 'proj-7' -> 'PROJ-7' (as commit references are stored)."""
+    text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
+    if number := _NUMBER.fullmatch(text):
+        return f"#{int(number.group(1))}"
+    if _KEY.fullmatch(text):
+        return text.upper()
+    raise _Bad(line, f"field {name!r} is not an issue number or key: {text[:40]!r}")
+
+
+def detect(text: str) -> str:
+    """'github' for JSON, 'jira' for a CSV with an 'Issue key' column, else 'csv'."""
+    if text.lstrip().startswith(("[", "{")):
+        return "github"
+    header = next(csv.reader(io.StringIO(text)), [])
+    return "jira" if "Issue key" in [h.strip() for h in header] else "csv"
+
+
+def _json_items(text: str) -> list[tuple[int, Any]]:
+    """The elements of a top-level JSON array, each with the line it starts on."""
+    decoder = json.JSONDecoder()
+    start = len(text) - len(text.lstrip())
+    if not text[start:].startswith("["):
+        raise _Bad(1, "expected a JSON array of issues")
+    items, pos = [], start + 1
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text.startswith("]", pos) and not items:
+            break
+        try:
+            item, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise _Bad(exc.lineno, f"invalid JSON at column {exc.colno}: {exc.msg}") from None
+        items.append((text.count("\n", 0, pos) + 1, item))
+        pos = end
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text.startswith("]", pos):
+            break
+        if not text.startswith(",", pos):
+            line = text.count("\n", 0, pos) + 1
+            raise _Bad(line, "invalid JSON: expected ',' or ']' after an issue")
+        pos += 1
+    rest = text[pos + 1 :].strip()
+    if rest:
+        raise _Bad(text.count("\n", 0, pos) + 1, "invalid JSON: text after the closing ']'")
+    return items
+
+
+def parse_github(text: str) -> tuple[list[ParsedIssue], int]:
+    """Issues of a GitHub REST or `gh` JSON export, and how many pull requests were skipped."""
+    issues, pull_requests = [], 0
+    for line, item in _json_items(text):
+        if not isinstance(item, dict):
+            raise _Bad(line, "an issue must be a JSON object")
+        if item.get("pull_request") is not None or item.get("isPullRequest"):
+            pull_requests += 1
+            continue
+        if "number" not in item:
+            raise _Bad(line, "missing field 'number'")
+        rest = not any(name in item for name in ("createdAt", "closedAt"))  # else `gh` output
+        created_name, closed_name = ("created_at", "closed_at") if rest else ("createdAt", "closedAt")
+        created = parse_time(item.get(created_name), line, created_name)
+        if created is None:
+            raise _Bad(line, f"missing field {created_name!r}")
+        labels = item.get("labels") or []
+        if not isinstance(labels, list):
+            raise _Bad(line, "field 'labels' must be a list")
+        names = []
+        for label in labels:
+            name = label.get("name") if isinstance(label, dict) else label
+            if not isinstance(name, str):
+                raise _Bad(line, f"field 'labels': a label without a name: {label!r}"[:120])
+            names.append(name)
+        kind = item.get("type")
+        issues.append(ParsedIssue(
+            key=normalise_key(item["number"], line, "number"), line=line, title=str(item.get("title") or ""),
+            issue_type=(kind.get("name") if isinstance(kind, dict) else kind) or None,
+            state=str(item.get("state") or "").lower() or None, labels=names, created=created,
+            closed=parse_time(item.get(closed_name), line, closed_name),
+        ))  # fmt: skip
+    return issues, pull_requests
+
+
+def _rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise _Bad(reader.line_num, f"malformed CSV: {exc}") from None
+    if not header:
+        raise _Bad(1, "empty file: no header row")
+    return header, rows
+
+
+def _column(header: list[str], name: str, required: bool) -> int | None:
+    if name in header:
+        return header.index(name)
+    if required:
+        raise _Bad(1, f"no {name!r} column (columns: {', '.join(header)[:200]})")
+    return None
+
+
+def _cell(row: list[str], index: int | None) -> str:
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def parse_jira(text: str) -> list[ParsedIssue]:
+    header, rows = _rows(text)
+    key = _column(header, "Issue key", True)
+    created = _column(header, "Created", True)
+    kind, status = _column(header, "Issue Type", False), _column(header, "Status", False)
+    resolved, summary = _column(header, "Resolved", False), _column(header, "Summary", False)
+    label_columns = [i for i, h in enumerate(header) if h == "Labels"]
+    issues = []
+    for line, row in rows:
+        when = parse_time(_cell(row, created), line, "Created", jira=True)
+        if when is None:
+            raise _Bad(line, "field 'Created' is empty")
+        labels = [label for i in label_columns for label in _cell(row, i).split()]
+        issues.append(ParsedIssue(
+            key=normalise_key(_cell(row, key), line, "Issue key"), line=line, title=_cell(row, summary),
+            issue_type=_cell(row, kind) or None, state=_cell(row, status) or None, labels=labels, created=when,
+            closed=parse_time(_cell(row, resolved), line, "Resolved", jira=True),
+        ))  # fmt: skip
+    return issues
+
+
+def parse_csv(text: str, columns: CsvColumns) -> list[ParsedIssue]:
+    header, rows = _rows(text)
+
+    def col(given: str | None, default: str, required: bool = False) -> tuple[int | None, str]:
+        name = given or default
+        return _column(header, name, required or given is not None), name
+
+    (key, key_name), (created, created_name) = col(columns.id, "id", True), col(columns.created, "created_at", True)
+    kind, _ = col(columns.type, "type")
+    closed, closed_name = col(columns.closed, "closed_at")
+    labels, _ = col(columns.labels, "labels")
+    title, _ = col(columns.title, "title")
+    issues = []
+    for line, row in rows:
+        when = parse_time(_cell(row, created), line, created_name)
+        if when is None:
+            raise _Bad(line, f"field {created_name!r} is empty")
+        ended = parse_time(_cell(row, closed), line, closed_name)
+        issues.append(ParsedIssue(
+            key=normalise_key(_cell(row, key), line, key_name), line=line, title=_cell(row, title),
+            issue_type=_cell(row, kind) or None, state="closed" if ended else "open",
+            labels=[p.strip() for p in re.split(r"[,;|]", _cell(row, labels)) if p.strip()], created=when, closed=ended,
+        ))  # fmt: skip
+    return issues
+
+
+def parse(text: str, fmt: str, columns: CsvColumns) -> tuple[str, list[ParsedIssue], int]:
+    """(format, issues, pull requests skipped); raises _Bad on the first problem."""
+    fmt = detect(text) if fmt == "auto" else fmt
+    if fmt == "github":
+        issues, skipped = parse_github(text)
+    elif fmt == "jira":
+        issues, skipped = parse_jira(text), 0
+    else:
+        issues, skipped = parse_csv(text, columns), 0
+    first: dict[str, int] = {}
+    for issue in issues:
+        if issue.key in first:
+            raise _Bad(issue.line, f"issue {issue.key} appears twice (first on line {first[issue.key]})")
+        first[issue.key] = issue.line
+    if not issues and not skipped:
+        raise _Bad(1, "no issues in the file")
+    return fmt, issues, skipped
+
+
+def _row(issue: ParsedIssue, repo_id: int, fmt: str, rules: KindRules) -> dict[str, Any]:
+    return {
+        "repo_id": repo_id, "key": issue.key, "title": issue.title, "issue_type": issue.issue_type,
+        "state": issue.state, "labels": "; ".join(issue.labels), "kind": rules.kind(issue.issue_type, issue.labels),
+        "created_ts": issue.created[0], "created_tz": issue.created[1],
+        "closed_ts": issue.closed[0] if issue.closed else None, "closed_tz": issue.closed[1] if issue.closed else None,
+        "source_format": fmt,
+    }  # fmt: skip
+
+
+def import_file(engine: Engine, repo: str, path: Path, fmt: str = "auto", columns: CsvColumns | None = None,
+                rules: KindRules | None = None) -> ImportReport:  # fmt: skip
+    """Parse `path` completely, then insert or update its issues for `repo` in one transaction."""
+    if fmt not in FORMATS:
+        raise QroiError(f"unknown issue format {fmt!r}; choose from {', '.join(FORMATS)}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise QroiError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise QroiError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    try:
+        fmt, issues, skipped = parse(text, fmt, columns or CsvColumns())
+    except _Bad as exc:
+        raise QroiError(f"{path}: line {exc.line}: {exc}; nothing was imported") from exc
+    init_schema(engine)
+    repo_id = queries.repo_id(engine, repo)
+    rules = rules or KindRules()
+    report = ImportReport(repo=repo, format=fmt, pull_requests_skipped=skipped)
+    table = models.Issue.__table__
+    fields = [c.name for c in table.c if c.name not in ("id", "repo_id", "key")]
+    with transaction(engine) as conn:
+        stored = {row["key"]: dict(row) for row in conn.execute(select(table).where(table.c.repo_id == repo_id)).mappings()}
+        inserts, updates = [], []
+        for issue in issues:
+            row = _row(issue, repo_id, fmt, rules)
+            report.kinds[row["kind"]] += 1
+            old = stored.get(issue.key)
+            if old is None:
+                inserts.append(row)
+            elif any(old[f] != row[f] for f in fields):
+                updates.append({"b_id": old["id"], **{f"b_{f}": row[f] for f in fields}})
+            else:
+                report.unchanged += 1
+        insert_rows(conn, table, inserts)
+        if updates:
+            stmt = update(table).where(table.c.id == bindparam("b_id")).values({f: bindparam(f"b_{f}") for f in fields})
+            conn.execute(stmt, updates)
+        report.added, report.updated = len(inserts), len(updates)
+        links = issue_links.linked_commits().where(models.Issue.repo_id == repo_id).subquery()
+        report.linked = len(set(conn.execute(select(links.c.issue_id)).scalars()))
+        fixes = issue_links.fix_commit_ids(conn, repo_id)
+        done = set(conn.execute(select(models.CommitFeatures.commit_id).where(
+            models.CommitFeatures.repo_id == repo_id, models.CommitFeatures.szz_done)).scalars())  # fmt: skip
+        report.fixes_to_blame = len(fixes - done)
+    return report

@@ -1,0 +1,132 @@
+"""Turn what the user typed (a path or a clone URL) into a local git directory.
+
+A URL is cloned (bare) into a cache directory and fetched on later runs. Credentials in the URL
+(`https://user:token@host/...`) are needed for the transfer but must never be stored, printed or
+logged, so they travel only in a per-command `http.extraHeader` and the URL git sees, records in
+its config and prints in its errors is the stripped one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from qroi.core.errors import QroiError
+
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_SCP = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a repository's history is read from, and how it is named and shown."""
+
+    git_path: Path
+    display: str
+    default_name: str
+
+
+def is_url(text: str) -> bool:
+    return bool(_URL.match(text) or _SCP.match(text))
+
+
+def strip_credentials(url: str) -> str:
+    """Drop a password or token from a URL (any user part of http(s) URLs, where tokens live)."""
+    if not _URL.match(url):
+        return url
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    keep_user = parts.scheme not in ("http", "https") and ":" not in userinfo
+    netloc = f"{userinfo}@{host}" if keep_user else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def redact(text: str, url: str) -> str:
+    """Remove any trace of the URL's secret from a message (git may echo it)."""
+    parts = urlsplit(url) if _URL.match(url) else None
+    if parts is None or "@" not in parts.netloc:
+        return text
+    userinfo = parts.netloc.rsplit("@", 1)[0]
+    secrets = {userinfo, unquote(userinfo), *userinfo.split(":"), *unquote(userinfo).split(":")}
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):  # whole user:token first
+        text = text.replace(secret, "***")
+    return text
+
+
+def _auth_config(url: str) -> list[str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
+        return []
+    userinfo = unquote(parts.netloc.rsplit("@", 1)[0])
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return ["-c", f"http.extraHeader=Authorization: Basic {token}"]
+
+
+def name_from(text: str) -> str:
+    """A short repository name: the last path component without `.git`."""
+    tail = re.split(r"[/:]", text.rstrip("/"))[-1]
+    tail = tail.removesuffix(".git")
+    return tail or "repo"
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("QROI_CACHE", Path.home() / ".cache" / "qroi")) / "clones"
+
+
+def _git(args: list[str], url: str) -> None:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
+    try:
+        proc = subprocess.run(["git", *args], capture_output=True, text=True, env=env, timeout=3600)
+    except subprocess.TimeoutExpired as exc:
+        raise QroiError(f"git timed out on {strip_credentials(url)}") from exc
+    if proc.returncode != 0:
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        detail = redact(lines[-1] if lines else f"exit {proc.returncode}", url)
+        raise QroiError(f"could not fetch {strip_credentials(url)}: {detail}")
+
+
+def clone_or_fetch(url: str, cache_dir: Path | None = None) -> Source:
+    """Bring a remote repository into the cache: a bare clone the first time, a fetch afterwards."""
+    safe = strip_credentials(url)
+    cache = cache_dir or default_cache_dir()
+    name = name_from(safe)
+    dest = cache / f"{name}-{hashlib.sha256(safe.encode()).hexdigest()[:12]}.git"
+    auth = _auth_config(url)
+    if (dest / "HEAD").exists():
+        _git([*auth, "--git-dir", str(dest), "fetch", "--quiet", "--prune", "--force", safe,
+              "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], url)  # fmt: skip
+    else:
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_suffix(".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        _git([*auth, "clone", "--bare", "--quiet", safe, str(partial)], url)
+        partial.rename(dest)
+    return Source(git_path=dest, display=safe, default_name=name)
+
+
+def resolve(text: str, cache_dir: Path | None = None) -> Source:
+    """A local path or a clone URL -> a local git directory to mine."""
+    if is_url(text):
+        if text.startswith("file://"):
+            local = Path(unquote(urlsplit(text).path))
+            if not local.exists():
+                raise QroiError(f"could not fetch {text}: no such path {local}")
+        return clone_or_fetch(text, cache_dir)
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise QroiError(f"no such path: {text}")
+    if not path.is_dir():
+        raise QroiError(f"not a directory: {text}")
+    resolved = path.resolve()
+    shown = resolved.parent if resolved.name == ".git" else resolved
+    return Source(git_path=resolved, display=str(shown), default_name=name_from(str(shown)))

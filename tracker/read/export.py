@@ -1,0 +1,92 @@
+"""`qroi export`: the store's tables as CSV (or Parquet) with a documented, stable header.
+
+CSV cells are made inert for spreadsheets: a text cell starting with `=`, `+`, `-`, `@`, tab or
+carriage return would be run as a formula by Excel or LibreOffice (CSV injection), so it gets a
+leading apostrophe, which spreadsheets show as a plain-text marker. Numbers are left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A cell value that no spreadsheet will evaluate."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+TABLES = ("commits", "changes", "files", "functions", "issues", "bug_links", "releases", "lineops", "ai", "duplication")
+"""What `qroi export` writes. Names only: the loaders need pandas, which `qroi ingest` (whose
+module also defines this CLI's choices) should not pay for at start-up."""
+
+
+def table(engine: Engine, name: str, repo: str) -> pd.DataFrame:
+    """One export table with exactly its documented columns, in order."""
+    from qroi.read import ai_frames, queries
+
+    load, columns = {
+        "commits": (queries.commits, queries.COMMIT_COLUMNS),
+        "changes": (queries.changes, queries.CHANGE_COLUMNS),
+        "files": (queries.head_files, queries.FILE_COLUMNS),
+        "functions": (queries.head_functions, queries.FUNCTION_COLUMNS),
+        "issues": (queries.issues, queries.ISSUE_COLUMNS),
+        "bug_links": (queries.bug_links, queries.BUG_LINK_COLUMNS),
+        "releases": (queries.releases, queries.RELEASE_COLUMNS),
+        "lineops": (ai_frames.lineops_table, ai_frames.LINEOPS_COLUMNS),
+        "ai": (ai_frames.declarations_table, ai_frames.AI_COLUMNS),
+        "duplication": (ai_frames.duplication_table, ai_frames.DUPLICATION_COLUMNS),
+    }[name]
+    return load(engine, repo)[columns]
+
+
+def _cell_rule() -> Callable[[Any], Any]:
+    """A frame's value -> its CSV cell: empty for missing, 1/0 for booleans, text made inert."""
+    import numpy as np
+    import pandas as pd
+
+    def cell(value: Any) -> Any:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        if isinstance(value, bool | np.bool_):
+            return int(value)
+        return inert(value)
+
+    return cell
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV the CLI writes and the dashboard offers for download (same rules for both)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([inert(c) for c in frame.columns])
+    cell = _cell_rule()
+    for row in frame.itertuples(index=False, name=None):
+        writer.writerow([cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def write(frame: pd.DataFrame, out: str, fmt: str = "csv") -> None:
+    """Write to a path, or to stdout for '-' (CSV only)."""
+    if fmt == "parquet":
+        frame.to_parquet(Path(out), index=False)
+        return
+    data = csv_text(frame)
+    if out == "-":
+        sys.stdout.write(data)
+    else:
+        Path(out).write_text(data, encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Scoring one Python source with Radon's numbers (and the fast walkers proven identical), in parallel across cores."""
