@@ -96,7 +96,7 @@ def data_loads(db: Path) -> None:
     url = database.database_url(str(db))
     engine = database.connect(url)
     repo = queries.repos(engine).sort_values("commits")["name"].iloc[-1]
-    rid = queries.repo_id(engine, repo)
+    rid = database.repo_id(engine, repo)
     commits = int(queries.repos(engine).set_index("name").at[repo, "commits"])
 
     def floor() -> None:

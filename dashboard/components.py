@@ -15,10 +15,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from qroi.dashboard import charts
-from qroi.dashboard.data import StoreState
 from qroi.dashboard.filters import Filters
-from qroi.read import export
-from qroi.store import database
+from qroi.read import export, store_state
+from qroi.read.store_state import StoreState
 
 CSS = """
 <style>
@@ -95,9 +94,8 @@ def empty_store(state: StoreState) -> None:
 
 
 def db_arg(url: str) -> str:
-    """The store as a user would type it after --db: the file for SQLite, the URL (no password) otherwise."""
-    path = database.sqlite_path(url)
-    return str(path) if path is not None else database.shown(url)
+    """The store as a user would type it after --db."""
+    return store_state.as_typed(url)
 
 
 def nothing(message: str, hint: str | None = None) -> None:

@@ -15,56 +15,23 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine, func, inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine
 
 from qroi.analysis import ai_lens
 from qroi.analysis import claim as claims
-from qroi.core.errors import QroiError
-from qroi.read import explore, export, queries
-from qroi.store import ai_settings, database, models
-
-
-@dataclass(frozen=True)
-class StoreState:
-    """Whether the store named by QROI_DB can be shown; `problem` says why not, in one line."""
-
-    url: str
-    shown: str
-    problem: str | None
-    empty: bool
-    stamp: str
+from qroi.read import explore, export, queries, store_state
+from qroi.read.store_state import StoreState
 
 
 @st.cache_resource(show_spinner=False)
 def engine_for(url: str) -> Engine:
     """One engine (connection pool) per store URL for the whole server, shared by all sessions."""
-    return database.connect(url)
+    return store_state.open_engine(url)
 
 
 def open_store() -> StoreState:
     """Read QROI_DB (default qroi.db) and check the store without ever creating or changing it."""
-    url = database.database_url(None)
-    shown = database.shown(url)
-    path = database.sqlite_path(url)
-    if path is not None and not path.exists():
-        return StoreState(url, shown, None, True, "")
-    try:
-        engine = engine_for(url)
-        tables = inspect(engine)
-        if not tables.has_table(models.Repo.__tablename__):
-            return StoreState(url, shown, None, True, "")
-        with engine.connect() as conn:
-            repos, last = conn.execute(select(func.count(), func.max(models.Repo.last_ingest_ts))).one()
-            top = conn.execute(select(func.max(models.Commit.id))).scalar()
-            i = models.Issue
-            issues = (conn.execute(select(func.count(), func.max(i.id), func.sum(func.coalesce(i.closed_ts, 0)))).one()
-                      if tables.has_table(i.__tablename__) else ())  # fmt: skip
-    except (DBAPIError, QroiError) as exc:
-        detail = database.describe_db_error(engine_for(url), exc) if isinstance(exc, DBAPIError) else str(exc)
-        return StoreState(url, shown, detail, True, "")
-    # The stamp changes with every ingest and every issue import, which invalidates the caches.
-    return StoreState(url, shown, None, repos == 0 or top is None, f"{repos}:{last}:{top}:{issues}")
+    return store_state.probe(store_state.store_url(None), engine_for)
 
 
 @dataclass(frozen=True)
@@ -209,7 +176,7 @@ def claim(url: str, stamp: str, repos: tuple[str, ...], qualities: tuple[str, ..
 @st.cache_data(show_spinner=False)
 def ai_tables(url: str, stamp: str) -> bool:
     """Whether the store has the AI-era tables (a store from before them needs a new ingest)."""
-    return ai_settings.has_tables(engine_for(url))
+    return store_state.has_ai_tables(engine_for(url))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -19,6 +19,7 @@ import streamlit as st
 from qroi.dashboard import data
 from qroi.dashboard.metrics import DEFAULT_MEASURE, MEASURES, Measure
 from qroi.read import explore, queries
+from qroi.read.store_state import StoreState
 
 FILTERS_KEY = "qroi_filters"
 TRI_STATE = ("Any", "Only", "Exclude")
@@ -56,7 +57,7 @@ def _default_repos(stored: pd.DataFrame) -> list[str]:
     return [stored.sort_values(["commits", "name"], ascending=[False, True])["name"].iloc[0]]
 
 
-def sidebar(state: data.StoreState) -> Filters | None:
+def sidebar(state: StoreState) -> Filters | None:
     """Draw the shared filters; None (with a hint on the page) when no repository is chosen."""
     stored = data.repos(state.url, state.stamp)
     stored = stored[stored["commits"] > 0]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from qroi.ai.declared import DECLARED_ONLY
 from qroi.ingest.pipeline import IngestOptions, ingest
+from qroi.read.ai_frames import DECLARED_ONLY
 from qroi.sample_repos import truth
 from qroi.sample_repos.scenarios.ai_era import FIELDS
 from qroi.store import database

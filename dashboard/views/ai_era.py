@@ -7,11 +7,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from qroi.ai.declared import DECLARED_ONLY
 from qroi.analysis.ai_compare import METRICS
 from qroi.dashboard import charts, components, data, filters
 from qroi.dashboard.components import Card, fmt_int, fmt_share
-from qroi.read.ai_frames import LINEOPS_COLUMNS
+from qroi.read.ai_frames import DECLARED_ONLY, LINEOPS_COLUMNS
 
 COMPARISON_STYLE = {
     "Supported": ("#b91c1c", "Declared-AI commits differ in the direction of the concern."),

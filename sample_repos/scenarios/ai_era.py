@@ -16,7 +16,7 @@ work never touches; its truth is in the manifest's notes:
   (qroi.ai.ai_step: moved lines are never churn, and a moved copy has no writer); all within 13
   days, so the same for 14 and 21 days. The `churn` commits move nothing: both definitions agree.
 - `ai_declared`: for every commit, whether it declares AI assistance and which shipped rules of
-  `qroi/ai/rules/ai_assistance.toml` match: Claude Code, Copilot (co-author and agent account),
+  `qroi/ai/ai_assistance.toml` match: Claude Code, Copilot (co-author and agent account),
   aider (co-author and author suffix), Assisted-by, Cursor, Devin, AI-assisted, a squash merge
   with a trailer in its body; and near misses (a human co-author "Claude Dupont", "Devin Park",
   "Generated with Sphinx", a dependabot bump, "AI-assisted: no", a human Assisted-by, mere

@@ -45,7 +45,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, select, upda
 
 from qroi.ai import declared
 from qroi.ai.duplication import WindowIndex, duplicated_share, split_lines
-from qroi.ai.lineops import DEFAULT_CHURN_DAYS, MOVED, CommitOps, LineOpsConfig, Tree, classify, tree_after
+from qroi.ai.lineops import MOVED, CommitOps, LineOpsConfig, Tree, classify, tree_after
 from qroi.core.errors import QroiError
 from qroi.core.timing import timed
 from qroi.delivery import delivery_step, rework
@@ -120,7 +120,7 @@ def resolve_settings(options: AiOptions, stored: dict[str, Any], identities: Any
         rules_file, rules_text = stored.get("rules_file"), stored.get("rules_text")
     digest = hashlib.sha256(f"{declared.shipped_text()}\0{rules_text or ''}".encode()).hexdigest()
     return {
-        "churn_days": float(pick("churn_days", DEFAULT_CHURN_DAYS)),
+        "churn_days": float(pick("churn_days", ai_settings.DEFAULT_CHURN_DAYS)),
         "min_moved": int(pick("min_moved", defaults.min_moved)),
         "min_copy": int(pick("min_copy", defaults.min_copy)),
         "rules_file": rules_file,

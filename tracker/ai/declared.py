@@ -8,7 +8,7 @@ or code pasted from a chat window leave no trace in git: such commits count as "
 dilutes any difference between the groups toward none. Every result names the rules that
 matched, so a reader can see why a commit was flagged.
 
-The rules are data (`qroi/ai/rules/ai_assistance.toml`, documented in the file itself), so a team
+The rules are data (`qroi/ai/ai_assistance.toml`, documented in the file itself), so a team
 can add its own conventions or drop a rule without touching code: `load_rules(path)` extends the
 shipped rules with a user file (`replace = true` in that file, or `replace=True`, uses only it;
 `disable = [ids]` drops shipped rules; a rule with a shipped id replaces it).
@@ -33,16 +33,12 @@ from typing import Any
 
 from qroi.core.errors import QroiError
 
-SHIPPED = "rules/ai_assistance.toml"
+SHIPPED = "ai_assistance.toml"
 CATEGORIES = ("ai", "bot")
 WHERE = ("message", "trailer", "author", "committer", "identity")
 _FIELDS = {"id", "tool", "category", "where", "keys", "name", "email", "value", "not_value", "pattern", "match"}
 _TRAILER = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _IDENTITY = re.compile(r"^(.*?)\s*<([^<>]*)>$")
-
-DECLARED_ONLY = ("Only declared AI assistance is found (trailers, markers, agent accounts); undeclared use "
-                 "counts as 'other', which dilutes any difference toward none.")  # fmt: skip
-
 
 def _split_identity(value: str) -> tuple[str, str]:
     """`Name <email>` -> (name, email); anything else is a name without an email."""

@@ -38,8 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from qroi.delivery.szz import COMMENT_PREFIXES
-from qroi.git.log import is_python_path
+from qroi.core.files import COMMENT_PREFIXES, is_python_path
 
 WINDOW = 5
 """Keyed lines in a duplicated block, as in GitClear's "5+ identical lines" and pylint's default."""

@@ -65,7 +65,6 @@ MAX_CANDIDATES = 64
 """Deleted places tried per added window when looking for a move: bounds the work on files of
 repeated lines (a data file of identical rows moved elsewhere) without changing ordinary moves."""
 SKIPPED_MODES = ("160000", "120000")  # submodules and symlinks carry no lines of code
-DEFAULT_CHURN_DAYS = 14.0
 """Churn window (GitClear's two weeks): lines changed or deleted this soon after being written."""
 Tree = dict[str, tuple[bytes, ...]]
 """A tree's text files: path -> lines (bytes without newlines); binaries, symlinks, submodules left out."""

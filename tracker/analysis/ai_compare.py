@@ -46,12 +46,12 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from qroi.ai.declared import DECLARED_ONLY
 from qroi.analysis.decision import POWER, decide, fmt_p, fmt_ratio, holm
 from qroi.analysis.models import NotEstimable, fit_count
 from qroi.analysis.prepare import varies
 from qroi.analysis.results import to_jsonable
 from qroi.analysis.timeseries import ErrorModel, ITSResult, interrupted_time_series
+from qroi.read.ai_frames import DECLARED_ONLY
 
 OutcomeKind = Literal["count", "binary", "continuous"]
 

@@ -18,8 +18,6 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from qroi.ai.declared import DECLARED_ONLY
-from qroi.ai.lineops import DEFAULT_CHURN_DAYS
 from qroi.analysis.ai_compare import (
     CHURN_CAVEAT,
     DEFAULT_EVENT_METRICS,
@@ -34,9 +32,10 @@ from qroi.analysis.ai_compare import (
     monthly_metrics,
 )
 from qroi.analysis.results import to_jsonable
-from qroi.read import queries
-from qroi.read.ai_frames import by_author, churn_days, commit_frame, duplication_table, totals
+from qroi.read.ai_frames import DECLARED_ONLY, by_author, churn_days, commit_frame, duplication_table, totals
 from qroi.read.explore import ALL_TIME, Window
+from qroi.store.ai_settings import DEFAULT_CHURN_DAYS
+from qroi.store.database import repo_id
 
 
 def monthly(commits: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +104,7 @@ def lens(engine: Engine, repos: Sequence[str], window: Window = ALL_TIME, event:
     Raises ValueError for a bad `event` date or metric (the caller words it for its user).
     """
     commits = _stacked([commit_frame(engine, repo, window) for repo in repos])
-    days = tuple(churn_days(engine, queries.repo_id(engine, r)) for r in repos)
+    days = tuple(churn_days(engine, repo_id(engine, r)) for r in repos)
     result = Lens(tuple(repos), days, commits, monthly(commits), by_author(commits),
                   _stacked([duplication_table(engine, repo, window) for repo in repos]), ComparisonReport((), 0), None,
                   tuple(metrics))  # fmt: skip

@@ -24,7 +24,7 @@ from qroi.core.errors import QroiError
 from qroi.labels import issue_links
 from qroi.read import queries
 from qroi.store import models
-from qroi.store.database import chunks
+from qroi.store.database import chunks, repo_id
 
 QUALITY_COLUMNS = ("mi", "cc_total", "cc_max", "cc_mean", "cc_density", "c_share", "functions", "h_volume",
                    "h_effort", "h_bugs")  # fmt: skip
@@ -133,7 +133,7 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     start, `prior_commits` before it, `owner_share`: the top author's share of those).
     """
     months = window_months(window)
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     commits = queries.commits(engine, repo)
     if commits.empty:
         return pd.DataFrame()

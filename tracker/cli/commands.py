@@ -6,6 +6,7 @@ an interrupted run exits 130 and keeps every batch it had written.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -26,13 +27,14 @@ from sqlalchemy.exc import DBAPIError
 from qroi.ai.ai_step import AiOptions
 from qroi.cli import console
 from qroi.core.errors import QroiError
+from qroi.core.parallel import default_workers
 from qroi.delivery.delivery_step import DeliveryOptions
 from qroi.ingest import fleet
 from qroi.ingest.pipeline import IngestOptions, IngestResult, ingest
 from qroi.read import export
-from qroi.scoring.pool import default_workers
 from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS
 from qroi.store import database
+from qroi.store.database import repo_id
 
 app = typer.Typer(
     add_completion=False,
@@ -351,7 +353,6 @@ def ai_cmd(
     from qroi.analysis import ai_lens
     from qroi.analysis.ai_compare import DEFAULT_EVENT_METRICS, METRICS
     from qroi.cli import ai_render
-    from qroi.read import queries
     from qroi.read.explore import Window
 
     unknown = [m for m in metric or () if m not in METRICS]
@@ -361,7 +362,7 @@ def ai_cmd(
         raise QroiError("--metric chooses what the event study tests; give --event DATE too")
     window = Window(_day_start(since, "--since"), _day_start(until, "--until"))
     engine = open_store(db)
-    queries.repo_id(engine, repo)
+    repo_id(engine, repo)
     lens = ai_lens.lens(engine, [repo], window, _date(event, "--event"), sesoi, tuple(metric or DEFAULT_EVENT_METRICS))
     period = f" ({since or 'start'} to {until or 'end'})" if since or until else ""
     ai_render.render(lens, console.out, f"{repo}: the AI-era lens{period}", months)
@@ -427,11 +428,12 @@ def dashboard_cmd(
     host: Annotated[str, typer.Option(help="Address to bind; the default keeps it on this machine.")] = "127.0.0.1",
 ) -> None:
     """Serve the Streamlit dashboard for the store (on 127.0.0.1 unless told otherwise)."""
-    from qroi import dashboard
-
     engine = open_store(db)
     url = str(engine.url.render_as_string(hide_password=False))
-    app_path = Path(dashboard.__file__).parent / "app.py"
+    # Located, not imported: the dashboard is a Streamlit script that runs in its own process.
+    spec = importlib.util.find_spec("qroi.dashboard")
+    assert spec is not None and spec.origin is not None
+    app_path = Path(spec.origin).parent / "app.py"
     console.summary(f"dashboard for {database.shown(url)} on http://{host}:{port} (Ctrl-C to stop)")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", host, "--server.port",
            str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",

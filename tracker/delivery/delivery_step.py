@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, delete, select
 
 from qroi.core.errors import QroiError
 from qroi.core.timing import timed
-from qroi.delivery import dmm, features, releases, rework, szz
+from qroi.delivery import dmm, features, identities, releases, rework, szz
 from qroi.git import mailmap
 from qroi.git.repository import GitRepo
 from qroi.labels import issue_links, messages
@@ -339,7 +339,7 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: Deli
     with timed(report.seconds, "identities"):
         identities_changed = stored.get("mailmap") != settings["mailmap"]
         if identities_changed:
-            report.identities_updated = mailmap.reresolve(engine, git.git_dir, repo_id, head,
+            report.identities_updated = identities.reresolve(engine, git.git_dir, repo_id, head,
                                                           settings["mailmap_enabled"])  # fmt: skip
         if stored.get("bugfix_pattern", messages.DEFAULT_BUGFIX_PATTERN) != settings["bugfix_pattern"]:
             report.fixes_relabelled = relabel_fixes(engine, repo_id, settings["bugfix_pattern"])

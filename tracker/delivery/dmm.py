@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from qroi.scoring.pool import default_workers
+from qroi.core.parallel import default_workers
 
 CHUNK = 25
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from qroi.git.log import is_python_path
+from qroi.core.files import is_python_path
 from qroi.store.history import StoredChange, StoredCommit, StoredHistory
 
 DAY = 86_400

@@ -32,8 +32,7 @@ from sqlalchemy import Engine, bindparam, select, update
 
 from qroi.core.errors import QroiError
 from qroi.labels import issue_links
-from qroi.read import queries
-from qroi.store import models
+from qroi.store import database, models
 from qroi.store.database import init_schema, insert_rows, transaction
 
 FORMATS = ("auto", "github", "jira", "csv")
@@ -341,7 +340,7 @@ def import_file(engine: Engine, repo: str, path: Path, fmt: str = "auto", column
     except _Bad as exc:
         raise QroiError(f"{path}: line {exc.line}: {exc}; nothing was imported") from exc
     init_schema(engine)
-    repo_id = queries.repo_id(engine, repo)
+    repo_id = database.repo_id(engine, repo)
     rules = rules or KindRules()
     report = ImportReport(repo=repo, format=fmt, pull_requests_skipped=skipped)
     table = models.Issue.__table__

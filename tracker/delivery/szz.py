@@ -17,7 +17,6 @@ thread pool (git does the work; the threads only wait on pipes).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections import Counter
@@ -27,24 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qroi.core.errors import QroiError
+from qroi.core.files import comment_prefixes
+from qroi.core.parallel import default_workers
 from qroi.git import patches
-from qroi.scoring.pool import default_workers
 from qroi.store.history import StoredCommit, StoredHistory
 
-_HASH = ("#",)
-_SLASHES = ("//", "/*", "*/", "* ")
-COMMENT_PREFIXES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys((".py", ".pyi", ".pyx", ".sh", ".bash", ".zsh", ".rb", ".pl", ".r", ".yaml", ".yml", ".toml",
-                     ".cfg", ".conf", ".cmake", ".tf", ".ps1", ".jl", ".nim", ".ex", ".exs", ".coffee"), _HASH),
-    **dict.fromkeys((".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".java", ".js", ".jsx", ".mjs", ".ts",
-                     ".tsx", ".go", ".rs", ".kt", ".kts", ".swift", ".cs", ".scala", ".dart", ".groovy", ".m",
-                     ".css", ".scss", ".less", ".proto", ".sol", ".zig"), _SLASHES),
-    ".php": _SLASHES + _HASH,
-    **dict.fromkeys((".sql", ".lua", ".hs", ".elm", ".ada", ".adb"), ("--",)),
-    **dict.fromkeys((".ini", ".el", ".lisp", ".clj", ".scm", ".asm", ".s"), (";",)),
-    **dict.fromkeys((".tex", ".sty", ".erl", ".hrl"), ("%",)),
-    **dict.fromkeys((".vim",), ('"',)),
-}  # fmt: skip
 _BLAME_HEADER = re.compile(rb"^([0-9a-f]{40}|[0-9a-f]{64}) \d+ (\d+)", re.MULTILINE)
 MAX_RANGES = 200  # more -L ranges than this: blame the whole file and keep the wanted lines
 
@@ -54,7 +40,7 @@ def is_noise(line: bytes, path: str) -> bool:
     text = line.decode("utf-8", "replace").strip()
     if not text:
         return True
-    prefixes = COMMENT_PREFIXES.get(os.path.splitext(path)[1].lower(), ())
+    prefixes = comment_prefixes(path)
     return text.startswith(prefixes) or (text == "*" and "* " in prefixes)
 
 

@@ -18,19 +18,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from qroi.core.errors import QroiError
+from qroi.core.files import is_python_path
 from qroi.git import mailmap
 
 NULL_SHA = "0" * 40
-PYTHON_SUFFIXES = (".py",)
 _CHANGE_TYPES = {"A": "add", "M": "modify", "D": "delete", "R": "rename", "C": "copy", "T": "typechange"}
 _FIELD_COUNT = 9  # %H %P, author name and email, %ad, committer name and email, %cd, %B
 # Settings a user's git config could use to change what `git log` prints.
 _NEUTRAL_CONFIG = ("log.showSignature=false", "diff.noprefix=false", "diff.relative=false", "core.quotepath=off")
-
-
-def is_python_path(path: str) -> bool:
-    """Python source is recognised by file name, as Radon's own harvester does."""
-    return path.endswith(PYTHON_SUFFIXES)
 
 
 @dataclass(slots=True)

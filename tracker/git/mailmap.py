@@ -11,19 +11,14 @@ ingest all store the same identities. git also reads `./.mailmap` from its worki
 non-bare repository, so git runs with the git directory as its working directory.
 
 When the mailmap at HEAD changes between ingests, the identities of the stored commits are
-re-resolved (one `git log`, rows updated where they differ), so an incremental store equals a
-fresh one.
+re-resolved from `identities` (`qroi.delivery.identities`), so an incremental store equals a fresh one.
 """
 
 from __future__ import annotations
 
 import subprocess
 
-from sqlalchemy import Engine, select
-
 from qroi.core.errors import QroiError
-from qroi.store import models
-from qroi.store.database import transaction, update_rows
 
 FIELDS = ("%aN", "%aE", "%cN", "%cE")
 RAW_FIELDS = ("%an", "%ae", "%cn", "%ce")
@@ -51,7 +46,8 @@ def key(git_dir: str, rev: str, enabled: bool) -> str:
     return proc.stdout.strip() if proc.returncode == 0 else "none"
 
 
-def _identities(git_dir: str, rev: str, enabled: bool) -> dict[str, tuple[str, str, str, str]]:
+def identities(git_dir: str, rev: str, enabled: bool) -> dict[str, tuple[str, str, str, str]]:
+    """Each commit reachable from `rev` -> (author name, author email, committer name, committer email)."""
     fmt = "%x00".join(("%H", *identity_fields(enabled))) + "%x00"
     proc = subprocess.run(
         ["git", *config(rev), "--git-dir", git_dir, "log", "--no-use-mailmap", f"--format={fmt}", rev],
@@ -67,24 +63,3 @@ def _identities(git_dir: str, rev: str, enabled: bool) -> dict[str, tuple[str, s
         sha, an, ae, cn, ce = fields[start : start + 5]
         found[sha.strip()] = (an, ae, cn, ce)
     return found
-
-
-IDENTITY_COLUMNS = ("author_name", "author_email", "committer_name", "committer_email")
-"""The `commits` columns a .mailmap rewrites, in the order `_identities` gives them."""
-
-
-def reresolve(engine: Engine, git_dir: str, repo_id: int, rev: str, enabled: bool) -> int:
-    """Re-resolve the identities of stored commits reachable from `rev`; returns rows changed."""
-    wanted = _identities(git_dir, rev, enabled)
-    c = models.Commit.__table__.c
-    changed = []
-    with engine.connect() as conn:
-        rows = conn.execute(select(c.id, c.sha, *(c[name] for name in IDENTITY_COLUMNS)).where(c.repo_id == repo_id))
-        for cid, sha, *stored in rows:
-            new = wanted.get(sha)
-            if new is not None and new != tuple(stored):
-                changed.append(dict(zip(("id", *IDENTITY_COLUMNS), (cid, *new), strict=True)))
-    if changed:
-        with transaction(engine) as conn:
-            update_rows(conn, models.Commit.__table__, "id", changed, IDENTITY_COLUMNS)
-    return len(changed)

@@ -14,7 +14,7 @@ from pathlib import Path
 import git
 
 from qroi.core.errors import QroiError
-from qroi.git.log import is_python_path
+from qroi.core.files import is_python_path
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qroi.git.log import FileChange, is_python_path
+from qroi.core.files import is_python_path
+from qroi.git.log import FileChange
 
 MI_SCALE = 1_000_000
 

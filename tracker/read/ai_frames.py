@@ -27,11 +27,15 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from qroi.ai.lineops import DEFAULT_CHURN_DAYS
 from qroi.read import queries
 from qroi.read.explore import ALL_TIME, Window
 from qroi.store import models
-from qroi.store.ai_settings import has_tables, stored_settings
+from qroi.store.ai_settings import DEFAULT_CHURN_DAYS, has_tables, stored_settings
+from qroi.store.database import repo_id
+
+DECLARED_ONLY = ("Only declared AI assistance is found (trailers, markers, agent accounts); undeclared use "
+                 "counts as 'other', which dilutes any difference toward none.")  # fmt: skip
+"""The caveat every AI-era comparison carries: what the declaration rules cannot see."""
 
 DAY = 86_400
 LINEOPS_COLUMNS = [
@@ -86,7 +90,7 @@ def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 def commit_frame(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFrame:
     """One row per non-merge commit of the window (committed time) with its line operations, in canonical order."""
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     c, lo, d, f = models.Commit, models.CommitLineOps, models.AiDeclaration, models.CommitFeatures
     if not has_tables(engine):
         return pd.DataFrame(columns=[*LINEOPS_COLUMNS, "commit_id", "authored_ts", "committed_ts", "author",
@@ -133,7 +137,7 @@ def lineops_table(engine: Engine, repo: str) -> pd.DataFrame:
 
 def declarations_table(engine: Engine, repo: str) -> pd.DataFrame:
     """`qroi export ai`: every commit (merges too) with what it declares and the rules that matched."""
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     c, d = models.Commit, models.AiDeclaration
     if not has_tables(engine):
         return pd.DataFrame(columns=AI_COLUMNS)
@@ -152,7 +156,7 @@ def declarations_table(engine: Engine, repo: str) -> pd.DataFrame:
 
 def duplication_table(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFrame:
     """`qroi export duplication`: duplicated-block share of the Python files per month end and release."""
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     c, t = models.Commit, models.TreeDuplication
     if not has_tables(engine):
         return pd.DataFrame(columns=DUPLICATION_COLUMNS)

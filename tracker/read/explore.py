@@ -26,6 +26,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from qroi.read import queries
 from qroi.store import models
+from qroi.store.database import repo_id
 
 QUALITY_COLUMNS = ["py_files", "py_unscored", "py_sloc", "py_cc_total", "py_functions", "py_c_or_worse", "py_mi"]
 DELTA_SOURCES = {"d_sloc": "py_sloc", "d_cc_total": "py_cc_total", "d_mi": "py_mi",
@@ -108,7 +109,7 @@ def quality_series(engine: Engine, repo: str) -> pd.DataFrame:
     HEAD is the commit of highest generation: every stored commit is an ancestor of the walked
     branch tip, so the tip is the unique maximum.
     """
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     c = models.Commit
     cols = [c.sha, c.parents, c.generation, c.committed_ts, *(getattr(c, q) for q in QUALITY_COLUMNS)]
     allc = _read(engine, select(*cols).where(c.repo_id == rid))
@@ -186,7 +187,7 @@ def _pooled(states: list[pd.Series]) -> dict[str, float | int | None]:
 def headline(engine: Engine, repos: Sequence[str], window: Window = ALL_TIME,
              series: dict[str, pd.DataFrame] | None = None) -> Headline:  # fmt: skip
     """Headline figures for the overview cards (pass `series` to reuse loaded mainlines)."""
-    ids = [queries.repo_id(engine, r) for r in repos]
+    ids = [repo_id(engine, r) for r in repos]
     c = models.Commit
     stmt = select(
         func.count(), func.coalesce(func.sum(case((c.is_merge, 1), else_=0)), 0),
@@ -218,7 +219,7 @@ def monthly_timeline(engine: Engine, repo: str, window: Window = ALL_TIME,
     export when there is one (`issues_source` "tracker"), else each issue counts once, in the month
     of the first commit whose message closes it ("fixes #12"; `issues_source` "messages").
     """
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     c = models.Commit
     stmt = select(c.committed_ts, c.author_email, c.is_merge, c.is_bugfix, c.is_revert, c.insertions,
                   c.deletions).where(c.repo_id == rid, *window.where(c.committed_ts))  # fmt: skip
@@ -283,7 +284,7 @@ def hotspots(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFra
     changes costs little; complexity that changes every week is where quality costs most. History
     is by path, as in the `files` export; over all time the counts equal that table's.
     """
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     ch, c, hf, b = models.Change, models.Commit, models.HeadFile, models.Blob
     history = (
         select(
@@ -331,7 +332,7 @@ def file_history(engine: Engine, repo: str, path: str) -> pd.DataFrame:
     Renames are followed backwards: the history of `src/a.py` renamed from `lib/a.py` includes
     `lib/a.py`'s commits before the rename. A deleting change has no blob and no scores.
     """
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     ch, c, b = models.Change, models.Commit, models.Blob
     base = (
         select(c.sha, c.generation, c.committed_ts, c.author_name, c.message, c.is_bugfix, c.is_revert, ch.path,
@@ -364,7 +365,7 @@ def file_history(engine: Engine, repo: str, path: str) -> pd.DataFrame:
 
 def historical_paths(engine: Engine, repo: str) -> list[str]:
     """Every Python path the history ever touched (files deleted since have a history too)."""
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     ch = models.Change
     stmt = select(ch.path).where(ch.repo_id == rid, ch.is_python).distinct().order_by(ch.path)
     with engine.connect() as conn:
@@ -400,7 +401,7 @@ def commit_table(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.Dat
     Python quality (for a merge, what merging the branch did to the trunk). A root commit is
     compared with the empty tree; its MI delta is empty, as the empty tree has no MI.
     """
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     c = models.Commit
     cols = [c.sha, c.parents, c.generation, c.committed_ts, c.author_name, c.author_email, c.message, c.is_merge,
             c.is_bugfix, c.is_revert, c.issue_refs, c.insertions, c.deletions, c.files_changed,
@@ -483,7 +484,7 @@ def releases(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFra
     """
     if not has_table(engine, models.Release.__tablename__):
         return pd.DataFrame(columns=RELEASE_COLUMNS)
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     r = models.Release
     stmt = select(r.tag, r.sha, r.released_ts, r.version, r.is_patch, r.commits, r.change_failure, r.patched_by,
                   r.reverted_commits).where(r.repo_id == rid, *window.where(r.released_ts))  # fmt: skip
@@ -505,7 +506,7 @@ def lead_times(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataF
     """
     if not has_table(engine, models.CommitFeatures.__tablename__):
         return pd.DataFrame(columns=LEAD_TIME_COLUMNS)
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     f, c = models.CommitFeatures, models.Commit
     stmt = (
         select(c.sha, c.authored_ts, f.first_release.label("release"), f.released_ts, f.lead_time_s)
@@ -532,7 +533,7 @@ def has_issues(engine: Engine, repo: str) -> bool:
     """Whether an issue-tracker export was imported for the repository (`qroi issues import`)."""
     if not has_table(engine, models.Issue.__tablename__):
         return False
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     with engine.connect() as conn:
         return conn.execute(select(models.Issue.id).where(models.Issue.repo_id == rid).limit(1)).first() is not None
 
@@ -544,7 +545,7 @@ def closed_issues(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.Da
     """Imported issues closed in the window, with their time to close in days (closed minus created)."""
     if not has_table(engine, models.Issue.__tablename__):
         return pd.DataFrame(columns=ISSUE_COLUMNS)
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     i = models.Issue
     stmt = select(i.key, i.title, i.kind, i.created_ts, i.closed_ts).where(
         i.repo_id == rid, i.closed_ts.is_not(None), *window.where(i.closed_ts))  # fmt: skip
@@ -565,7 +566,7 @@ def issue_spans(engine: Engine, repo: str) -> pd.DataFrame:
     have a span, and it starts at the first commit that mentions the issue, so work begun before
     any commit is invisible and the span understates time-to-close.
     """
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     i, c = models.IssueRef, models.Commit
     stmt = (
         select(i.ref, func.min(c.committed_ts).label("first_ts"),
@@ -594,7 +595,7 @@ def failed_changes(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.D
     """
     if not has_table(engine, models.CommitFeatures.__tablename__):
         return pd.DataFrame(columns=FAILURE_COLUMNS)
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     f, c, bl = models.CommitFeatures, models.Commit, models.BugLink
     induced = (select(bl.inducing_commit_id, func.count(func.distinct(bl.fix_commit_id)).label("fixes_induced"))
                .where(bl.repo_id == rid).group_by(bl.inducing_commit_id).subquery())  # fmt: skip
@@ -617,7 +618,7 @@ def bug_inducing(engine: Engine, repo: str, paths: Sequence[str]) -> pd.DataFram
     """SZZ links that blame commits for bugs in these paths: inducing sha, fixing sha, lines."""
     if not has_table(engine, models.BugLink.__tablename__) or not paths:
         return pd.DataFrame(columns=["inducing_sha", "fix_sha", "path", "lines"])
-    rid = queries.repo_id(engine, repo)
+    rid = repo_id(engine, repo)
     bl = models.BugLink
     inducing, fix = models.Commit.__table__.alias("inducing"), models.Commit.__table__.alias("fix")
     stmt = (

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from qroi.core.errors import QroiError
 from qroi.labels import issue_links
 from qroi.store import models
+from qroi.store.database import repo_id
 
 COMMIT_COLUMNS = [
     "repo", "sha", "parents", "author_name", "author_email", "authored_at", "committed_at", "is_merge",
@@ -92,17 +92,6 @@ def _repo_frame(engine: Engine, stmt: object, repo: str) -> pd.DataFrame:
     df = _frame(engine, stmt)
     df.insert(0, "repo", repo)
     return df
-
-
-def repo_id(engine: Engine, name: str) -> int:
-    """The id of a stored repository; a clear error naming the stored ones otherwise."""
-    with engine.connect() as conn:
-        found = conn.execute(select(models.Repo.id).where(models.Repo.name == name)).scalar()
-        if found is None:
-            names = conn.execute(select(models.Repo.name).order_by(models.Repo.name)).scalars().all()
-            known = ", ".join(names) if names else "none yet; run `qroi ingest PATH` first"
-            raise QroiError(f"no repository named {name!r} in the store (stored: {known})")
-    return found
 
 
 def repos(engine: Engine) -> pd.DataFrame:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
-import os
 import signal
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from qroi.core.parallel import default_workers
 from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS, DEFAULT_MAX_BYTES, BlobScore, score_blob
 
 INLINE_BELOW = 12
@@ -32,10 +32,6 @@ def _die_with_parent() -> None:
 
 def _score_many(items: Sequence[tuple[str, bytes]], budget: float | None, max_bytes: int) -> list[BlobScore]:
     return [score_blob(blob, data, budget, max_bytes) for blob, data in items]
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)))
 
 
 class ScoringPool:

@@ -14,6 +14,9 @@ from sqlalchemy import Engine, inspect, select
 
 from qroi.store import models
 
+DEFAULT_CHURN_DAYS = 14.0
+"""Days after a line is written within which changing or deleting it counts as churn (GitClear's two weeks)."""
+
 
 def has_tables(engine: Engine) -> bool:
     """Whether the store has the AI-era tables (a store of an older qroi gains them on its next ingest)."""

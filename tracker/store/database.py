@@ -211,3 +211,14 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def repo_id(engine: Engine, name: str) -> int:
+    """The id of a stored repository; a clear error naming the stored ones otherwise."""
+    with engine.connect() as conn:
+        found = conn.execute(select(models.Repo.id).where(models.Repo.name == name)).scalar()
+        if found is None:
+            names = conn.execute(select(models.Repo.name).order_by(models.Repo.name)).scalars().all()
+            known = ", ".join(names) if names else "none yet; run `qroi ingest PATH` first"
+            raise QroiError(f"no repository named {name!r} in the store (stored: {known})")
+    return found
