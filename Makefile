@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO := demo
 PORT ?= 8501
 
-.PHONY: setup browser demo test lint bench
+.PHONY: setup browser demo test lint stage bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,5 +29,22 @@ demo: setup
 test: setup browser
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-lint: setup
-	$(BIN)/ruff check tracker dashboard tests sample_repos bench
+SOURCES := tracker dashboard tests sample_repos bench
+STAGE := build/stage
+# mypy errors left over the package; lower it when you fix some, never raise it.
+MYPY_BASELINE := 296
+
+# The package as a wheel installs it: qroi.dashboard and qroi.sample_repos are folders of their
+# own in the repository, so import-linter and mypy read the installed layout.
+stage: setup
+	rm -rf $(STAGE)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --target $(STAGE) .
+
+lint: stage
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+	PYTHONPATH=$(STAGE) $(BIN)/lint-imports
+	@cd $(STAGE) && ../../$(BIN)/mypy -p qroi | sed -e 's#^qroi/dashboard/#dashboard/#' \
+	  -e 's#^qroi/sample_repos/#sample_repos/#' -e 's#^qroi/#tracker/#' > ../mypy.txt; \
+	n=$$(grep -c ': error:' ../mypy.txt); echo "mypy: $$n errors (baseline $(MYPY_BASELINE); list in build/mypy.txt)"; \
+	test $$n -le $(MYPY_BASELINE)

@@ -56,8 +56,10 @@ def _measure_before(text: str) -> tuple[object, ...]:
 def _ratios(pairs: Sequence[tuple[float, float]]) -> str:
     ratios = [before / after for before, after in pairs]
     total = sum(before for before, _ in pairs) / sum(after for _, after in pairs)
-    return (f"total {total:5.1f} x, per file median {statistics.median(ratios):.1f} x, "
-            f"min {min(ratios):.1f} x, max {max(ratios):.1f} x")  # fmt: skip
+    return (
+        f"total {total:5.1f} x, per file median {statistics.median(ratios):.1f} x, "
+        f"min {min(ratios):.1f} x, max {max(ratios):.1f} x"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,8 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     files = stdlib_files()
     corpus = files if args.full else default_sample(files)
-    print(f"Python {sys.version.split()[0]}, radon visitors vs qroi.scoring.astmetrics, {len(corpus)} of "
-          f"{len(files)} stdlib files ({'all' if args.full else 'default sample; --full for all'})")  # fmt: skip
+    print(
+        f"Python {sys.version.split()[0]}, radon visitors vs qroi.scoring.astmetrics, {len(corpus)} of "
+        f"{len(files)} stdlib files ({'all' if args.full else 'default sample; --full for all'})"
+    )
     visitors: list[tuple[float, float]] = []  # radon s, ours s
     measures: list[tuple[float, float]] = []  # measure() before s, now s
     slowest: list[tuple[float, float, str]] = []
@@ -93,14 +97,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         old, new = outcome(_measure_before, text), outcome(scorer.measure, text)  # radon.raw may raise
         if got != expected or old != new:
-            mismatches.append(f"{name}: radon {expected} != ours {got}" if got != expected else
-                              f"{name}: measure() before {old} != now {new}")  # fmt: skip
+            mismatches.append(
+                f"{name}: radon {expected} != ours {got}"
+                if got != expected
+                else f"{name}: measure() before {old} != now {new}"
+            )
         radon_seconds = _seconds(lambda tree=tree: astmetrics.radon_metrics(tree))
         ours_seconds = _seconds(lambda tree=tree: astmetrics.fast_metrics(tree))
         visitors.append((radon_seconds, ours_seconds))
         slowest.append((radon_seconds, ours_seconds, name))
-        measures.append((_seconds(lambda text=text: outcome(_measure_before, text)),
-                         _seconds(lambda text=text: outcome(scorer.measure, text))))  # fmt: skip
+        measures.append(
+            (
+                _seconds(lambda text=text: outcome(_measure_before, text)),
+                _seconds(lambda text=text: outcome(scorer.measure, text)),
+            )
+        )
         show_progress(done, len(corpus))
     show_progress(len(corpus), len(corpus), last=True)
 
@@ -111,10 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"radon visitors         {radon_total:8.2f} s  ({radon_total / n * 1000:.2f} ms per file)")
     print(f"astmetrics             {ours_total:8.2f} s  ({ours_total / n * 1000:.2f} ms per file)")
     print(f"speed-up               {_ratios(visitors)}")
-    print(f"measure() before       {before_total:8.2f} s  ({before_total / n * 1000:.2f} ms per blob, "
-          f"median {statistics.median(b for b, _ in measures) * 1000:.2f} ms)")  # fmt: skip
-    print(f"measure() now          {now_total:8.2f} s  ({now_total / n * 1000:.2f} ms per blob, "
-          f"median {statistics.median(a for _, a in measures) * 1000:.2f} ms)")  # fmt: skip
+    print(
+        f"measure() before       {before_total:8.2f} s  ({before_total / n * 1000:.2f} ms per blob, "
+        f"median {statistics.median(b for b, _ in measures) * 1000:.2f} ms)"
+    )
+    print(
+        f"measure() now          {now_total:8.2f} s  ({now_total / n * 1000:.2f} ms per blob, "
+        f"median {statistics.median(a for _, a in measures) * 1000:.2f} ms)"
+    )
     print(f"measure() speed-up     {_ratios(measures)}")
     print("slowest for radon:")
     for radon_seconds, ours_seconds, name in sorted(slowest, reverse=True)[:5]:

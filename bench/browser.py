@@ -13,8 +13,16 @@ import urllib.request
 
 CHROMIUM = "/usr/bin/chromium"
 """Debian's Chromium (`make browser`): Playwright must never download a browser here."""
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 """No outside traffic of Chromium's own, so the test can fail on any request off the server."""
 
 

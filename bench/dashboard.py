@@ -111,11 +111,13 @@ def data_loads(db: Path) -> None:
         **{name: (lambda load=load: load(scope)) for name, load in data.PAGE_LOADERS.items()},
         "File history": lambda: data.history(scope, repo, hot),
         "Export (commits CSV)": lambda: data.commits_export(scope),
-        "Claim test (quick)": lambda: data.claim(url, scope.stamp, (repo,), ("mi", "cc_density", "cc_max"), "defects",
-                                                 "6M", 1.1, 0),
-        "Claim test (standard)": lambda: data.claim(url, scope.stamp, (repo,), ("mi", "cc_density", "cc_max"),
-                                                    "defects", "6M", 1.1, 199),
-    }  # fmt: skip
+        "Claim test (quick)": lambda: data.claim(
+            url, scope.stamp, (repo,), ("mi", "cc_density", "cc_max"), "defects", "6M", 1.1, 0
+        ),
+        "Claim test (standard)": lambda: data.claim(
+            url, scope.stamp, (repo,), ("mi", "cc_density", "cc_max"), "defects", "6M", 1.1, 199
+        ),
+    }
 
     def cold(load: Callable[[], object]) -> Callable[[], object]:
         def run() -> object:
@@ -135,8 +137,15 @@ def data_loads(db: Path) -> None:
     engine.dispose()
 
 
-PAGES = [("Overview", ""), ("Hotspots", "hotspots"), ("File history", "file_history"), ("Commits", "commits"),
-         ("Delivery", "delivery"), ("Export", "export"), ("Claim test (quick)", "claim")]
+PAGES = [
+    ("Overview", ""),
+    ("Hotspots", "hotspots"),
+    ("File history", "file_history"),
+    ("Commits", "commits"),
+    ("Delivery", "delivery"),
+    ("Export", "export"),
+    ("Claim test (quick)", "claim"),
+]
 
 
 def script_runs(db: Path) -> None:
@@ -168,9 +177,13 @@ class Server:
     def __init__(self, db: Path) -> None:
         self.port = free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the server; closed in stop())
-        self.proc = subprocess.Popen([sys.executable, "-m", "qroi", "dashboard", "--db", str(db), "--port",
-                                      str(self.port)], stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True, cwd=tempfile.gettempdir())  # fmt: skip
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "qroi", "dashboard", "--db", str(db), "--port", str(self.port)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=tempfile.gettempdir(),
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         if not wait_for_health(self.proc, self.url):
             self.log.seek(0)
@@ -192,7 +205,9 @@ def render(context, url: str, charts: int, ready: str = "stPlotlyChart") -> floa
             page.get_by_test_id("stPlotlyChart").nth(i).locator(".main-svg").first.wait_for(timeout=300_000)
     else:
         page.get_by_test_id(ready).first.wait_for(timeout=300_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300_000
+    )
     seconds = time.perf_counter() - start
     page.close()
     return seconds
@@ -207,22 +222,38 @@ def browser(db: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="qroi-bench-") as tmp, sync_playwright() as p:
         empty = Path(tmp) / "empty.db"
         database.init_schema(database.connect(str(empty)))
-        charts = {"Overview": 1, "Hotspots": 1, "File history": 2, "Commits": 1, "Delivery": 3, "Export": 0,
-                  "Claim test (quick)": 1}  # fmt: skip
-        pages = [(name, path + ("?claim_precision=Quick" if path == "claim" else ""), charts[name]) for name, path in PAGES]
+        charts = {
+            "Overview": 1,
+            "Hotspots": 1,
+            "File history": 2,
+            "Commits": 1,
+            "Delivery": 3,
+            "Export": 0,
+            "Claim test (quick)": 1,
+        }
+        pages = [
+            (name, path + ("?claim_precision=Quick" if path == "claim" else ""), charts[name])
+            for name, path in PAGES
+        ]
         results: list[tuple[str, float]] = []
         for label, db_path in (("empty store", empty), ("", db)):
             server = Server(db_path)
-            context = p.chromium.launch_persistent_context(str(Path(tmp) / f"profile{server.port}"), headless=True,
-                                                           executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                           viewport={"width": 1500, "height": 1400})  # fmt: skip
+            context = p.chromium.launch_persistent_context(
+                str(Path(tmp) / f"profile{server.port}"),
+                headless=True,
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
+                viewport={"width": 1500, "height": 1400},
+            )
             try:
                 if label:
                     results.append((f"first render, {label}", render(context, server.url, 0, "stCode")))
                     continue
                 for name, page_path, charts in pages:
                     ready = "stPlotlyChart" if charts else "stDownloadButton"
-                    results.append((f"{name}, first visit", render(context, f"{server.url}/{page_path}", charts, ready)))
+                    results.append(
+                        (f"{name}, first visit", render(context, f"{server.url}/{page_path}", charts, ready))
+                    )
                 results.append(("Overview, second visit", render(context, server.url, 1)))
             finally:
                 context.close()
@@ -237,7 +268,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, help="an existing qroi store (SQLite file)")
     parser.add_argument("--commits", type=int, default=20_000)
-    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("QROI_BENCH_CACHE", "/tmp/qroi-bench-dashboard")))
+    parser.add_argument(
+        "--cache", type=Path, default=Path(os.environ.get("QROI_BENCH_CACHE", "/tmp/qroi-bench-dashboard"))
+    )
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
     quiet()

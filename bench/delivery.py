@@ -32,8 +32,11 @@ from qroi.store import database
 
 def _floor(repo: Path) -> float:
     started = time.perf_counter()
-    subprocess.run(["git", "-C", str(repo), "log", "--numstat", "-M", "--topo-order"], stdout=subprocess.DEVNULL,
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["git", "-C", str(repo), "log", "--numstat", "-M", "--topo-order"],
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
     return time.perf_counter() - started
 
 
@@ -48,8 +51,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qroi-bench-delivery-") as tmp:
         work = Path(tmp)
         repo = args.repo or build("large", work / "large", commits=args.commits)
-        count = int(subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "HEAD"],
-                                   capture_output=True, text=True, check=True).stdout)  # fmt: skip
+        count = int(
+            subprocess.run(
+                ["git", "-C", str(repo), "rev-list", "--count", "HEAD"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         workers = args.workers or os.cpu_count() or 1
         print(f"repository: {repo} ({count:,} commits), {workers} workers")
         floor = _floor(repo)
@@ -59,7 +68,9 @@ def main() -> None:
         assert report is not None
         core = result.seconds - report.total_seconds
 
-        print(f"\n{'step':<28} {'seconds':>8} {'commits/s':>10} {'vs core ingest':>15} {'vs git log floor':>17}")
+        print(
+            f"\n{'step':<28} {'seconds':>8} {'commits/s':>10} {'vs core ingest':>15} {'vs git log floor':>17}"
+        )
         rows = [("git log --numstat (floor)", floor), ("core ingest (mine+score+store)", core)]
         rows += [(f"delivery: {name}", seconds) for name, seconds in report.seconds.items()]
         rows += [("delivery: all", report.total_seconds)]
@@ -67,28 +78,40 @@ def main() -> None:
             rate = f"{count / seconds:,.0f}" if seconds else "-"
             print(f"{name:<28} {seconds:>8.2f} {rate:>10} {seconds / core:>14.1%} {seconds / floor:>16.1f}x")
         szz = report.seconds.get("szz", 0.0)
-        print(f"\nSZZ: {report.fixes_blamed:,} bug-fix commits, {report.blames:,} git blame runs, {report.bug_links:,} "
-              f"bug-inducing links in {szz:.2f}s ({report.blames / szz if szz else 0:,.0f} blames/s)")  # fmt: skip
-        print(f"features (Kamei + cc_delta): {report.features:,} commits in {report.seconds['features']:.2f}s; "
-              f"rework: {report.rework:,} commits in {report.seconds['rework']:.2f}s; "
-              f"releases: {report.releases} ({report.change_failures} change failures)")
+        print(
+            f"\nSZZ: {report.fixes_blamed:,} bug-fix commits, {report.blames:,} git blame runs, {report.bug_links:,} "
+            f"bug-inducing links in {szz:.2f}s ({report.blames / szz if szz else 0:,.0f} blames/s)"
+        )
+        print(
+            f"features (Kamei + cc_delta): {report.features:,} commits in {report.seconds['features']:.2f}s; "
+            f"rework: {report.rework:,} commits in {report.seconds['rework']:.2f}s; "
+            f"releases: {report.releases} ({report.change_failures} change failures)"
+        )
 
         add_commit(repo)
         again = ingest(engine, str(repo), IngestOptions(workers=workers))
         assert again.delivery is not None
         parts = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in again.delivery.seconds.items())
-        print(f"\nre-ingest with 1 new commit: {again.seconds:.2f}s in all, delivery {again.delivery.total_seconds:.2f}s "
-              f"({parts})")  # fmt: skip
+        print(
+            f"\nre-ingest with 1 new commit: {again.seconds:.2f}s in all, delivery {again.delivery.total_seconds:.2f}s "
+            f"({parts})"
+        )
 
-        shas = subprocess.run(["git", "-C", str(repo), "rev-list", "--no-merges", f"--max-count={args.dmm_sample}",
-                               "HEAD"], capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+        shas = subprocess.run(
+            ["git", "-C", str(repo), "rev-list", "--no-merges", f"--max-count={args.dmm_sample}", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         started = time.perf_counter()
         dmm.compute(str(Path(repo) / ".git") if (Path(repo) / ".git").is_dir() else str(repo), shas, workers)
         seconds = time.perf_counter() - started
         rate = len(shas) / seconds
-        print(f"\nDMM (PyDriller, {workers} workers): {len(shas)} commits in {seconds:.2f}s = {rate:,.1f} commits/s; "
-              f"the whole history would take ~{count / rate:,.0f}s = {count / rate / core:,.1f}x the core ingest "
-              f"(hence only with --dmm)")  # fmt: skip
+        print(
+            f"\nDMM (PyDriller, {workers} workers): {len(shas)} commits in {seconds:.2f}s = {rate:,.1f} commits/s; "
+            f"the whole history would take ~{count / rate:,.0f}s = {count / rate / core:,.1f}x the core ingest "
+            f"(hence only with --dmm)"
+        )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,24 @@ def ceiling(workers: int) -> float:
 
 def run(listing: Path, db: Path, workers: int) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "qroi", "ingest", "--from", str(listing), "--db", str(db),
-                           "--workers", str(workers), "--quiet"], cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qroi",
+            "ingest",
+            "--from",
+            str(listing),
+            "--db",
+            str(db),
+            "--workers",
+            str(workers),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         sys.exit(f"ingest failed: {done.stderr.strip()[-500:]}")
     return time.perf_counter() - started
@@ -55,7 +71,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qroi-fleet-") as tmp:
         work = Path(tmp)
-        repos = [build("large", work / f"svc{seed}", commits=args.commits, seed=seed) for seed in range(args.repos)]
+        repos = [
+            build("large", work / f"svc{seed}", commits=args.commits, seed=seed) for seed in range(args.repos)
+        ]
         listing = work / "repos.txt"
         listing.write_text("\n".join(map(str, repos)) + "\n")
         total = args.repos * args.commits
@@ -64,8 +82,10 @@ def main() -> None:
         print(f"{args.repos} repositories x {args.commits:,} commits = {total:,} commits")
         print(f"1 worker:  {one:7.1f}s  {total / one:7,.0f} commits/s")
         print(f"{args.workers} workers: {many:7.1f}s  {total / many:7,.0f} commits/s")
-        print(f"speed-up with {args.workers} workers: {one / many:.2f}x "
-              f"(this machine's ceiling for {args.workers} CPU-bound processes, measured now: {ceiling(args.workers):.2f}x)")
+        print(
+            f"speed-up with {args.workers} workers: {one / many:.2f}x "
+            f"(this machine's ceiling for {args.workers} CPU-bound processes, measured now: {ceiling(args.workers):.2f}x)"
+        )
 
 
 if __name__ == "__main__":

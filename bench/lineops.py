@@ -202,32 +202,53 @@ def pipeline(repo: Path, work: Path, workers: int) -> None:
     ai = run["ai"]
     step = sum(v for k, v in ai.items() if not k.startswith("lineops."))
     commits, lines = run["classified"], run["lines"]
-    print(f"\nqroi ingest of {run['commits']:,} commits: {run['seconds']:.2f} s, peak RSS {run['rss_mb']:.0f} MB "
-          f"(main process)")  # fmt: skip
-    print(f"AI-era step: {step:.2f} s = {step / run['seconds']:.1%} of the ingest "
-          f"({step / (run['seconds'] - step):.1%} added to the rest of it)")  # fmt: skip
-    parts = (("lineops.diffs", "git diff-tree -p stream + parsing"), ("lineops.trees", "trees + window index"),
-             ("lineops.classify", "classify (lineops.classify)"), ("lineops.churn", "churn (line provenance)"),
-             ("declarations", "declared AI (rules on every commit)"), ("load", "load the stored history"),
-             ("write", "write rows"))  # fmt: skip
+    print(
+        f"\nqroi ingest of {run['commits']:,} commits: {run['seconds']:.2f} s, peak RSS {run['rss_mb']:.0f} MB "
+        f"(main process)"
+    )
+    print(
+        f"AI-era step: {step:.2f} s = {step / run['seconds']:.1%} of the ingest "
+        f"({step / (run['seconds'] - step):.1%} added to the rest of it)"
+    )
+    parts = (
+        ("lineops.diffs", "git diff-tree -p stream + parsing"),
+        ("lineops.trees", "trees + window index"),
+        ("lineops.classify", "classify (lineops.classify)"),
+        ("lineops.churn", "churn (line provenance)"),
+        ("declarations", "declared AI (rules on every commit)"),
+        ("load", "load the stored history"),
+        ("write", "write rows"),
+    )
     for key, what in parts:
         secs = ai.get(key, 0.0)
-        rate = f"{commits / secs:9,.0f} commits/s  {lines / secs:11,.0f} lines/s" if secs and key.startswith("lineops") else ""
+        rate = (
+            f"{commits / secs:9,.0f} commits/s  {lines / secs:11,.0f} lines/s"
+            if secs and key.startswith("lineops")
+            else ""
+        )
         print(f"  {what:<42} {secs:7.2f} s  {rate}")
     walk = ai["lineops"]
-    print(f"  line operations in the pipeline (the whole walk): {commits / walk:,.0f} commits/s, "
-          f"{lines / walk:,.0f} changed lines/s ({commits:,} commits, {lines:,} lines)")  # fmt: skip
+    print(
+        f"  line operations in the pipeline (the whole walk): {commits / walk:,.0f} commits/s, "
+        f"{lines / walk:,.0f} changed lines/s ({commits:,} commits, {lines:,} lines)"
+    )
     alone = _python(STEP_ALONE, str(repo), str(db))
-    print(f"the step alone on the stored history: {alone['seconds']:.2f} s, peak RSS {alone['peak_mb']:.0f} MB "
-          f"({alone['peak_mb'] - alone['before_mb']:+.0f} MB over the {alone['before_mb']:.0f} MB before it)")  # fmt: skip
+    print(
+        f"the step alone on the stored history: {alone['seconds']:.2f} s, peak RSS {alone['peak_mb']:.0f} MB "
+        f"({alone['peak_mb'] - alone['before_mb']:+.0f} MB over the {alone['before_mb']:.0f} MB before it)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo", nargs="?", type=Path)
     parser.add_argument("--commits", type=int, default=2000)
-    parser.add_argument("--pipeline", action="store_true", help="also time the AI-era step inside qroi ingest")
-    parser.add_argument("--workers", type=int, default=0, help="scoring processes of that ingest (0: one per core)")
+    parser.add_argument(
+        "--pipeline", action="store_true", help="also time the AI-era step inside qroi ingest"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="scoring processes of that ingest (0: one per core)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qroi-bench-lineops-") as tmp:
         repo = args.repo or build("large", Path(tmp) / "large", commits=args.commits)
@@ -245,15 +266,24 @@ def main() -> None:
                 duplicated += item.result.duplicated_block
         lines = total.lines_added + total.lines_deleted
         print(f"floor: git diff-tree -p -U0 of the history  {floor:7.2f} s")
-        for part, what in (("parse", "parse the stream into file diffs"), ("tree", "trees + window index"),
-                           ("classify", "classify (lineops.classify)")):  # fmt: skip
+        for part, what in (
+            ("parse", "parse the stream into file diffs"),
+            ("tree", "trees + window index"),
+            ("classify", "classify (lineops.classify)"),
+        ):
             secs = walk.seconds[part]
-            print(f"{what:<44} {secs:7.2f} s  {classified / secs:9,.0f} commits/s  {lines / secs:11,.0f} lines/s"
-                  f"  ({secs / floor:.2f}x the floor)")  # fmt: skip
-        print(f"classified {classified:,} commits ({count - classified:,} merges), {files:,} files, "
-              f"{lines:,} changed lines; {duplicated:,} commits with a duplicated block")
+            print(
+                f"{what:<44} {secs:7.2f} s  {classified / secs:9,.0f} commits/s  {lines / secs:11,.0f} lines/s"
+                f"  ({secs / floor:.2f}x the floor)"
+            )
+        print(
+            f"classified {classified:,} commits ({count - classified:,} merges), {files:,} files, "
+            f"{lines:,} changed lines; {duplicated:,} commits with a duplicated block"
+        )
         shares = ", ".join(f"{op} {total.share(op):.1%}" for op in OPERATIONS)
-        print(f"line operations: {total.operations:,} ({shares}); trivial lines {total.trivial_added + total.trivial_deleted:,}")
+        print(
+            f"line operations: {total.operations:,} ({shares}); trivial lines {total.trivial_added + total.trivial_deleted:,}"
+        )
         if args.pipeline:
             pipeline(repo, Path(tmp), args.workers)
 

@@ -57,15 +57,28 @@ def wily_build(repo: str, limit: int | None) -> None:
     with tempfile.TemporaryDirectory(prefix="wily-") as tmp:
         copy = Path(tmp) / "repo"
         subprocess.run(["git", "clone", "--quiet", "--no-local", repo, str(copy)], check=True)
-        count = limit or int(subprocess.run(["git", "-C", str(copy), "rev-list", "--count", "HEAD"],
-                                            capture_output=True, text=True, check=True).stdout)  # fmt: skip
+        count = limit or int(
+            subprocess.run(
+                ["git", "-C", str(copy), "rev-list", "--count", "HEAD"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         home = Path(tmp) / "home"  # wily keeps its cache under ~/.wily: measure a fresh one
         home.mkdir()
         env = {**os.environ, "HOME": str(home)}
-        subprocess.run([str(WILY_VENV / "bin" / "wily"), "build", ".", "-n", str(count)], cwd=copy, check=True,
-                       stdout=subprocess.DEVNULL, env=env)  # fmt: skip
+        subprocess.run(
+            [str(WILY_VENV / "bin" / "wily"), "build", ".", "-n", str(count)],
+            cwd=copy,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
         caches = [home / ".wily", copy / ".wily"]
-        size = sum(p.stat().st_size for cache in caches if cache.exists() for p in cache.rglob("*") if p.is_file())
+        size = sum(
+            p.stat().st_size for cache in caches if cache.exists() for p in cache.rglob("*") if p.is_file()
+        )
         print(f"wily: {count} revisions, cache {size} bytes")
         shutil.rmtree(copy, ignore_errors=True)
 

@@ -117,8 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     files = stdlib_files()
     corpus = files if args.full else default_sample(files)
-    print(f"Python {sys.version.split()[0]}, radon.raw vs qroi.scoring.rawmetrics, {len(corpus)} of {len(files)} "
-          f"stdlib files ({'all' if args.full else 'default sample; --full for all'})")  # fmt: skip
+    print(
+        f"Python {sys.version.split()[0]}, radon.raw vs qroi.scoring.rawmetrics, {len(corpus)} of {len(files)} "
+        f"stdlib files ({'all' if args.full else 'default sample; --full for all'})"
+    )
     radon_total = ours_total = 0.0
     timings: list[tuple[float, float, int, str]] = []  # radon s, ours s, bytes, name
     mismatches: list[str] = []
@@ -150,8 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"speed-up, total        {radon_total / ours_total:10.1f} x")
     if len(timings) > 1:
         print(f"  without {worst_name} {(radon_total - worst_radon) / (ours_total - worst_ours):.1f} x")
-    print(f"speed-up per file      median {statistics.median(ratios):.1f} x, "
-          f"min {min(ratios):.1f} x, max {max(ratios):.0f} x")  # fmt: skip
+    print(
+        f"speed-up per file      median {statistics.median(ratios):.1f} x, "
+        f"min {min(ratios):.1f} x, max {max(ratios):.0f} x"
+    )
     if big_ratios:
         print(
             f"  files of 4 KB or more: median {statistics.median(big_ratios):.1f} x over {len(big_ratios)} files"

@@ -13,8 +13,12 @@ import streamlit as st
 
 from qroi.dashboard import components, data, filters
 
-st.set_page_config(page_title="qroi · does quality pay?", page_icon=str(Path(__file__).parent / "icon.png"), layout="wide",
-                   initial_sidebar_state="expanded")  # fmt: skip
+st.set_page_config(
+    page_title="qroi · does quality pay?",
+    page_icon=str(Path(__file__).parent / "icon.png"),
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
 
 state = data.open_store()
 if state.empty:

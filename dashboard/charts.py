@@ -34,17 +34,33 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "se
 
 pio.templates["qroi"] = go.layout.Template(
     layout=go.Layout(
-        font={"family": '"Source Sans Pro", "Source Sans 3", system-ui, sans-serif', "size": 13, "color": INK},
+        font={
+            "family": '"Source Sans Pro", "Source Sans 3", system-ui, sans-serif',
+            "size": 13,
+            "color": INK,
+        },
         paper_bgcolor="white",
         plot_bgcolor="white",
         colorway=REPO_COLOURS,
         margin={"l": 20, "r": 20, "t": 56, "b": 20},
         hoverlabel={"bgcolor": "white", "bordercolor": GRID, "font": {"color": INK}},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0, "title": None},
-        xaxis={"gridcolor": GRID, "linecolor": "#cbd5e1", "zeroline": False, "ticks": "outside", "tickcolor": "#cbd5e1",
-               "automargin": True, "title": {"standoff": 10}},
-        yaxis={"gridcolor": GRID, "linecolor": "#cbd5e1", "zeroline": False, "automargin": True,
-               "title": {"standoff": 10}},
+        xaxis={
+            "gridcolor": GRID,
+            "linecolor": "#cbd5e1",
+            "zeroline": False,
+            "ticks": "outside",
+            "tickcolor": "#cbd5e1",
+            "automargin": True,
+            "title": {"standoff": 10},
+        },
+        yaxis={
+            "gridcolor": GRID,
+            "linecolor": "#cbd5e1",
+            "zeroline": False,
+            "automargin": True,
+            "title": {"standoff": 10},
+        },
         title={"font": {"size": 15, "color": INK}, "x": 0, "xanchor": "left"},
     )
 )
@@ -70,24 +86,49 @@ def _mark_releases(fig: go.Figure, releases: pd.DataFrame, rows: int) -> None:
     # layout each time, which took 25 s for 79 releases x 3 rows. Dozens of lines would hide the
     # data, so beyond a few releases only the markers on top remain.
     few = len(shown) <= MAX_RELEASE_LABELS
-    lines = [{"type": "line", "xref": "x", "yref": f"y{row if row > 1 else ''} domain", "x0": x, "x1": x, "y0": 0,
-              "y1": 1, "line": {"color": RELEASE, "width": 1, "dash": "dot"}, "opacity": 0.55}
-             for x in shown["released_at"].dt.tz_convert(None) for row in range(1, rows + 1) if few]  # fmt: skip
+    lines = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": f"y{row if row > 1 else ''} domain",
+            "x0": x,
+            "x1": x,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": RELEASE, "width": 1, "dash": "dot"},
+            "opacity": 0.55,
+        }
+        for x in shown["released_at"].dt.tz_convert(None)
+        for row in range(1, rows + 1)
+        if few
+    ]
     fig.update_layout(shapes=[*fig.layout.shapes, *lines])
     label = [f"{r} {n}" if several else n for r, n in zip(shown["repo"], shown["tag"], strict=True)]
     fig.add_trace(
         go.Scatter(
-            x=shown["released_at"].dt.tz_convert(None), y=[1.0] * len(shown), yaxis="y99",
-            mode="markers+text" if few else "markers", text=label, textposition="top center",
-            textfont={"size": 11, "color": RELEASE}, marker={"symbol": "triangle-down", "size": 9, "color": RELEASE},
-            name="Release", hovertemplate="release %{text}<br>%{x|%d %b %Y}<extra></extra>", cliponaxis=False,
+            x=shown["released_at"].dt.tz_convert(None),
+            y=[1.0] * len(shown),
+            yaxis="y99",
+            mode="markers+text" if few else "markers",
+            text=label,
+            textposition="top center",
+            textfont={"size": 11, "color": RELEASE},
+            marker={"symbol": "triangle-down", "size": 9, "color": RELEASE},
+            name="Release",
+            hovertemplate="release %{text}<br>%{x|%d %b %Y}<extra></extra>",
+            cliponaxis=False,
         )
-    )  # fmt: skip
+    )
     fig.update_layout(yaxis99={"overlaying": "y", "range": [0, 1.08], "visible": False, "fixedrange": True})
 
 
-def timeline(monthly: pd.DataFrame, releases: pd.DataFrame, measure: Measure, repos: list[str],
-             lead_times: pd.DataFrame | None = None) -> go.Figure:  # fmt: skip
+def timeline(
+    monthly: pd.DataFrame,
+    releases: pd.DataFrame,
+    measure: Measure,
+    repos: list[str],
+    lead_times: pd.DataFrame | None = None,
+) -> go.Figure:
     """Quality (one line per repository) above delivery per month (summed over repositories).
 
     Delivery: commits (slate bars) with the bug fixes among them (red bars in front), issues
@@ -95,9 +136,17 @@ def timeline(monthly: pd.DataFrame, releases: pd.DataFrame, measure: Measure, re
     """
     has_lead = lead_times is not None and not lead_times.empty
     rows = 3 if has_lead else 2
-    titles = [f"Quality at month end: {measure.label}", "Delivery per month"] + (["Lead time to release"] if has_lead else [])
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.09, subplot_titles=titles,
-                        row_heights=[0.5, 0.5] if rows == 2 else [0.42, 0.33, 0.25])  # fmt: skip
+    titles = [f"Quality at month end: {measure.label}", "Delivery per month"] + (
+        ["Lead time to release"] if has_lead else []
+    )
+    fig = make_subplots(
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.09,
+        subplot_titles=titles,
+        row_heights=[0.5, 0.5] if rows == 2 else [0.42, 0.33, 0.25],
+    )
     colours = repo_colours(repos)
     several = len(repos) > 1
     for repo in repos:
@@ -106,31 +155,79 @@ def timeline(monthly: pd.DataFrame, releases: pd.DataFrame, measure: Measure, re
             continue
         fig.add_trace(
             go.Scatter(
-                x=part["month"], y=_scaled(part[measure.column], measure), mode="lines+markers",
+                x=part["month"],
+                y=_scaled(part[measure.column], measure),
+                mode="lines+markers",
                 name=f"{measure.label} · {repo}" if several else measure.label,
                 line={"color": colours[repo], "width": 2.5, "shape": "hv" if len(part) > 60 else "linear"},
-                marker={"size": 5 if len(part) <= 60 else 0}, legendgroup="quality",
+                marker={"size": 5 if len(part) <= 60 else 0},
+                legendgroup="quality",
                 hovertemplate=f"{repo}<br>%{{x|%b %Y}}: %{{y:,.{measure.digits}f}}<extra></extra>",
             ),
-            row=1, col=1,
-        )  # fmt: skip
+            row=1,
+            col=1,
+        )
     per_month = monthly.groupby("month", sort=True)[["commits", "bugfixes", "issues_closed"]].sum()
-    fig.add_trace(go.Bar(x=per_month.index, y=per_month["commits"], name="Commits", marker_color=ACTIVITY,
-                         hovertemplate="%{x|%b %Y}: %{y:,} commits<extra></extra>"), row=2, col=1)  # fmt: skip
-    fig.add_trace(go.Bar(x=per_month.index, y=per_month["bugfixes"], name="Bug fixes", marker_color=BUGFIX,
-                         hovertemplate="%{x|%b %Y}: %{y:,} bug fixes<extra></extra>"), row=2, col=1)  # fmt: skip
-    fig.add_trace(go.Scatter(x=per_month.index, y=per_month["issues_closed"], name="Issues closed", mode="lines+markers",
-                             line={"color": ISSUES, "width": 2}, marker={"size": 5},
-                             hovertemplate="%{x|%b %Y}: %{y:,} issues closed<extra></extra>"), row=2, col=1)  # fmt: skip
+    fig.add_trace(
+        go.Bar(
+            x=per_month.index,
+            y=per_month["commits"],
+            name="Commits",
+            marker_color=ACTIVITY,
+            hovertemplate="%{x|%b %Y}: %{y:,} commits<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    fig.add_trace(
+        go.Bar(
+            x=per_month.index,
+            y=per_month["bugfixes"],
+            name="Bug fixes",
+            marker_color=BUGFIX,
+            hovertemplate="%{x|%b %Y}: %{y:,} bug fixes<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=per_month.index,
+            y=per_month["issues_closed"],
+            name="Issues closed",
+            mode="lines+markers",
+            line={"color": ISSUES, "width": 2},
+            marker={"size": 5},
+            hovertemplate="%{x|%b %Y}: %{y:,} issues closed<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
     if has_lead:
         assert lead_times is not None
-        fig.add_trace(go.Scatter(x=lead_times["month"], y=lead_times["median_days"], name="Median lead time",
-                                 mode="lines+markers", line={"color": LEAD, "width": 2}, marker={"size": 5},
-                                 hovertemplate="%{x|%b %Y}: %{y:,.1f} days<extra></extra>"), row=3, col=1)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=lead_times["month"],
+                y=lead_times["median_days"],
+                name="Median lead time",
+                mode="lines+markers",
+                line={"color": LEAD, "width": 2},
+                marker={"size": 5},
+                hovertemplate="%{x|%b %Y}: %{y:,.1f} days<extra></extra>",
+            ),
+            row=3,
+            col=1,
+        )
         fig.update_yaxes(title_text="Median days", rangemode="tozero", row=3, col=1)
-    fig.update_layout(template=TEMPLATE, barmode="overlay", bargap=0.15, height=660 if rows == 2 else 820,
-                      hovermode="x unified", legend={"y": 1.1 if rows == 2 else 1.08},
-                      margin={"t": 110})  # fmt: skip
+    fig.update_layout(
+        template=TEMPLATE,
+        barmode="overlay",
+        bargap=0.15,
+        height=660 if rows == 2 else 820,
+        hovermode="x unified",
+        legend={"y": 1.1 if rows == 2 else 1.08},
+        margin={"t": 110},
+    )
     fig.update_yaxes(title_text=measure.short, row=1, col=1)
     fig.update_yaxes(title_text="Count per month", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text="Month (UTC)", row=rows, col=1)
@@ -148,20 +245,36 @@ def hotspots(hot: pd.DataFrame, labelled: int = 8) -> go.Figure:
     diameter = (np.sqrt(sloc / typical) * 34).clip(6, 64)
     fig = go.Figure(
         go.Scatter(
-            x=hot["commits"], y=hot["cc_total"], mode="markers+text", text=short, textposition="top center",
-            textfont={"size": 11, "color": MUTED}, customdata=np.column_stack([hot["repo"], hot["path"], names, sloc,
-                                                                               hot["bugfix_commits"], hot["mi"]]),
-            marker={"size": diameter, "sizemode": "diameter",
-                    "color": hot["mi"], "colorscale": MI_SCALE, "cmin": 0, "cmax": 100, "opacity": 0.8,
-                    "line": {"color": "white", "width": 1},
-                    "colorbar": {"title": {"text": "MI"}, "thickness": 12, "len": 0.8}},
+            x=hot["commits"],
+            y=hot["cc_total"],
+            mode="markers+text",
+            text=short,
+            textposition="top center",
+            textfont={"size": 11, "color": MUTED},
+            customdata=np.column_stack(
+                [hot["repo"], hot["path"], names, sloc, hot["bugfix_commits"], hot["mi"]]
+            ),
+            marker={
+                "size": diameter,
+                "sizemode": "diameter",
+                "color": hot["mi"],
+                "colorscale": MI_SCALE,
+                "cmin": 0,
+                "cmax": 100,
+                "opacity": 0.8,
+                "line": {"color": "white", "width": 1},
+                "colorbar": {"title": {"text": "MI"}, "thickness": 12, "len": 0.8},
+            },
             hovertemplate="<b>%{customdata[2]}</b><br>%{x:,} commits · CC %{y:,} · %{customdata[3]:,.0f} sloc"
-                          "<br>%{customdata[4]} bug-fix commits · MI %{customdata[5]:.1f}<extra></extra>",
+            "<br>%{customdata[4]} bug-fix commits · MI %{customdata[5]:.1f}<extra></extra>",
             name="files",
         )
-    )  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=560,
-                      title="Hotspots: change frequency × complexity (bubble area ∝ sloc, the largest capped)")
+    )
+    fig.update_layout(
+        template=TEMPLATE,
+        height=560,
+        title="Hotspots: change frequency × complexity (bubble area ∝ sloc, the largest capped)",
+    )
     fig.update_xaxes(title_text="Commits touching the file in the period (count)", rangemode="tozero")
     fig.update_yaxes(title_text="Total cyclomatic complexity at HEAD (CC)", rangemode="tozero")
     return fig
@@ -174,29 +287,69 @@ def file_history(hist: pd.DataFrame, inducing: set[str] | None = None) -> go.Fig
     """
     inducing = inducing or set()
     scored = hist[hist["sloc"].notna()]
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07,
-                        subplot_titles=["Maintainability index", "Cyclomatic complexity", "Size"])  # fmt: skip
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.07,
+        subplot_titles=["Maintainability index", "Cyclomatic complexity", "Size"],
+    )
     hover = "%{x|%d %b %Y} · %{customdata[0]}<br>%{customdata[1]}<br>"
-    custom = np.column_stack([scored["sha"].str[:10], scored["subject"].str.slice(0, 80)]) if len(scored) else None
-    series = [(1, "mi", "MI", QUALITY, "solid"), (2, "cc_total", "CC total", QUALITY, "solid"),
-              (2, "cc_max", "CC of the worst function", "#60a5fa", "dash"), (3, "sloc", "sloc", "#334155", "solid")]  # fmt: skip
+    custom = (
+        np.column_stack([scored["sha"].str[:10], scored["subject"].str.slice(0, 80)]) if len(scored) else None
+    )
+    series = [
+        (1, "mi", "MI", QUALITY, "solid"),
+        (2, "cc_total", "CC total", QUALITY, "solid"),
+        (2, "cc_max", "CC of the worst function", "#60a5fa", "dash"),
+        (3, "sloc", "sloc", "#334155", "solid"),
+    ]
     for row, col, name, colour, dash in series:
-        fig.add_trace(go.Scatter(x=scored["committed_at"].dt.tz_convert(None), y=scored[col], name=name, mode="lines+markers",
-                                 line={"color": colour, "width": 2, "dash": dash, "shape": "hv"}, marker={"size": 5},
-                                 customdata=custom, hovertemplate=hover + name + " %{y:,.1f}<extra></extra>"),
-                      row=row, col=1)  # fmt: skip
-    marks = [("Bug-fix commit", scored[scored["is_bugfix"]], BUGFIX, "x"),
-             ("Bug-inducing commit", scored[scored["sha"].isin(inducing)], INDUCING, "triangle-up")]  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=scored["committed_at"].dt.tz_convert(None),
+                y=scored[col],
+                name=name,
+                mode="lines+markers",
+                line={"color": colour, "width": 2, "dash": dash, "shape": "hv"},
+                marker={"size": 5},
+                customdata=custom,
+                hovertemplate=hover + name + " %{y:,.1f}<extra></extra>",
+            ),
+            row=row,
+            col=1,
+        )
+    marks = [
+        ("Bug-fix commit", scored[scored["is_bugfix"]], BUGFIX, "x"),
+        ("Bug-inducing commit", scored[scored["sha"].isin(inducing)], INDUCING, "triangle-up"),
+    ]
     for name, rows, colour, symbol in marks:
         if rows.empty:
             continue
         for row, col in ((1, "mi"), (2, "cc_total"), (3, "sloc")):
-            fig.add_trace(go.Scatter(x=rows["committed_at"].dt.tz_convert(None), y=rows[col], mode="markers", name=name,
-                                     legendgroup=name, showlegend=row == 1,
-                                     marker={"symbol": symbol, "size": 11, "color": colour, "line": {"width": 1, "color": "white"}},
-                                     customdata=np.column_stack([rows["sha"].str[:10], rows["subject"].str.slice(0, 80)]),
-                                     hovertemplate=hover + name + "<extra></extra>"), row=row, col=1)  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=680, hovermode="closest", legend={"y": 1.08}, margin={"t": 100})
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["committed_at"].dt.tz_convert(None),
+                    y=rows[col],
+                    mode="markers",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=row == 1,
+                    marker={
+                        "symbol": symbol,
+                        "size": 11,
+                        "color": colour,
+                        "line": {"width": 1, "color": "white"},
+                    },
+                    customdata=np.column_stack([rows["sha"].str[:10], rows["subject"].str.slice(0, 80)]),
+                    hovertemplate=hover + name + "<extra></extra>",
+                ),
+                row=row,
+                col=1,
+            )
+    fig.update_layout(
+        template=TEMPLATE, height=680, hovermode="closest", legend={"y": 1.08}, margin={"t": 100}
+    )
     fig.update_yaxes(title_text="MI (0–100)", row=1, col=1)
     fig.update_yaxes(title_text="CC", rangemode="tozero", row=2, col=1)
     fig.update_yaxes(title_text="Source lines (sloc)", rangemode="tozero", row=3, col=1)
@@ -208,11 +361,20 @@ def functions(funcs: pd.DataFrame, top: int = 20) -> go.Figure:
     """The most complex functions of a file version, coloured by Radon rank."""
     shown = funcs.head(top).iloc[::-1]
     fig = go.Figure(
-        go.Bar(x=shown["complexity"], y=shown["qualified"], orientation="h",
-               marker_color=[RANK_COLOURS.get(r, MUTED) for r in shown["rank"]], text=shown["rank"], textposition="outside",
-               customdata=shown["lineno"], hovertemplate="%{y} (line %{customdata}): CC %{x}<extra></extra>")
-    )  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=max(240, 26 * len(shown) + 80), showlegend=False, margin={"t": 20})
+        go.Bar(
+            x=shown["complexity"],
+            y=shown["qualified"],
+            orientation="h",
+            marker_color=[RANK_COLOURS.get(r, MUTED) for r in shown["rank"]],
+            text=shown["rank"],
+            textposition="outside",
+            customdata=shown["lineno"],
+            hovertemplate="%{y} (line %{customdata}): CC %{x}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        template=TEMPLATE, height=max(240, 26 * len(shown) + 80), showlegend=False, margin={"t": 20}
+    )
     fig.update_xaxes(title_text="Cyclomatic complexity (CC; rank A 1–5 … F 41+)", rangemode="tozero")
     fig.update_yaxes(title_text=None, automargin=True)
     return fig
@@ -220,21 +382,34 @@ def functions(funcs: pd.DataFrame, top: int = 20) -> go.Figure:
 
 def commit_deltas(table: pd.DataFrame) -> go.Figure:
     """What each commit did to total complexity, over time; bug fixes and reverts stand out."""
-    kinds = np.select([table["is_revert"], table["is_bugfix"], table["is_merge"]], ["Revert", "Bug fix", "Merge"], "Other")
+    kinds = np.select(
+        [table["is_revert"], table["is_bugfix"], table["is_merge"]], ["Revert", "Bug fix", "Merge"], "Other"
+    )
     colours = {"Other": ACTIVITY, "Merge": "#64748b", "Bug fix": BUGFIX, "Revert": INDUCING}
     fig = go.Figure()
     for kind in ("Other", "Merge", "Bug fix", "Revert"):
         part = table[kinds == kind]
         if part.empty:
             continue
-        fig.add_trace(go.Scattergl(
-            x=part["committed_at"].dt.tz_convert(None), y=part["d_cc_total"], mode="markers", name=kind,
-            marker={"color": colours[kind], "size": 6 if kind == "Other" else 8, "opacity": 0.75},
-            customdata=np.column_stack([part["sha"].str[:10], part["subject"].str.slice(0, 80), part["d_sloc"]]),
-            hovertemplate="%{customdata[0]} · %{x|%d %b %Y}<br>%{customdata[1]}<br>ΔCC %{y:+,} · Δsloc %{customdata[2]:+,}<extra></extra>",
-        ))  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=360, title="Complexity change per commit",
-                      legend={"y": 1.02, "x": 1, "xanchor": "right"})  # fmt: skip
+        fig.add_trace(
+            go.Scattergl(
+                x=part["committed_at"].dt.tz_convert(None),
+                y=part["d_cc_total"],
+                mode="markers",
+                name=kind,
+                marker={"color": colours[kind], "size": 6 if kind == "Other" else 8, "opacity": 0.75},
+                customdata=np.column_stack(
+                    [part["sha"].str[:10], part["subject"].str.slice(0, 80), part["d_sloc"]]
+                ),
+                hovertemplate="%{customdata[0]} · %{x|%d %b %Y}<br>%{customdata[1]}<br>ΔCC %{y:+,} · Δsloc %{customdata[2]:+,}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        template=TEMPLATE,
+        height=360,
+        title="Complexity change per commit",
+        legend={"y": 1.02, "x": 1, "xanchor": "right"},
+    )
     fig.update_xaxes(title_text="Committed (UTC)")
     fig.update_yaxes(title_text="ΔCC vs first parent", zeroline=True, zerolinecolor="#cbd5e1")
     return fig
@@ -254,10 +429,22 @@ def release_cadence(releases: pd.DataFrame, repos: list[str]) -> go.Figure:
         if rows.empty:
             continue
         labels = [f"{r} {t}" if several else t for r, t in zip(rows["repo"], rows["tag"], strict=True)]
-        fig.add_trace(go.Bar(x=rows["released_at"].dt.tz_convert(None), y=rows["gap"], name=name, marker_color=colour,
-                             text=labels, textposition="outside", textangle=0, cliponaxis=False,
-                             hovertemplate="%{text}: %{y:,.0f} days after the previous release<extra></extra>"))  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=360, title="Release cadence", legend={"x": 1, "xanchor": "right"})
+        fig.add_trace(
+            go.Bar(
+                x=rows["released_at"].dt.tz_convert(None),
+                y=rows["gap"],
+                name=name,
+                marker_color=colour,
+                text=labels,
+                textposition="outside",
+                textangle=0,
+                cliponaxis=False,
+                hovertemplate="%{text}: %{y:,.0f} days after the previous release<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        template=TEMPLATE, height=360, title="Release cadence", legend={"x": 1, "xanchor": "right"}
+    )
     fig.update_xaxes(title_text="Release date (UTC)")
     fig.update_yaxes(title_text="Days since previous release", rangemode="tozero")
     return fig
@@ -265,32 +452,56 @@ def release_cadence(releases: pd.DataFrame, repos: list[str]) -> go.Figure:
 
 def distribution(values: pd.Series, title: str, axis: str, colour: str = LEAD) -> go.Figure:
     """A histogram with the median marked (durations are skewed: the median is the honest centre)."""
-    fig = go.Figure(go.Histogram(x=values, marker_color=colour, opacity=0.85, nbinsx=40,
-                                 hovertemplate="%{x}: %{y:,}<extra></extra>", name=axis))  # fmt: skip
+    fig = go.Figure(
+        go.Histogram(
+            x=values,
+            marker_color=colour,
+            opacity=0.85,
+            nbinsx=40,
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+            name=axis,
+        )
+    )
     if len(values):
         median = float(np.median(values))
-        fig.add_vline(x=median, line={"color": INK, "dash": "dash", "width": 1.5},
-                      annotation_text=f"median {median:,.1f}", annotation_position="top right")  # fmt: skip
+        fig.add_vline(
+            x=median,
+            line={"color": INK, "dash": "dash", "width": 1.5},
+            annotation_text=f"median {median:,.1f}",
+            annotation_position="top right",
+        )
     fig.update_layout(template=TEMPLATE, height=340, title=title, showlegend=False, bargap=0.05)
     fig.update_xaxes(title_text=axis)
     fig.update_yaxes(title_text="Count", rangemode="tozero")
     return fig
 
 
-def monthly_rate(monthly: pd.DataFrame, numerator: str, denominator: str, title: str, axis: str,
-                 colour: str = BUGFIX) -> go.Figure:  # fmt: skip
+def monthly_rate(
+    monthly: pd.DataFrame, numerator: str, denominator: str, title: str, axis: str, colour: str = BUGFIX
+) -> go.Figure:
     """A monthly share (e.g. reverts per commit) as percent, pooled over repositories."""
     per = monthly.groupby("month", sort=True)[[numerator, denominator]].sum()
     share = per[numerator] / per[denominator].where(per[denominator] > 0) * 100
-    fig = go.Figure(go.Bar(x=per.index, y=share, marker_color=colour, customdata=per[[numerator, denominator]],
-                           hovertemplate="%{x|%b %Y}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<extra></extra>"))  # fmt: skip
+    fig = go.Figure(
+        go.Bar(
+            x=per.index,
+            y=share,
+            marker_color=colour,
+            customdata=per[[numerator, denominator]],
+            hovertemplate="%{x|%b %Y}: %{y:.1f}% (%{customdata[0]} of %{customdata[1]})<extra></extra>",
+        )
+    )
     fig.update_layout(template=TEMPLATE, height=340, title=title, showlegend=False)
     fig.update_xaxes(title_text="Month (UTC)")
     fig.update_yaxes(title_text=axis, rangemode="tozero")
     return fig
 
 
-LEVEL_LABELS = {"unadjusted": "Unadjusted", "size": "Size-adjusted", "size+exposure": "Size + exposure-adjusted"}
+LEVEL_LABELS = {
+    "unadjusted": "Unadjusted",
+    "size": "Size-adjusted",
+    "size+exposure": "Size + exposure-adjusted",
+}
 LEVEL_COLOURS = {"unadjusted": "#94a3b8", "size": "#60a5fa", "size+exposure": QUALITY}
 
 
@@ -301,34 +512,73 @@ def forest(effects: pd.DataFrame, labels: dict[str, str], sesoi: float) -> go.Fi
     to matter; the dotted line at 1 is no effect. A log axis keeps 0.5 and 2 equally far from 1.
     """
     fig = go.Figure()
-    rows = effects.assign(row=[f"{labels.get(h, h).capitalize()} · {LEVEL_LABELS.get(lv, lv)}"
-                               for h, lv in zip(effects["hypothesis"], effects["level"], strict=True)])  # fmt: skip
+    rows = effects.assign(
+        row=[
+            f"{labels.get(h, h).capitalize()} · {LEVEL_LABELS.get(lv, lv)}"
+            for h, lv in zip(effects["hypothesis"], effects["level"], strict=True)
+        ]
+    )
     order = list(rows["row"])[::-1]
     for level, part in rows.groupby("level", sort=False):
-        fig.add_trace(go.Scatter(
-            x=part["ratio"], y=part["row"], mode="markers", name=LEVEL_LABELS.get(level, level),
-            marker={"color": LEVEL_COLOURS.get(level, MUTED), "size": 11, "symbol": "diamond"},
-            error_x={"type": "data", "symmetric": False, "array": part["ci_high"] - part["ratio"],
-                     "arrayminus": part["ratio"] - part["ci_low"], "color": LEVEL_COLOURS.get(level, MUTED),
-                     "thickness": 2, "width": 6},
-            customdata=np.column_stack([part["ci_low"], part["ci_high"], part["p_value"], part["adjusted_for"]]),
-            hovertemplate="%{y}<br>ratio %{x:.2f} [%{customdata[0]:.2f}–%{customdata[1]:.2f}], p=%{customdata[2]:.3f}"
-                          "<br>adjusted for: %{customdata[3]}<extra></extra>",
-        ))  # fmt: skip
-    fig.add_vrect(x0=1 / sesoi, x1=sesoi, fillcolor="#16a34a", opacity=0.09, line_width=0,
-                  annotation_text=f"too small to matter (SESOI {sesoi:.2f}×)", annotation_position="top left",
-                  annotation_font={"size": 11, "color": "#15803d"})  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=part["ratio"],
+                y=part["row"],
+                mode="markers",
+                name=LEVEL_LABELS.get(level, level),
+                marker={"color": LEVEL_COLOURS.get(level, MUTED), "size": 11, "symbol": "diamond"},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": part["ci_high"] - part["ratio"],
+                    "arrayminus": part["ratio"] - part["ci_low"],
+                    "color": LEVEL_COLOURS.get(level, MUTED),
+                    "thickness": 2,
+                    "width": 6,
+                },
+                customdata=np.column_stack(
+                    [part["ci_low"], part["ci_high"], part["p_value"], part["adjusted_for"]]
+                ),
+                hovertemplate="%{y}<br>ratio %{x:.2f} [%{customdata[0]:.2f}–%{customdata[1]:.2f}], p=%{customdata[2]:.3f}"
+                "<br>adjusted for: %{customdata[3]}<extra></extra>",
+            )
+        )
+    fig.add_vrect(
+        x0=1 / sesoi,
+        x1=sesoi,
+        fillcolor="#16a34a",
+        opacity=0.09,
+        line_width=0,
+        annotation_text=f"too small to matter (SESOI {sesoi:.2f}×)",
+        annotation_position="top left",
+        annotation_font={"size": 11, "color": "#15803d"},
+    )
     fig.add_vline(x=1, line={"color": INK, "dash": "dot", "width": 1})
-    finite = pd.concat([rows["ci_low"], rows["ci_high"], rows["ratio"]]).replace([np.inf, -np.inf], np.nan).dropna()
+    finite = (
+        pd.concat([rows["ci_low"], rows["ci_high"], rows["ratio"]])
+        .replace([np.inf, -np.inf], np.nan)
+        .dropna()
+    )
     finite = finite[finite > 0]
     low = min(float(finite.min()) if len(finite) else 0.5, 1 / sesoi) / 1.15
     high = max(float(finite.max()) if len(finite) else 2.0, sesoi) * 1.15
-    fig.update_layout(template=TEMPLATE, height=170 + 34 * len(rows), title="Effect of one SD worse quality",
-                      legend={"y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})  # fmt: skip
+    fig.update_layout(
+        template=TEMPLATE,
+        height=170 + 34 * len(rows),
+        title="Effect of one SD worse quality",
+        legend={"y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+    )
     low, high = max(low, 1e-3), min(high, 1e3)
-    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.8, 1, 1.25, 2, 5, 10, 20, 50, 100) if low <= t <= high]
-    fig.update_xaxes(type="log", range=[np.log10(low), np.log10(high)], tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
-                     title_text="Ratio of the outcome per SD of worse quality (log scale; 1 = no effect)")  # fmt: skip
+    ticks = [
+        t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.8, 1, 1.25, 2, 5, 10, 20, 50, 100) if low <= t <= high
+    ]
+    fig.update_xaxes(
+        type="log",
+        range=[np.log10(low), np.log10(high)],
+        tickvals=ticks,
+        ticktext=[f"{t:g}" for t in ticks],
+        title_text="Ratio of the outcome per SD of worse quality (log scale; 1 = no effect)",
+    )
     fig.update_yaxes(categoryorder="array", categoryarray=order, title_text=None, automargin=True)
     return fig
 
@@ -337,23 +587,38 @@ def bands(frame: pd.DataFrame, quality_label: str, outcome_axis: str) -> go.Figu
     """Outcome per quality band (worst band first) with 95% CIs: the model-free view of the effect."""
     colours = {"worst": BUGFIX, "middle": "#f59e0b", "best": "#16a34a"}
     est = frame["estimate"].astype("float64")
-    fig = go.Figure(go.Bar(
-        x=[f"{p}<br>{label}<br>n={n}" for p, label, n in zip(frame["position"], frame["label"], frame["n_rows"],
-                                                           strict=True)],  # fmt: skip
-        y=est, marker_color=[colours.get(p, MUTED) for p in frame["position"]],
-        error_y={"type": "data", "symmetric": False, "array": frame["ci_high"].astype("float64") - est,
-                 "arrayminus": est - frame["ci_low"].astype("float64"), "color": INK, "thickness": 1.5, "width": 8},
-        customdata=frame["n_rows"], hovertemplate="%{x}<br>%{y:.3f} (n=%{customdata})<extra></extra>",
-    ))  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=420, title="Outcome per quality band (unadjusted, 95% CI)",
-                      showlegend=False)  # fmt: skip
+    fig = go.Figure(
+        go.Bar(
+            x=[
+                f"{p}<br>{label}<br>n={n}"
+                for p, label, n in zip(frame["position"], frame["label"], frame["n_rows"], strict=True)
+            ],
+            y=est,
+            marker_color=[colours.get(p, MUTED) for p in frame["position"]],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": frame["ci_high"].astype("float64") - est,
+                "arrayminus": est - frame["ci_low"].astype("float64"),
+                "color": INK,
+                "thickness": 1.5,
+                "width": 8,
+            },
+            customdata=frame["n_rows"],
+            hovertemplate="%{x}<br>%{y:.3f} (n=%{customdata})<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        template=TEMPLATE, height=420, title="Outcome per quality band (unadjusted, 95% CI)", showlegend=False
+    )
     fig.update_xaxes(title_text=f"Band of {quality_label}, worst to best")
     fig.update_yaxes(title_text=outcome_axis, rangemode="tozero")
     return fig
 
 
-def quality_scatter(panel: pd.DataFrame, quality: str, outcome: str, quality_axis: str, outcome_axis: str,
-                    seed: int = 0) -> go.Figure:  # fmt: skip
+def quality_scatter(
+    panel: pd.DataFrame, quality: str, outcome: str, quality_axis: str, outcome_axis: str, seed: int = 0
+) -> go.Figure:
     """Quality against outcome per file-window, coloured by size (the confounder the test adjusts for).
 
     Counts pile up on whole numbers, so they get a little vertical jitter to show how many rows
@@ -362,18 +627,35 @@ def quality_scatter(panel: pd.DataFrame, quality: str, outcome: str, quality_axi
     rows = panel[[quality, outcome, "sloc", "path", "window_start"]].dropna()
     jitter = np.random.default_rng(seed).uniform(-0.18, 0.18, len(rows))
     y = rows[outcome].astype("float64") + (jitter if pd.api.types.is_integer_dtype(rows[outcome]) else 0)
-    fig = go.Figure(go.Scattergl(
-        x=rows[quality], y=y, mode="markers",
-        marker={"color": np.log10(rows["sloc"].clip(lower=1)), "colorscale": "Viridis", "size": 7, "opacity": 0.7,
-                "colorbar": {"title": {"text": "sloc"}, "tickvals": [1, 2, 3, 4], "ticktext": ["10", "100", "1k", "10k"],
-                             "thickness": 12}},
-        customdata=np.column_stack([rows["path"], rows["window_start"], rows["sloc"], rows[outcome]]),
-        hovertemplate="%{customdata[0]}<br>window from %{customdata[1]} · %{customdata[2]:,.0f} sloc"
-                      "<br>quality %{x:.2f} · outcome %{customdata[3]}<extra></extra>",
-    ))  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=420, title="Quality vs outcome per file-window (colour: size)")
+    fig = go.Figure(
+        go.Scattergl(
+            x=rows[quality],
+            y=y,
+            mode="markers",
+            marker={
+                "color": np.log10(rows["sloc"].clip(lower=1)),
+                "colorscale": "Viridis",
+                "size": 7,
+                "opacity": 0.7,
+                "colorbar": {
+                    "title": {"text": "sloc"},
+                    "tickvals": [1, 2, 3, 4],
+                    "ticktext": ["10", "100", "1k", "10k"],
+                    "thickness": 12,
+                },
+            },
+            customdata=np.column_stack([rows["path"], rows["window_start"], rows["sloc"], rows[outcome]]),
+            hovertemplate="%{customdata[0]}<br>window from %{customdata[1]} · %{customdata[2]:,.0f} sloc"
+            "<br>quality %{x:.2f} · outcome %{customdata[3]}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        template=TEMPLATE, height=420, title="Quality vs outcome per file-window (colour: size)"
+    )
     fig.update_xaxes(title_text=quality_axis)
-    fig.update_yaxes(title_text=outcome_axis + (" (jittered)" if pd.api.types.is_integer_dtype(rows[outcome]) else ""))
+    fig.update_yaxes(
+        title_text=outcome_axis + (" (jittered)" if pd.api.types.is_integer_dtype(rows[outcome]) else "")
+    )
     return fig
 
 
@@ -382,26 +664,54 @@ MOVED = "#0d9488"
 CHURN = LEAD
 DUPLICATED = "#64748b"
 DECLARED = "#9333ea"
-AI_SERIES = {"copy_paste_share": COPY, "moved_share": MOVED, "churn_share": CHURN,
-             "duplicated_block_share": DUPLICATED, "ai_share": DECLARED}  # fmt: skip
+AI_SERIES = {
+    "copy_paste_share": COPY,
+    "moved_share": MOVED,
+    "churn_share": CHURN,
+    "duplicated_block_share": DUPLICATED,
+    "ai_share": DECLARED,
+}
 
 
 def ai_monthly(monthly: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
     """The AI-era lens per month: copy/paste vs moved and churn (shares of line operations and of
     written lines) above the shares of commits with a duplicated block and declaring AI assistance."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.58, 0.42],
-                        subplot_titles=["Line operations per month", "Commits per month"])  # fmt: skip
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.1,
+        row_heights=[0.58, 0.42],
+        subplot_titles=["Line operations per month", "Commits per month"],
+    )
     months = pd.to_datetime(monthly["month"])
-    rows = {"copy_paste_share": 1, "moved_share": 1, "churn_share": 1, "duplicated_block_share": 2, "ai_share": 2}
+    rows = {
+        "copy_paste_share": 1,
+        "moved_share": 1,
+        "churn_share": 1,
+        "duplicated_block_share": 2,
+        "ai_share": 2,
+    }
     for column, row in rows.items():
         if column not in monthly:
             continue
-        fig.add_trace(go.Scatter(x=months, y=monthly[column].astype("float64") * 100, name=labels[column],
-                                 mode="lines+markers", line={"color": AI_SERIES[column], "width": 2.2},
-                                 marker={"size": 5}, connectgaps=False,
-                                 hovertemplate="%{x|%b %Y}: %{y:.1f}%<extra>" + labels[column] + "</extra>"),
-                      row=row, col=1)  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=600, hovermode="x unified", legend={"y": 1.1}, margin={"t": 110})
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=monthly[column].astype("float64") * 100,
+                name=labels[column],
+                mode="lines+markers",
+                line={"color": AI_SERIES[column], "width": 2.2},
+                marker={"size": 5},
+                connectgaps=False,
+                hovertemplate="%{x|%b %Y}: %{y:.1f}%<extra>" + labels[column] + "</extra>",
+            ),
+            row=row,
+            col=1,
+        )
+    fig.update_layout(
+        template=TEMPLATE, height=600, hovermode="x unified", legend={"y": 1.1}, margin={"t": 110}
+    )
     fig.update_yaxes(title_text="% of line operations / written lines", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="% of commits", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text="Month (author time, UTC)", row=2, col=1)
@@ -414,19 +724,45 @@ def before_after(monthly: pd.DataFrame, metric: str, label: str, event: str) -> 
     values = monthly[metric].astype("float64") * 100
     at = pd.Timestamp(f"{event}-01")
     colour = AI_SERIES.get(metric, QUALITY)
-    fig = go.Figure(go.Scatter(x=months, y=values, mode="markers+lines", name=label, marker={"size": 7, "color": colour},
-                               line={"color": colour, "width": 1, "dash": "dot"},
-                               hovertemplate="%{x|%b %Y}: %{y:.1f}%<extra></extra>"))  # fmt: skip
+    fig = go.Figure(
+        go.Scatter(
+            x=months,
+            y=values,
+            mode="markers+lines",
+            name=label,
+            marker={"size": 7, "color": colour},
+            line={"color": colour, "width": 1, "dash": "dot"},
+            hovertemplate="%{x|%b %Y}: %{y:.1f}%<extra></extra>",
+        )
+    )
     for part, name in ((months < at, "Mean before"), (months >= at, "Mean after")):
         if values[part].notna().any():
             mean = float(values[part].mean())
-            fig.add_trace(go.Scatter(x=[months[part].min(), months[part].max()], y=[mean, mean], mode="lines",
-                                     name=f"{name}: {mean:.1f}%", line={"color": INK, "width": 2.5},
-                                     hoverinfo="skip"))  # fmt: skip
-    fig.add_vline(x=at, line={"color": DECLARED, "dash": "dash", "width": 1.5}, annotation_text=f"adoption {event}",
-                  annotation_position="top left", annotation_font={"color": DECLARED})  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=400, title=f"Before and after {event}: {label}", showlegend=True,
-                      legend={"y": 1.04}, margin={"t": 90})  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    x=[months[part].min(), months[part].max()],
+                    y=[mean, mean],
+                    mode="lines",
+                    name=f"{name}: {mean:.1f}%",
+                    line={"color": INK, "width": 2.5},
+                    hoverinfo="skip",
+                )
+            )
+    fig.add_vline(
+        x=at,
+        line={"color": DECLARED, "dash": "dash", "width": 1.5},
+        annotation_text=f"adoption {event}",
+        annotation_position="top left",
+        annotation_font={"color": DECLARED},
+    )
+    fig.update_layout(
+        template=TEMPLATE,
+        height=400,
+        title=f"Before and after {event}: {label}",
+        showlegend=True,
+        legend={"y": 1.04},
+        margin={"t": 90},
+    )
     fig.update_xaxes(title_text="Month (author time, UTC)")
     fig.update_yaxes(title_text="%", rangemode="tozero")
     return fig
@@ -440,21 +776,42 @@ def duplication(points: pd.DataFrame, repos: list[str]) -> go.Figure:
     for repo in repos:
         part = points[points["repo"] == repo]
         ends, rel = part[part["kind"] == "month"], part[part["kind"] == "release"]
-        fig.add_trace(go.Scatter(x=pd.to_datetime(ends["committed_ts"], unit="s"), y=ends["share"].astype("float64") * 100,
-                                 mode="lines+markers", marker={"size": 4},
-                                 name=f"month end · {repo}" if several else "month end",
-                                 line={"color": colours[repo], "width": 2.5, "shape": "hv"},
-                                 customdata=np.column_stack([ends["python_lines"], ends["duplicated_lines"]]),
-                                 text=ends["at"], hovertemplate="end of %{text}: %{y:.1f}% (%{customdata[1]:,} of "
-                                                                "%{customdata[0]:,} lines)<extra></extra>"))  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(ends["committed_ts"], unit="s"),
+                y=ends["share"].astype("float64") * 100,
+                mode="lines+markers",
+                marker={"size": 4},
+                name=f"month end · {repo}" if several else "month end",
+                line={"color": colours[repo], "width": 2.5, "shape": "hv"},
+                customdata=np.column_stack([ends["python_lines"], ends["duplicated_lines"]]),
+                text=ends["at"],
+                hovertemplate="end of %{text}: %{y:.1f}% (%{customdata[1]:,} of "
+                "%{customdata[0]:,} lines)<extra></extra>",
+            )
+        )
         if len(rel):
-            fig.add_trace(go.Scatter(x=pd.to_datetime(rel["committed_ts"], unit="s"), y=rel["share"].astype("float64") * 100,
-                                     mode="markers+text", text=rel["at"], textposition="top center",
-                                     textfont={"size": 10, "color": RELEASE}, name="release",
-                                     marker={"symbol": "triangle-down", "size": 9, "color": RELEASE},
-                                     hovertemplate="%{text}: %{y:.1f}%<extra></extra>", cliponaxis=False))  # fmt: skip
-    fig.update_layout(template=TEMPLATE, height=360, title="Duplicated-block share of the Python code",
-                      legend={"y": 1.04}, margin={"t": 90})  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    x=pd.to_datetime(rel["committed_ts"], unit="s"),
+                    y=rel["share"].astype("float64") * 100,
+                    mode="markers+text",
+                    text=rel["at"],
+                    textposition="top center",
+                    textfont={"size": 10, "color": RELEASE},
+                    name="release",
+                    marker={"symbol": "triangle-down", "size": 9, "color": RELEASE},
+                    hovertemplate="%{text}: %{y:.1f}%<extra></extra>",
+                    cliponaxis=False,
+                )
+            )
+    fig.update_layout(
+        template=TEMPLATE,
+        height=360,
+        title="Duplicated-block share of the Python code",
+        legend={"y": 1.04},
+        margin={"t": 90},
+    )
     fig.update_xaxes(title_text="Last mainline commit of the month / release (UTC)")
     fig.update_yaxes(title_text="Lines in duplicated blocks (%)", rangemode="tozero")
     return fig

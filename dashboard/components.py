@@ -63,15 +63,25 @@ def cards(items: list[Card], per_row: int | None = None) -> None:
     for start in range(0, len(items), per_row):
         cols = st.columns(per_row)
         for col, card in zip(cols, items[start : start + per_row], strict=False):
-            col.metric(card.label, card.value, card.delta, delta_color=card.delta_color, help=card.help, border=True,
-                       chart_data=card.chart, chart_type=card.chart_type, delta_arrow="auto" if card.arrow else "off")  # fmt: skip
+            col.metric(
+                card.label,
+                card.value,
+                card.delta,
+                delta_color=card.delta_color,
+                help=card.help,
+                border=True,
+                chart_data=card.chart,
+                chart_type=card.chart_type,
+                delta_arrow="auto" if card.arrow else "off",
+            )
 
 
 def plot(fig: go.Figure, key: str, on_select: bool = False) -> object:
     """Draw a figure with the app's template (Streamlit's theme would override its colours)."""
     if on_select:
-        return st.plotly_chart(fig, theme=None, key=key, config=charts.PLOTLY_CONFIG, on_select="rerun",
-                               selection_mode="points")  # fmt: skip
+        return st.plotly_chart(
+            fig, theme=None, key=key, config=charts.PLOTLY_CONFIG, on_select="rerun", selection_mode="points"
+        )
     return st.plotly_chart(fig, theme=None, key=key, config=charts.PLOTLY_CONFIG)
 
 
@@ -80,17 +90,24 @@ def empty_store(state: StoreState) -> None:
     st.title("qroi: does code quality pay here?")
     if state.problem:
         st.error(f"The store cannot be read: {state.problem}", icon=":material/error:")
-        st.markdown("Point the dashboard at a qroi store with `--db` (or the `QROI_DB` environment variable).")
+        st.markdown(
+            "Point the dashboard at a qroi store with `--db` (or the `QROI_DB` environment variable)."
+        )
         return
-    st.info(f"The store `{state.shown}` has no repositories yet. Ingest one, then reload this page.",
-            icon=":material/inbox:")  # fmt: skip
+    st.info(
+        f"The store `{state.shown}` has no repositories yet. Ingest one, then reload this page.",
+        icon=":material/inbox:",
+    )
     db = f" --db {db_arg(state.url)}"
     st.markdown("**1. Mine a repository** (a local path or a clone URL; a second run only adds new commits):")
     st.code(f"qroi ingest ~/src/some-repo{db}", language="bash")
     st.markdown("**2. Open the dashboard on that store:**")
     st.code(f"qroi dashboard{db}", language="bash")
     st.markdown("No repository at hand? Build the deterministic demo history and ingest it:")
-    st.code(f"python -m qroi.sample_repos.build demo /tmp/demo/widget\nqroi ingest /tmp/demo/widget{db}", language="bash")
+    st.code(
+        f"python -m qroi.sample_repos.build demo /tmp/demo/widget\nqroi ingest /tmp/demo/widget{db}",
+        language="bash",
+    )
 
 
 def db_arg(url: str) -> str:
@@ -103,12 +120,24 @@ def nothing(message: str, hint: str | None = None) -> None:
     st.info(message + (f"  \n{hint}" if hint else ""), icon=":material/info:")
 
 
-def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None,
-                 primary: bool = False) -> None:  # fmt: skip
+def csv_download(
+    frame: pd.DataFrame,
+    file_name: str,
+    label: str = "Download CSV",
+    key: str | None = None,
+    primary: bool = False,
+) -> None:
     """A CSV download with the CLI's inert-cell rule, written only when clicked (20,000 rows take a second)."""
-    st.download_button(label, lambda: export.csv_text(frame).encode("utf-8"), file_name=file_name, mime="text/csv",
-                       icon=":material/download:", key=key, type="primary" if primary else "secondary",
-                       on_click="ignore")  # fmt: skip
+    st.download_button(
+        label,
+        lambda: export.csv_text(frame).encode("utf-8"),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        key=key,
+        type="primary" if primary else "secondary",
+        on_click="ignore",
+    )
 
 
 def fmt_int(value: int | float | None) -> str:

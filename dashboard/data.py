@@ -82,7 +82,9 @@ def quality_series(url: str, stamp: str, repo: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def headline(url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None) -> explore.Headline:
+def headline(
+    url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None
+) -> explore.Headline:
     series = {r: quality_series(url, stamp, r) for r in repos}
     return explore.headline(engine_for(url), repos, explore.Window(start, end), series)
 
@@ -167,8 +169,16 @@ def export_table(url: str, stamp: str, name: str, repo: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def claim(url: str, stamp: str, repos: tuple[str, ...], qualities: tuple[str, ...], outcome: str, window: str,
-          sesoi: float, n_boot: int = 199) -> claims.ClaimResult:  # fmt: skip
+def claim(
+    url: str,
+    stamp: str,
+    repos: tuple[str, ...],
+    qualities: tuple[str, ...],
+    outcome: str,
+    window: str,
+    sesoi: float,
+    n_boot: int = 199,
+) -> claims.ClaimResult:
     """The claim test as `qroi` runs it (whole history: it needs every complete window)."""
     return claims.claim_test(engine_for(url), list(repos), list(qualities), [outcome], window, sesoi, n_boot)
 
@@ -180,15 +190,17 @@ def ai_tables(url: str, stamp: str) -> bool:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def ai_lens_of(url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None,
-               sesoi: float) -> ai_lens.Lens:  # fmt: skip
+def ai_lens_of(
+    url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None, sesoi: float
+) -> ai_lens.Lens:
     """The AI-era lens as `qroi ai` computes it (pooled over the repositories, in the period)."""
     return ai_lens.lens(engine_for(url), list(repos), explore.Window(start, end), None, sesoi)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def ai_event_of(url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None, sesoi: float,
-                event: str) -> ai_lens.Lens:  # fmt: skip
+def ai_event_of(
+    url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None, sesoi: float, event: str
+) -> ai_lens.Lens:
     """The same lens with its event study at `event` (the comparisons are not refitted)."""
     return ai_lens.at_event(ai_lens_of(url, stamp, repos, start, end, sesoi), event)
 
@@ -215,11 +227,26 @@ def overview(scope: Scope) -> OverviewData:
     args = (scope.url, scope.stamp)
     heads = {r: headline(*args, (r,), scope.start, scope.end) for r in scope.repos}
     per_repo = pd.DataFrame(
-        [{"repo": r, "commits": h.commits, "authors": h.authors, "sloc": h.sloc, "mi": h.mi, "c_share": h.c_share,
-          "cc_density": h.cc_density, "bugfix_share": h.bugfix_share, "releases": h.releases}
-         for r, h in heads.items()]
-    )  # fmt: skip
-    pooled = heads[scope.repos[0]] if len(scope.repos) == 1 else headline(*args, scope.repos, scope.start, scope.end)
+        [
+            {
+                "repo": r,
+                "commits": h.commits,
+                "authors": h.authors,
+                "sloc": h.sloc,
+                "mi": h.mi,
+                "c_share": h.c_share,
+                "cc_density": h.cc_density,
+                "bugfix_share": h.bugfix_share,
+                "releases": h.releases,
+            }
+            for r, h in heads.items()
+        ]
+    )
+    pooled = (
+        heads[scope.repos[0]]
+        if len(scope.repos) == 1
+        else headline(*args, scope.repos, scope.start, scope.end)
+    )
     lead = _concat([lead_times(*args, r, scope.start, scope.end) for r in scope.repos])
     return OverviewData(
         headline=pooled,
@@ -237,8 +264,9 @@ def hotspots(scope: Scope) -> pd.DataFrame:
     hot = _concat(frames)
     if hot.empty:
         return hot
-    return hot.sort_values(["score", "commits", "repo", "path"], ascending=[False, False, True, True],
-                           kind="mergesort").reset_index(drop=True)  # fmt: skip
+    return hot.sort_values(
+        ["score", "commits", "repo", "path"], ascending=[False, False, True, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def commits(scope: Scope, where: explore.CommitFilter | None = None) -> pd.DataFrame:
@@ -310,7 +338,8 @@ def delivery(scope: Scope) -> DeliveryData:
         lead=_concat([lead_times(*args, r, *window) for r in scope.repos]),
         issues=_concat([closed_issues(*args, r, *window) for r in tracked]) if tracked else pd.DataFrame(),
         tracker_repos=tracked,
-        spans=_in_window(_concat([issue_spans(*args, r) for r in others]), "closed_ts", scope) if others
+        spans=_in_window(_concat([issue_spans(*args, r) for r in others]), "closed_ts", scope)
+        if others
         else pd.DataFrame(),
         failed=_concat([failed_changes(*args, r, *window) for r in scope.repos]),
         timeline=_concat([timeline(*args, r, *window) for r in scope.repos]),
@@ -339,4 +368,3 @@ more than a scope; the benchmark calls `history`, `commits_export` and `claim` i
 def clear() -> None:
     """Forget every cached result (the sidebar's reload button)."""
     st.cache_data.clear()
-

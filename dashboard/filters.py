@@ -72,15 +72,33 @@ def sidebar(state: StoreState) -> Filters | None:
         ss["measure"] = DEFAULT_MEASURE
 
     bar = st.sidebar
-    bar.multiselect("Repositories", names, key="repos", placeholder="Choose repositories",
-                    help="One or several stored repositories; figures are pooled over those chosen.")  # fmt: skip
-    bar.date_input("Period (committed, UTC)", key="period", min_value=first, max_value=last, format="YYYY-MM-DD",
-                   help="Commits, hotspots and the timeline are limited to this period; quality figures are "
-                        "read at its end, with the change since its start.")  # fmt: skip
-    bar.selectbox("Quality measure", list(MEASURES), key="measure", format_func=lambda k: MEASURES[k].label,
-                  help="Drawn on the overview timeline; the claim test has its own choice of measures.")  # fmt: skip
+    bar.multiselect(
+        "Repositories",
+        names,
+        key="repos",
+        placeholder="Choose repositories",
+        help="One or several stored repositories; figures are pooled over those chosen.",
+    )
+    bar.date_input(
+        "Period (committed, UTC)",
+        key="period",
+        min_value=first,
+        max_value=last,
+        format="YYYY-MM-DD",
+        help="Commits, hotspots and the timeline are limited to this period; quality figures are "
+        "read at its end, with the change since its start.",
+    )
+    bar.selectbox(
+        "Quality measure",
+        list(MEASURES),
+        key="measure",
+        format_func=lambda k: MEASURES[k].label,
+        help="Drawn on the overview timeline; the claim test has its own choice of measures.",
+    )
     bar.caption(f"Store: `{state.shown}`")
-    if bar.button("Reload data", icon=":material/refresh:", help="Forget cached results and read the store again."):
+    if bar.button(
+        "Reload data", icon=":material/refresh:", help="Forget cached results and read the store again."
+    ):
         data.clear()
         st.rerun()
 
@@ -105,8 +123,15 @@ def current() -> Filters:
 # --- commit filters: drawn on the Commits page, honoured by the Export page ---------------------
 
 
-COMMIT_KEYS = {"authors": "cf_authors", "bugfix": "cf_bugfix", "revert": "cf_revert", "merges": "cf_merges",
-               "has_issue": "cf_has_issue", "issue_ref": "cf_issue_ref", "text": "cf_text"}  # fmt: skip
+COMMIT_KEYS = {
+    "authors": "cf_authors",
+    "bugfix": "cf_bugfix",
+    "revert": "cf_revert",
+    "merges": "cf_merges",
+    "has_issue": "cf_has_issue",
+    "issue_ref": "cf_issue_ref",
+    "text": "cf_text",
+}
 
 
 def _tri(value: str | None) -> bool | None:
@@ -122,13 +147,29 @@ def commit_filter_controls(authors: list[str]) -> explore.CommitFilter:
     bar = st.sidebar
     bar.subheader("Commit filters")
     bar.multiselect("Authors", authors, key=key, persist_state="session", placeholder="All authors")
-    for field, label in (("bugfix", "Bug fixes"), ("revert", "Reverts"), ("merges", "Merges"), ("has_issue", "Issue references")):
-        bar.segmented_control(label, TRI_STATE, key=COMMIT_KEYS[field], default="Any", required=True,
-                              persist_state="session")  # fmt: skip
-    bar.text_input("Issue", key=COMMIT_KEYS["issue_ref"], persist_state="session", placeholder="#12 or PROJ-7",
-                   help="Commits whose message references this issue (#12, GH-12 and 12 are the same).")  # fmt: skip
-    bar.text_input("Search", key=COMMIT_KEYS["text"], persist_state="session", placeholder="words in the message, or a sha",
-                   help="Case-insensitive text in the commit message, or the start of a sha.")  # fmt: skip
+    for field, label in (
+        ("bugfix", "Bug fixes"),
+        ("revert", "Reverts"),
+        ("merges", "Merges"),
+        ("has_issue", "Issue references"),
+    ):
+        bar.segmented_control(
+            label, TRI_STATE, key=COMMIT_KEYS[field], default="Any", required=True, persist_state="session"
+        )
+    bar.text_input(
+        "Issue",
+        key=COMMIT_KEYS["issue_ref"],
+        persist_state="session",
+        placeholder="#12 or PROJ-7",
+        help="Commits whose message references this issue (#12, GH-12 and 12 are the same).",
+    )
+    bar.text_input(
+        "Search",
+        key=COMMIT_KEYS["text"],
+        persist_state="session",
+        placeholder="words in the message, or a sha",
+        help="Case-insensitive text in the commit message, or the start of a sha.",
+    )
     return current_commit_filter()
 
 
@@ -151,8 +192,12 @@ def describe(where: explore.CommitFilter) -> str:
     parts = []
     if where.authors:
         parts.append("authors " + ", ".join(where.authors))
-    for flag, noun in ((where.bugfix, "bug fixes"), (where.revert, "reverts"), (where.merges, "merges"),
-                       (where.has_issue, "issue references")):  # fmt: skip
+    for flag, noun in (
+        (where.bugfix, "bug fixes"),
+        (where.revert, "reverts"),
+        (where.merges, "merges"),
+        (where.has_issue, "issue references"),
+    ):
         if flag is not None:
             parts.append(f"{'only' if flag else 'no'} {noun}")
     if where.issue_ref.strip():

@@ -50,10 +50,20 @@ MEASURES: dict[str, Measure] = {
     m.column: m
     for m in (
         Measure("py_mi", "Maintainability index", "MI (0–100, higher is better)", "MI (0–100)", True),
-        Measure("cc_density", "Complexity density", "Cyclomatic complexity per 100 sloc", "CC per 100 sloc", False),
-        Measure("c_share", "Functions ranked C or worse", "Functions with CC ≥ 11 (%)", "CC ≥ 11 (% of functions)",
-                False, percent=True),
-        Measure("py_cc_total", "Total complexity", "Total cyclomatic complexity (CC)", "Total CC", False, digits=0),
+        Measure(
+            "cc_density", "Complexity density", "Cyclomatic complexity per 100 sloc", "CC per 100 sloc", False
+        ),
+        Measure(
+            "c_share",
+            "Functions ranked C or worse",
+            "Functions with CC ≥ 11 (%)",
+            "CC ≥ 11 (% of functions)",
+            False,
+            percent=True,
+        ),
+        Measure(
+            "py_cc_total", "Total complexity", "Total cyclomatic complexity (CC)", "Total CC", False, digits=0
+        ),
         Measure("py_sloc", "Python size", "Python source lines (sloc)", "sloc", False, digits=0),
     )
 }
@@ -61,5 +71,12 @@ MEASURES: dict[str, Measure] = {
 
 DEFAULT_MEASURE = "py_mi"
 
-RANK_COLOURS = {"A": "#16a34a", "B": "#65a30d", "C": "#ca8a04", "D": "#ea580c", "E": "#dc2626", "F": "#991b1b"}
+RANK_COLOURS = {
+    "A": "#16a34a",
+    "B": "#65a30d",
+    "C": "#ca8a04",
+    "D": "#ea580c",
+    "E": "#dc2626",
+    "F": "#991b1b",
+}
 """Radon's CC ranks A (1–5) to F (41+), from calm green to alarm red."""

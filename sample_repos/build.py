@@ -26,8 +26,15 @@ from qroi.sample_repos.scenarios import Context, Scenario, ai_era, claim, delive
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
-    for s in (demo.SCENARIO, large.SCENARIO, claim.EFFECT, claim.NULL, claim.CONFOUNDED, delivery.SCENARIO,
-              ai_era.SCENARIO)
+    for s in (
+        demo.SCENARIO,
+        large.SCENARIO,
+        claim.EFFECT,
+        claim.NULL,
+        claim.CONFOUNDED,
+        delivery.SCENARIO,
+        ai_era.SCENARIO,
+    )
 }
 
 

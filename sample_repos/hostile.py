@@ -139,7 +139,10 @@ def huge_table(lines: int = 3200, chunk: int = 40) -> Hostile:
     text = f'"""Generated code-point table. Do not edit."""\n\n{"".join(parts)}\nTABLE = {{{merged}}}\n'
     total = text.count("\n")
     return Hostile(
-        "src/widget/text/codepoints_table.py", "huge_literal", f"{total}-line generated table module", text.encode()
+        "src/widget/text/codepoints_table.py",
+        "huge_literal",
+        f"{total}-line generated table module",
+        text.encode(),
     )
 
 

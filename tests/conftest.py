@@ -39,8 +39,9 @@ def python_source(data: bytes) -> str:
     return io.TextIOWrapper(buffer, encoding).read()
 
 
-def run_qroi(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-             timeout: float = 600) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def run_qroi(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """The CLI as a user runs it: a new process, its real exit code, stdout and stderr."""
     inherited = {k: v for k, v in os.environ.items() if k != "QROI_DB"}
     full_env = {**inherited, "COLUMNS": "200", **(env or {})}

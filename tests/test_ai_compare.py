@@ -25,11 +25,22 @@ from qroi.analysis.ai_compare import (
 COPY = OutcomeSpec("copy_pasted", "count", "copy/pasted lines")
 MOVED = OutcomeSpec("moved", "count", "moved lines", more_is_worse=False)
 BUGS = OutcomeSpec("bug_inducing", "binary", "chance of inducing a bug (SZZ)")
-QUALITY = OutcomeSpec("quality_delta", "continuous", "change in maintainability", more_is_worse=False, unit="MI points")
+QUALITY = OutcomeSpec(
+    "quality_delta", "continuous", "change in maintainability", more_is_worse=False, unit="MI points"
+)
 
 
-def commits(seed: int, n: int = 1200, *, copy_ratio: float = 1.0, moved_ratio: float = 1.0, risk_ratio: float = 1.0,
-            quality_diff: float = 0.0, authors: int = 60, copy_rate: float = 0.03) -> pd.DataFrame:  # fmt: skip
+def commits(
+    seed: int,
+    n: int = 1200,
+    *,
+    copy_ratio: float = 1.0,
+    moved_ratio: float = 1.0,
+    risk_ratio: float = 1.0,
+    quality_diff: float = 0.0,
+    authors: int = 60,
+    copy_rate: float = 0.03,
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     ai = (rng.random(n) < 0.3).astype(int)
     lines = np.maximum(1, np.round(np.exp(rng.normal(3 + 0.6 * ai, 1.0))))
@@ -40,13 +51,20 @@ def commits(seed: int, n: int = 1200, *, copy_ratio: float = 1.0, moved_ratio: f
         return rng.negative_binomial(r, r / (r + mu))
 
     bug_p = np.clip(0.08 * (lines / 20) ** 0.3 * risk_ratio**ai, 0, 1)
-    return pd.DataFrame({
-        "ai": ai, "operations": lines, "files": files, "author_experience": experience,
-        "author": rng.integers(0, authors, n), "automated": False,
-        "copy_pasted": nb(copy_rate * lines * copy_ratio**ai), "moved": nb(0.05 * lines * moved_ratio**ai),
-        "bug_inducing": (rng.random(n) < bug_p).astype(int),
-        "quality_delta": rng.normal(0, 2, n) + quality_diff * ai - 0.3 * np.log(lines),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "ai": ai,
+            "operations": lines,
+            "files": files,
+            "author_experience": experience,
+            "author": rng.integers(0, authors, n),
+            "automated": False,
+            "copy_pasted": nb(copy_rate * lines * copy_ratio**ai),
+            "moved": nb(0.05 * lines * moved_ratio**ai),
+            "bug_inducing": (rng.random(n) < bug_p).astype(int),
+            "quality_delta": rng.normal(0, 2, n) + quality_diff * ai - 0.3 * np.log(lines),
+        }
+    )
 
 
 def test_a_planted_effect_on_copy_paste_is_recovered_and_the_confounding_shown() -> None:
@@ -59,8 +77,10 @@ def test_a_planted_effect_on_copy_paste_is_recovered_and_the_confounding_shown()
     assert unadjusted.estimate > 1.5 * full.estimate  # AI commits are bigger: the raw ratio overstates
     assert full.adjusted_for == ("commit size", "files touched", "author experience")
     assert copy.explanation.startswith(f"Supported: declared-AI commits have {full.estimate:.2f}x [")
-    assert "after adjusting for commit size, files touched and author experience (more, as the concern says" in (
-        copy.explanation)  # fmt: skip
+    assert (
+        "after adjusting for commit size, files touched and author experience (more, as the concern says"
+        in (copy.explanation)
+    )
     assert copy.flagged_mean > 2 * copy.other_mean
 
 
@@ -68,11 +88,17 @@ def test_an_outcome_counted_in_the_size_is_adjusted_for_the_rest_of_the_commit()
     data = commits(12, copy_ratio=2.0, copy_rate=0.5)
     data["operations"] += data["copy_pasted"]  # copy/pasted lines are line operations of the commit too
     naive = compare_declared(data, [COPY])["copy_pasted"].adjusted
-    rest = compare_declared(data, [OutcomeSpec("copy_pasted", "count", "copy/pasted lines", part_of_size=True)])
+    rest = compare_declared(
+        data, [OutcomeSpec("copy_pasted", "count", "copy/pasted lines", part_of_size=True)]
+    )
     adjusted = rest["copy_pasted"].adjusted
-    assert adjusted.ci_low < 2.0 < adjusted.ci_high and naive.ci_high < 2.0  # the naive size absorbs the effect
+    assert (
+        adjusted.ci_low < 2.0 < adjusted.ci_high and naive.ci_high < 2.0
+    )  # the naive size absorbs the effect
     assert adjusted.adjusted_for[0] == "the rest of the commit's size"
-    assert "after adjusting for the rest of the commit's size, files touched" in rest["copy_pasted"].explanation
+    assert (
+        "after adjusting for the rest of the commit's size, files touched" in rest["copy_pasted"].explanation
+    )
 
 
 def test_fewer_moved_lines_is_the_concern_for_moved_code() -> None:
@@ -94,8 +120,9 @@ def test_a_planted_quality_difference_is_recovered_in_its_units() -> None:
     quality = compare_declared(commits(4, quality_diff=-0.8), [QUALITY])["quality_delta"]
     full = quality.adjusted
     assert quality.verdict == "Supported" and full.ci_low < -0.8 < full.ci_high
-    assert full.log_scale == pytest.approx(full.estimate / np.std(commits(4, quality_diff=-0.8)["quality_delta"],
-                                                                  ddof=1))  # fmt: skip
+    assert full.log_scale == pytest.approx(
+        full.estimate / np.std(commits(4, quality_diff=-0.8)["quality_delta"], ddof=1)
+    )
     assert "MI points" in quality.explanation and "SD)" in quality.explanation
 
 
@@ -119,7 +146,10 @@ def test_thin_data_missing_columns_and_automation() -> None:
     refused = compare_declared(few, [COPY])["copy_pasted"]
     assert (refused.status, refused.verdict) == ("Too little data", "Too little data")
     assert refused.reason == "5 declared-AI and 195 other commits (need at least 10 in each group)"
-    assert compare_declared(data.head(20), [COPY])["copy_pasted"].reason == "only 20 usable commits (need at least 30)"
+    assert (
+        compare_declared(data.head(20), [COPY])["copy_pasted"].reason
+        == "only 20 usable commits (need at least 30)"
+    )
     with pytest.raises(ValueError, match="column 'churned' not found"):
         compare_declared(data, [OutcomeSpec("churned", "count", "churn")])
     bots = data.assign(automated=np.arange(len(data)) < 50)
@@ -141,13 +171,24 @@ def test_a_precise_null_is_called_equivalent() -> None:
 
 
 def test_monthly_metrics_are_ratios_of_sums_with_empty_months_listed() -> None:
-    rows = pd.DataFrame({
-        "authored_at": [pd.Timestamp("2024-01-05", tz="UTC").timestamp(), pd.Timestamp("2024-01-20", tz="UTC").timestamp(),
-                        pd.Timestamp("2024-03-02", tz="UTC").timestamp()],
-        "added": [10, 0, 4], "deleted": [0, 2, 0], "updated": [5, 0, 0], "moved": [0, 3, 0], "copy_pasted": [5, 0, 4],
-        "ai": [True, False, True], "duplicated_block": [True, False, True],
-        "churned": [2.0, 0.0, np.nan], "lines_added": [20, 3, 8],
-    })  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "authored_at": [
+                pd.Timestamp("2024-01-05", tz="UTC").timestamp(),
+                pd.Timestamp("2024-01-20", tz="UTC").timestamp(),
+                pd.Timestamp("2024-03-02", tz="UTC").timestamp(),
+            ],
+            "added": [10, 0, 4],
+            "deleted": [0, 2, 0],
+            "updated": [5, 0, 0],
+            "moved": [0, 3, 0],
+            "copy_pasted": [5, 0, 4],
+            "ai": [True, False, True],
+            "duplicated_block": [True, False, True],
+            "churned": [2.0, 0.0, np.nan],
+            "lines_added": [20, 3, 8],
+        }
+    )
     monthly = monthly_metrics(rows)
     assert list(monthly["month"]) == ["2024-01", "2024-02", "2024-03"]
     jan, feb, mar = (monthly.iloc[i] for i in range(3))
@@ -155,9 +196,14 @@ def test_monthly_metrics_are_ratios_of_sums_with_empty_months_listed() -> None:
     assert jan["copy_paste_share"] == pytest.approx(5 / 25) and jan["moved_share"] == pytest.approx(3 / 25)
     assert jan["churn_share"] == pytest.approx(2 / 23) and jan["duplicated_block_share"] == 0.5
     assert feb["commits"] == 0 and math.isnan(feb["copy_paste_share"])
-    assert mar["copy_paste_share"] == 0.5 and math.isnan(mar["churn_share"])  # window not elapsed: unknown, not 0
-    iso = monthly_metrics(rows.assign(authored_at=["2024-01-31T23:30:00-02:00", "2024-01-20T10:00:00Z",
-                                                   "2024-03-02T00:00:00+00:00"]))  # fmt: skip
+    assert mar["copy_paste_share"] == 0.5 and math.isnan(
+        mar["churn_share"]
+    )  # window not elapsed: unknown, not 0
+    iso = monthly_metrics(
+        rows.assign(
+            authored_at=["2024-01-31T23:30:00-02:00", "2024-01-20T10:00:00Z", "2024-03-02T00:00:00+00:00"]
+        )
+    )
     assert list(iso["month"]) == ["2024-01", "2024-02", "2024-03"]
     assert list(iso["commits"]) == [1, 1, 1]  # 23:30 on January 31 at -02:00 is February in UTC
 
@@ -174,8 +220,16 @@ def generated_commits(seed: int, *, shift: float, months: int = 36, event_at: in
         start = pd.Timestamp("2021-01-01", tz="UTC") + pd.DateOffset(months=m)
         for _ in range(rng.poisson(40)):
             paste = rng.random() < p
-            rows.append({"authored_at": start + pd.Timedelta(days=int(rng.integers(0, 27))), "added": 20,
-                         "deleted": 0, "updated": 0, "moved": 0, "copy_pasted": 8 if paste else 0})  # fmt: skip
+            rows.append(
+                {
+                    "authored_at": start + pd.Timedelta(days=int(rng.integers(0, 27))),
+                    "added": 20,
+                    "deleted": 0,
+                    "updated": 0,
+                    "moved": 0,
+                    "copy_pasted": 8 if paste else 0,
+                }
+            )
     return pd.DataFrame(rows)
 
 

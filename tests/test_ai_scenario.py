@@ -49,7 +49,9 @@ def records(repo: Path) -> list[CommitRecord]:
     return list(iter_commits(str(repo / ".git")))
 
 
-def test_every_commit_gets_its_planted_line_operations(manifest: dict, walked: tuple[list[Classified], Walk]) -> None:
+def test_every_commit_gets_its_planted_line_operations(
+    manifest: dict, walked: tuple[list[Classified], Walk]
+) -> None:
     planted = {note["commit"]: note for note in manifest["notes"]["lineops"]}
     commits, _ = walked
     assert len(commits) == len(planted) == SCRIPTED
@@ -68,8 +70,12 @@ def test_every_commit_gets_its_planted_line_operations(manifest: dict, walked: t
 
 
 def test_line_counts_match_git_numstat(repo: Path, walked: tuple[list[Classified], Walk]) -> None:
-    out = subprocess.run(["git", "-C", str(repo), "log", "--numstat", "-M", "--format=%x00%H"], capture_output=True,
-                         text=True, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        ["git", "-C", str(repo), "log", "--numstat", "-M", "--format=%x00%H"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     numstat: dict[str, tuple[int, int]] = {}
     for block in out.split("\0")[1:]:
         sha, *rows = block.strip("\n").split("\n")
@@ -81,13 +87,15 @@ def test_line_counts_match_git_numstat(repo: Path, walked: tuple[list[Classified
 
 
 def test_the_walk_rebuilds_every_text_file_at_head(repo: Path, walked: tuple[list[Classified], Walk]) -> None:
-    listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "HEAD"], capture_output=True, text=True,
-                             check=True).stdout.splitlines()  # fmt: skip
+    listing = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "-r", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     text = {}
     for row in listing:
         meta, path = row.split("\t")
-        data = subprocess.run(["git", "-C", str(repo), "cat-file", "blob", meta.split()[2]], capture_output=True,
-                              check=True).stdout  # fmt: skip
+        data = subprocess.run(
+            ["git", "-C", str(repo), "cat-file", "blob", meta.split()[2]], capture_output=True, check=True
+        ).stdout
         if b"\0" not in data:
             text[path] = tuple(split_lines(data))
     assert walked[1].head_tree == text and "assets/logo.png" not in text
@@ -99,8 +107,13 @@ def test_declared_assistance_matches_the_planted_flags(manifest: dict, records: 
     flagged = Counter()
     for record in records:
         note = planted[record.sha]
-        found = declared.classify(record.message, record.author_name, record.author_email, record.committer_name,
-                                     record.committer_email)  # fmt: skip
+        found = declared.classify(
+            record.message,
+            record.author_name,
+            record.author_email,
+            record.committer_name,
+            record.committer_email,
+        )
         assert (found.flagged, found.automated) == (note["flagged"], note["automated"]), note["name"]
         assert [m.rule for m in found.matches] == note["rules"], note["name"]
         flagged[found.category] += 1
@@ -111,17 +124,33 @@ def test_declared_assistance_matches_the_planted_flags(manifest: dict, records: 
 def _stored(records: list[CommitRecord]) -> list[StoredCommit]:
     out = []
     for i, r in enumerate(records):
-        commit = StoredCommit(i, r.sha, r.parents, r.authored_ts, r.committed_ts, r.author_email, r.is_merge, False,
-                              False, None, i)  # fmt: skip
-        commit.changes = [StoredChange(c.path, c.old_path, c.change_type, c.added, c.deleted, c.old_blob, c.new_blob,
-                                       c.is_python) for c in r.changes]  # fmt: skip
+        commit = StoredCommit(
+            i,
+            r.sha,
+            r.parents,
+            r.authored_ts,
+            r.committed_ts,
+            r.author_email,
+            r.is_merge,
+            False,
+            False,
+            None,
+            i,
+        )
+        commit.changes = [
+            StoredChange(
+                c.path, c.old_path, c.change_type, c.added, c.deleted, c.old_blob, c.new_blob, c.is_python
+            )
+            for c in r.changes
+        ]
         out.append(commit)
     return out
 
 
 @pytest.mark.parametrize("days", [14, 21])
-def test_churn_within_the_window_matches_the_planted_rewrites(repo: Path, manifest: dict,
-                                                              records: list[CommitRecord], days: int) -> None:  # fmt: skip
+def test_churn_within_the_window_matches_the_planted_rewrites(
+    repo: Path, manifest: dict, records: list[CommitRecord], days: int
+) -> None:
     commits = _stored(records)
     by_sha = {c.sha: c for c in commits}
     diffs: dict[str, list[patches.FilePatch]] = {}
@@ -133,23 +162,38 @@ def test_churn_within_the_window_matches_the_planted_rewrites(repo: Path, manife
         for origin, path, lines in tracker.feed(commit, diffs.get(commit.sha, []), record=True):
             if path == "src/aiera/churn.py":
                 found[(commit.sha, commits[origin].sha)] += lines
-    planted = Counter({(n["commit"], n["origin"]): n["lines"] for n in manifest["notes"]["churn"]
-                       if n["window_days"] == days})  # fmt: skip
+    planted = Counter(
+        {
+            (n["commit"], n["origin"]): n["lines"]
+            for n in manifest["notes"]["churn"]
+            if n["window_days"] == days
+        }
+    )
     assert found == planted
     assert all(by_sha[d].authored_ts - by_sha[o].authored_ts <= days * 86_400 for d, o in found)
 
 
-def test_monthly_copy_share_and_its_level_shift_at_the_adoption_date(manifest: dict, records: list[CommitRecord],
-                                                                      walked: tuple[list[Classified], Walk]) -> None:  # fmt: skip
+def test_monthly_copy_share_and_its_level_shift_at_the_adoption_date(
+    manifest: dict, records: list[CommitRecord], walked: tuple[list[Classified], Walk]
+) -> None:
     times = {r.sha: r.authored_ts for r in records}
     flags = {n["commit"]: n["flagged"] for n in manifest["notes"]["ai_declared"]}
     rows = []
     for item in walked[0]:
         assert item.result is not None
         ops = item.result.ops
-        rows.append({"authored_at": times[item.sha], "added": ops.added, "deleted": ops.deleted, "updated": ops.updated,
-                     "moved": ops.moved, "copy_pasted": ops.copy_pasted, "ai": flags[item.sha],
-                     "duplicated_block": item.result.duplicated_block})  # fmt: skip
+        rows.append(
+            {
+                "authored_at": times[item.sha],
+                "added": ops.added,
+                "deleted": ops.deleted,
+                "updated": ops.updated,
+                "moved": ops.moved,
+                "copy_pasted": ops.copy_pasted,
+                "ai": flags[item.sha],
+                "duplicated_block": item.result.duplicated_block,
+            }
+        )
     monthly = monthly_metrics(pd.DataFrame(rows)).set_index("month")
     planted = pd.DataFrame(manifest["notes"]["ai_monthly"]).set_index("month")
     assert len(planted) == 30
@@ -166,23 +210,36 @@ def test_monthly_copy_share_and_its_level_shift_at_the_adoption_date(manifest: d
     assert (change.its.n_pre, change.its.n_post) == (event["months_before"], event["months_after"])
 
 
-def test_duplicated_block_share_at_the_end_of_each_planted_month(manifest: dict, records: list[CommitRecord],
-                                                                 walked: tuple[list[Classified], Walk]) -> None:  # fmt: skip
+def test_duplicated_block_share_at_the_end_of_each_planted_month(
+    manifest: dict, records: list[CommitRecord], walked: tuple[list[Classified], Walk]
+) -> None:
     month_of = {r.sha: pd.Timestamp(r.authored_ts, unit="s").strftime("%Y-%m") for r in records}
-    last_tree = {month_of[item.sha]: item.tree for item in walked[0]}  # walked in order: the month's last wins
+    last_tree = {
+        month_of[item.sha]: item.tree for item in walked[0]
+    }  # walked in order: the month's last wins
     for note in manifest["notes"]["ai_monthly"]:
         result = duplicated_share(last_tree[note["month"]])
-        assert (result.lines, result.duplicated_lines) == (note["python_lines"], note["duplicated_lines"]), note
+        assert (result.lines, result.duplicated_lines) == (note["python_lines"], note["duplicated_lines"]), (
+            note
+        )
     last = manifest["notes"]["ai_monthly"][-1]  # the last planted month ends at HEAD
-    assert duplicated_share(walked[1].head_tree).share == pytest.approx(last["duplicated_lines"] / last["python_lines"])
+    assert duplicated_share(walked[1].head_tree).share == pytest.approx(
+        last["duplicated_lines"] / last["python_lines"]
+    )
 
 
-def test_more_commits_than_scripted_add_random_work_after_the_planted_months(tmp_path: Path, manifest: dict) -> None:
+def test_more_commits_than_scripted_add_random_work_after_the_planted_months(
+    tmp_path: Path, manifest: dict
+) -> None:
     bigger = build("ai_era", tmp_path / "bigger", commits=SCRIPTED + 6)
     extended = truth.load(bigger)
     assert extended["commit_count"] == SCRIPTED + 6
     assert extended["notes"]["lineops"] == manifest["notes"]["lineops"]  # same planted commits, same shas
     last_planted = max(n["month"] for n in manifest["notes"]["ai_monthly"])
-    dates = subprocess.run(["git", "-C", str(bigger), "log", "-6", "--format=%ad", "--date=format:%Y-%m"],
-                           capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    dates = subprocess.run(
+        ["git", "-C", str(bigger), "log", "-6", "--format=%ad", "--date=format:%Y-%m"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert all(d > last_planted for d in dates)

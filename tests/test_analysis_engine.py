@@ -27,8 +27,14 @@ from qroi.analysis.simulate import simulate_count_panel, simulate_time_panel
 
 def spec(**overrides) -> HypothesisSpec:
     """Spec for the simulate_* column names, fully adjusted unless overridden."""
-    fields = {"quality": "quality", "outcome": "outcome", "outcome_kind": "count", "higher_is_better": True,
-              "size": "size", "exposure": "exposure"}
+    fields = {
+        "quality": "quality",
+        "outcome": "outcome",
+        "outcome_kind": "count",
+        "higher_is_better": True,
+        "size": "size",
+        "exposure": "exposure",
+    }
     return HypothesisSpec(**{**fields, **overrides})
 
 
@@ -38,7 +44,12 @@ def level(result, name):
 
 def test_planted_effect_is_supported_and_inside_the_adjusted_ci():
     panel = simulate_count_panel(400, rate_ratio=1.5, size_corr=0.5, seed=11)
-    labels = {"quality": "maintainability", "outcome": "bug-fix rate", "size": "size", "exposure": "change frequency"}
+    labels = {
+        "quality": "maintainability",
+        "outcome": "bug-fix rate",
+        "size": "size",
+        "exposure": "change frequency",
+    }
     r = analyze_hypothesis(panel, spec(labels=labels, row_noun="file-windows"))
     adj = r.adjusted
     assert r.status == "ok" and r.verdict == "Supported"
@@ -132,8 +143,12 @@ def test_rows_with_missing_or_impossible_values_are_dropped_and_counted():
     panel.loc[5, "outcome"] = "n/a"
     r = analyze_hypothesis(panel, spec())
     assert r.n_dropped == 6 and r.n_rows == 194
-    assert r.dropped == {"missing or non-numeric quality": 3, "missing or non-numeric outcome": 1,
-                         "negative outcome": 1, "non-positive size (log undefined)": 1}
+    assert r.dropped == {
+        "missing or non-numeric quality": 3,
+        "missing or non-numeric outcome": 1,
+        "negative outcome": 1,
+        "non-positive size (log undefined)": 1,
+    }
 
 
 def test_collinear_quality_is_not_estimable_rather_than_a_crash():
@@ -154,7 +169,7 @@ def test_a_quality_mostly_explained_by_size_says_its_adjusted_ratio_extrapolates
     residual = z - X @ np.linalg.lstsq(X, z, rcond=None)[0]
     within = residual.std(ddof=3)
     assert f"{1 - residual.var() / z.var():.0%} explained" in note and f"differ by {within:.2f} SD" in note
-    assert note.endswith(f"it is {r.adjusted.ratio ** within:.2f}x")
+    assert note.endswith(f"it is {r.adjusted.ratio**within:.2f}x")
     independent = analyze_hypothesis(simulate_count_panel(400, rate_ratio=1.0, size_corr=0.5, seed=5), spec())
     assert not any("explained by" in w for w in independent.warnings)
 
@@ -185,7 +200,10 @@ def test_repeated_units_use_the_cluster_bootstrap_and_widen_the_ci():
 
 def test_cluster_bootstrap_for_times_is_reproducible_per_seed():
     panel = simulate_time_panel(50, 4, time_ratio=1.25, seed=22)
-    runs = [analyze_hypothesis(panel, spec(outcome_kind="time", unit="unit", n_boot=300), seed=s) for s in (5, 5, 6)]
+    runs = [
+        analyze_hypothesis(panel, spec(outcome_kind="time", unit="unit", n_boot=300), seed=s)
+        for s in (5, 5, 6)
+    ]
     first, same, other = (r.adjusted for r in runs)
     assert first.ci_method.startswith("cluster bootstrap") and "cluster-robust SE" in first.model
     assert (same.ci_low, same.ci_high) == (first.ci_low, first.ci_high)
@@ -257,9 +275,15 @@ def test_underdispersed_counts_fall_back_to_poisson_and_say_so():
 def test_report_serialises_to_json_and_frames():
     panel = simulate_count_panel(200, rate_ratio=1.3, seed=12)
     panel["lead_time"] = simulate_time_panel(200, seed=12)["outcome"]
-    report = analyze(panel, [spec(name="bugs"), spec(outcome="lead_time", outcome_kind="time", name="time"),
-                             spec(name="tiny", size=None, exposure=None, bands=(1000.0,))],
-                     n_dropped_on_load=2)
+    report = analyze(
+        panel,
+        [
+            spec(name="bugs"),
+            spec(outcome="lead_time", outcome_kind="time", name="time"),
+            spec(name="tiny", size=None, exposure=None, bands=(1000.0,)),
+        ],
+        n_dropped_on_load=2,
+    )
     data = json.loads(report.to_json())
     assert [h["name"] for h in data["hypotheses"]] == ["bugs", "time", "tiny"]
     assert data["n_dropped_on_load"] == 2 and data["hypotheses"][0]["spec"]["quality"] == "quality"
@@ -281,9 +305,11 @@ def test_given_cut_points_define_the_bands():
     r = analyze_hypothesis(panel, spec(bands=(60.0, 80.0)))
     assert r.cut_points == (60.0, 80.0) and r.bands_source == "given"
     assert [b.label for b in r.bands] == ["< 60", "60 to < 80", ">= 80"]
-    assert [b.n_rows for b in r.bands] == [int((panel.quality < 60).sum()),
-                                           int(((panel.quality >= 60) & (panel.quality < 80)).sum()),
-                                           int((panel.quality >= 80).sum())]
+    assert [b.n_rows for b in r.bands] == [
+        int((panel.quality < 60).sum()),
+        int(((panel.quality >= 60) & (panel.quality < 80)).sum()),
+        int((panel.quality >= 80).sum()),
+    ]
     worst = panel.loc[panel.quality < 60, "outcome"]
     assert r.bands[0].estimate == pytest.approx(worst.mean())
     assert r.bands[0].ci_low < worst.mean() < r.bands[0].ci_high
@@ -354,10 +380,20 @@ def test_band_assignment_orders_worst_first():
 
 
 def test_panel_columns_may_have_any_names():
-    panel = simulate_count_panel(200, rate_ratio=1.4, seed=14).rename(columns={
-        "quality": "Maint. Index", "outcome": "bug fixes (SZZ)", "size": "LOC", "exposure": "# commits",
-        "unit": "path"})
-    r = analyze_hypothesis(panel, HypothesisSpec("Maint. Index", "bug fixes (SZZ)", "count", True,
-                                                 size="LOC", exposure="# commits", unit="path"))
+    panel = simulate_count_panel(200, rate_ratio=1.4, seed=14).rename(
+        columns={
+            "quality": "Maint. Index",
+            "outcome": "bug fixes (SZZ)",
+            "size": "LOC",
+            "exposure": "# commits",
+            "unit": "path",
+        }
+    )
+    r = analyze_hypothesis(
+        panel,
+        HypothesisSpec(
+            "Maint. Index", "bug fixes (SZZ)", "count", True, size="LOC", exposure="# commits", unit="path"
+        ),
+    )
     assert r.status == "ok" and r.adjusted.adjusted_for == ("LOC", "# commits")
     assert isinstance(r.effects_frame(), pd.DataFrame)

@@ -14,8 +14,12 @@ SPEC = HypothesisSpec("quality", "outcome", "count", True, size="size", exposure
 
 
 def per_repo(ratios: list[float], n: int = 250, seed: int = 0) -> dict:
-    return {f"repo{i}": analyze_hypothesis(simulate_count_panel(n, rate_ratio=r, size_corr=0.4, seed=seed + i), SPEC)
-            for i, r in enumerate(ratios)}
+    return {
+        f"repo{i}": analyze_hypothesis(
+            simulate_count_panel(n, rate_ratio=r, size_corr=0.4, seed=seed + i), SPEC
+        )
+        for i, r in enumerate(ratios)
+    }
 
 
 def test_homogeneous_repos_pool_to_the_common_effect_with_low_i2():

@@ -46,20 +46,25 @@ def test_false_positive_rate_of_the_adjusted_test_is_nominal():
     verdicts, _ = _replicates(SPEC, n_units=300, rate_ratio=1.0, size_corr=0.6)
     fpr = np.isin(verdicts, ["Supported", "Contradicted"]).mean()
     lo, hi = _tolerance(ALPHA)
-    print(f"\nfalse-positive rate (adjusted NB, n=300, {N_SEEDS} null panels): {fpr:.3f} "
-          f"(99.9% tolerance {lo:.3f}-{hi:.3f}); 'Supported' alone: {(verdicts == 'Supported').mean():.3f}")
+    print(
+        f"\nfalse-positive rate (adjusted NB, n=300, {N_SEEDS} null panels): {fpr:.3f} "
+        f"(99.9% tolerance {lo:.3f}-{hi:.3f}); 'Supported' alone: {(verdicts == 'Supported').mean():.3f}"
+    )
     assert lo <= fpr <= hi
 
 
 def test_false_positive_rate_with_repeated_units_uses_cluster_robust_errors():
     # Files observed over 5 windows with a persistent per-file effect: windows are not independent.
-    spec = HypothesisSpec("quality", "outcome", "count", True, size="size", exposure="exposure", unit="unit",
-                          n_boot=0)
+    spec = HypothesisSpec(
+        "quality", "outcome", "count", True, size="size", exposure="exposure", unit="unit", n_boot=0
+    )
     verdicts, _ = _replicates(spec, n_units=60, n_windows=5, rate_ratio=1.0, size_corr=0.5, unit_sd=0.5)
     fpr = np.isin(verdicts, ["Supported", "Contradicted"]).mean()
     lo, hi = _tolerance(ALPHA)
-    print(f"\nfalse-positive rate (clustered, 60 units x 5 windows, {N_SEEDS} null panels): {fpr:.3f} "
-          f"(99.9% tolerance {lo:.3f}-{hi:.3f})")
+    print(
+        f"\nfalse-positive rate (clustered, 60 units x 5 windows, {N_SEEDS} null panels): {fpr:.3f} "
+        f"(99.9% tolerance {lo:.3f}-{hi:.3f})"
+    )
     assert lo <= fpr <= hi
 
 
@@ -70,7 +75,9 @@ def test_power_at_a_planted_effect_matches_the_model_based_expectation():
     crit = stats.norm.ppf(1 - ALPHA / 2)
     expected = float(np.mean(stats.norm.sf(crit - np.log(rate_ratio) / ses)))
     lo, hi = _tolerance(expected)
-    print(f"\npower at rate ratio {rate_ratio} per SD (n=300): {power:.3f}; "
-          f"expected from the model SEs {expected:.3f} (99.9% tolerance {lo:.3f}-{hi:.3f})")
+    print(
+        f"\npower at rate ratio {rate_ratio} per SD (n=300): {power:.3f}; "
+        f"expected from the model SEs {expected:.3f} (99.9% tolerance {lo:.3f}-{hi:.3f})"
+    )
     assert lo <= power <= hi
     assert not np.any(verdicts == "Contradicted")

@@ -8,7 +8,13 @@ import pytest
 from qroi.analysis import HypothesisSpec, analyze_hypothesis, load_table
 from qroi.analysis.simulate import simulate_count_panel
 
-NAMES = {"unit": "Path", "quality": "Maint. Index", "outcome": "Bug fixes", "size": "LOC", "exposure": "Commits"}
+NAMES = {
+    "unit": "Path",
+    "quality": "Maint. Index",
+    "outcome": "Bug fixes",
+    "size": "LOC",
+    "exposure": "Commits",
+}
 
 
 def european_csv(tmp_path, seed: int = 3, rate_ratio: float = 1.6):
@@ -28,8 +34,16 @@ def european_csv(tmp_path, seed: int = 3, rate_ratio: float = 1.6):
 def test_semicolon_decimal_comma_with_missing_values(tmp_path):
     path, source = european_csv(tmp_path)
     assert "," in path.read_text().splitlines()[1]  # decimal commas really are in the file
-    table, dropped = load_table(path, quality="Maint. Index", outcome="Bug fixes", size="LOC", exposure="Commits",
-                                unit="Path", sep=";", decimal=",")
+    table, dropped = load_table(
+        path,
+        quality="Maint. Index",
+        outcome="Bug fixes",
+        size="LOC",
+        exposure="Commits",
+        unit="Path",
+        sep=";",
+        decimal=",",
+    )
     assert dropped == 5 and len(table) == 395
     assert list(table.columns) == ["Maint. Index", "Bug fixes", "LOC", "Commits", "Path"]
     kept = source.drop(index=[3, 40, 7, 12, 99]).reset_index(drop=True)
@@ -39,10 +53,19 @@ def test_semicolon_decimal_comma_with_missing_values(tmp_path):
 
 def test_higher_is_better_metric_with_cut_point_bands(tmp_path):
     path, _ = european_csv(tmp_path)
-    table, dropped = load_table(path, "Maint. Index", "Bug fixes", size="LOC", exposure="Commits", unit="Path",
-                                sep=";", decimal=",")
-    spec = HypothesisSpec("Maint. Index", "Bug fixes", "count", higher_is_better=True, size="LOC",
-                          exposure="Commits", unit="Path", bands=(60.0, 75.0))
+    table, dropped = load_table(
+        path, "Maint. Index", "Bug fixes", size="LOC", exposure="Commits", unit="Path", sep=";", decimal=","
+    )
+    spec = HypothesisSpec(
+        "Maint. Index",
+        "Bug fixes",
+        "count",
+        higher_is_better=True,
+        size="LOC",
+        exposure="Commits",
+        unit="Path",
+        bands=(60.0, 75.0),
+    )
     r = analyze_hypothesis(table, spec)
     assert r.status == "ok" and r.n_rows == 395 and r.n_dropped == 0
     assert r.verdict == "Supported" and r.adjusted.ci_low < 1.6 < r.adjusted.ci_high

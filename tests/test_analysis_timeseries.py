@@ -20,14 +20,23 @@ def ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
     return e
 
 
-def series(seed: int, *, level_shift: float = 0.0, slope_change: float = 0.0, months: int = 72,
-           event_at: int = 36, phi: float = 0.5) -> pd.DataFrame:
+def series(
+    seed: int,
+    *,
+    level_shift: float = 0.0,
+    slope_change: float = 0.0,
+    months: int = 72,
+    event_at: int = 36,
+    phi: float = 0.5,
+) -> pd.DataFrame:
     """Monthly value with a pre-trend, AR(1) noise and an optional change at month `event_at`."""
     rng = np.random.default_rng(seed)
     t = np.arange(months)
     post = t >= event_at
     value = 20 + 0.05 * t + level_shift * post + slope_change * post * (t - event_at) + ar1(rng, months, phi)
-    return pd.DataFrame({"month": pd.period_range("2020-01", periods=months, freq="M").astype(str), "prs": value})
+    return pd.DataFrame(
+        {"month": pd.period_range("2020-01", periods=months, freq="M").astype(str), "prs": value}
+    )
 
 
 EVENT = "2023-01-15"  # month 36 of a series starting 2020-01
@@ -64,12 +73,19 @@ def test_its_false_positive_rate_with_ar1_errors():
     n = 200
     rates = {}
     for errors in ("ar1", "hac"):
-        hits = [interrupted_time_series(series(100 + s, months=120, event_at=60), "prs", "month", "2025-01",
-                                        errors=errors).level_p < 0.05 for s in range(n)]
+        hits = [
+            interrupted_time_series(
+                series(100 + s, months=120, event_at=60), "prs", "month", "2025-01", errors=errors
+            ).level_p
+            < 0.05
+            for s in range(n)
+        ]
         rates[errors] = float(np.mean(hits))
     lo, hi = (x / n for x in stats.binom.interval(0.999, n, 0.05))
-    print(f"\nITS level-change false-positive rate, AR(1) noise phi=0.5, 120 months: "
-          f"ar1 errors {rates['ar1']:.3f}, Newey-West {rates['hac']:.3f} (99.9% tolerance {lo:.3f}-{hi:.3f})")
+    print(
+        f"\nITS level-change false-positive rate, AR(1) noise phi=0.5, 120 months: "
+        f"ar1 errors {rates['ar1']:.3f}, Newey-West {rates['hac']:.3f} (99.9% tolerance {lo:.3f}-{hi:.3f})"
+    )
     assert lo <= rates["ar1"] <= hi
     assert rates["ar1"] < rates["hac"]
 
@@ -78,7 +94,9 @@ def test_its_refuses_short_or_one_sided_series():
     short = interrupted_time_series(series(4).head(10), "prs", "month", "2020-06")
     assert short.status == "Too little data" and short.reason == "only 10 periods (need at least 12)"
     late = interrupted_time_series(series(4), "prs", "month", "2025-11")
-    assert late.status == "Too little data" and late.reason.endswith("2 after the event (need 3 on each side)")
+    assert late.status == "Too little data" and late.reason.endswith(
+        "2 after the event (need 3 on each side)"
+    )
     with pytest.raises(ValueError, match="errors must be"):
         interrupted_time_series(series(4), "prs", "month", EVENT, errors="ols")
 
@@ -97,9 +115,16 @@ def repo_months(seed: int, effect: float, repos: int = 6, months: int = 36) -> p
         mi = 65 + 5 * ar1(rng, months, 0.7)  # maintainability drifts persistently
         z_worse = -(mi - 65) / 5
         value = 10 * r + 0.2 * np.arange(months) + effect * z_worse + ar1(rng, months, 0.4)
-        frames.append(pd.DataFrame({"repo": f"repo{r}", "month": pd.period_range("2022-01", periods=months, freq="M"
-                                                                                  ).astype(str), "mi": mi,
-                                    "throughput": value}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "repo": f"repo{r}",
+                    "month": pd.period_range("2022-01", periods=months, freq="M").astype(str),
+                    "mi": mi,
+                    "throughput": value,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -138,8 +163,9 @@ def test_a_quality_constant_but_for_float_noise_is_refused_not_turned_into_an_ef
     assert data["mi"].std() > 0
     r = value_trend_regression(data, "throughput", "mi", "month")
     assert (r.status, r.reason, r.effect) == ("Too little data", "quality column 'mi' has no variation", None)
-    varied = value_trend_regression(data.assign(mi=data["mi"] + np.arange(len(data)) * 1e-3), "throughput", "mi",
-                                    "month")  # fmt: skip
+    varied = value_trend_regression(
+        data.assign(mi=data["mi"] + np.arange(len(data)) * 1e-3), "throughput", "mi", "month"
+    )
     assert varied.status == "ok"
 
 
@@ -147,4 +173,9 @@ def test_its_of_a_series_constant_but_for_float_noise_is_not_estimable():
     frame = series(3)
     frame["prs"] = last_bits_noise(0.1 + 0.2, len(frame))
     r = interrupted_time_series(frame, "prs", "month", EVENT)
-    assert (r.status, r.reason, r.level_change, r.level_p) == ("Not estimable", "the values do not vary", None, None)
+    assert (r.status, r.reason, r.level_change, r.level_p) == (
+        "Not estimable",
+        "the values do not vary",
+        None,
+        None,
+    )

@@ -230,7 +230,11 @@ def test_scorer_rows_equal_radon_s() -> None:
     ] == blocks
     assert metrics["cc_total"] == total
     assert (metrics["h_volume"], metrics["h_difficulty"], metrics["h_effort"], metrics["h_bugs"]) == (
-        halstead[7], halstead[8], halstead[9], halstead[11])  # fmt: skip
+        halstead[7],
+        halstead[8],
+        halstead[9],
+        halstead[11],
+    )
 
 
 def test_leaves_the_walk_inlines_hold_no_nodes() -> None:
@@ -278,8 +282,16 @@ def _measure_as_before(text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]
     tree, _, _ = scorer._parse(text)
     visitor = ComplexityVisitor.from_ast(tree)
     functions = [b for b in visitor.blocks if isinstance(b, Function)]
-    rows = [{"name": b.name, "class_name": b.classname, "lineno": b.lineno, "endline": b.endline,
-             "complexity": b.complexity} for b in functions]  # fmt: skip
+    rows = [
+        {
+            "name": b.name,
+            "class_name": b.classname,
+            "lineno": b.lineno,
+            "endline": b.endline,
+            "complexity": b.complexity,
+        }
+        for b in functions
+    ]
     return {"cc_total": visitor.total_complexity, "h_volume": h_visit_ast(tree).total.volume}, rows
 
 
@@ -345,25 +357,68 @@ def test_deep_but_ordinary_trees_take_the_fast_path() -> None:
 
 # Random programs: statements from these lists, nested in compound statements at random.
 SIMPLE_STATEMENTS = [
-    "pass", "x = 1", "y = True", "z = 1.0", "x += 1", "a.b -= -1", "x = 1 + True - 1.0", "return a or b",
-    "return", "yield x", "assert a and b, 'm'", "assert x", "x = [i for i in y if i if i > 1]",
-    "x = {k: v for k, v in d.items() if k or v}", "f = lambda a, *, b=1: a if b else -a",
-    "if (n := len(a)) > 10: pass", "print(f'{x!r:>{w}} {y + 1}')", "a < b <= c != d", "not x",
-    "x = a if b else c if d else e", "del x[0]", "raise E from e", "import os", "x = {**d, 'k': 1 and 2}",
-    "x = a.b.c + a[1:2] * ~c", "await x", "x = [i async for i in y]", "global g", "x: int = a or b",
-    "break", "continue", "x = (yield)", "s = 'a' 'b' + \"a\"", "x = a @ b // c % d ** e",
-]  # fmt: skip
+    "pass",
+    "x = 1",
+    "y = True",
+    "z = 1.0",
+    "x += 1",
+    "a.b -= -1",
+    "x = 1 + True - 1.0",
+    "return a or b",
+    "return",
+    "yield x",
+    "assert a and b, 'm'",
+    "assert x",
+    "x = [i for i in y if i if i > 1]",
+    "x = {k: v for k, v in d.items() if k or v}",
+    "f = lambda a, *, b=1: a if b else -a",
+    "if (n := len(a)) > 10: pass",
+    "print(f'{x!r:>{w}} {y + 1}')",
+    "a < b <= c != d",
+    "not x",
+    "x = a if b else c if d else e",
+    "del x[0]",
+    "raise E from e",
+    "import os",
+    "x = {**d, 'k': 1 and 2}",
+    "x = a.b.c + a[1:2] * ~c",
+    "await x",
+    "x = [i async for i in y]",
+    "global g",
+    "x: int = a or b",
+    "break",
+    "continue",
+    "x = (yield)",
+    "s = 'a' 'b' + \"a\"",
+    "x = a @ b // c % d ** e",
+]
 DEF_HEADERS = [
-    "def f(a, b=x or y, *args, **kw):", "@dec(a or b)\n@other\ndef g() -> a or b:", "async def h():",
-    "@property\ndef f(self):", "@d(lambda: a if b else c)\nasync def g(x=1 and 2):",
-]  # fmt: skip
+    "def f(a, b=x or y, *args, **kw):",
+    "@dec(a or b)\n@other\ndef g() -> a or b:",
+    "async def h():",
+    "@property\ndef f(self):",
+    "@d(lambda: a if b else c)\nasync def g(x=1 and 2):",
+]
 CLASS_HEADERS = ["class C(Base, metaclass=M if x else N):", "@deco(x and y)\nclass D:", "class C:"]
-OTHER_HEADERS = ["for i in range(3):", "async for i in y:", "while a or b:", "with a as b, c:", "async with a:",
-                 "if a and b:"]  # fmt: skip
+OTHER_HEADERS = [
+    "for i in range(3):",
+    "async for i in y:",
+    "while a or b:",
+    "with a as b, c:",
+    "async with a:",
+    "if a and b:",
+]
 MATCH_CASES = [
-    "case 1 | 2:", "case [a, *rest]:", "case {'k': v, **kw}:", "case Point(x=0) | Point(y=0) if a and b:",
-    "case _:", "case y:", "case str() as s if s:", "case None:", "case z if z:",
-]  # fmt: skip
+    "case 1 | 2:",
+    "case [a, *rest]:",
+    "case {'k': v, **kw}:",
+    "case Point(x=0) | Point(y=0) if a and b:",
+    "case _:",
+    "case y:",
+    "case str() as s if s:",
+    "case None:",
+    "case z if z:",
+]
 
 
 def _indent(lines: list[str]) -> list[str]:

@@ -35,22 +35,30 @@ def stored(demo_db: Path, tmp_path: Path) -> Path:
 
 
 def test_not_a_path(tmp_path: Path) -> None:
-    _one_error_line(run_qroi("ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "q.db")), "no such path")
+    _one_error_line(
+        run_qroi("ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "q.db")), "no such path"
+    )
 
 
 def test_a_file_not_a_directory(tmp_path: Path) -> None:
     (tmp_path / "f.txt").write_text("x")
-    _one_error_line(run_qroi("ingest", str(tmp_path / "f.txt"), "--db", str(tmp_path / "q.db")), "not a directory")
+    _one_error_line(
+        run_qroi("ingest", str(tmp_path / "f.txt"), "--db", str(tmp_path / "q.db")), "not a directory"
+    )
 
 
 def test_not_a_git_repository(tmp_path: Path) -> None:
     (tmp_path / "plain").mkdir()
-    _one_error_line(run_qroi("ingest", str(tmp_path / "plain"), "--db", str(tmp_path / "q.db")), "not a git repository")
+    _one_error_line(
+        run_qroi("ingest", str(tmp_path / "plain"), "--db", str(tmp_path / "q.db")), "not a git repository"
+    )
 
 
 def test_empty_repository(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path / "empty")], check=True)
-    _one_error_line(run_qroi("ingest", str(tmp_path / "empty"), "--db", str(tmp_path / "q.db")), "has no commits")
+    _one_error_line(
+        run_qroi("ingest", str(tmp_path / "empty"), "--db", str(tmp_path / "q.db")), "has no commits"
+    )
 
 
 def test_unknown_branch(demo_repo: Path, tmp_path: Path) -> None:
@@ -88,7 +96,12 @@ def test_corrupt_store_is_refused_and_left_alone(demo_repo: Path, tmp_path: Path
     db = tmp_path / "corrupt.db"
     db.write_bytes(b"this is not an SQLite database, just some bytes\n" * 200)
     before = _digest(db)
-    for args in (("ingest", str(demo_repo)), ("repos",), ("summary", "widget"), ("export", "commits", "-r", "widget")):
+    for args in (
+        ("ingest", str(demo_repo)),
+        ("repos",),
+        ("summary", "widget"),
+        ("export", "commits", "-r", "widget"),
+    ):
         _one_error_line(run_qroi(*args, "--db", str(db)), "is unusable", "not a database")
     assert _digest(db) == before
 
@@ -112,7 +125,9 @@ def test_read_only_store_is_refused_and_left_alone(stored: Path, make_repo) -> N
 
 
 def test_unknown_repository_names_the_stored_ones(stored: Path) -> None:
-    _one_error_line(run_qroi("summary", "nosuch", "--db", str(stored)), "no repository named 'nosuch'", "widget")
+    _one_error_line(
+        run_qroi("summary", "nosuch", "--db", str(stored)), "no repository named 'nosuch'", "widget"
+    )
 
 
 def test_missing_store_is_not_created(tmp_path: Path) -> None:
@@ -121,7 +136,9 @@ def test_missing_store_is_not_created(tmp_path: Path) -> None:
 
 
 def test_unwritable_export_target(stored: Path, tmp_path: Path) -> None:
-    result = run_qroi("export", "commits", "-r", "widget", "--db", str(stored), "--out", str(tmp_path / "no" / "x.csv"))
+    result = run_qroi(
+        "export", "commits", "-r", "widget", "--db", str(stored), "--out", str(tmp_path / "no" / "x.csv")
+    )
     _one_error_line(result, "No such file or directory")
 
 

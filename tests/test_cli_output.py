@@ -22,8 +22,11 @@ def test_piped_ingest_prints_only_its_summary_line(make_repo, tmp_path: Path) ->
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert re.match(r"ingested repo: [\d,]+ new commits \([\d,]+ stored\) in [\d.]+s \([\d,]+ commits/s\); "
-                    r"[\d,]+ blobs scored, 1 translated from Python 2; 3 of [\d,]+ Python blobs unscored", lines[0])
+    assert re.match(
+        r"ingested repo: [\d,]+ new commits \([\d,]+ stored\) in [\d.]+s \([\d,]+ commits/s\); "
+        r"[\d,]+ blobs scored, 1 translated from Python 2; 3 of [\d,]+ Python blobs unscored",
+        lines[0],
+    )
 
 
 def test_terminal_shows_a_progress_bar_and_quiet_silences_it(make_repo, tmp_path: Path) -> None:
@@ -33,8 +36,25 @@ def test_terminal_shows_a_progress_bar_and_quiet_silences_it(make_repo, tmp_path
         leader, follower = pty.openpty()
         env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
         env.pop("QROI_DB", None)
-        proc = subprocess.Popen([sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(tmp_path / f"t{len(extra)}.db"),
-                                 "--batch-size", "100", *extra], cwd=ROOT, stdin=follower, stdout=follower, stderr=follower, env=env)  # fmt: skip
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "qroi",
+                "ingest",
+                str(repo),
+                "--db",
+                str(tmp_path / f"t{len(extra)}.db"),
+                "--batch-size",
+                "100",
+                *extra,
+            ],
+            cwd=ROOT,
+            stdin=follower,
+            stdout=follower,
+            stderr=follower,
+            env=env,
+        )
         os.close(follower)
         chunks = []
         while True:
@@ -65,9 +85,14 @@ def test_summary_reports_the_stores_figures(demo_db: Path, demo_engine: Engine) 
     assert f"{len(commits):,} ({int(commits['is_merge'].sum())})" in out
     assert f"{int(head['py_sloc']):,}" in out and f"{head['py_mi']:.1f}" in out
     files = queries.head_files(demo_engine, "widget")
-    top = files.assign(score=files["commits"] * files["cc_total"].fillna(0)).sort_values("score", ascending=False)
+    top = files.assign(score=files["commits"] * files["cc_total"].fillna(0)).sort_values(
+        "score", ascending=False
+    )
     assert top["path"].iloc[0] in out
-    assert result.stderr.strip() == f"summary of widget: {len(commits):,} commits, {len(files):,} Python files at HEAD"
+    assert (
+        result.stderr.strip()
+        == f"summary of widget: {len(commits):,} commits, {len(files):,} Python files at HEAD"
+    )
     releases = queries.releases(demo_engine, "widget")
     inducing = queries.bug_links(demo_engine, "widget")["inducing_sha"].nunique()
     assert re.search(rf"releases \(per month\)\s*│\s*{len(releases)} \(", out)
@@ -81,9 +106,13 @@ def test_the_cli_and_a_whole_ingest_never_import_pandas(make_repo, tmp_path: Pat
     """pandas is a third of qroi's start-up, and `qroi ingest` (the command run on every push) needs
     none of it; the read commands import it when they run."""
     repo = make_repo("demo", commits=120)
-    script = ("import sys\nfrom qroi.store import database\nfrom qroi.ingest.pipeline import ingest\n"
-              f"ingest(database.connect({str(tmp_path / 'q.db')!r}), {str(repo)!r})\n"
-              "print(sorted(m for m in ('pandas', 'numpy', 'statsmodels', 'scipy') if m in sys.modules))\n")  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    script = (
+        "import sys\nfrom qroi.store import database\nfrom qroi.ingest.pipeline import ingest\n"
+        f"ingest(database.connect({str(tmp_path / 'q.db')!r}), {str(repo)!r})\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'statsmodels', 'scipy') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

@@ -62,18 +62,29 @@ def _github_export(db: Path, out: Path) -> Path:
     """A GitHub issues export (REST JSON) for the demo's '#N' references, as a tracker would hold them:
     opened two days before the first commit that names the issue, closed an hour after the commit
     that closes it (still open if none does); even numbers are labelled bugs."""
-    rows = sql(db, """
+    rows = sql(
+        db,
+        """
         SELECT i.ref, min(c.committed_ts), max(CASE WHEN i.action = 'closes' THEN c.committed_ts END)
         FROM issue_refs i JOIN commits c ON c.id = i.commit_id JOIN repos r ON r.id = i.repo_id
-        WHERE r.name = ? AND i.ref LIKE '#%' GROUP BY i.ref""", DEMO)
+        WHERE r.name = ? AND i.ref LIKE '#%' GROUP BY i.ref""",
+        DEMO,
+    )
 
     def when(ts: int) -> str:
         return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    issues = [{"number": int(ref[1:]), "title": f"Issue {ref}", "state": "closed" if closed else "open",
-               "created_at": when(first - 2 * 86400), "closed_at": when(closed + 3600) if closed else None,
-               "labels": [{"name": "bug" if int(ref[1:]) % 2 == 0 else "enhancement"}]}
-              for ref, first, closed in rows]  # fmt: skip
+    issues = [
+        {
+            "number": int(ref[1:]),
+            "title": f"Issue {ref}",
+            "state": "closed" if closed else "open",
+            "created_at": when(first - 2 * 86400),
+            "closed_at": when(closed + 3600) if closed else None,
+            "labels": [{"name": "bug" if int(ref[1:]) % 2 == 0 else "enhancement"}],
+        }
+        for ref, first, closed in rows
+    ]
     out.write_text(json.dumps(issues), encoding="utf-8")
     return out
 
@@ -165,7 +176,9 @@ def test_a_corrupt_store_is_one_clear_error(tmp_path: Path, monkeypatch) -> None
 # --- overview ----------------------------------------------------------------------------------
 
 
-def test_overview_pools_both_repositories_as_the_store_counts_them(app: AppTest, engine, dash_db: Path) -> None:
+def test_overview_pools_both_repositories_as_the_store_counts_them(
+    app: AppTest, engine, dash_db: Path
+) -> None:
     at = run(app)
     assert at.multiselect(key="repos").value == [OTHER, DEMO]
     both = pd.concat([queries.commits(engine, DEMO), queries.commits(engine, OTHER)])
@@ -175,7 +188,9 @@ def test_overview_pools_both_repositories_as_the_store_counts_them(app: AppTest,
     heads = [queries.commits(engine, r).iloc[-1] for r in (DEMO, OTHER)]
     assert shown["Python sloc"] == f"{sum(int(h['py_sloc']) for h in heads):,}"
     functions = sum(int(h["py_functions"]) for h in heads)
-    assert shown["Functions ranked C or worse"] == share(sum(int(h["py_c_or_worse"]) for h in heads), functions)
+    assert shown["Functions ranked C or worse"] == share(
+        sum(int(h["py_c_or_worse"]) for h in heads), functions
+    )
     timeline = figures(at)[0]
     legend = [t.get("name") for t in timeline["data"]]
     assert f"Maintainability index · {DEMO}" in legend and f"Maintainability index · {OTHER}" in legend
@@ -224,7 +239,9 @@ def test_the_period_filter_counts_only_its_commits_and_shows_quality_deltas(app:
     inside = commits[(days >= first) & (days <= last)]
     assert metrics(at)["Commits"] == f"{len(inside):,}"
     assert metrics(at)["Authors"] == f"{inside['author_email'].nunique():,}"
-    assert deltas(at)["Maintainability (MI)"] is not None, "a period after the first commit shows the change in MI"
+    assert deltas(at)["Maintainability (MI)"] is not None, (
+        "a period after the first commit shows the change in MI"
+    )
 
 
 # --- hotspots and file history -----------------------------------------------------------------
@@ -260,28 +277,38 @@ def test_choosing_a_hotspot_opens_its_history(app: AppTest, engine, dash_db: Pat
 
 def unrenamed_path(db: Path) -> str:
     """A Python file at HEAD of the demo history that was never renamed, blamed for bugs (SZZ) most."""
-    return sql(db, """
+    return sql(
+        db,
+        """
         SELECT ch.path FROM changes ch JOIN repos r ON r.id = ch.repo_id JOIN head_files h
           ON h.repo_id = r.id AND h.path = ch.path
         WHERE r.name = ? AND ch.is_python
           AND ch.path NOT IN (SELECT path FROM changes WHERE change_type = 'rename')
         GROUP BY ch.path
         ORDER BY (SELECT count(DISTINCT b.inducing_commit_id) FROM bug_links b WHERE b.path = ch.path) DESC,
-                 count(*) DESC, ch.path LIMIT 1""", DEMO)[0][0]
+                 count(*) DESC, ch.path LIMIT 1""",
+        DEMO,
+    )[0][0]
 
 
-def test_file_history_shows_each_change_and_the_functions_of_the_latest_version(app: AppTest, engine,
-                                                                                dash_db: Path) -> None:  # fmt: skip
+def test_file_history_shows_each_change_and_the_functions_of_the_latest_version(
+    app: AppTest, engine, dash_db: Path
+) -> None:
     path = unrenamed_path(dash_db)
     app.session_state["history_repo"] = DEMO
     app.session_state["history_path"] = path
     at = run(app)
     at.multiselect(key="repos").set_value([DEMO])
     run(at, "file_history")
-    rows = sql(dash_db, """
+    rows = sql(
+        dash_db,
+        """
         SELECT c.sha, c.is_bugfix, b.mi, b.sloc FROM changes ch JOIN commits c ON c.id = ch.commit_id
         JOIN repos r ON r.id = ch.repo_id LEFT JOIN blobs b ON b.blob = ch.new_blob
-        WHERE r.name = ? AND ch.path = ? ORDER BY c.generation, c.committed_ts, c.sha""", DEMO, path)
+        WHERE r.name = ? AND ch.path = ? ORDER BY c.generation, c.committed_ts, c.sha""",
+        DEMO,
+        path,
+    )
     shown = metrics(at)
     assert shown["Commits"] == str(len({r[0] for r in rows}))
     assert shown["Bug-fix commits"] == str(len({r[0] for r in rows if r[1]}))
@@ -353,8 +380,14 @@ def test_export_csv_is_the_cli_table_plus_deltas(dash_db: Path, engine) -> None:
     ours = list(csv.reader(io.StringIO(export.csv_text(frame))))
     cli = list(csv.reader(io.StringIO(export.csv_text(export.table(engine, "commits", DEMO)))))
     width = len(queries.COMMIT_COLUMNS)
-    assert ours[0][:width] == cli[0] and ours[0][width:] == ["d_sloc", "d_cc_total", "d_mi", "d_functions",
-                                                              "d_c_or_worse", "d_files"]  # fmt: skip
+    assert ours[0][:width] == cli[0] and ours[0][width:] == [
+        "d_sloc",
+        "d_cc_total",
+        "d_mi",
+        "d_functions",
+        "d_c_or_worse",
+        "d_files",
+    ]
     assert [row[:width] for row in ours[1:]] == cli[1:]
 
 
@@ -441,19 +474,30 @@ def test_claim_page_pools_several_repositories(app: AppTest, engine) -> None:
 # --- AI era ------------------------------------------------------------------------------------
 
 
-def test_ai_era_page_shows_the_stores_line_operations_and_verdicts(ai_era_db: Path, ai_era_repo: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_ai_era_page_shows_the_stores_line_operations_and_verdicts(
+    ai_era_db: Path, ai_era_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = run(_fresh(ai_era_db, monkeypatch))
     run(at, "ai_era")
-    (commits, operations, copied, moved, blocks), = sql(ai_era_db, """
-        SELECT count(*), sum(operations), sum(copy_pasted), sum(moved), sum(duplicated_block) FROM commit_lineops""")
-    (flagged,), = sql(ai_era_db, "SELECT count(*) FROM commit_lineops l JOIN ai_declarations d USING (commit_id) "
-                                 "WHERE d.flagged")  # fmt: skip
-    (churned, written), = sql(ai_era_db, """
+    ((commits, operations, copied, moved, blocks),) = sql(
+        ai_era_db,
+        """
+        SELECT count(*), sum(operations), sum(copy_pasted), sum(moved), sum(duplicated_block) FROM commit_lineops""",
+    )
+    ((flagged,),) = sql(
+        ai_era_db,
+        "SELECT count(*) FROM commit_lineops l JOIN ai_declarations d USING (commit_id) WHERE d.flagged",
+    )
+    ((churned, written),) = sql(
+        ai_era_db,
+        """
         SELECT sum(l.churned), sum(l.added + l.updated + l.copy_pasted + l.trivial_added) FROM commit_lineops l
         JOIN commits c ON c.id = l.commit_id
-        WHERE c.authored_ts + 14 * 86400 <= (SELECT max(authored_ts) FROM commits)""")
-    (tree,), = sql(ai_era_db, "SELECT share FROM tree_duplication WHERE kind = 'month' ORDER BY at DESC LIMIT 1")
+        WHERE c.authored_ts + 14 * 86400 <= (SELECT max(authored_ts) FROM commits)""",
+    )
+    ((tree,),) = sql(
+        ai_era_db, "SELECT share FROM tree_duplication WHERE kind = 'month' ORDER BY at DESC LIMIT 1"
+    )
     shown = metrics(at)
     assert shown["Commits"] == f"{commits:,}"
     assert shown["Copy/paste"] == share(copied, operations) and shown["Moved"] == share(moved, operations)
@@ -463,9 +507,14 @@ def test_ai_era_page_shows_the_stores_line_operations_and_verdicts(ai_era_db: Pa
     assert shown["Tree duplicated"] == f"{tree * 100:.1f}%"
     monthly = figures(at)[0]
     pasted = next(t for t in monthly["data"] if t["name"] == "copy/paste share of line operations")
-    by_month = dict(sql(ai_era_db, """
+    by_month = dict(
+        sql(
+            ai_era_db,
+            """
         SELECT strftime('%Y-%m', c.authored_ts, 'unixepoch'), 100.0 * sum(l.copy_pasted) / sum(l.operations)
-        FROM commit_lineops l JOIN commits c ON c.id = l.commit_id GROUP BY 1"""))  # fmt: skip
+        FROM commit_lineops l JOIN commits c ON c.id = l.commit_id GROUP BY 1""",
+        )
+    )
     drawn = dict(zip([x[:7] for x in values(pasted["x"])], values(pasted["y"]), strict=True))
     assert {m: v for m, v in drawn.items() if m in by_month} == pytest.approx(by_month)
     assert any("Only declared AI assistance is found" in c.value for c in at.caption)
@@ -485,7 +534,9 @@ def test_ai_era_page_shows_the_stores_line_operations_and_verdicts(ai_era_db: Pa
     assert f"adoption {event[:7]}" in json.dumps(before_after["layout"])
 
 
-def test_ai_era_page_says_what_is_missing(ai_era_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ai_era_page_says_what_is_missing(
+    ai_era_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "no-lineops.db"
     with sqlite3.connect(ai_era_db) as src, sqlite3.connect(path) as dst:
         src.backup(dst)

@@ -48,8 +48,14 @@ def server(dash_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     cwd = tmp_path_factory.mktemp("elsewhere")
     log = (cwd / "server.log").open("w")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QROI_", "STREAMLIT_"))}
-    proc = subprocess.Popen([sys.executable, "-m", "qroi", "dashboard", "--db", str(dash_db), "--port", str(port)],
-                            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qroi", "dashboard", "--db", str(dash_db), "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         if not wait_for_health(proc, url):
@@ -69,10 +75,13 @@ def server(dash_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
-            accept_downloads=True, viewport={"width": 1500, "height": 1400},
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            accept_downloads=True,
+            viewport={"width": 1500, "height": 1400},
             args=CHROMIUM_ARGS,
-        )  # fmt: skip
+        )
         yield context
         context.close()
 
@@ -102,19 +111,27 @@ def open_page(page: Page, server: tuple[str, int], path: str = "") -> None:
 def settle(page: Page) -> None:
     """Wait until the script run is over and no stale element from the previous run is left."""
     expect(page.get_by_test_id("stMain")).to_be_visible(timeout=WAIT)
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')
-                              && !document.querySelector('[data-stale="true"]')""", timeout=WAIT)  # fmt: skip
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                              && !document.querySelector('[data-stale="true"]')""",
+        timeout=WAIT,
+    )
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def charts_drawn(page: Page, count: int = 1) -> None:
     for i in range(count):
-        expect(page.get_by_test_id("stPlotlyChart").nth(i).locator(".main-svg").first).to_be_visible(timeout=WAIT)
+        expect(page.get_by_test_id("stPlotlyChart").nth(i).locator(".main-svg").first).to_be_visible(
+            timeout=WAIT
+        )
 
 
 def metric(page: Page, label: str) -> str:
-    card = page.get_by_test_id("stMetric").filter(visible=True).filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))  # fmt: skip
+    card = (
+        page.get_by_test_id("stMetric")
+        .filter(visible=True)
+        .filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+    )
     return card.get_by_test_id("stMetricValue").inner_text().strip()
 
 
@@ -172,8 +189,9 @@ def test_overview_renders_and_follows_the_measure_and_repository_pickers(page: P
     sidebar.get_by_role("button", name=f"Remove {OTHER}").click()
     settle(page)
     widget = queries.commits(engine, DEMO)
-    expect(page.get_by_test_id("stMetric").filter(visible=True).first.get_by_test_id("stMetricValue")).to_have_text(
-        f"{len(widget):,}", timeout=WAIT)  # fmt: skip
+    expect(
+        page.get_by_test_id("stMetric").filter(visible=True).first.get_by_test_id("stMetricValue")
+    ).to_have_text(f"{len(widget):,}", timeout=WAIT)
     timeline = page.get_by_test_id("stPlotlyChart").filter(visible=True).first
     expect(timeline).to_contain_text("Complexity density", timeout=WAIT)
     expect(timeline).not_to_contain_text(OTHER)
@@ -207,7 +225,10 @@ def test_export_download_parses_and_matches_the_store(page: Page, server, engine
         button.locator("button").click()
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     width = len(queries.COMMIT_COLUMNS)
-    cli = [list(csv.reader(io.StringIO(export.csv_text(export.table(engine, "commits", r))))) for r in (OTHER, DEMO)]
+    cli = [
+        list(csv.reader(io.StringIO(export.csv_text(export.table(engine, "commits", r)))))
+        for r in (OTHER, DEMO)
+    ]
     assert rows[0][:width] == cli[0][0]
     assert [r[:width] for r in rows[1:]] == cli[0][1:] + cli[1][1:]
     commits = queries.commits(engine, OTHER).set_index("sha")
@@ -220,8 +241,12 @@ def test_export_download_parses_and_matches_the_store(page: Page, server, engine
     offline(page, server)
 
 
-def test_every_page_renders_and_the_sidebar_filters_follow_across_pages(page: Page, server, engine,
-                                                                        dash_db: Path) -> None:  # noqa: F811
+def test_every_page_renders_and_the_sidebar_filters_follow_across_pages(
+    page: Page,
+    server,
+    engine,
+    dash_db: Path,  # noqa: F811
+) -> None:
     """One session walks the app through its navigation: filters set once hold on every page."""
     open_page(page, server)
     sidebar = page.get_by_test_id("stSidebar")

@@ -80,21 +80,27 @@ def _links(engine: Engine) -> dict[str, set[str]]:
     return links
 
 
-def _score_szz(planted: list[dict], links: dict[str, set[str]], capsys: pytest.CaptureFixture[str], label: str) -> None:
+def _score_szz(
+    planted: list[dict], links: dict[str, set[str]], capsys: pytest.CaptureFixture[str], label: str
+) -> None:
     """Exact per fix; precision and recall over the planted fixes, printed for the record."""
     found = {(case["fix"], i) for case in planted for i in links.get(case["fix"], set())}
     truth = {(case["fix"], i) for case in planted for i in case["inducing"]}
     precision = len(found & truth) / len(found) if found else 1.0
     recall = len(found & truth) / len(truth) if truth else 1.0
     with capsys.disabled():
-        print(f"\nSZZ on planted fixes ({label}): precision {precision:.2f}, recall {recall:.2f} "
-              f"({len(planted)} fixes, {len(truth)} planted links, {len(found)} found)")  # fmt: skip
+        print(
+            f"\nSZZ on planted fixes ({label}): precision {precision:.2f}, recall {recall:.2f} "
+            f"({len(planted)} fixes, {len(truth)} planted links, {len(found)} found)"
+        )
     for case in planted:
         assert links.get(case["fix"], set()) == set(case["inducing"]), case["case"]
     assert precision == recall == 1.0
 
 
-def test_szz_finds_the_planted_inducing_commits(shop: Path, engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+def test_szz_finds_the_planted_inducing_commits(
+    shop: Path, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
     planted = [c for c in _manifest(shop)["notes"]["szz"] if c["name"] != "F7"]  # F7 needs its bug issue
     links = _links(engine)
     _score_szz(planted, links, capsys, "message-flagged fixes")
@@ -109,10 +115,20 @@ def test_szz_finds_the_planted_inducing_commits(shop: Path, engine: Engine, caps
             assert bool(commits.loc[inducing, "bug_inducing"]) and commits.loc[inducing, "fixes_induced"] == 1
 
 
-def test_a_bug_issue_makes_a_fix_blamed_at_the_next_ingest(shop: Path, own_db: Path, tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    issues = [{"number": n, "title": f"Issue {n}", "state": "closed", "created_at": "2021-03-02T08:00:00Z",
-               "closed_at": "2021-06-01T08:00:00Z", "labels": [{"name": "bug"}]} for n in range(501, 508)]  # fmt: skip
+def test_a_bug_issue_makes_a_fix_blamed_at_the_next_ingest(
+    shop: Path, own_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issues = [
+        {
+            "number": n,
+            "title": f"Issue {n}",
+            "state": "closed",
+            "created_at": "2021-03-02T08:00:00Z",
+            "closed_at": "2021-06-01T08:00:00Z",
+            "labels": [{"name": "bug"}],
+        }
+        for n in range(501, 508)
+    ]
     export = tmp_path / "issues.json"
     export.write_text(json.dumps(issues))
     imported = run_qroi("issues", "import", str(export), "--repo", REPO, "--db", str(own_db))
@@ -127,7 +143,9 @@ def test_a_bug_issue_makes_a_fix_blamed_at_the_next_ingest(shop: Path, own_db: P
     assert bool(_commits(engine).loc[f7["fix"], "fix"])
 
 
-def test_ignore_revs_decide_what_blame_looks_through(shop: Path, own_db: Path, tmp_path: Path, named: dict[str, str]) -> None:
+def test_ignore_revs_decide_what_blame_looks_through(
+    shop: Path, own_db: Path, tmp_path: Path, named: dict[str, str]
+) -> None:
     engine = database.connect(str(own_db))
     empty = tmp_path / "none.txt"
     empty.write_text("# nothing to ignore\n")
@@ -148,7 +166,9 @@ def test_a_bad_ignore_revs_file_is_one_clear_error(shop: Path, tmp_path: Path) -
     bad.write_text("# formatting\nabc123\n")
     result = run_qroi("ingest", str(shop), "--db", str(tmp_path / "x.db"), "--ignore-revs", str(bad))
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"qroi: error: {bad}: line 2: not a full commit id: 'abc123'"]
+    assert result.stderr.strip().splitlines() == [
+        f"qroi: error: {bad}: line 2: not a full commit id: 'abc123'"
+    ]
     assert not (tmp_path / "x.db").exists()  # refused before anything was mined
 
 
@@ -161,7 +181,21 @@ KAMEI = {  # by hand from the script: ns nd nf entropy la ld lt ndev age_days nu
     "K4": (1, 1, 2, 1.0, 7, 1, 17, 2, 3.0, 3, 2, 2.0, 2),
     "K5": (1, 1, 1, 0.0, 1, 1, 6, 2, 460.0, 3, 16, 8.0, 14),  # 16 earlier commits, all 1-2 years old
 }
-KAMEI_COLUMNS = ["ns", "nd", "nf", "entropy", "la", "ld", "lt", "ndev", "age_days", "nuc", "exp", "rexp", "sexp"]
+KAMEI_COLUMNS = [
+    "ns",
+    "nd",
+    "nf",
+    "entropy",
+    "la",
+    "ld",
+    "lt",
+    "ndev",
+    "age_days",
+    "nuc",
+    "exp",
+    "rexp",
+    "sexp",
+]
 
 
 def test_kamei_features_of_a_hand_computed_history(engine: Engine, named: dict[str, str]) -> None:
@@ -170,7 +204,7 @@ def test_kamei_features_of_a_hand_computed_history(engine: Engine, named: dict[s
         row = commits.loc[named[name], KAMEI_COLUMNS]
         for column, value in zip(KAMEI_COLUMNS, expected, strict=True):
             got = row[column]
-            assert (pd.isna(got) if value is None else got == pytest.approx(value)), (name, column, got, value)
+            assert pd.isna(got) if value is None else got == pytest.approx(value), (name, column, got, value)
     merges = commits[commits["is_merge"].astype(bool)]
     assert len(merges) and merges[KAMEI_COLUMNS].isna().all().all()
     assert commits.loc[named["K1"], "cc_delta"] == 3  # total() has a loop, tax() none: 1 + 1 + 1 module
@@ -181,7 +215,10 @@ def test_mailmap_merges_identities(shop: Path, engine: Engine, tmp_path: Path, n
     emails = set(commits["author_email"]) | set(commits["committer_email"])
     assert "fatima@laptop.local" not in emails and "bob.stone@home.example" not in emails
     assert "bob@acme.example" in emails
-    assert commits.loc[named["K2"], ["author_name", "author_email"]].tolist() == ["Fatima Zahra", "fatima@acme.example"]
+    assert commits.loc[named["K2"], ["author_name", "author_email"]].tolist() == [
+        "Fatima Zahra",
+        "fatima@acme.example",
+    ]
     raw = database.connect(str(tmp_path / "raw.db"))
     ingest(raw, str(shop), IngestOptions(name=REPO, delivery=DeliveryOptions(mailmap=False)))
     as_written = _commits(raw)
@@ -203,13 +240,18 @@ def test_rework_equals_the_planted_rework(shop: Path, engine: Engine, named: dic
         assert commits.loc[sha, "reworked_lines"] == added[sha], sha
     assert deleted[named["Z6"]] == 1  # exactly 21 days later still counts
     files = queries.head_files(engine, REPO).set_index("path")
-    for path, lines in {"src/shipping/zones.py": 4, "src/billing/discounts.py": 2, "src/billing/invoice.py": 4}.items():
+    for path, lines in {
+        "src/shipping/zones.py": 4,
+        "src/billing/discounts.py": 2,
+        "src/billing/invoice.py": 4,
+    }.items():
         per_file[path] = files.loc[path, "rework_lines"]
         assert per_file[path] == lines, path
 
 
-def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(shop: Path, own_db: Path, tmp_path: Path,
-                                                                  named: dict[str, str]) -> None:  # fmt: skip
+def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(
+    shop: Path, own_db: Path, tmp_path: Path, named: dict[str, str]
+) -> None:
     rule = r"fix invoice totals|unknown currencies"  # keeps F2, drops F1 and F3-F6, makes F7 a fix
     engine = database.connect(str(own_db))
     was, links_before = _commits(engine), _links(engine)
@@ -217,7 +259,9 @@ def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(shop: Path, ow
     assert again.returncode == 0, again.stderr
     commits = _commits(engine)
     regex = bugfix_regex(rule)
-    expected = {sha for sha, row in commits.iterrows() if not row["is_merge"] and is_bugfix(row["message"], regex)}
+    expected = {
+        sha for sha, row in commits.iterrows() if not row["is_merge"] and is_bugfix(row["message"], regex)
+    }
     assert {named["F2"], named["F7"]} <= expected and not {named[f"F{i}"] for i in (1, 3, 4, 5, 6)} & expected
     assert set(commits.index[commits["is_bugfix"].astype(bool)]) == expected
     flipped = int((was["is_bugfix"].astype(bool) != commits["is_bugfix"].astype(bool)).sum())
@@ -230,7 +274,9 @@ def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(shop: Path, ow
     assert remembered.returncode == 0 and "re-flagged" not in remembered.stderr, remembered.stderr
     fresh = database.connect(str(tmp_path / "fresh.db"))
     ingest(fresh, str(shop), IngestOptions(delivery=DeliveryOptions(bugfix_pattern=rule)))
-    assert dump(fresh, REPO) == dump(engine, REPO), "re-flagging ends where a fresh ingest with the rule starts"
+    assert dump(fresh, REPO) == dump(engine, REPO), (
+        "re-flagging ends where a fresh ingest with the rule starts"
+    )
 
 
 def test_rework_days_are_an_option_and_remembered(shop: Path, own_db: Path, named: dict[str, str]) -> None:
@@ -244,9 +290,16 @@ def test_rework_days_are_an_option_and_remembered(shop: Path, own_db: Path, name
 
 
 LEAD = {  # commit: (day authored, day released) at 10:00 UTC, released by lightweight tags
-    "K1": (0, 12), "K2": (1, 12), "K4": (5, 12), "B2b": (12, 12), "L1": (14, 14),
-    "Z1": (30, 110), "F7": (90, 110), "X": (110, 110), "V13": (120, 120),
-}  # fmt: skip
+    "K1": (0, 12),
+    "K2": (1, 12),
+    "K4": (5, 12),
+    "B2b": (12, 12),
+    "L1": (14, 14),
+    "Z1": (30, 110),
+    "F7": (90, 110),
+    "X": (110, 110),
+    "V13": (120, 120),
+}
 
 
 def test_lead_times_and_releases(shop: Path, engine: Engine, named: dict[str, str]) -> None:
@@ -255,17 +308,31 @@ def test_lead_times_and_releases(shop: Path, engine: Engine, named: dict[str, st
         assert commits.loc[named[name], "lead_time_days"] == released - authored, name
     tag_time = int(git(shop, "for-each-ref", "--format=%(creatordate:unix)", "refs/tags/v1.1.0").strip())
     assert commits.loc[named["B3"], "first_release"] == "v1.1.0"
-    assert commits.loc[named["B3"], "lead_time_days"] * DAY == pytest.approx(tag_time - day(16))  # annotated: tagger time
+    assert commits.loc[named["B3"], "lead_time_days"] * DAY == pytest.approx(
+        tag_time - day(16)
+    )  # annotated: tagger time
     assert commits.loc[named["R"], "lead_time_days"] * DAY == day(120) - day(113, hour=12)
-    assert pd.isna(commits.loc[named["K5"], "first_release"]) and pd.isna(commits.loc[named["K5"], "lead_time_days"])
+    assert pd.isna(commits.loc[named["K5"], "first_release"]) and pd.isna(
+        commits.loc[named["K5"], "lead_time_days"]
+    )
     releases = queries.releases(engine, REPO).set_index("tag")
     assert list(releases.index) == ["v1.0.0", "v1.0.1", "v1.1.0", "v1.2.0", "v1.3.0"]  # no rc, no nightly
     assert releases["change_failure"].astype(bool).to_dict() == {
-        "v1.0.0": True, "v1.0.1": False, "v1.1.0": False, "v1.2.0": True, "v1.3.0": False}  # fmt: skip
-    assert releases.loc["v1.0.0", "patched_by"] == "v1.0.1" and releases.loc["v1.2.0", "reverted_commits"] == 1
+        "v1.0.0": True,
+        "v1.0.1": False,
+        "v1.1.0": False,
+        "v1.2.0": True,
+        "v1.3.0": False,
+    }
+    assert (
+        releases.loc["v1.0.0", "patched_by"] == "v1.0.1" and releases.loc["v1.2.0", "reverted_commits"] == 1
+    )
     assert releases.loc["v1.0.0", "commits"] == 7 and releases.loc["v1.0.1", "days_since_previous"] == 2
     months = queries.release_frequency(engine, REPO)
-    assert months.to_dict("list") == {"month": ["2021-03", "2021-04", "2021-05", "2021-06"], "releases": [3, 0, 0, 2]}
+    assert months.to_dict("list") == {
+        "month": ["2021-03", "2021-04", "2021-05", "2021-06"],
+        "releases": [3, 0, 0, 2],
+    }
 
 
 def test_a_planted_revert_is_timed(shop: Path, engine: Engine) -> None:
@@ -299,7 +366,9 @@ def _blamed_rework(repo: Path, sha: str, authored: dict[str, int], days: int) ->
             start, count = int(hunk[1]), int(hunk[2] or 1)
             if not count:
                 continue
-            porcelain = git(repo, "blame", "--porcelain", "-L", f"{start},{start + count - 1}", f"{sha}^", "--", old)
+            porcelain = git(
+                repo, "blame", "--porcelain", "-L", f"{start},{start + count - 1}", f"{sha}^", "--", old
+            )
             for origin in re.findall(r"^([0-9a-f]{40}) \d+ \d+", porcelain, re.MULTILINE):
                 if 0 <= authored[sha] - authored[origin] <= days * DAY:
                     found[(origin, new or old)] += 1
@@ -314,9 +383,15 @@ def test_rework_agrees_with_git_blame(demo_repo: Path, demo_engine: Engine) -> N
     with_deletions = stored[(stored["deleted"].fillna(0) > 0)]["sha"].unique()
     sample = [sha for sha in with_deletions if plain[sha]][::4]
     assert len(sample) >= 25
-    links = pd.DataFrame(demo_engine.connect().exec_driver_sql(
-        "SELECT d.sha, o.sha, r.path, r.lines FROM rework_links r JOIN commits d ON d.id = r.commit_id "
-        "JOIN commits o ON o.id = r.origin_commit_id").fetchall(), columns=["sha", "origin", "path", "lines"])  # fmt: skip
+    links = pd.DataFrame(
+        demo_engine.connect()
+        .exec_driver_sql(
+            "SELECT d.sha, o.sha, r.path, r.lines FROM rework_links r JOIN commits d ON d.id = r.commit_id "
+            "JOIN commits o ON o.id = r.origin_commit_id"
+        )
+        .fetchall(),
+        columns=["sha", "origin", "path", "lines"],
+    )
     young = 0
     for sha in sample:
         expected = _blamed_rework(demo_repo, sha, authored, 21)
@@ -326,10 +401,14 @@ def test_rework_agrees_with_git_blame(demo_repo: Path, demo_engine: Engine) -> N
     assert young >= 5  # the sample does exercise rework
 
 
-def test_dmm_only_when_asked_and_the_repository_is_left_alone(shop: Path, tmp_path: Path, named: dict[str, str]) -> None:
+def test_dmm_only_when_asked_and_the_repository_is_left_alone(
+    shop: Path, tmp_path: Path, named: dict[str, str]
+) -> None:
     config = (shop / ".git" / "config").read_bytes()
     engine = database.connect(str(tmp_path / "dmm.db"))
-    ingest(engine, str(shop), IngestOptions(name=REPO, branch=named["K4"], delivery=DeliveryOptions(dmm=True)))
+    ingest(
+        engine, str(shop), IngestOptions(name=REPO, branch=named["K4"], delivery=DeliveryOptions(dmm=True))
+    )
     commits = _commits(engine)
     assert (shop / ".git" / "config").read_bytes() == config  # PyDriller would have written to it
     reference = tmp_path / "reference.git"
@@ -343,7 +422,9 @@ def test_dmm_only_when_asked_and_the_repository_is_left_alone(shop: Path, tmp_pa
         assert expected[named[name]] == scores
         row = commits.loc[named[name], ["dmm_unit_size", "dmm_unit_complexity", "dmm_unit_interfacing"]]
         assert [None if pd.isna(v) else v for v in row] == list(scores), name
-    assert commits.loc[named["K1"], "dmm_unit_size"] == 1.0 and pd.isna(commits.loc[named["K2"], "dmm_unit_size"])
+    assert commits.loc[named["K1"], "dmm_unit_size"] == 1.0 and pd.isna(
+        commits.loc[named["K2"], "dmm_unit_size"]
+    )
     plain = database.connect(str(tmp_path / "plain.db"))
     ingest(plain, str(shop), IngestOptions(name=REPO, branch=named["K4"]))
     assert _commits(plain)[["dmm_unit_size"]].isna().all().all()

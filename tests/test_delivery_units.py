@@ -31,7 +31,11 @@ YEAR = 365 * DAY
 
 def test_remap_moves_runs_and_counts_deleted_lines() -> None:
     runs = [(1, 4, 0), (6, 9, 1)]  # lines 1-3 from origin 0, 6-8 from origin 1
-    hunks = [Hunk(0, 0, 1, 2), Hunk(2, 1, 4, 0), Hunk(7, 2, 8, 1)]  # insert 2 at top, delete 2, replace 7-8 by 1
+    hunks = [
+        Hunk(0, 0, 1, 2),
+        Hunk(2, 1, 4, 0),
+        Hunk(7, 2, 8, 1),
+    ]  # insert 2 at top, delete 2, replace 7-8 by 1
     kept, deleted = remap(runs, hunks)
     assert deleted == Counter({0: 1, 1: 2})
     assert kept == [(3, 4, 0), (4, 5, 0), (7, 8, 1)]  # old 1 -> 3, old 3 -> 4, old 6 -> 7
@@ -40,7 +44,12 @@ def test_remap_moves_runs_and_counts_deleted_lines() -> None:
 
 def test_recent_experience_weighs_by_whole_years() -> None:
     now = 10 * YEAR
-    times = [now - YEAR // 2, now - 3 * YEAR // 2, now - 5 * YEAR // 2, now + DAY]  # ages 0.5, 1.5, 2.5 years; one later
+    times = [
+        now - YEAR // 2,
+        now - 3 * YEAR // 2,
+        now - 5 * YEAR // 2,
+        now + DAY,
+    ]  # ages 0.5, 1.5, 2.5 years; one later
     assert recent_experience(sorted(times), now) == pytest.approx(1 + 1 + 1 / 2 + 1 / 3)
     assert recent_experience([], now) == 0
 
@@ -82,7 +91,9 @@ def test_release_pattern_and_versions() -> None:
 
 
 def test_noise_lines_by_language() -> None:
-    assert is_noise(b"   ", "a.py") and is_noise(b"  # note", "a.py") and not is_noise(b"x = 1  # note", "a.py")
+    assert (
+        is_noise(b"   ", "a.py") and is_noise(b"  # note", "a.py") and not is_noise(b"x = 1  # note", "a.py")
+    )
     assert is_noise(b" // note", "a.go") and is_noise(b" * more", "a.c") and not is_noise(b"*p = 1;", "a.c")
     assert is_noise(b"-- note", "q.sql") and not is_noise(b"# heading", "README.md")
 
@@ -105,7 +116,12 @@ def test_issue_times_and_keys() -> None:
     assert parse_time("0001-01-01T00:00:00Z", 1, "t") is None  # gh's "never closed"
     with pytest.raises(_Bad, match="field 'Created' is not a date/time"):
         parse_time("01/Mar/21 10:00 AM", 4, "Created")  # Jira dates only in Jira exports
-    assert [normalise_key(v, 1, "id") for v in (12, "#12", "GH-12", "proj-7")] == ["#12", "#12", "#12", "PROJ-7"]
+    assert [normalise_key(v, 1, "id") for v in (12, "#12", "GH-12", "proj-7")] == [
+        "#12",
+        "#12",
+        "#12",
+        "PROJ-7",
+    ]
 
 
 def _commit(repo: Path, message: str, when: int, files: dict[str, str | None]) -> str:
@@ -115,10 +131,20 @@ def _commit(repo: Path, message: str, when: int, files: dict[str, str | None]) -
         else:
             (repo / path).write_text(text)
     stamp = f"{when} +0000"
-    env = {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "d@x",
-           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "d@x", "PATH": "/usr/bin:/bin", "HOME": str(repo)}  # fmt: skip
+    env = {
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+        "GIT_AUTHOR_NAME": "Dev",
+        "GIT_AUTHOR_EMAIL": "d@x",
+        "GIT_COMMITTER_NAME": "Dev",
+        "GIT_COMMITTER_EMAIL": "d@x",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(repo),
+    }
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
-    subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", message], check=True, env=env)
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", message], check=True, env=env
+    )
     return git(repo, "rev-parse", "HEAD").strip()
 
 
@@ -136,28 +162,48 @@ def test_rework_through_a_three_way_merge_and_a_rename(tmp_path: Path) -> None:
     side = _commit(repo, "side edits line 2", t0 + DAY, {"f.txt": text({2: "side 2\n"})})
     subprocess.run(["git", "-C", str(repo), "checkout", "-q", "main"], check=True)
     trunk = _commit(repo, "trunk edits line 9", t0 + DAY, {"f.txt": text({9: "trunk 9\n"})})
-    env = {"GIT_AUTHOR_DATE": f"{t0 + 2 * DAY} +0000", "GIT_COMMITTER_DATE": f"{t0 + 2 * DAY} +0000",
-           "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "d@x", "GIT_COMMITTER_NAME": "Dev",
-           "GIT_COMMITTER_EMAIL": "d@x", "PATH": "/usr/bin:/bin", "HOME": str(repo)}  # fmt: skip
-    subprocess.run(["git", "-C", str(repo), "merge", "-q", "--no-ff", "--no-commit", "side"], check=True, env=env)
+    env = {
+        "GIT_AUTHOR_DATE": f"{t0 + 2 * DAY} +0000",
+        "GIT_COMMITTER_DATE": f"{t0 + 2 * DAY} +0000",
+        "GIT_AUTHOR_NAME": "Dev",
+        "GIT_AUTHOR_EMAIL": "d@x",
+        "GIT_COMMITTER_NAME": "Dev",
+        "GIT_COMMITTER_EMAIL": "d@x",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(repo),
+    }
+    subprocess.run(
+        ["git", "-C", str(repo), "merge", "-q", "--no-ff", "--no-commit", "side"], check=True, env=env
+    )
     (repo / "f.txt").write_text(text({2: "side 2\n", 5: "merge 5\n", 9: "trunk 9\n"}))  # an evil merge line
     subprocess.run(["git", "-C", str(repo), "commit", "-q", "-am", "merge side"], check=True, env=env)
-    deleter = _commit(repo, "drop 2, 5 and 9", t0 + 3 * DAY,
-                      {"f.txt": "".join(line for i, line in enumerate(lines, 1) if i not in (2, 5, 9)) + "fresh\n"})  # fmt: skip
+    deleter = _commit(
+        repo,
+        "drop 2, 5 and 9",
+        t0 + 3 * DAY,
+        {"f.txt": "".join(line for i, line in enumerate(lines, 1) if i not in (2, 5, 9)) + "fresh\n"},
+    )
     body = (repo / "f.txt").read_text().replace("fresh\n", "")
     _commit(repo, "rename and drop the fresh line", t0 + 4 * DAY, {"f.txt": None, "g.txt": body})
     renamer = git(repo, "rev-parse", "HEAD").strip()
     engine = database.connect(str(tmp_path / "m.db"))
     ingest(engine, str(repo))
     commits = queries.commits(engine, "merge").set_index("sha")
-    rows = engine.connect().exec_driver_sql(
-        "SELECT d.sha, o.sha, r.path, r.lines FROM rework_links r JOIN commits d ON d.id = r.commit_id "
-        "JOIN commits o ON o.id = r.origin_commit_id").fetchall()  # fmt: skip
+    rows = (
+        engine.connect()
+        .exec_driver_sql(
+            "SELECT d.sha, o.sha, r.path, r.lines FROM rework_links r JOIN commits d ON d.id = r.commit_id "
+            "JOIN commits o ON o.id = r.origin_commit_id"
+        )
+        .fetchall()
+    )
     found = {(d, o, p): n for d, o, p, n in rows}
     assert found == {
-        (side, base, "f.txt"): 1, (trunk, base, "f.txt"): 1,  # each side changed a day-old line
-        (deleter, side, "f.txt"): 1, (deleter, trunk, "f.txt"): 1,  # lines keep their origin through the merge
+        (side, base, "f.txt"): 1,
+        (trunk, base, "f.txt"): 1,  # each side changed a day-old line
+        (deleter, side, "f.txt"): 1,
+        (deleter, trunk, "f.txt"): 1,  # lines keep their origin through the merge
         (renamer, deleter, "g.txt"): 1,  # and through a rename
-    }  # fmt: skip
+    }
     assert commits.loc[deleter, "rework_lines"] == 2  # the merge's own line 5 has no origin: not counted
     assert commits.loc[side, "reworked_lines"] == commits.loc[trunk, "reworked_lines"] == 1

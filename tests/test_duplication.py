@@ -23,7 +23,10 @@ def test_a_block_copied_across_files_is_duplicated_in_both() -> None:
     assert (result.files, result.lines, result.duplicated_lines) == (3, 16, 10)
     assert result.share == pytest.approx(10 / 16)
     assert result.per_file == {"src/a.py": (8, 5), "src/b.py": (6, 5), "src/c.py": (2, 0)}
-    assert json.loads(json.dumps(result.to_dict()))["per_file"]["src/b.py"] == {"lines": 6, "duplicated_lines": 5}
+    assert json.loads(json.dumps(result.to_dict()))["per_file"]["src/b.py"] == {
+        "lines": 6,
+        "duplicated_lines": 5,
+    }
 
 
 def test_duplicates_inside_one_file_count_too() -> None:
@@ -71,7 +74,11 @@ def test_line_keys_by_language() -> None:
 
 
 def test_split_lines_matches_git() -> None:
-    assert split_lines("") == [] and split_lines(b"a\nb") == [b"a", b"b"] and split_lines("a\nb\n") == [b"a", b"b"]
+    assert (
+        split_lines("") == []
+        and split_lines(b"a\nb") == [b"a", b"b"]
+        and split_lines("a\nb\n") == [b"a", b"b"]
+    )
     assert split_lines("a\n\n") == [b"a", b""]
 
 
@@ -88,20 +95,31 @@ def test_window_index_counts_and_forgets() -> None:
     index.remove_file("missing.py")
 
 
-FILES = st.lists(st.sampled_from(["x = 1", "y = 2", "z = x + y", "", "# c", "return z", "w = 3"]), max_size=12)
+FILES = st.lists(
+    st.sampled_from(["x = 1", "y = 2", "z = x + y", "", "# c", "return z", "w = 3"]), max_size=12
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.dictionaries(st.sampled_from(["a.py", "b.py", "c.js", "d.py"]), FILES, max_size=4), min_size=1,
-                max_size=6))  # fmt: skip
-def test_sync_along_a_walk_equals_indexing_each_tree_from_scratch(snapshots: list[dict[str, list[str]]]) -> None:
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(["a.py", "b.py", "c.js", "d.py"]), FILES, max_size=4),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_sync_along_a_walk_equals_indexing_each_tree_from_scratch(
+    snapshots: list[dict[str, list[str]]],
+) -> None:
     walking = WindowIndex()
     shared: dict[str, tuple[bytes, ...]] = {}
     for snapshot in snapshots:
         tree = {}
         for path, texts in snapshot.items():
             encoded = tuple(t.encode() for t in texts)
-            tree[path] = shared[path] if shared.get(path) == encoded else encoded  # unchanged files keep their tuple
+            tree[path] = (
+                shared[path] if shared.get(path) == encoded else encoded
+            )  # unchanged files keep their tuple
         shared = tree
         walking.sync(tree)
         fresh = WindowIndex()

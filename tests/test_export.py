@@ -14,11 +14,18 @@ import pytest
 from qroi.read import ai_frames, queries
 from tests.conftest import ROOT, git, run_qroi
 
-DOCUMENTED = {"commits": queries.COMMIT_COLUMNS, "changes": queries.CHANGE_COLUMNS,
-              "files": queries.FILE_COLUMNS, "functions": queries.FUNCTION_COLUMNS,
-              "issues": queries.ISSUE_COLUMNS, "bug_links": queries.BUG_LINK_COLUMNS,
-              "releases": queries.RELEASE_COLUMNS, "lineops": ai_frames.LINEOPS_COLUMNS,
-              "ai": ai_frames.AI_COLUMNS, "duplication": ai_frames.DUPLICATION_COLUMNS}  # fmt: skip
+DOCUMENTED = {
+    "commits": queries.COMMIT_COLUMNS,
+    "changes": queries.CHANGE_COLUMNS,
+    "files": queries.FILE_COLUMNS,
+    "functions": queries.FUNCTION_COLUMNS,
+    "issues": queries.ISSUE_COLUMNS,
+    "bug_links": queries.BUG_LINK_COLUMNS,
+    "releases": queries.RELEASE_COLUMNS,
+    "lineops": ai_frames.LINEOPS_COLUMNS,
+    "ai": ai_frames.AI_COLUMNS,
+    "duplication": ai_frames.DUPLICATION_COLUMNS,
+}
 
 
 def _csv(text: str) -> list[dict[str, str]]:
@@ -53,7 +60,9 @@ def test_commit_values_equal_git(demo_repo: Path, demo_db: Path) -> None:
 
 def test_parquet(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "changes.parquet"
-    result = run_qroi("export", "changes", "-r", "widget", "--db", str(demo_db), "--format", "parquet", "--out", str(out))
+    result = run_qroi(
+        "export", "changes", "-r", "widget", "--db", str(demo_db), "--format", "parquet", "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     frame = pd.read_parquet(out)
     assert list(frame.columns) == queries.CHANGE_COLUMNS
@@ -66,15 +75,23 @@ def test_formula_cells_are_inert(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     (repo / "-rm.py").write_text("x = 1\n")
     (repo / "+plus.py").write_text("y = 2\n")
-    env = {"GIT_AUTHOR_NAME": "@attacker", "GIT_AUTHOR_EMAIL": "=cmd@evil.example", "PATH": "/usr/bin:/bin",
-           "GIT_COMMITTER_NAME": "+committer", "GIT_COMMITTER_EMAIL": "c@evil.example"}  # fmt: skip
+    env = {
+        "GIT_AUTHOR_NAME": "@attacker",
+        "GIT_AUTHOR_EMAIL": "=cmd@evil.example",
+        "PATH": "/usr/bin:/bin",
+        "GIT_COMMITTER_NAME": "+committer",
+        "GIT_COMMITTER_EMAIL": "c@evil.example",
+    }
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
-    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", '=HYPERLINK("http://evil.example","click")'],
-                   check=True, env=env)  # fmt: skip
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "-m", '=HYPERLINK("http://evil.example","click")'],
+        check=True,
+        env=env,
+    )
     db = tmp_path / "e.db"
     assert run_qroi("ingest", str(repo), "--db", str(db)).returncode == 0
     commits = _csv(run_qroi("export", "commits", "-r", "evil", "--db", str(db)).stdout)[0]
-    assert commits["message"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert commits["message"] == '\'=HYPERLINK("http://evil.example","click")'
     assert commits["author_name"] == "'@attacker"
     assert commits["author_email"] == "'=cmd@evil.example"
     assert commits["committer_name"] == "'+committer"

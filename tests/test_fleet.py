@@ -46,9 +46,28 @@ def test_local_pool_ingests_all_and_reports_failures(three: list[Path], tmp_path
 
 def test_concurrent_ingests_of_different_repositories_are_safe(three: list[Path], tmp_path: Path) -> None:
     db = tmp_path / "shared.db"
-    procs = [subprocess.Popen([sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(db), "--quiet",
-                               "--batch-size", "50", "--workers", "1"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-             for repo in three]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "qroi",
+                "ingest",
+                str(repo),
+                "--db",
+                str(db),
+                "--quiet",
+                "--batch-size",
+                "50",
+                "--workers",
+                "1",
+            ],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for repo in three
+    ]
     outcomes = [(p.wait(timeout=600), p.stderr.read()) for p in procs]
     assert all(code == 0 for code, _ in outcomes), outcomes
     engine = database.connect(str(db))
@@ -61,8 +80,12 @@ def test_concurrent_ingests_of_different_repositories_are_safe(three: list[Path]
 def test_a_second_ingest_of_the_same_repository_is_refused(tmp_path: Path) -> None:
     repo = build("large", tmp_path / "big", commits=1500)
     db = tmp_path / "same.db"
-    first = subprocess.Popen([sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(db), "--quiet"],
-                             cwd=ROOT, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    first = subprocess.Popen(
+        [sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(db), "--quiet"],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob("same.db.lock-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -93,8 +116,13 @@ def test_dask_cluster_of_real_workers_into_postgres(three: list[Path], pg_url: s
     script = tmp_path / "cluster.py"
     script.write_text(CLUSTER)
     listing = _listing(tmp_path, three)
-    result = subprocess.run([sys.executable, str(script), "ingest", "--from", str(listing), "--db", pg_url],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, str(script), "ingest", "--from", str(listing), "--db", pg_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert "ingested 3 of 3 repositories" in result.stderr
     engine = database.connect(pg_url)
@@ -105,6 +133,13 @@ def test_dask_cluster_of_real_workers_into_postgres(three: list[Path], pg_url: s
 
 
 def test_scheduler_needs_a_server_store(three: list[Path], tmp_path: Path) -> None:
-    result = run_qroi("ingest", "--from", str(_listing(tmp_path, three)), "--db", str(tmp_path / "x.db"),
-                      "--scheduler", "tcp://127.0.0.1:9")  # fmt: skip
+    result = run_qroi(
+        "ingest",
+        "--from",
+        str(_listing(tmp_path, three)),
+        "--db",
+        str(tmp_path / "x.db"),
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+    )
     assert result.returncode == 2 and "server database URL" in result.stderr

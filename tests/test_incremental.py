@@ -20,9 +20,15 @@ from tests.storedump import dump
 def _commit(repo: Path, path: str, text: str, message: str, when: str) -> str:
     (repo / path).parent.mkdir(parents=True, exist_ok=True)
     (repo / path).write_text(text)
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "New Dev",
-           "GIT_AUTHOR_EMAIL": "new@dev.example", "GIT_COMMITTER_NAME": "New Dev",
-           "GIT_COMMITTER_EMAIL": "new@dev.example", "PATH": "/usr/bin:/bin"}  # fmt: skip
+    env = {
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_AUTHOR_NAME": "New Dev",
+        "GIT_AUTHOR_EMAIL": "new@dev.example",
+        "GIT_COMMITTER_NAME": "New Dev",
+        "GIT_COMMITTER_EMAIL": "new@dev.example",
+        "PATH": "/usr/bin:/bin",
+    }
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
     subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", message], check=True, env=env)
     return git(repo, "rev-parse", "HEAD").strip()
@@ -47,11 +53,21 @@ def test_new_commits_are_added_exactly(make_repo, tmp_path: Path) -> None:
     ingest(engine, str(repo))
     old = set(git(repo, "rev-list", "HEAD").split())
     new = [
-        _commit(repo, "src/widget/newmod.py", "def f(x):\n    if x:\n        return 1\n    return 2\n",
-                "Add newmod (#77)", "2024-01-02T10:00:00+0200"),
-        _commit(repo, "src/widget/newmod.py", "def f(x):\n    return 1 if x else 2\n",
-                "Fix crash in newmod, fixes #77", "2024-01-03T10:00:00-0500"),
-    ]  # fmt: skip
+        _commit(
+            repo,
+            "src/widget/newmod.py",
+            "def f(x):\n    if x:\n        return 1\n    return 2\n",
+            "Add newmod (#77)",
+            "2024-01-02T10:00:00+0200",
+        ),
+        _commit(
+            repo,
+            "src/widget/newmod.py",
+            "def f(x):\n    return 1 if x else 2\n",
+            "Fix crash in newmod, fixes #77",
+            "2024-01-03T10:00:00-0500",
+        ),
+    ]
     result = ingest(engine, str(repo))
     assert result.commits_added == 2
     with engine.connect() as conn:
@@ -66,7 +82,18 @@ def test_new_commits_are_added_exactly(make_repo, tmp_path: Path) -> None:
 def test_killed_run_resumes_to_the_same_store(make_repo, tmp_path: Path) -> None:
     repo = make_repo("large", commits=1500)
     killed_db, clean_db = tmp_path / "killed.db", tmp_path / "clean.db"
-    cmd = [sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(killed_db), "--batch-size", "40", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "qroi",
+        "ingest",
+        str(repo),
+        "--db",
+        str(killed_db),
+        "--batch-size",
+        "40",
+        "--quiet",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stored = 0
     deadline = time.monotonic() + 240

@@ -28,12 +28,19 @@ def _radon(code: str) -> dict[str, object]:
     raw = analyze(code)
     functions = [b for b in cc_visit(code) if isinstance(b, Function)]
     return {
-        "loc": raw.loc, "lloc": raw.lloc, "sloc": raw.sloc, "comments": raw.comments, "multi": raw.multi,
-        "blank": raw.blank, "cc_total": ComplexityVisitor.from_code(code).total_complexity,
-        "functions": len(functions), "c_or_worse": sum(b.complexity >= 11 for b in functions),
-        "mi": mi_visit(code, True), "halstead_volume": h_visit(code).total.volume,
+        "loc": raw.loc,
+        "lloc": raw.lloc,
+        "sloc": raw.sloc,
+        "comments": raw.comments,
+        "multi": raw.multi,
+        "blank": raw.blank,
+        "cc_total": ComplexityVisitor.from_code(code).total_complexity,
+        "functions": len(functions),
+        "c_or_worse": sum(b.complexity >= 11 for b in functions),
+        "mi": mi_visit(code, True),
+        "halstead_volume": h_visit(code).total.volume,
         "cc_max": max((b.complexity for b in functions), default=None),
-    }  # fmt: skip
+    }
 
 
 def _regular_python_files(repo: Path, rev: str) -> dict[str, str]:
@@ -85,15 +92,26 @@ def test_hostile_files_are_flagged_never_zero(demo_repo: Path, demo_engine: Engi
                 assert row["error"] and row["sloc"] is None and row["mi"] is None and row["cc_total"] is None
             else:
                 assert row["error_kind"] is None, case
-        symlink_blobs = conn.execute(
-            select(models.Change.new_blob).where(models.Change.path == "scripts/widget_latest.py")
-        ).scalars().all()
+        symlink_blobs = (
+            conn.execute(
+                select(models.Change.new_blob).where(models.Change.path == "scripts/widget_latest.py")
+            )
+            .scalars()
+            .all()
+        )
         assert symlink_blobs
         assert not conn.execute(select(models.Blob).where(models.Blob.blob.in_(symlink_blobs))).first()
 
 
 def _from_scratch(repo: Path, sha: str) -> dict[str, object]:
-    totals = {"py_files": 0, "py_unscored": 0, "py_sloc": 0, "py_cc_total": 0, "py_functions": 0, "py_c_or_worse": 0}
+    totals = {
+        "py_files": 0,
+        "py_unscored": 0,
+        "py_sloc": 0,
+        "py_cc_total": 0,
+        "py_functions": 0,
+        "py_c_or_worse": 0,
+    }
     weighted = 0.0
     for blob in _regular_python_files(repo, sha).values():
         totals["py_files"] += 1
@@ -116,15 +134,17 @@ def _from_scratch(repo: Path, sha: str) -> dict[str, object]:
 
 
 def git_bytes(repo: Path, blob: str) -> bytes:
-    return subprocess.run(["git", "-C", str(repo), "cat-file", "blob", blob], capture_output=True, check=True).stdout
-
-
+    return subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "blob", blob], capture_output=True, check=True
+    ).stdout
 
 
 def test_quality_after_each_sampled_commit_equals_from_scratch(demo_repo: Path, demo_engine: Engine) -> None:
     commits = queries.commits(demo_engine, "widget")
     merges = commits[commits["is_merge"]]["sha"].tolist()
-    sample = commits["sha"].iloc[:: max(1, len(commits) // 8)].tolist() + merges[:3] + [commits["sha"].iloc[-1]]
+    sample = (
+        commits["sha"].iloc[:: max(1, len(commits) // 8)].tolist() + merges[:3] + [commits["sha"].iloc[-1]]
+    )
     by_sha = commits.set_index("sha")
     for sha in dict.fromkeys(sample):
         expected = _from_scratch(demo_repo, sha)

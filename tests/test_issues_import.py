@@ -80,34 +80,78 @@ def rest_export(issues: list[tuple] = ISSUES, pull_request: bool = True) -> str:
     """The REST API's `GET /repos/{owner}/{repo}/issues?state=all` list, pretty-printed."""
     items = []
     for number, title, labels, created, closed in issues:
-        items.append({
-            "url": f"https://api.github.com/repos/acme/shop/issues/{number}",
-            "html_url": f"https://github.com/acme/shop/issues/{number}",
-            "id": 900000 + number, "node_id": f"I_kwDOA{number}", "number": number, "title": title,
-            "user": {"login": "fatima", "id": 17, "type": "User", "site_admin": False},
-            "labels": [{"id": 40 + i, "node_id": f"LA_{i}", "name": name, "color": "d73a4a", "default": name == "bug",
-                        "description": None} for i, name in enumerate(labels)],
-            "state": "closed" if closed else "open", "locked": False, "assignee": None, "assignees": [],
-            "milestone": None, "comments": 1, "created_at": iso(created),
-            "updated_at": iso(closed or created), "closed_at": iso(closed) if closed else None,
-            "author_association": "MEMBER", "body": "Steps to reproduce:\n1. ...", "state_reason": None,
-        })  # fmt: skip
+        items.append(
+            {
+                "url": f"https://api.github.com/repos/acme/shop/issues/{number}",
+                "html_url": f"https://github.com/acme/shop/issues/{number}",
+                "id": 900000 + number,
+                "node_id": f"I_kwDOA{number}",
+                "number": number,
+                "title": title,
+                "user": {"login": "fatima", "id": 17, "type": "User", "site_admin": False},
+                "labels": [
+                    {
+                        "id": 40 + i,
+                        "node_id": f"LA_{i}",
+                        "name": name,
+                        "color": "d73a4a",
+                        "default": name == "bug",
+                        "description": None,
+                    }
+                    for i, name in enumerate(labels)
+                ],
+                "state": "closed" if closed else "open",
+                "locked": False,
+                "assignee": None,
+                "assignees": [],
+                "milestone": None,
+                "comments": 1,
+                "created_at": iso(created),
+                "updated_at": iso(closed or created),
+                "closed_at": iso(closed) if closed else None,
+                "author_association": "MEMBER",
+                "body": "Steps to reproduce:\n1. ...",
+                "state_reason": None,
+            }
+        )
     if pull_request:
-        items.insert(3, {"number": 510, "title": "Fix zones", "state": "closed", "labels": [],
-                         "created_at": iso(day(30)), "closed_at": iso(day(31)),
-                         "pull_request": {"url": "https://api.github.com/repos/acme/shop/pulls/510",
-                                          "merged_at": iso(day(31))}})  # fmt: skip
+        items.insert(
+            3,
+            {
+                "number": 510,
+                "title": "Fix zones",
+                "state": "closed",
+                "labels": [],
+                "created_at": iso(day(30)),
+                "closed_at": iso(day(31)),
+                "pull_request": {
+                    "url": "https://api.github.com/repos/acme/shop/pulls/510",
+                    "merged_at": iso(day(31)),
+                },
+            },
+        )
     return json.dumps(items, indent=2)
 
 
 def gh_export() -> str:
     """`gh issue list --state all --json number,title,state,createdAt,closedAt,labels`."""
-    return json.dumps([
-        {"closedAt": iso(closed) if closed else None, "createdAt": iso(created),
-         "labels": [{"id": f"LA_kwDO{i}", "name": name, "description": "", "color": "d73a4a"} for i, name in enumerate(labels)],
-         "number": number, "state": "CLOSED" if closed else "OPEN", "title": title}
-        for number, title, labels, created, closed in ISSUES
-    ], indent=2)  # fmt: skip
+    return json.dumps(
+        [
+            {
+                "closedAt": iso(closed) if closed else None,
+                "createdAt": iso(created),
+                "labels": [
+                    {"id": f"LA_kwDO{i}", "name": name, "description": "", "color": "d73a4a"}
+                    for i, name in enumerate(labels)
+                ],
+                "number": number,
+                "state": "CLOSED" if closed else "OPEN",
+                "title": title,
+            }
+            for number, title, labels, created, closed in ISSUES
+        ],
+        indent=2,
+    )
 
 
 JIRA = """Summary,Issue key,Issue id,Issue Type,Status,Priority,Resolution,Assignee,Reporter,Created,Updated,Resolved,Labels,Labels,Sprint
@@ -145,14 +189,27 @@ def _rows(db: Path) -> list[tuple]:
 def test_github_rest_export(db: Path, named: dict[str, str]) -> None:
     code, line = _import(db, rest_export())
     assert code == 0, line
-    assert "9 new, 0 updated, 0 unchanged, 1 pull requests skipped; 5 bug, 1 feature, 3 other; 7 linked" in line
+    assert (
+        "9 new, 0 updated, 0 unchanged, 1 pull requests skipped; 5 bug, 1 feature, 3 other; 7 linked" in line
+    )
     issues = _issues(db)
     assert set(issues) == {f"#{n}" for n, *_ in ISSUES}  # the pull request is not an issue
     kinds = {key: row["kind"] for key, row in issues.items()}
-    assert kinds == {"#501": "bug", "#502": "bug", "#503": "bug", "#504": "bug", "#505": "other", "#506": "other",
-                     "#507": "bug", "#520": "feature", "#521": "other"}  # 'debugger' is not 'bug'  # fmt: skip
+    assert kinds == {
+        "#501": "bug",
+        "#502": "bug",
+        "#503": "bug",
+        "#504": "bug",
+        "#505": "other",
+        "#506": "other",
+        "#507": "bug",
+        "#520": "feature",
+        "#521": "other",
+    }  # 'debugger' is not 'bug'
     i501 = issues["#501"]
-    assert i501["created_at"] == "2021-03-21T08:00:00+00:00" and i501["closed_at"] == "2021-04-10T12:00:00+00:00"
+    assert (
+        i501["created_at"] == "2021-03-21T08:00:00+00:00" and i501["closed_at"] == "2021-04-10T12:00:00+00:00"
+    )
     assert i501["time_to_close_days"] == pytest.approx((day(40, 12) - day(20, 8)) / 86400)
     assert i501["shas"] == named["F1"] and i501["commits"] == 1 and i501["files_touched"] == 1
     assert i501["time_in_development_days"] == pytest.approx(2 * HOUR / 86400)  # F1 at day 40, 10:00
@@ -166,14 +223,20 @@ def test_github_rest_export(db: Path, named: dict[str, str]) -> None:
 
 def test_gh_cli_export_gives_the_same_issues(db: Path, tmp_path: Path) -> None:
     _load(db, rest_export())
-    rest = {k: (r["kind"], r["created_at"], r["closed_at"], r["labels"], r["shas"]) for k, r in _issues(db).items()}
+    rest = {
+        k: (r["kind"], r["created_at"], r["closed_at"], r["labels"], r["shas"])
+        for k, r in _issues(db).items()
+    }
     other = tmp_path / "other.db"
     shutil.copy(db, other)
     with sqlite3.connect(other) as conn:
         conn.execute("DELETE FROM issues")
     report = _load(other, gh_export(), name="gh.json")
     assert report.format == "github" and report.added == 9 and report.pull_requests_skipped == 0
-    gh = {k: (r["kind"], r["created_at"], r["closed_at"], r["labels"], r["shas"]) for k, r in _issues(other).items()}
+    gh = {
+        k: (r["kind"], r["created_at"], r["closed_at"], r["labels"], r["shas"])
+        for k, r in _issues(other).items()
+    }
     assert gh == rest
 
 
@@ -181,11 +244,20 @@ def test_jira_csv_export(db: Path, named: dict[str, str]) -> None:
     report = _load(db, JIRA, name="jira.csv")
     assert report.format == "jira" and report.fixes_to_blame == 1  # Z3 mentions bug SHIP-12
     issues = _issues(db)
-    assert {k: r["kind"] for k, r in issues.items()} == {"SHIP-11": "feature", "SHIP-12": "bug", "SHIP-13": "bug"}
+    assert {k: r["kind"] for k, r in issues.items()} == {
+        "SHIP-11": "feature",
+        "SHIP-12": "bug",
+        "SHIP-13": "bug",
+    }
     assert issues["SHIP-11"]["labels"] == "zones; shipping" and issues["SHIP-11"]["shas"] == named["Z1"]
     assert issues["SHIP-12"]["created_at"] == "2021-05-01T14:30:00+00:00"
-    assert issues["SHIP-12"]["time_in_development_days"] == pytest.approx(0.25)  # Z3 10 May 10:00, closed 16:00
-    assert pd.isna(issues["SHIP-13"]["closed_at"]) and issues["SHIP-13"]["title"] == "Crash, when the weight is negative"
+    assert issues["SHIP-12"]["time_in_development_days"] == pytest.approx(
+        0.25
+    )  # Z3 10 May 10:00, closed 16:00
+    assert (
+        pd.isna(issues["SHIP-13"]["closed_at"])
+        and issues["SHIP-13"]["title"] == "Crash, when the weight is negative"
+    )
     result = run_qroi("ingest", str(_repo_of(db)), "--db", str(db))
     assert result.returncode == 0 and "1 fixes blamed" in result.stderr, result.stderr
     links = queries.bug_links(database.connect(str(db)), REPO)
@@ -199,20 +271,50 @@ def _repo_of(db: Path) -> Path:
 
 
 def test_generic_csv_with_named_columns(db: Path) -> None:
-    rows = [["Issue ID", "Title", "Kind", "Opened", "Closed", "Tags"],
-            ["501", "Heavy parcels cost too much", "incident", "2021-03-20 08:00:00+01:00", "2021-04-10 12:00:00+01:00", "shipping;billing"],
-            ["#502", "Invoice totals are wrong", "Problem", "2021-03-14T09:00:00Z", "", ""],
-            ["SHIP-13", "Crash on negative weight", "", "2021-06-02", "", "bug|shipping"]]  # fmt: skip
+    rows = [
+        ["Issue ID", "Title", "Kind", "Opened", "Closed", "Tags"],
+        [
+            "501",
+            "Heavy parcels cost too much",
+            "incident",
+            "2021-03-20 08:00:00+01:00",
+            "2021-04-10 12:00:00+01:00",
+            "shipping;billing",
+        ],
+        ["#502", "Invoice totals are wrong", "Problem", "2021-03-14T09:00:00Z", "", ""],
+        ["SHIP-13", "Crash on negative weight", "", "2021-06-02", "", "bug|shipping"],
+    ]
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    code, line = _import(db, buffer.getvalue(), "--id-col", "Issue ID", "--type-col", "Kind", "--created-col", "Opened",
-                         "--closed-col", "Closed", "--labels-col", "Tags", "--title-col", "Title",
-                         "--bug-labels", "incident,problem", name="issues.csv")  # fmt: skip
+    code, line = _import(
+        db,
+        buffer.getvalue(),
+        "--id-col",
+        "Issue ID",
+        "--type-col",
+        "Kind",
+        "--created-col",
+        "Opened",
+        "--closed-col",
+        "Closed",
+        "--labels-col",
+        "Tags",
+        "--title-col",
+        "Title",
+        "--bug-labels",
+        "incident,problem",
+        name="issues.csv",
+    )
     assert code == 0, line
     issues = _issues(db)
     assert {k: r["kind"] for k, r in issues.items()} == {"#501": "bug", "#502": "bug", "SHIP-13": "other"}
-    assert issues["#501"]["created_at"] == "2021-03-20T08:00:00+01:00" and issues["#501"]["labels"] == "shipping; billing"
-    assert issues["#502"]["state"] == "open" and issues["SHIP-13"]["created_at"] == "2021-06-02T00:00:00+00:00"
+    assert (
+        issues["#501"]["created_at"] == "2021-03-20T08:00:00+01:00"
+        and issues["#501"]["labels"] == "shipping; billing"
+    )
+    assert (
+        issues["#502"]["state"] == "open" and issues["SHIP-13"]["created_at"] == "2021-06-02T00:00:00+00:00"
+    )
 
 
 def test_a_newer_export_updates_and_never_duplicates(db: Path) -> None:
@@ -239,9 +341,13 @@ def _fails(db: Path, text: str, name: str, *fragments: str, **options: object) -
 
 
 def test_a_malformed_file_is_one_clear_line_from_the_cli(db: Path) -> None:
-    code, line = _import(db, rest_export().replace('"created_at": "2021-03-21T08:00:00Z"', '"created_at": "soon"'))
+    code, line = _import(
+        db, rest_export().replace('"created_at": "2021-03-21T08:00:00Z"', '"created_at": "soon"')
+    )
     assert code == 2 and line.splitlines() == [line] and "Traceback" not in line
-    assert line.startswith("qroi: error: ") and "line 2: field 'created_at' is not a date/time: 'soon'" in line
+    assert (
+        line.startswith("qroi: error: ") and "line 2: field 'created_at' is not a date/time: 'soon'" in line
+    )
     assert _rows(db) == []
 
 
@@ -259,12 +365,26 @@ def test_malformed_files_import_nothing(db: Path) -> None:
     _fails(db, text, "missing.json", f"line {third}: missing field 'created_at'")
     bad_date = JIRA.replace("01/May/21 2:30 PM", "31/Foo/21 2:30 PM")
     _fails(db, bad_date, "jira.csv", "line 3: field 'Created' is not a date/time: '31/Foo/21 2:30 PM'")
-    _fails(db, "id,created_at\n12,2021-03-01\n12,2021-03-02\n", "dup.csv", "line 3: issue #12 appears twice (first on line 2)")
-    _fails(db, "number,opened\n1,2021-03-01\n", "named.csv", "line 1: no 'Issue ID' column",
-           columns=issues_import.CsvColumns(id="Issue ID"))  # fmt: skip
+    _fails(
+        db,
+        "id,created_at\n12,2021-03-01\n12,2021-03-02\n",
+        "dup.csv",
+        "line 3: issue #12 appears twice (first on line 2)",
+    )
+    _fails(
+        db,
+        "number,opened\n1,2021-03-01\n",
+        "named.csv",
+        "line 1: no 'Issue ID' column",
+        columns=issues_import.CsvColumns(id="Issue ID"),
+    )
     _fails(db, '{"number": 1}', "object.json", "line 1: expected a JSON array of issues")
-    _fails(db, "[" + json.dumps({"number": "twelve", "created_at": "2021-03-01T00:00:00Z"}) + "]", "key.json",
-           "field 'number' is not an issue number or key: 'twelve'")  # fmt: skip
+    _fails(
+        db,
+        "[" + json.dumps({"number": "twelve", "created_at": "2021-03-01T00:00:00Z"}) + "]",
+        "key.json",
+        "field 'number' is not an issue number or key: 'twelve'",
+    )
 
 
 def test_unknown_repository_and_file(db: Path, tmp_path: Path) -> None:

@@ -15,17 +15,32 @@ from qroi.ai.duplication import WindowIndex
 from qroi.ai.lineops import LineOps, LineOpsConfig, apply_hunks, classify
 from qroi.git.patches import FilePatch, Hunk
 
-FUNC = ["def area(value):", "    a = value + 1", "    b = a * 2", "    c = b - 3", "    d = c + 4", "    return d"]
+FUNC = [
+    "def area(value):",
+    "    a = value + 1",
+    "    b = a * 2",
+    "    c = b - 3",
+    "    d = c + 4",
+    "    return d",
+]
 
 
 def lines(*texts: str) -> list[bytes]:
     return [t.encode() for t in texts]
 
 
-def patch(old_path: str | None, new_path: str | None, hunks: list[Hunk] | None = None, *, binary: bool = False,
-          mode: str | None = None) -> FilePatch:  # fmt: skip
+def patch(
+    old_path: str | None,
+    new_path: str | None,
+    hunks: list[Hunk] | None = None,
+    *,
+    binary: bool = False,
+    mode: str | None = None,
+) -> FilePatch:
     """One file of a commit's diff against its first parent, as `qroi.git.patches.stream` yields it."""
-    return FilePatch("c" * 40, 0, old_path=old_path, new_path=new_path, mode=mode, binary=binary, hunks=hunks or [])
+    return FilePatch(
+        "c" * 40, 0, old_path=old_path, new_path=new_path, mode=mode, binary=binary, hunks=hunks or []
+    )
 
 
 def added(path: str, *texts: str, at: int = 1) -> FilePatch:
@@ -67,7 +82,10 @@ def test_moving_into_a_class_ignores_indentation() -> None:
 
 
 def test_move_below_the_block_size_is_a_deletion_and_an_addition() -> None:
-    diff = [deleted("a.py", "x = compute(1)", "y = compute(2)"), added("b.py", "x = compute(1)", "y = compute(2)")]
+    diff = [
+        deleted("a.py", "x = compute(1)", "y = compute(2)"),
+        added("b.py", "x = compute(1)", "y = compute(2)"),
+    ]
     assert counts(classify(diff).ops) == {"added": 2, "deleted": 2}
     assert counts(classify(diff, config=LineOpsConfig(min_moved=2)).ops) == {"moved_in": 2, "moved_out": 2}
 
@@ -84,7 +102,11 @@ def test_reindent_in_place_is_an_update_not_a_move_or_a_copy() -> None:
 def test_identical_lines_reordered_inside_one_hunk_are_a_move() -> None:
     block = ["p = load(1)", "q = load(2)", "r = load(3)"]
     hunk = Hunk(1, 4, 1, 4, lines(*block, "s = old()"), lines("s = new()", *block))
-    assert counts(classify([patch("m.py", "m.py", [hunk])]).ops) == {"moved_in": 3, "moved_out": 3, "updated": 1}
+    assert counts(classify([patch("m.py", "m.py", [hunk])]).ops) == {
+        "moved_in": 3,
+        "moved_out": 3,
+        "updated": 1,
+    }
 
 
 def test_copy_from_the_tree_needs_a_block_of_five_lines() -> None:
@@ -95,7 +117,9 @@ def test_copy_from_the_tree_needs_a_block_of_five_lines() -> None:
     assert counts(four.ops) == {"added": 4} and not four.duplicated_block
     small = WindowIndex(size=4)
     small.set_file("lib.py", lines(*FUNC))
-    assert counts(classify([added("new.py", *FUNC[:4])], small, LineOpsConfig(min_copy=4)).ops) == {"copy_pasted": 4}
+    assert counts(classify([added("new.py", *FUNC[:4])], small, LineOpsConfig(min_copy=4)).ops) == {
+        "copy_pasted": 4
+    }
 
 
 def test_blank_and_comment_lines_do_not_break_a_copied_block() -> None:
@@ -103,8 +127,10 @@ def test_blank_and_comment_lines_do_not_break_a_copied_block() -> None:
     pasted = [FUNC[0], "", FUNC[1], "    # keep going", *FUNC[2:]]
     result = classify([added("new.py", *pasted)], index)
     assert counts(result.ops) == {"copy_pasted": 6, "trivial_added": 2}
-    assert result.file("new.py").added_labels == ["copy_pasted", "trivial", "copy_pasted", "trivial"] + [
-        "copy_pasted"] * 4  # fmt: skip
+    assert (
+        result.file("new.py").added_labels
+        == ["copy_pasted", "trivial", "copy_pasted", "trivial"] + ["copy_pasted"] * 4
+    )
 
 
 def test_a_block_repeated_within_the_commit_is_written_once_and_pasted_after() -> None:
@@ -131,10 +157,14 @@ def test_a_block_that_exists_only_where_the_commit_deletes_it_is_not_a_copy() ->
 
 
 def test_updates_pair_in_place_within_each_hunk() -> None:
-    diff = patch("m.py", "m.py", [
-        Hunk(3, 3, 3, 1, lines("a = 1", "b = 2", "c = 3"), lines("abc = 6")),
-        Hunk(10, 1, 8, 3, lines("x = 1"), lines("x = 2", "y = 3", "z = 4")),
-    ])  # fmt: skip
+    diff = patch(
+        "m.py",
+        "m.py",
+        [
+            Hunk(3, 3, 3, 1, lines("a = 1", "b = 2", "c = 3"), lines("abc = 6")),
+            Hunk(10, 1, 8, 3, lines("x = 1"), lines("x = 2", "y = 3", "z = 4")),
+        ],
+    )
     result = classify([diff])
     assert counts(result.ops) == {"updated": 2, "deleted": 2, "added": 2}
     assert result.file("m.py").deleted_labels == ["updated", "deleted", "deleted", "updated"]
@@ -188,8 +218,12 @@ def test_shares_and_json() -> None:
 
 def test_apply_hunks_rebuilds_the_new_file() -> None:
     old = lines("a", "b", "c", "d", "e")
-    hunks = [Hunk(0, 0, 1, 1, [], lines("top")), Hunk(2, 1, 3, 2, lines("b"), lines("B1", "B2")),
-             Hunk(4, 0, 6, 1, [], lines("after d")), Hunk(5, 1, 7, 0, lines("e"), [])]  # fmt: skip
+    hunks = [
+        Hunk(0, 0, 1, 1, [], lines("top")),
+        Hunk(2, 1, 3, 2, lines("b"), lines("B1", "B2")),
+        Hunk(4, 0, 6, 1, [], lines("after d")),
+        Hunk(5, 1, 7, 0, lines("e"), []),
+    ]
     assert apply_hunks(old, hunks) == lines("top", "a", "B1", "B2", "c", "d", "after d")
     with pytest.raises(ValueError, match="does not fit a file of 5 lines"):
         apply_hunks(old, [Hunk(5, 2, 5, 0, lines("e", "f"), [])])
@@ -211,8 +245,16 @@ def commits(draw: st.DrawFn) -> list[FilePatch]:
             dels, adds = draw(st.lists(CODE, max_size=8)), draw(st.lists(CODE, max_size=8))
             if not dels and not adds:
                 continue
-            hunks.append(Hunk(old_pos if dels else old_pos - 1, len(dels), new_pos if adds else new_pos - 1,
-                              len(adds), lines(*dels), lines(*adds)))  # fmt: skip
+            hunks.append(
+                Hunk(
+                    old_pos if dels else old_pos - 1,
+                    len(dels),
+                    new_pos if adds else new_pos - 1,
+                    len(adds),
+                    lines(*dels),
+                    lines(*adds),
+                )
+            )
             old_pos, new_pos = old_pos + len(dels), new_pos + len(adds)
         diffs.append(patch(f"f{f}.py", f"f{f}.py", hunks))
     return diffs
@@ -220,7 +262,9 @@ def commits(draw: st.DrawFn) -> list[FilePatch]:
 
 @settings(max_examples=150, deadline=None)
 @given(commits(), st.integers(2, 4), st.integers(3, 5))
-def test_every_diff_line_gets_exactly_one_class(diffs: list[FilePatch], min_moved: int, min_copy: int) -> None:
+def test_every_diff_line_gets_exactly_one_class(
+    diffs: list[FilePatch], min_moved: int, min_copy: int
+) -> None:
     index = WindowIndex(size=min_copy)
     index.set_file("lib.py", lines("x = 1", "y = f(x)", "return y", "z = x + y", "def g():", "x = 1"))
     result = classify(diffs, index, LineOpsConfig(min_moved=min_moved, min_copy=min_copy))
@@ -232,4 +276,7 @@ def test_every_diff_line_gets_exactly_one_class(diffs: list[FilePatch], min_move
         assert set(f.deleted_labels) <= {"deleted", "updated", "moved", "trivial"}
         assert set(f.added_labels) <= {"added", "updated", "moved", "copy_pasted", "trivial"}
         assert f.deleted_labels.count("updated") == f.added_labels.count("updated")
-    assert classify(diffs, index, LineOpsConfig(min_moved=min_moved, min_copy=min_copy)).to_dict() == result.to_dict()
+    assert (
+        classify(diffs, index, LineOpsConfig(min_moved=min_moved, min_copy=min_copy)).to_dict()
+        == result.to_dict()
+    )

@@ -35,17 +35,29 @@ def older_qroi(tmp_path: Path) -> Path:
     if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{FIRST_RELEASE}^{{commit}}"]).returncode:
         pytest.fail(f"commit {FIRST_RELEASE} (the older qroi) is missing from this clone's history")
     target = tmp_path / "qroi-old"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(target), FIRST_RELEASE],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(target), FIRST_RELEASE],
+        check=True,
+        capture_output=True,
+    )
     yield target
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(target)], capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(target)], capture_output=True
+    )
 
 
-def test_store_of_an_older_qroi_is_upgraded_in_place(older_qroi: Path, demo_repo: Path, tmp_path: Path) -> None:
+def test_store_of_an_older_qroi_is_upgraded_in_place(
+    older_qroi: Path, demo_repo: Path, tmp_path: Path
+) -> None:
     old_db, fresh_db = tmp_path / "old.db", tmp_path / "fresh.db"
     env = {k: v for k, v in os.environ.items() if k not in ("QROI_DB", "PYTHONPATH")}
-    old = subprocess.run([sys.executable, "-m", "tracker", "ingest", str(demo_repo), "--db", str(old_db)],
-                         cwd=older_qroi, env=env, capture_output=True, text=True)  # fmt: skip
+    old = subprocess.run(
+        [sys.executable, "-m", "tracker", "ingest", str(demo_repo), "--db", str(old_db)],
+        cwd=older_qroi,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert old.returncode == 0, old.stderr
     engine = database.connect(str(old_db))
     with engine.connect() as conn:

@@ -76,7 +76,12 @@ def test_every_commit_with_its_metadata(demo_repo: Path, demo_engine: Engine) ->
         row = commits.loc[sha]
         assert row["parents"] == parents
         assert bool(row["is_merge"]) == (len(parents.split()) > 1)
-        assert (row["author_name"], row["author_email"], row["committer_name"], row["committer_email"]) == (an, ae, cn, ce)
+        assert (row["author_name"], row["author_email"], row["committer_name"], row["committer_email"]) == (
+            an,
+            ae,
+            cn,
+            ce,
+        )
         ts, tz = ad.split()
         assert (row["authored_ts"], row["author_tz"]) == (int(ts), parse_tz(tz))
         ts, tz = cd.split()

@@ -41,7 +41,9 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
-def test_postgres_store_equals_sqlite_store(pg_url: str, demo_repo: Path, demo_db: Path, tmp_path: Path) -> None:
+def test_postgres_store_equals_sqlite_store(
+    pg_url: str, demo_repo: Path, demo_db: Path, tmp_path: Path
+) -> None:
     ingested = run_qroi("ingest", str(demo_repo), "--db", pg_url)
     assert ingested.returncode == 0, ingested.stderr
     assert dump(database.connect(pg_url), "widget") == dump(database.connect(str(demo_db)), "widget")

@@ -261,8 +261,9 @@ def _join(lines: list[str], endings: list[str], indents: list[str], final_newlin
     indents=st.lists(st.sampled_from(["", "    ", "\t", " \t"]), min_size=1, max_size=4),
     final_newline=st.booleans(),
 )
-def test_random_mixes_of_tricky_lines(lines: list[str], endings: list[str], indents: list[str],
-                                      final_newline: bool) -> None:  # fmt: skip
+def test_random_mixes_of_tricky_lines(
+    lines: list[str], endings: list[str], indents: list[str], final_newline: bool
+) -> None:
     assert_identical(_join(lines, endings, indents, final_newline))
 
 

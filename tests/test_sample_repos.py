@@ -198,9 +198,20 @@ def test_hostile_files_are_in_the_tree_as_described(demo: Path, manifest: dict) 
     files = tree(demo)
     planted = manifest["notes"]["hostile"]
     assert {h["kind"] for h in planted} >= {
-        "python2", "syntax_error", "latin1_no_cookie", "latin1_cookie", "binary", "empty", "huge_literal",
-        "deep_nesting", "crlf", "unicode_path", "space_path", "symlink", "executable",
-    }  # fmt: skip
+        "python2",
+        "syntax_error",
+        "latin1_no_cookie",
+        "latin1_cookie",
+        "binary",
+        "empty",
+        "huge_literal",
+        "deep_nesting",
+        "crlf",
+        "unicode_path",
+        "space_path",
+        "symlink",
+        "executable",
+    }
     contents = blobs(demo, [files[h["path"]][1] for h in planted])
     for item in planted:
         mode, sha = files[item["path"]]

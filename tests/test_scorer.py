@@ -14,7 +14,15 @@ from radon.visitors import Function
 from qroi.scoring.scorer import score_blob
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
-SAMPLES = ["argparse.py", "csv.py", "textwrap.py", "json/decoder.py", "email/utils.py", "heapq.py", "bisect.py"]
+SAMPLES = [
+    "argparse.py",
+    "csv.py",
+    "textwrap.py",
+    "json/decoder.py",
+    "email/utils.py",
+    "heapq.py",
+    "bisect.py",
+]
 
 
 @pytest.mark.parametrize("name", SAMPLES)
@@ -24,12 +32,24 @@ def test_scores_equal_radon_run_directly(name: str) -> None:
     assert score.error_kind is None
     raw = analyze(source)
     m = score.metrics
-    assert (m["loc"], m["lloc"], m["sloc"], m["comments"], m["multi"], m["blank"], m["single_comments"]) == tuple(raw)
+    assert (
+        m["loc"],
+        m["lloc"],
+        m["sloc"],
+        m["comments"],
+        m["multi"],
+        m["blank"],
+        m["single_comments"],
+    ) == tuple(raw)
     assert m["mi"] == mi_visit(source, True)
     assert m["mi_rank"] == mi_rank(mi_visit(source, True))
     total = h_visit(source).total
     assert (m["h_volume"], m["h_difficulty"], m["h_effort"], m["h_bugs"]) == (
-        total.volume, total.difficulty, total.effort, total.bugs)  # fmt: skip
+        total.volume,
+        total.difficulty,
+        total.effort,
+        total.bugs,
+    )
     functions = [b for b in cc_visit(source) if isinstance(b, Function)]
     assert [(f["name"], f["class_name"], f["lineno"], f["complexity"]) for f in score.functions] == [
         (b.name, b.classname, b.lineno, b.complexity) for b in functions
@@ -45,7 +65,10 @@ HOSTILE = {
     "bad coding cookie": (b"# -*- coding: nosuchcodec -*-\nx = 1\n", "decode"),
     "null byte": (b"x = 1\x00\n", "syntax"),
     "deep parentheses": (b"x = " + b"(" * 300 + b"1" + b")" * 300 + b"\n", "too_deep"),
-    "deep indentation": ("".join(" " * i + "if x:\n" for i in range(120)).encode() + b" " * 120 + b"pass\n", "too_deep"),
+    "deep indentation": (
+        "".join(" " * i + "if x:\n" for i in range(120)).encode() + b" " * 120 + b"pass\n",
+        "too_deep",
+    ),
 }
 
 

@@ -51,8 +51,10 @@ def test_issue_references_match_the_planted_ones(demo_repo: Path, demo_engine: E
     [
         ("Fix login, fixes #12 and see GH-13", {"#12": "closes", "#13": "mentions"}),
         ("Closes: PROJ-9; relates to ABC-1", {"PROJ-9": "closes", "ABC-1": "mentions"}),
-        ("see https://github.com/acme/widget/issues/99 and https://jira.acme.example/browse/OPS-4",
-         {"#99": "mentions", "OPS-4": "mentions"}),
+        (
+            "see https://github.com/acme/widget/issues/99 and https://jira.acme.example/browse/OPS-4",
+            {"#99": "mentions", "OPS-4": "mentions"},
+        ),
         ("Use UTF-8 and ISO-8859-1, SHA-256, PEP-8, CVE-2021-44228", {}),
         ("colour #fff, html &#123; and a/#5 path", {}),
         ("resolved #3, Resolves #4", {"#3": "closes", "#4": "closes"}),
@@ -64,15 +66,23 @@ def test_issue_reference_styles(message: str, refs: dict[str, str]) -> None:
 
 def test_bugfix_rule_words() -> None:
     regex = bugfix_regex()
-    for yes in ("Fix crash in parser", "bugfix: handle None", "Hotfix for release", "fixes #3", "Regression in 2.1"):
+    for yes in (
+        "Fix crash in parser",
+        "bugfix: handle None",
+        "Hotfix for release",
+        "fixes #3",
+        "Regression in 2.1",
+    ):
         assert is_bugfix(yes, regex), yes
-    for no in ("Add prefix handling", "Refactor debugger UI", "Update fixtures", "Revert \"Fix crash\"", ""):
+    for no in ("Add prefix handling", "Refactor debugger UI", "Update fixtures", 'Revert "Fix crash"', ""):
         assert not is_bugfix(no, regex), no
     assert is_bugfix("Tidy things (JIRA-1)", bugfix_regex(r"JIRA-\d+"))
 
 
 def test_revert_detection() -> None:
     assert revert_of('Revert "Add x"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.') == (
-        True, "0123456789abcdef0123456789abcdef01234567")  # fmt: skip
+        True,
+        "0123456789abcdef0123456789abcdef01234567",
+    )
     assert revert_of('Revert "Add x"') == (True, None)
     assert revert_of("Reverting to sanity") == (False, None)

@@ -49,8 +49,12 @@ def test_http_url_with_token_is_cloned_and_forgotten(served: str, tmp_path: Path
     env = {"QROI_CACHE": str(cache)}
     first = run_qroi("ingest", url, "--db", str(db), env=env)
     assert first.returncode == 0, first.stderr
-    expected = subprocess.run(["git", "-C", str(demo_repo), "rev-list", "--count", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    expected = subprocess.run(
+        ["git", "-C", str(demo_repo), "rev-list", "--count", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert f"{int(expected):,} new commits" in first.stderr
     again = run_qroi("ingest", url, "--db", str(db), env=env)
     assert again.returncode == 0 and "up to date" in again.stderr
@@ -77,8 +81,13 @@ def test_file_url(demo_repo: Path, tmp_path: Path) -> None:
 
 
 def test_unreachable_url_is_one_clear_line(served: str, tmp_path: Path) -> None:
-    result = run_qroi("ingest", f"http://bob:{TOKEN}@{served}/missing.git", "--db", str(tmp_path / "x.db"),
-                      env={"QROI_CACHE": str(tmp_path / "c")})  # fmt: skip
+    result = run_qroi(
+        "ingest",
+        f"http://bob:{TOKEN}@{served}/missing.git",
+        "--db",
+        str(tmp_path / "x.db"),
+        env={"QROI_CACHE": str(tmp_path / "c")},
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("qroi: error: could not fetch")
@@ -86,10 +95,16 @@ def test_unreachable_url_is_one_clear_line(served: str, tmp_path: Path) -> None:
 
 
 def test_credential_helpers() -> None:
-    assert strip_credentials("https://user:tok@github.com/acme/widget.git") == "https://github.com/acme/widget.git"
+    assert (
+        strip_credentials("https://user:tok@github.com/acme/widget.git")
+        == "https://github.com/acme/widget.git"
+    )
     assert strip_credentials("https://tok@github.com/acme/widget") == "https://github.com/acme/widget"
     assert strip_credentials("ssh://git@host/acme/widget.git") == "ssh://git@host/acme/widget.git"
     assert strip_credentials("ssh://git:pw@host/x.git") == "ssh://host/x.git"
-    assert redact("fatal: https://u:p%40ss@h/x failed for p@ss", "https://u:p%40ss@h/x") == "fatal: https://***@h/x failed for ***"
+    assert (
+        redact("fatal: https://u:p%40ss@h/x failed for p@ss", "https://u:p%40ss@h/x")
+        == "fatal: https://***@h/x failed for ***"
+    )
     assert name_from("https://github.com/acme/widget.git") == "widget"
     assert name_from("git@github.com:acme/widget.git") == "widget"

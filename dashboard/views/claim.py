@@ -9,37 +9,82 @@ from qroi.core.errors import QroiError
 from qroi.dashboard import charts, components, data, filters
 
 VERDICT_STYLE = {
-    "Supported": ("#15803d", ":material/check_circle:", "Worse quality goes with more of the outcome: quality pays."),
+    "Supported": (
+        "#15803d",
+        ":material/check_circle:",
+        "Worse quality goes with more of the outcome: quality pays.",
+    ),
     "Contradicted": ("#b91c1c", ":material/cancel:", "Worse quality goes with *less* of the outcome."),
     "No effect (equivalent)": ("#475569", ":material/drag_handle:", "Any effect is too small to matter."),
-    "Inconclusive": ("#b45309", ":material/help:", "These data cannot tell: neither a clear effect nor equivalence."),
+    "Inconclusive": (
+        "#b45309",
+        ":material/help:",
+        "These data cannot tell: neither a clear effect nor equivalence.",
+    ),
 }
 WINDOWS = {"3M": "3 months", "6M": "6 months", "1Y": "1 year"}
 PRECISION = {"quick": ("Quick", 0), "standard": ("Standard", 199), "thorough": ("Thorough", 999)}
 """Bootstrap resamples behind the intervals: 0 gives cluster-robust Wald intervals in a second or two."""
 
 f = filters.current()
-components.header("Does quality pay?", "Do files of worse quality see more bug fixes or churn, once file size and "
-                  "change frequency are accounted for?", f)  # fmt: skip
+components.header(
+    "Does quality pay?",
+    "Do files of worse quality see more bug fixes or churn, once file size and "
+    "change frequency are accounted for?",
+    f,
+)
 ss = st.session_state
 
 with st.form("claim_controls", border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 1.3, 2])
-    qualities = c1.multiselect("Quality metrics", list(claims.QUALITY), default=list(claims.DEFAULT_QUALITY),
-                               key="claim_metrics", bind="query-params", format_func=lambda k: claims.QUALITY[k].label,
-                               help="Each metric is one hypothesis; together they are one family (Holm-corrected).")  # fmt: skip
-    outcome = c2.selectbox("Outcome", list(claims.OUTCOMES), key="claim_outcome", bind="query-params",
-                           format_func=lambda k: claims.OUTCOMES[k].label)  # fmt: skip
-    window = c3.selectbox("Window", list(WINDOWS), index=1, key="claim_window", bind="query-params",
-                          format_func=WINDOWS.get, help="Length of the file x window rows.")  # fmt: skip
-    sesoi = c4.slider("Smallest effect of interest", 1.05, 2.0, 1.1, 0.05, key="claim_sesoi", bind="query-params",
-                      format="%.2f×", help="Effects closer to 1 than this ratio count as 'no effect' (equivalence).")  # fmt: skip
+    qualities = c1.multiselect(
+        "Quality metrics",
+        list(claims.QUALITY),
+        default=list(claims.DEFAULT_QUALITY),
+        key="claim_metrics",
+        bind="query-params",
+        format_func=lambda k: claims.QUALITY[k].label,
+        help="Each metric is one hypothesis; together they are one family (Holm-corrected).",
+    )
+    outcome = c2.selectbox(
+        "Outcome",
+        list(claims.OUTCOMES),
+        key="claim_outcome",
+        bind="query-params",
+        format_func=lambda k: claims.OUTCOMES[k].label,
+    )
+    window = c3.selectbox(
+        "Window",
+        list(WINDOWS),
+        index=1,
+        key="claim_window",
+        bind="query-params",
+        format_func=WINDOWS.get,
+        help="Length of the file x window rows.",
+    )
+    sesoi = c4.slider(
+        "Smallest effect of interest",
+        1.05,
+        2.0,
+        1.1,
+        0.05,
+        key="claim_sesoi",
+        bind="query-params",
+        format="%.2f×",
+        help="Effects closer to 1 than this ratio count as 'no effect' (equivalence).",
+    )
     b1, b2 = st.columns([3, 5], vertical_alignment="bottom")
-    precision = b2.segmented_control("Intervals", list(PRECISION), default="standard", required=True,
-                                     key="claim_precision", bind="query-params",
-                                     format_func=lambda k: PRECISION[k][0],
-                                     help="Quick: cluster-robust Wald intervals, in seconds. Standard: 199 "
-                                          "cluster-bootstrap resamples. Thorough: 999 resamples, for a report.")  # fmt: skip
+    precision = b2.segmented_control(
+        "Intervals",
+        list(PRECISION),
+        default="standard",
+        required=True,
+        key="claim_precision",
+        bind="query-params",
+        format_func=lambda k: PRECISION[k][0],
+        help="Quick: cluster-robust Wald intervals, in seconds. Standard: 199 "
+        "cluster-bootstrap resamples. Thorough: 999 resamples, for a report.",
+    )
     b1.form_submit_button("Test the claim", type="primary", icon=":material/science:")
 if not qualities:
     components.nothing("Choose at least one quality metric.")
@@ -47,10 +92,20 @@ if not qualities:
 
 try:
     with st.spinner("Fitting the models and bootstrapping the intervals…"):
-        result = data.claim(f.scope.url, f.scope.stamp, f.scope.repos, tuple(qualities), outcome, window, float(sesoi),
-                            PRECISION[precision or "standard"][1])  # fmt: skip
+        result = data.claim(
+            f.scope.url,
+            f.scope.stamp,
+            f.scope.repos,
+            tuple(qualities),
+            outcome,
+            window,
+            float(sesoi),
+            PRECISION[precision or "standard"][1],
+        )
 except QroiError as exc:
-    components.nothing(f"The claim test cannot run here: {exc}.", "A shorter window gives more complete windows.")
+    components.nothing(
+        f"The claim test cannot run here: {exc}.", "A shorter window gives more complete windows."
+    )
     st.stop()
 
 out = claims.OUTCOMES[outcome]
@@ -66,16 +121,27 @@ def verdict_cards(report: object, repo: str | None = None) -> None:
     for col, h in zip(cols, hyps, strict=True):
         colour, icon, gloss = VERDICT_STYLE.get(h.verdict, ("#475569", ":material/block:", h.reason or ""))
         with col.container(border=True):
-            st.markdown(f"**{labels.get(h.name, h.name).capitalize()}** → {out.label}" + (f" · {repo}" if repo else ""))
-            st.markdown(f"<span style='color:{colour};font-size:1.35rem;font-weight:700'>{h.verdict}</span>",
-                        unsafe_allow_html=True)  # fmt: skip
+            st.markdown(
+                f"**{labels.get(h.name, h.name).capitalize()}** → {out.label}"
+                + (f" · {repo}" if repo else "")
+            )
+            st.markdown(
+                f"<span style='color:{colour};font-size:1.35rem;font-weight:700'>{h.verdict}</span>",
+                unsafe_allow_html=True,
+            )
             st.caption(f"{icon} {gloss if h.ok else (h.reason or h.status)}")
             adj = h.adjusted
             if adj is not None:
-                st.metric("Adjusted ratio per SD worse", f"{adj.ratio:.2f}×", border=False,
-                          help=f"95% CI {adj.ci_low:.2f}–{adj.ci_high:.2f}; Holm p = {h.p_holm:.3f}; adjusted for "
-                               f"{', '.join(adj.adjusted_for) or 'nothing'}.")  # fmt: skip
-                st.caption(f"95% CI {adj.ci_low:.2f}–{adj.ci_high:.2f} · n = {h.n_rows:,} file-windows of {h.n_units:,} files")
+                st.metric(
+                    "Adjusted ratio per SD worse",
+                    f"{adj.ratio:.2f}×",
+                    border=False,
+                    help=f"95% CI {adj.ci_low:.2f}–{adj.ci_high:.2f}; Holm p = {h.p_holm:.3f}; adjusted for "
+                    f"{', '.join(adj.adjusted_for) or 'nothing'}.",
+                )
+                st.caption(
+                    f"95% CI {adj.ci_low:.2f}–{adj.ci_high:.2f} · n = {h.n_rows:,} file-windows of {h.n_units:,} files"
+                )
             st.caption(h.explanation or "")
 
 
@@ -103,8 +169,16 @@ for tab, repo in zip(tabs, result.repos, strict=True):
             continue
         components.plot(charts.forest(effects, labels, float(sesoi)), key=f"forest_{repo}")
         ok = [h for h in report.hypotheses if h.ok]
-        pick = st.selectbox("Details for", [h.name for h in ok], format_func=lambda n: labels.get(n, n),
-                            key=f"claim_detail_{repo}") if len(ok) > 1 else (ok[0].name if ok else None)  # fmt: skip
+        pick = (
+            st.selectbox(
+                "Details for",
+                [h.name for h in ok],
+                format_func=lambda n: labels.get(n, n),
+                key=f"claim_detail_{repo}",
+            )
+            if len(ok) > 1
+            else (ok[0].name if ok else None)
+        )
         if pick is None:
             continue
         h = report[pick]
@@ -112,11 +186,17 @@ for tab, repo in zip(tabs, result.repos, strict=True):
         left, right = st.columns(2)
         with left:
             if len(h.bands):
-                components.plot(charts.bands(h.bands_frame(), quality_label, outcome_axis), key=f"bands_{repo}")
+                components.plot(
+                    charts.bands(h.bands_frame(), quality_label, outcome_axis), key=f"bands_{repo}"
+                )
         with right:
             panel = result.panel[result.panel["repo"] == repo]
-            components.plot(charts.quality_scatter(panel, h.spec.quality, h.spec.outcome, quality_label.capitalize(),
-                                                   outcome_axis), key=f"scatter_{repo}")  # fmt: skip
+            components.plot(
+                charts.quality_scatter(
+                    panel, h.spec.quality, h.spec.outcome, quality_label.capitalize(), outcome_axis
+                ),
+                key=f"scatter_{repo}",
+            )
         if h.warnings:
             st.caption("Notes: " + "; ".join(h.warnings) + ".")
 
@@ -140,14 +220,23 @@ with st.expander("What was controlled, and why", expanded=True):
 - This is observational evidence from one history: it can show that quality and outcomes move together
   after these adjustments, not prove that improving quality would cause fewer bugs.
 """
-    )  # fmt: skip
+    )
 
 st.subheader("Take the evidence away")
 d1, d2 = st.columns(2)
 with d1:
-    components.csv_download(result.panel, f"qroi-claim-panel-{window}.csv", "Download the panel (CSV)", key="panel_csv")
+    components.csv_download(
+        result.panel, f"qroi-claim-panel-{window}.csv", "Download the panel (CSV)", key="panel_csv"
+    )
     st.caption(f"{len(result.panel):,} file-window rows: quality, size, exposure and outcomes.")
 with d2:
-    st.download_button("Download the report (JSON)", lambda: result.to_json().encode("utf-8"), file_name=f"qroi-claim-{window}.json",
-                       mime="application/json", icon=":material/download:", key="report_json", on_click="ignore")  # fmt: skip
+    st.download_button(
+        "Download the report (JSON)",
+        lambda: result.to_json().encode("utf-8"),
+        file_name=f"qroi-claim-{window}.json",
+        mime="application/json",
+        icon=":material/download:",
+        key="report_json",
+        on_click="ignore",
+    )
     st.caption("Every hypothesis with its effects, intervals, bands, verdict and method.")

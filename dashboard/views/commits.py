@@ -8,7 +8,9 @@ from qroi.dashboard import charts, components, data, filters
 from qroi.dashboard.components import Card, fmt_int
 
 f = filters.current()
-components.header("Commits", "Which commits moved quality, and which ones were bug fixes, reverts or issue work?", f)
+components.header(
+    "Commits", "Which commits moved quality, and which ones were bug fixes, reverts or issue work?", f
+)
 every = data.commits(f.scope)
 if every.empty:
     components.nothing("No commits in this period.", "Widen the period in the sidebar.")
@@ -21,30 +23,65 @@ if shown.empty:
     st.stop()
 
 work = shown[~shown["is_merge"]]
-components.cards([
-    Card("Commits shown", fmt_int(len(shown)), help=f"Of {len(every):,} commits in the period."),
-    Card("Bug fixes", fmt_int(shown["is_bugfix"].sum())),
-    Card("Reverts", fmt_int(shown["is_revert"].sum())),
-    Card("Net Δ sloc", f"{shown['d_sloc'].sum():+,.0f}", help="Sum of the shown commits' size changes "
-         "(each against its first parent; merges carry what the branch brought in)."),
-    Card("Net Δ CC", f"{shown['d_cc_total'].sum():+,.0f}", help="Sum of the shown commits' total-complexity changes."),
-    Card("Raised CC", fmt_int((work["d_cc_total"] > 0).sum()),
-         help="Non-merge commits that left the code more complex than their parent."),
-])  # fmt: skip
+components.cards(
+    [
+        Card("Commits shown", fmt_int(len(shown)), help=f"Of {len(every):,} commits in the period."),
+        Card("Bug fixes", fmt_int(shown["is_bugfix"].sum())),
+        Card("Reverts", fmt_int(shown["is_revert"].sum())),
+        Card(
+            "Net Δ sloc",
+            f"{shown['d_sloc'].sum():+,.0f}",
+            help="Sum of the shown commits' size changes "
+            "(each against its first parent; merges carry what the branch brought in).",
+        ),
+        Card(
+            "Net Δ CC",
+            f"{shown['d_cc_total'].sum():+,.0f}",
+            help="Sum of the shown commits' total-complexity changes.",
+        ),
+        Card(
+            "Raised CC",
+            fmt_int((work["d_cc_total"] > 0).sum()),
+            help="Non-merge commits that left the code more complex than their parent.",
+        ),
+    ]
+)
 
 components.plot(charts.commit_deltas(shown), key="commit_deltas")
 table = shown.assign(sha=shown["sha"].str[:10])
-columns = ["repo", "committed_at", "sha", "author_name", "subject", "d_sloc", "d_cc_total", "d_mi", "d_c_or_worse",
-           "is_bugfix", "is_revert", "is_merge", "issue_refs", "insertions", "deletions", "py_mi", "py_sloc"]  # fmt: skip
+columns = [
+    "repo",
+    "committed_at",
+    "sha",
+    "author_name",
+    "subject",
+    "d_sloc",
+    "d_cc_total",
+    "d_mi",
+    "d_c_or_worse",
+    "is_bugfix",
+    "is_revert",
+    "is_merge",
+    "issue_refs",
+    "insertions",
+    "deletions",
+    "py_mi",
+    "py_sloc",
+]
 st.dataframe(
-    table[columns if len(f.scope.repos) > 1 else columns[1:]], hide_index=True, height=560,
+    table[columns if len(f.scope.repos) > 1 else columns[1:]],
+    hide_index=True,
+    height=560,
     column_config={
         "repo": "Repository",
         "committed_at": st.column_config.DatetimeColumn("Committed (UTC)", format="YYYY-MM-DD HH:mm"),
-        "sha": st.column_config.TextColumn("Commit", width="small"), "author_name": "Author",
+        "sha": st.column_config.TextColumn("Commit", width="small"),
+        "author_name": "Author",
         "subject": st.column_config.TextColumn("Subject", width="medium"),
-        "is_bugfix": st.column_config.CheckboxColumn("Fix"), "is_revert": st.column_config.CheckboxColumn("Revert"),
-        "is_merge": st.column_config.CheckboxColumn("Merge"), "issue_refs": "Issues",
+        "is_bugfix": st.column_config.CheckboxColumn("Fix"),
+        "is_revert": st.column_config.CheckboxColumn("Revert"),
+        "is_merge": st.column_config.CheckboxColumn("Merge"),
+        "issue_refs": "Issues",
         "insertions": st.column_config.NumberColumn("+lines", format="%d"),
         "deletions": st.column_config.NumberColumn("−lines", format="%d"),
         "d_sloc": st.column_config.NumberColumn("Δ sloc", format="%+d"),
@@ -54,6 +91,8 @@ st.dataframe(
         "py_mi": st.column_config.NumberColumn("MI after", format="%.1f"),
         "py_sloc": st.column_config.NumberColumn("sloc after", format="localized"),
     },
-)  # fmt: skip
-st.caption("Δ columns: the project's Python quality after the commit minus after its first parent (a root commit "
-           "is compared with the empty tree). MI is 0–100, higher is better; CC is total cyclomatic complexity.")  # fmt: skip
+)
+st.caption(
+    "Δ columns: the project's Python quality after the commit minus after its first parent (a root commit "
+    "is compared with the empty tree). MI is 0–100, higher is better; CC is total cyclomatic complexity."
+)

@@ -53,7 +53,9 @@ def in_period(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 def _stack(name: str) -> pd.DataFrame:
     """The `qroi export NAME` table of every chosen repository, stacked."""
-    return pd.concat([data.export_table(scope.url, scope.stamp, name, r) for r in scope.repos], ignore_index=True)
+    return pd.concat(
+        [data.export_table(scope.url, scope.stamp, name, r) for r in scope.repos], ignore_index=True
+    )
 
 
 def releases() -> pd.DataFrame:
@@ -90,49 +92,110 @@ def history() -> pd.DataFrame:
 
 history_file = ss.get("history_path") if ss.get("history_repo") in scope.repos else None
 TABLES: dict[str, tuple[str, Callable[[], pd.DataFrame], str]] = {
-    "commits": ("Commits", commits, f"Commits in the period with the Commits page's filters ({filters.describe(where)}): "
-                "the `qroi export commits` columns plus quality deltas (`d_*`)."),
-    "files": ("Files (hotspots)", files, "Python files at HEAD with their change history in the period and the "
-              "hotspot score (commits × total CC)."),
-    "functions": ("Functions", functions, "Functions and methods at HEAD, most complex first (`qroi export functions`)."),
-    "timeline": ("Monthly timeline", timeline, "Per repository and month: delivery counts and mainline quality at "
-                 "month end."),
-    "releases": ("Releases", releases, "Releases in the period with their change-failure verdict "
-                 "(`qroi export releases`)."),
-    "issues": ("Issues", issues, "Imported tracker issues created or closed in the period, with their linked commits "
-               "(`qroi export issues`)."),
-    "bug_links": ("Bug links (SZZ)", bug_links, "Bug fixes of the period and the commits their changed lines were "
-                  "blamed on (`qroi export bug_links`)."),
-    "lineops": ("Line operations", lineops, "AI-era lens: each commit's added, deleted, updated, moved, copy/pasted "
-                "and churned lines, by authored date (`qroi export lineops`)."),
-    "ai": ("AI declarations", declarations, "AI-era lens: commits whose trailers, author or message declare AI "
-           "assistance, with the rule that matched (`qroi export ai`)."),
-    "duplication": ("Tree duplication", duplication, "AI-era lens: duplicated-block share of the Python code at each "
-                    "month end and release (`qroi export duplication`)."),
-    "history": ("File history", history, f"Every commit that changed {history_file}, with the file's scores after it."
-                if history_file else "Open a file on the File history page first."),
-}  # fmt: skip
+    "commits": (
+        "Commits",
+        commits,
+        f"Commits in the period with the Commits page's filters ({filters.describe(where)}): "
+        "the `qroi export commits` columns plus quality deltas (`d_*`).",
+    ),
+    "files": (
+        "Files (hotspots)",
+        files,
+        "Python files at HEAD with their change history in the period and the "
+        "hotspot score (commits × total CC).",
+    ),
+    "functions": (
+        "Functions",
+        functions,
+        "Functions and methods at HEAD, most complex first (`qroi export functions`).",
+    ),
+    "timeline": (
+        "Monthly timeline",
+        timeline,
+        "Per repository and month: delivery counts and mainline quality at month end.",
+    ),
+    "releases": (
+        "Releases",
+        releases,
+        "Releases in the period with their change-failure verdict (`qroi export releases`).",
+    ),
+    "issues": (
+        "Issues",
+        issues,
+        "Imported tracker issues created or closed in the period, with their linked commits "
+        "(`qroi export issues`).",
+    ),
+    "bug_links": (
+        "Bug links (SZZ)",
+        bug_links,
+        "Bug fixes of the period and the commits their changed lines were "
+        "blamed on (`qroi export bug_links`).",
+    ),
+    "lineops": (
+        "Line operations",
+        lineops,
+        "AI-era lens: each commit's added, deleted, updated, moved, copy/pasted "
+        "and churned lines, by authored date (`qroi export lineops`).",
+    ),
+    "ai": (
+        "AI declarations",
+        declarations,
+        "AI-era lens: commits whose trailers, author or message declare AI "
+        "assistance, with the rule that matched (`qroi export ai`).",
+    ),
+    "duplication": (
+        "Tree duplication",
+        duplication,
+        "AI-era lens: duplicated-block share of the Python code at each "
+        "month end and release (`qroi export duplication`).",
+    ),
+    "history": (
+        "File history",
+        history,
+        f"Every commit that changed {history_file}, with the file's scores after it."
+        if history_file
+        else "Open a file on the File history page first.",
+    ),
+}
 
-choice = st.radio("Table", list(TABLES), key="export_table", horizontal=True, persist_state="session",
-                  format_func=lambda k: TABLES[k][0])  # fmt: skip
+choice = st.radio(
+    "Table",
+    list(TABLES),
+    key="export_table",
+    horizontal=True,
+    persist_state="session",
+    format_func=lambda k: TABLES[k][0],
+)
 label, load, about = TABLES[choice]
 st.markdown(about)
 frame = load()
 if frame.empty:
-    components.nothing("This table is empty with the current filters.", "Change the filters in the sidebar or on the "
-                       "Commits page.")  # fmt: skip
+    components.nothing(
+        "This table is empty with the current filters.",
+        "Change the filters in the sidebar or on the Commits page.",
+    )
     st.stop()
 
-components.cards([
-    components.Card("Rows", components.fmt_int(len(frame))),
-    components.Card("Columns", components.fmt_int(len(frame.columns))),
-    components.Card("Repositories", components.fmt_int(len(scope.repos))),
-], per_row=6)  # fmt: skip
+components.cards(
+    [
+        components.Card("Rows", components.fmt_int(len(frame))),
+        components.Card("Columns", components.fmt_int(len(frame.columns))),
+        components.Card("Repositories", components.fmt_int(len(scope.repos))),
+    ],
+    per_row=6,
+)
 name = "-".join(scope.repos) if len(scope.repos) <= 3 else f"{len(scope.repos)}-repos"
-components.csv_download(frame, f"qroi-{name}-{choice}.csv", f"Download {label.lower()} as CSV", key="export_download",
-                        primary=True)  # fmt: skip
-st.caption("Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) get a "
-           "leading apostrophe, as in `qroi export`. Booleans are 1/0, missing values are empty.")  # fmt: skip
+components.csv_download(
+    frame,
+    f"qroi-{name}-{choice}.csv",
+    f"Download {label.lower()} as CSV",
+    key="export_download",
+    primary=True,
+)
+st.caption(
+    "Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) get a "
+    "leading apostrophe, as in `qroi export`. Booleans are 1/0, missing values are empty."
+)
 st.subheader("Preview")
 st.dataframe(frame.head(1000), hide_index=True, height=420)
 if len(frame) > 1000:

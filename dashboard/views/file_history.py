@@ -9,7 +9,9 @@ from qroi.dashboard import charts, components, data, filters
 from qroi.dashboard.components import Card, fmt_int
 
 f = filters.current()
-components.header("File history", "How did one file's quality evolve, and did bug fixes cluster around it?", f)
+components.header(
+    "File history", "How did one file's quality evolve, and did bug fixes cluster around it?", f
+)
 ss = st.session_state
 repos = list(f.scope.repos)
 if ss.get("history_repo") not in repos:
@@ -25,9 +27,14 @@ if not paths:
 if ss.get("history_path") not in paths:
     hot = data.hotspots_of(f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end)
     ss["history_path"] = hot["path"].iloc[0] if len(hot) else paths[0]
-right.selectbox("File", paths, key="history_path", persist_state="session",
-                help="Every Python path the history touched, including deleted files. The Hotspots page opens "
-                     "its files here.")  # fmt: skip
+right.selectbox(
+    "File",
+    paths,
+    key="history_path",
+    persist_state="session",
+    help="Every Python path the history touched, including deleted files. The Hotspots page opens "
+    "its files here.",
+)
 path = ss["history_path"]
 
 view = data.history(f.scope, repo, path)
@@ -48,38 +55,70 @@ def since_first(col: str, digits: int = 0) -> str | None:
 
 deleted = hist.iloc[-1]["change_type"] == "delete"
 signals = data.delivery_signals(f.scope.url, f.scope.stamp)
-components.cards([
-    Card("Commits", fmt_int(hist["sha"].nunique()), help="Commits that changed this file (renames followed back)."),
-    Card("Bug-fix commits", fmt_int(hist.loc[hist["is_bugfix"], "sha"].nunique())),
-    Card("Bug-inducing", fmt_int(hist.loc[hist["sha"].isin(inducing), "sha"].nunique()) if signals else "—",
-         help="Commits of this file that a later bug fix's changed lines were blamed on (SZZ)."),
-    Card("Authors", fmt_int(hist["author_name"].nunique())),
-    Card("sloc", fmt_int(last["sloc"]) if last is not None else "—", since_first("sloc"), "off",
-         help="Source lines of the latest scored version (change since the first)."),
-    Card("MI", f"{last['mi']:.1f}" if last is not None and pd.notna(last["mi"]) else "—", since_first("mi", 1),
-         help="Maintainability index of the latest scored version, 0–100, higher is better."),
-    Card("CC total", fmt_int(last["cc_total"]) if last is not None else "—", since_first("cc_total"), "inverse",
-         help="Total cyclomatic complexity of the latest scored version (lower is simpler)."),
-])  # fmt: skip
+components.cards(
+    [
+        Card(
+            "Commits",
+            fmt_int(hist["sha"].nunique()),
+            help="Commits that changed this file (renames followed back).",
+        ),
+        Card("Bug-fix commits", fmt_int(hist.loc[hist["is_bugfix"], "sha"].nunique())),
+        Card(
+            "Bug-inducing",
+            fmt_int(hist.loc[hist["sha"].isin(inducing), "sha"].nunique()) if signals else "—",
+            help="Commits of this file that a later bug fix's changed lines were blamed on (SZZ).",
+        ),
+        Card("Authors", fmt_int(hist["author_name"].nunique())),
+        Card(
+            "sloc",
+            fmt_int(last["sloc"]) if last is not None else "—",
+            since_first("sloc"),
+            "off",
+            help="Source lines of the latest scored version (change since the first).",
+        ),
+        Card(
+            "MI",
+            f"{last['mi']:.1f}" if last is not None and pd.notna(last["mi"]) else "—",
+            since_first("mi", 1),
+            help="Maintainability index of the latest scored version, 0–100, higher is better.",
+        ),
+        Card(
+            "CC total",
+            fmt_int(last["cc_total"]) if last is not None else "—",
+            since_first("cc_total"),
+            "inverse",
+            help="Total cyclomatic complexity of the latest scored version (lower is simpler).",
+        ),
+    ]
+)
 if deleted:
-    st.warning(f"{path} was deleted by {hist.iloc[-1]['sha'][:10]} on {hist.iloc[-1]['committed_at']:%d %b %Y}; "
-               "the figures describe its last version.", icon=":material/delete:")  # fmt: skip
+    st.warning(
+        f"{path} was deleted by {hist.iloc[-1]['sha'][:10]} on {hist.iloc[-1]['committed_at']:%d %b %Y}; "
+        "the figures describe its last version.",
+        icon=":material/delete:",
+    )
 unscored = hist[hist["error_kind"].notna()]
 if len(unscored):
     kinds = ", ".join(sorted(unscored["error_kind"].unique()))
-    st.info(f"{len(unscored)} version(s) of this file could not be scored ({kinds}); they are gaps in the lines.",
-            icon=":material/info:")  # fmt: skip
+    st.info(
+        f"{len(unscored)} version(s) of this file could not be scored ({kinds}); they are gaps in the lines.",
+        icon=":material/info:",
+    )
 
 if scored.empty:
     components.nothing("No version of this file could be scored by Radon, so there is nothing to plot.")
 else:
     components.plot(charts.file_history(hist, inducing), key="file_history_chart")
-    st.caption("Each point is the file after one commit that changed it. Red crosses: bug-fix commits. Orange "
-               "triangles: bug-inducing commits, the ones a later bug fix's deleted or changed lines were blamed on "
-               "(SZZ, computed by `qroi ingest`).")  # fmt: skip
+    st.caption(
+        "Each point is the file after one commit that changed it. Red crosses: bug-fix commits. Orange "
+        "triangles: bug-inducing commits, the ones a later bug fix's deleted or changed lines were blamed on "
+        "(SZZ, computed by `qroi ingest`)."
+    )
     if not signals:
-        st.caption("This store was written before qroi computed delivery signals, so it has no SZZ links: run "
-                   "`qroi ingest` on the repository again to add them.")  # fmt: skip
+        st.caption(
+            "This store was written before qroi computed delivery signals, so it has no SZZ links: run "
+            "`qroi ingest` on the repository again to add them."
+        )
 
 st.subheader("Functions ranked by complexity")
 if funcs.empty:
@@ -87,25 +126,52 @@ if funcs.empty:
 else:
     st.caption(f"In the latest scored version ({last['sha'][:10]}, {last['committed_at']:%d %b %Y}).")
     components.plot(charts.functions(funcs), key="functions_chart")
-    st.dataframe(funcs[["qualified", "complexity", "rank", "lineno", "endline"]], hide_index=True, column_config={
-        "qualified": st.column_config.TextColumn("Function", width="large"),
-        "complexity": st.column_config.NumberColumn("CC", format="%d"), "rank": "Rank",
-        "lineno": st.column_config.NumberColumn("First line", format="%d"),
-        "endline": st.column_config.NumberColumn("Last line", format="%d"),
-    })  # fmt: skip
+    st.dataframe(
+        funcs[["qualified", "complexity", "rank", "lineno", "endline"]],
+        hide_index=True,
+        column_config={
+            "qualified": st.column_config.TextColumn("Function", width="large"),
+            "complexity": st.column_config.NumberColumn("CC", format="%d"),
+            "rank": "Rank",
+            "lineno": st.column_config.NumberColumn("First line", format="%d"),
+            "endline": st.column_config.NumberColumn("Last line", format="%d"),
+        },
+    )
 
 st.subheader("Commits that changed it")
 log = hist.assign(inducing=hist["sha"].isin(inducing)).iloc[::-1][
-    ["committed_at", "sha", "author_name", "subject", "is_bugfix", "inducing", "change_type", "added", "deleted", "mi",
-     "cc_total", "sloc", "path"]]  # fmt: skip
-st.dataframe(log, hide_index=True, column_config={
-    "committed_at": st.column_config.DatetimeColumn("Committed (UTC)", format="YYYY-MM-DD HH:mm"),
-    "sha": st.column_config.TextColumn("Commit", width="small"), "author_name": "Author",
-    "subject": st.column_config.TextColumn("Subject", width="medium"),
-    "is_bugfix": st.column_config.CheckboxColumn("Bug fix"),
-    "inducing": st.column_config.CheckboxColumn("Bug-inducing"), "change_type": "Change",
-    "added": st.column_config.NumberColumn("+lines", format="%d"),
-    "deleted": st.column_config.NumberColumn("−lines", format="%d"),
-    "mi": st.column_config.NumberColumn("MI", format="%.1f"), "cc_total": st.column_config.NumberColumn("CC", format="%d"),
-    "sloc": st.column_config.NumberColumn("sloc", format="%d"), "path": "Path then",
-})  # fmt: skip
+    [
+        "committed_at",
+        "sha",
+        "author_name",
+        "subject",
+        "is_bugfix",
+        "inducing",
+        "change_type",
+        "added",
+        "deleted",
+        "mi",
+        "cc_total",
+        "sloc",
+        "path",
+    ]
+]
+st.dataframe(
+    log,
+    hide_index=True,
+    column_config={
+        "committed_at": st.column_config.DatetimeColumn("Committed (UTC)", format="YYYY-MM-DD HH:mm"),
+        "sha": st.column_config.TextColumn("Commit", width="small"),
+        "author_name": "Author",
+        "subject": st.column_config.TextColumn("Subject", width="medium"),
+        "is_bugfix": st.column_config.CheckboxColumn("Bug fix"),
+        "inducing": st.column_config.CheckboxColumn("Bug-inducing"),
+        "change_type": "Change",
+        "added": st.column_config.NumberColumn("+lines", format="%d"),
+        "deleted": st.column_config.NumberColumn("−lines", format="%d"),
+        "mi": st.column_config.NumberColumn("MI", format="%.1f"),
+        "cc_total": st.column_config.NumberColumn("CC", format="%d"),
+        "sloc": st.column_config.NumberColumn("sloc", format="%d"),
+        "path": "Path then",
+    },
+)

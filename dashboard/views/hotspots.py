@@ -9,12 +9,18 @@ from qroi.dashboard import charts, components, data, filters
 HISTORY_PAGE = "views/file_history.py"
 
 f = filters.current()
-components.header("Hotspots", "Which files change often *and* are complex? Complexity nobody touches costs little; "
-                  "complexity changed every week is where quality costs most.", f)  # fmt: skip
+components.header(
+    "Hotspots",
+    "Which files change often *and* are complex? Complexity nobody touches costs little; "
+    "complexity changed every week is where quality costs most.",
+    f,
+)
 hot = data.hotspots(f.scope)
 if hot.empty:
-    components.nothing("No Python files at HEAD in the chosen repositories.",
-                       "Hotspots need Python files in the ingested tree.")  # fmt: skip
+    components.nothing(
+        "No Python files at HEAD in the chosen repositories.",
+        "Hotspots need Python files in the ingested tree.",
+    )
     st.stop()
 touched = hot[hot["commits"] > 0]
 if touched.empty:
@@ -31,36 +37,68 @@ def open_history(repo: str, path: str) -> None:
 
 top = len(touched)
 if len(touched) > 5:
-    top = st.slider("Files to show", 5, min(200, len(touched)), min(40, len(touched)), key="hot_top",
-                    persist_state="session", help="The top files by commits × total complexity.")  # fmt: skip
+    top = st.slider(
+        "Files to show",
+        5,
+        min(200, len(touched)),
+        min(40, len(touched)),
+        key="hot_top",
+        persist_state="session",
+        help="The top files by commits × total complexity.",
+    )
 shown = touched.head(top)
-components.cards([
-    components.Card("Python files at HEAD", components.fmt_int(len(hot))),
-    components.Card("Changed in the period", components.fmt_int(len(touched))),
-    components.Card("Top 10 files' share of commits",
-                    components.fmt_share(touched["commits"].head(10).sum() / max(touched["commits"].sum(), 1)),
-                    help="How concentrated change is: the share of file changes that hit the ten hottest files."),
-    components.Card("Top 10 files' share of bug fixes",
-                    components.fmt_share(touched["bugfix_commits"].head(10).sum() / touched["bugfix_commits"].sum())
-                    if touched["bugfix_commits"].sum() else "—",
-                    help="Share of bug-fix file changes that hit the ten hottest files."),
-])  # fmt: skip
+components.cards(
+    [
+        components.Card("Python files at HEAD", components.fmt_int(len(hot))),
+        components.Card("Changed in the period", components.fmt_int(len(touched))),
+        components.Card(
+            "Top 10 files' share of commits",
+            components.fmt_share(touched["commits"].head(10).sum() / max(touched["commits"].sum(), 1)),
+            help="How concentrated change is: the share of file changes that hit the ten hottest files.",
+        ),
+        components.Card(
+            "Top 10 files' share of bug fixes",
+            components.fmt_share(touched["bugfix_commits"].head(10).sum() / touched["bugfix_commits"].sum())
+            if touched["bugfix_commits"].sum()
+            else "—",
+            help="Share of bug-fix file changes that hit the ten hottest files.",
+        ),
+    ]
+)
 
 event = components.plot(charts.hotspots(shown), key="hotspot_chart", on_select=True)
 points = getattr(getattr(event, "selection", None), "points", None) or []
 if points and points[0].get("customdata"):
     open_history(points[0]["customdata"][0], points[0]["customdata"][1])
-st.caption("Click a bubble, or a row below, to open that file's history. x: commits that touched the file in the "
-           "period; y: its total cyclomatic complexity now; area: its size; colour: its maintainability index.")  # fmt: skip
+st.caption(
+    "Click a bubble, or a row below, to open that file's history. x: commits that touched the file in the "
+    "period; y: its total cyclomatic complexity now; area: its size; colour: its maintainability index."
+)
 
 st.subheader("Top files")
-columns = ["repo", "path", "score", "commits", "bugfix_commits", "authors", "cc_total", "cc_max", "mi", "sloc",
-           "added", "deleted"]  # fmt: skip
+columns = [
+    "repo",
+    "path",
+    "score",
+    "commits",
+    "bugfix_commits",
+    "authors",
+    "cc_total",
+    "cc_max",
+    "mi",
+    "sloc",
+    "added",
+    "deleted",
+]
 picked = st.dataframe(
-    shown[columns if len(f.scope.repos) > 1 else columns[1:]], hide_index=True, key="hot_table",
-    on_select="rerun", selection_mode="single-row",
+    shown[columns if len(f.scope.repos) > 1 else columns[1:]],
+    hide_index=True,
+    key="hot_table",
+    on_select="rerun",
+    selection_mode="single-row",
     column_config={
-        "repo": "Repository", "path": st.column_config.TextColumn("File", width="large"),
+        "repo": "Repository",
+        "path": st.column_config.TextColumn("File", width="large"),
         "score": st.column_config.NumberColumn("Commits × CC", format="localized"),
         "commits": st.column_config.NumberColumn("Commits", format="%d"),
         "bugfix_commits": st.column_config.NumberColumn("Bug-fix commits", format="%d"),
@@ -72,14 +110,26 @@ picked = st.dataframe(
         "added": st.column_config.NumberColumn("Lines added", format="%d"),
         "deleted": st.column_config.NumberColumn("Lines deleted", format="%d"),
     },
-)  # fmt: skip
+)
 rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
 if rows:
     row = shown.iloc[rows[0]]
     open_history(row["repo"], row["path"])
 
-labels = {(r, p): (f"{r}: {p}" if len(f.scope.repos) > 1 else p) for r, p in zip(shown["repo"], shown["path"], strict=True)}
-choice = st.selectbox("Or choose a file", list(labels), format_func=labels.get, index=None, key="hot_pick",
-                      placeholder="Type to search the top files")  # fmt: skip
-if st.button("Open its history", icon=":material/history:", disabled=choice is None, key="hot_open") and choice:
+labels = {
+    (r, p): (f"{r}: {p}" if len(f.scope.repos) > 1 else p)
+    for r, p in zip(shown["repo"], shown["path"], strict=True)
+}
+choice = st.selectbox(
+    "Or choose a file",
+    list(labels),
+    format_func=labels.get,
+    index=None,
+    key="hot_pick",
+    placeholder="Type to search the top files",
+)
+if (
+    st.button("Open its history", icon=":material/history:", disabled=choice is None, key="hot_open")
+    and choice
+):
     open_history(*choice)

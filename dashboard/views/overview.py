@@ -10,15 +10,23 @@ from qroi.dashboard.components import Card, fmt_int, fmt_share
 from qroi.dashboard.metrics import MEASURES
 
 f = filters.current()
-components.header("Overview", "How big and how healthy is the code, and how does its quality move with delivery?", f)
+components.header(
+    "Overview", "How big and how healthy is the code, and how does its quality move with delivery?", f
+)
 view = data.overview(f.scope)
 h = view.headline
 if h.commits == 0:
     components.nothing("No commits in this period.", "Widen the period in the sidebar.")
     st.stop()
 
-monthly = view.timeline.groupby("month", sort=True)[["commits", "bugfixes"]].sum() if len(view.timeline) else None
-fix_share = (monthly["bugfixes"] / monthly["commits"].where(monthly["commits"] > 0)).fillna(0) if monthly is not None else None
+monthly = (
+    view.timeline.groupby("month", sort=True)[["commits", "bugfixes"]].sum() if len(view.timeline) else None
+)
+fix_share = (
+    (monthly["bugfixes"] / monthly["commits"].where(monthly["commits"] > 0)).fillna(0)
+    if monthly is not None
+    else None
+)
 single = view.timeline if len(f.scope.repos) == 1 else pd.DataFrame()
 since = "" if f.full_period else " since the period began"
 mi, cc, cs, sloc = MEASURES["py_mi"], MEASURES["cc_density"], MEASURES["c_share"], MEASURES["py_sloc"]
@@ -33,62 +41,121 @@ def trend(column: str) -> list[float] | None:
 
 
 st.markdown("##### Delivery")
-components.cards([
-    Card("Commits", fmt_int(h.commits), help=f"All commits in the period, {h.merges:,} of them merges.",
-         chart=[float(v) for v in monthly["commits"]] if monthly is not None and len(monthly) > 1 else None,
-         chart_type="bar"),
-    Card("Authors", fmt_int(h.authors), help="Distinct author e-mail addresses in the period."),
-    Card("Bug-fix share", fmt_share(h.bugfix_share), help="Bug-fix commits among non-merge commits in the period, "
-         "by the message rule (fix, bug, crash, regression…).",
-         chart=[float(v) for v in fix_share] if fix_share is not None and len(fix_share) > 1 else None,
-         chart_type="bar", delta_color="inverse"),
-    Card("Releases", fmt_int(h.releases),
-         f"median lead time {view.lead_median_days:,.0f} days" if view.lead_median_days is not None else None, "off",
-         help="Version tags (v1.2.0, 1.2, release-2.0) made in the period, and the median time from a change's "
-              "commit to the first release that contains it.", arrow=False),
-])
+components.cards(
+    [
+        Card(
+            "Commits",
+            fmt_int(h.commits),
+            help=f"All commits in the period, {h.merges:,} of them merges.",
+            chart=[float(v) for v in monthly["commits"]]
+            if monthly is not None and len(monthly) > 1
+            else None,
+            chart_type="bar",
+        ),
+        Card("Authors", fmt_int(h.authors), help="Distinct author e-mail addresses in the period."),
+        Card(
+            "Bug-fix share",
+            fmt_share(h.bugfix_share),
+            help="Bug-fix commits among non-merge commits in the period, "
+            "by the message rule (fix, bug, crash, regression…).",
+            chart=[float(v) for v in fix_share] if fix_share is not None and len(fix_share) > 1 else None,
+            chart_type="bar",
+            delta_color="inverse",
+        ),
+        Card(
+            "Releases",
+            fmt_int(h.releases),
+            f"median lead time {view.lead_median_days:,.0f} days"
+            if view.lead_median_days is not None
+            else None,
+            "off",
+            help="Version tags (v1.2.0, 1.2, release-2.0) made in the period, and the median time from a change's "
+            "commit to the first release that contains it.",
+            arrow=False,
+        ),
+    ]
+)
 st.markdown("##### Quality at the period's end")
-components.cards([
-    Card("Python sloc", sloc.fmt(h.sloc), change("py_sloc", h.sloc, h.sloc_before), "off",
-         help=f"Source lines of all Python files on the mainline at the period's end (change{since}).",
-         chart=trend("py_sloc")),
-    Card("Maintainability (MI)", mi.fmt(h.mi), change("py_mi", h.mi, h.mi_before), mi.delta_color,
-         help="Radon's maintainability index, 0–100, averaged over files weighted by sloc. Higher is better; "
-              "MI grows with smaller files, so read it beside size.", chart=trend("py_mi")),
-    Card("Functions ranked C or worse", fmt_share(h.c_share), change("c_share", h.c_share, h.c_share_before),
-         cs.delta_color, help="Share of functions and methods with cyclomatic complexity ≥ 11 (Radon rank C–F). "
-                               "Lower is better.", chart=trend("c_share")),
-    Card("Complexity density", cc.fmt(h.cc_density), change("cc_density", h.cc_density, h.cc_density_before),
-         cc.delta_color, help="Total cyclomatic complexity per 100 source lines. Lower is simpler.",
-         chart=trend("cc_density")),
-])  # fmt: skip
+components.cards(
+    [
+        Card(
+            "Python sloc",
+            sloc.fmt(h.sloc),
+            change("py_sloc", h.sloc, h.sloc_before),
+            "off",
+            help=f"Source lines of all Python files on the mainline at the period's end (change{since}).",
+            chart=trend("py_sloc"),
+        ),
+        Card(
+            "Maintainability (MI)",
+            mi.fmt(h.mi),
+            change("py_mi", h.mi, h.mi_before),
+            mi.delta_color,
+            help="Radon's maintainability index, 0–100, averaged over files weighted by sloc. Higher is better; "
+            "MI grows with smaller files, so read it beside size.",
+            chart=trend("py_mi"),
+        ),
+        Card(
+            "Functions ranked C or worse",
+            fmt_share(h.c_share),
+            change("c_share", h.c_share, h.c_share_before),
+            cs.delta_color,
+            help="Share of functions and methods with cyclomatic complexity ≥ 11 (Radon rank C–F). "
+            "Lower is better.",
+            chart=trend("c_share"),
+        ),
+        Card(
+            "Complexity density",
+            cc.fmt(h.cc_density),
+            change("cc_density", h.cc_density, h.cc_density_before),
+            cc.delta_color,
+            help="Total cyclomatic complexity per 100 source lines. Lower is simpler.",
+            chart=trend("cc_density"),
+        ),
+    ]
+)
 
 figure = charts.timeline(view.timeline, view.releases, f.measure, list(f.scope.repos), view.lead_by_month)
 components.plot(figure, key="timeline")
 sources = set(view.timeline["issues_source"]) if len(view.timeline) else set()
-closed_by = {"tracker": "as the imported tracker export records them", "messages": "by commit messages ('fixes #12')"}
-lead = ("Bottom: the median time from a commit to the release that shipped it, for the changes released that month. "
-        if len(view.lead_by_month) else "")
+closed_by = {
+    "tracker": "as the imported tracker export records them",
+    "messages": "by commit messages ('fixes #12')",
+}
+lead = (
+    "Bottom: the median time from a commit to the release that shipped it, for the changes released that month. "
+    if len(view.lead_by_month)
+    else ""
+)
 st.caption(
     f"Top: {f.measure.label.lower()} of the mainline after its last commit of each month (change the measure in the "
     "sidebar). Below: commits (slate) with the bug fixes among them (red), and issues closed (green), "
     f"{' or '.join(closed_by[s] for s in sorted(sources, reverse=True))}. {lead}Dotted violet lines are releases. "
     "Months are UTC calendar months of the committed time."
-)  # fmt: skip
+)
 
 if len(f.scope.repos) > 1:
     st.subheader("Per repository")
-    table = view.per_repo.assign(mi=view.per_repo["mi"].round(1), c_share=view.per_repo["c_share"] * 100,
-                                 bugfix_share=view.per_repo["bugfix_share"] * 100)  # fmt: skip
-    st.dataframe(table, hide_index=True, column_config={
-        "repo": "Repository", "commits": st.column_config.NumberColumn("Commits", format="%d"),
-        "authors": "Authors", "sloc": st.column_config.NumberColumn("Python sloc", format="localized"),
-        "mi": st.column_config.NumberColumn("MI", format="%.1f"),
-        "c_share": st.column_config.NumberColumn("C-or-worse (%)", format="%.1f"),
-        "cc_density": st.column_config.NumberColumn("CC per 100 sloc", format="%.1f"),
-        "bugfix_share": st.column_config.NumberColumn("Bug-fix share (%)", format="%.1f"),
-        "releases": "Releases",
-    })  # fmt: skip
+    table = view.per_repo.assign(
+        mi=view.per_repo["mi"].round(1),
+        c_share=view.per_repo["c_share"] * 100,
+        bugfix_share=view.per_repo["bugfix_share"] * 100,
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "repo": "Repository",
+            "commits": st.column_config.NumberColumn("Commits", format="%d"),
+            "authors": "Authors",
+            "sloc": st.column_config.NumberColumn("Python sloc", format="localized"),
+            "mi": st.column_config.NumberColumn("MI", format="%.1f"),
+            "c_share": st.column_config.NumberColumn("C-or-worse (%)", format="%.1f"),
+            "cc_density": st.column_config.NumberColumn("CC per 100 sloc", format="%.1f"),
+            "bugfix_share": st.column_config.NumberColumn("Bug-fix share (%)", format="%.1f"),
+            "releases": "Releases",
+        },
+    )
 
 with st.expander("How these figures are computed"):
     st.markdown(

@@ -115,9 +115,17 @@ def _populate(ctx: Context, kind: str) -> None:
         h.commit("Update notes", author=h.maintainer, when=end + n * 600)
     h.tree.write("docs/notes.md", "Notes, final.\n")
     h.commit("Close the planted history", author=h.maintainer, when=end + (filler + 1) * 600)
-    h.note("claim", kind=kind, beta_per_density_unit=beta, p0=P0, quarters=QUARTERS,
-           files=[{"path": p, "sloc": s, "density": d, "p_fix": pf}
-                  for p, (s, d), pf in zip(paths, measured, probabilities, strict=True)])  # fmt: skip
+    h.note(
+        "claim",
+        kind=kind,
+        beta_per_density_unit=beta,
+        p0=P0,
+        quarters=QUARTERS,
+        files=[
+            {"path": p, "sloc": s, "density": d, "p_fix": pf}
+            for p, (s, d), pf in zip(paths, measured, probabilities, strict=True)
+        ],
+    )
 
 
 def _poisson(rng: Random, mean: float) -> int:
@@ -130,8 +138,14 @@ def _poisson(rng: Random, mean: float) -> int:
 
 
 def _scenario(kind: str, summary: str) -> Scenario:
-    return Scenario(f"claim_{kind}", summary, default_commits=2000, min_commits=2000,
-                    populate=lambda ctx: _populate(ctx, kind), span_days=1300)  # fmt: skip
+    return Scenario(
+        f"claim_{kind}",
+        summary,
+        default_commits=2000,
+        min_commits=2000,
+        populate=lambda ctx: _populate(ctx, kind),
+        span_days=1300,
+    )
 
 
 EFFECT = _scenario("effect", "planted: worse complexity density -> more bug fixes (2x per SD)")

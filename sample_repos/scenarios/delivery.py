@@ -73,16 +73,25 @@ def _kamei(s: _Script) -> None:
     s.write("src/billing/invoice.py", INVOICE_1)
     s.write("src/billing/tax.py", TAX_1)
     s.commit("K1", "Add billing: invoices and tax", FATIMA, day(0))
-    s.edit("src/billing/invoice.py", "def total(items):\n", 'def total(items):\n    """Sum of price times quantity."""\n')
+    s.edit(
+        "src/billing/invoice.py",
+        "def total(items):\n",
+        'def total(items):\n    """Sum of price times quantity."""\n',
+    )
     s.edit("src/billing/invoice.py", "    return amount\n", "    return round(amount, 2)\n")
     s.commit("K2", "Round invoice totals", FATIMA_LAPTOP, day(1))
     s.edit("src/billing/tax.py", "RATE = 0.2\n", "RATE = 0.21\n")
     s.write("src/shipping/rates.py", RATES_1)
     s.commit("K3", "Add shipping rates", GUS, day(3))
-    s.edit("src/billing/invoice.py", '"""Invoices."""\n', '"""Invoices."""\n\nfrom billing.tax import gross\n')
+    s.edit(
+        "src/billing/invoice.py", '"""Invoices."""\n', '"""Invoices."""\n\nfrom billing.tax import gross\n'
+    )
     s.edit("src/billing/invoice.py", "    return round(amount, 2)\n", "    return round(gross(amount), 2)\n")
-    s.edit("src/billing/tax.py", "    return amount * RATE\n",
-           "    return amount * RATE\n\n\ndef gross(amount):\n    return amount + tax(amount)\n")  # fmt: skip
+    s.edit(
+        "src/billing/tax.py",
+        "    return amount * RATE\n",
+        "    return amount * RATE\n\n\ndef gross(amount):\n    return amount + tax(amount)\n",
+    )
     s.commit("K4", "Use gross amounts in invoices", FATIMA, day(5))
 
 
@@ -113,7 +122,11 @@ def _szz_and_releases(s: _Script) -> None:
 
 def _rework_and_fixes(s: _Script) -> None:
     h = s.h
-    s.edit("src/shipping/zones.py", '    "BE": 1,\n', '    "BE": 1,\n    "DE": 2,\n    "FR": 2,\n    "LU": 2,\n    "AT": 3,\n')
+    s.edit(
+        "src/shipping/zones.py",
+        '    "BE": 1,\n',
+        '    "BE": 1,\n    "DE": 2,\n    "FR": 2,\n    "LU": 2,\n    "AT": 3,\n',
+    )
     s.commit("Z1", _jira("SHIP-11", "Add German, French, Luxembourg and Austrian zones"), FATIMA, day(30))
     s.edit("src/shipping/zones.py", '    "LU": 2,\n    "AT": 3,\n', "")
     s.commit("Z2", "Drop the Luxembourg and Austria zones", GUS, day(34))
@@ -153,7 +166,11 @@ def _revert_and_last_releases(s: _Script) -> None:
     h = s.h
     s.write("src/billing/discounts.py", DISCOUNTS_1)
     s.commit("D0", "Add discounts", GUS, day(100))
-    s.edit("src/billing/discounts.py", "    return 0\n", "    if amount > 100:\n        return amount * 0.1\n    return 0\n")
+    s.edit(
+        "src/billing/discounts.py",
+        "    return 0\n",
+        "    if amount > 100:\n        return amount * 0.1\n    return 0\n",
+    )
     x = s.commit("X", "Give ten percent off large orders", FATIMA, day(110))
     h.tag("v1.2.0", x)
     revert = h.revert(x, author=GUS, when=day(113, hour=12))
@@ -174,7 +191,12 @@ def _truth(s: _Script) -> None:
         ("F1", ["B1"], "src/shipping/rates.py", "simple"),
         ("F2", ["B2a", "B2b"], "src/billing/invoice.py", "two inducing commits"),
         ("F3", ["B3"], "src/shipping/labels.py", "line re-indented by a whitespace-only reformat (W1)"),
-        ("F4", ["B4"], "src/shipping/carriers.py", "line reformatted by R1, listed in .git-blame-ignore-revs"),
+        (
+            "F4",
+            ["B4"],
+            "src/shipping/carriers.py",
+            "line reformatted by R1, listed in .git-blame-ignore-revs",
+        ),
         ("F5", [], "src/billing/tax.py", "deletes only a blank and a comment line"),
         ("F6", [], "src/billing/tax.py", "deletes nothing"),
         ("F7", ["B6"], "src/billing/currency.py", "a fix only through bug issue #507"),
@@ -182,9 +204,19 @@ def _truth(s: _Script) -> None:
         s.h.note("szz", fix=n[fix], inducing=[n[i] for i in inducing], path=path, case=case, name=fix)
     # Rework (21 days) of every scripted commit: (deleter, origin, lines); absent means 0.
     for deleter, origin, lines in (
-        ("K2", "K1", 1), ("K3", "K1", 1), ("K4", "K2", 1), ("B1", "K3", 1), ("B2a", "K1", 1), ("B2b", "K1", 1),
-        ("B3", "L1", 1), ("B4", "C1", 1), ("Z2", "Z1", 2), ("Z6", "Z1", 1), ("Z5", "Z3", 1), ("R", "X", 2),
-    ):  # fmt: skip
+        ("K2", "K1", 1),
+        ("K3", "K1", 1),
+        ("K4", "K2", 1),
+        ("B1", "K3", 1),
+        ("B2a", "K1", 1),
+        ("B2b", "K1", 1),
+        ("B3", "L1", 1),
+        ("B4", "C1", 1),
+        ("Z2", "Z1", 2),
+        ("Z6", "Z1", 1),
+        ("Z5", "Z3", 1),
+        ("R", "X", 2),
+    ):
         s.h.note("rework", commit=n[deleter], origin=n[origin], lines=lines, name=deleter, origin_name=origin)
     s.h.note("mailmap", alias=FATIMA_LAPTOP.email, canonical=FATIMA.email, commit=n["K2"])
 

@@ -75,8 +75,10 @@ class AiOptions:
         """Fail before any mining on a bad threshold or rule file (one clear line)."""
         config = LineOpsConfig()
         try:
-            LineOpsConfig(self.min_moved if self.min_moved is not None else config.min_moved,
-                          self.min_copy if self.min_copy is not None else config.min_copy)  # fmt: skip
+            LineOpsConfig(
+                self.min_moved if self.min_moved is not None else config.min_moved,
+                self.min_copy if self.min_copy is not None else config.min_copy,
+            )
         except ValueError as exc:
             raise QroiError(str(exc).replace("min_", "--min-")) from exc
         if self.churn_days is not None and not self.churn_days > 0:
@@ -138,22 +140,37 @@ def _changed(stored: dict[str, Any], settings: dict[str, Any], keys: Iterable[st
 # -- declarations ---------------------------------------------------------------------------------
 
 
-def _declarations(engine: Engine, repo_id: int, settings: dict[str, Any], everything: bool) -> list[dict[str, Any]]:
+def _declarations(
+    engine: Engine, repo_id: int, settings: dict[str, Any], everything: bool
+) -> list[dict[str, Any]]:
     """Declaration rows of the commits without one (of every commit with `everything`)."""
     c, d = models.Commit, models.AiDeclaration
     rules = declared.rules_from_text(settings["rules_text"], settings["rules_file"] or "rule file")
     stmt = select(c.id, c.message, c.author_name, c.author_email, c.committer_name, c.committer_email).where(
-        c.repo_id == repo_id)  # fmt: skip
+        c.repo_id == repo_id
+    )
     if not everything:
         stmt = stmt.where(~select(d.commit_id).where(d.commit_id == c.id).exists())
     rows = []
     with engine.connect() as conn:
         for cid, message, a_name, a_email, c_name, c_email in conn.execute(stmt):
             found = rules.classify(message, a_name, a_email, c_name, c_email)
-            matches = [{"rule": m.rule, "tool": m.tool, "category": m.category, "text": m.text} for m in found.matches]
-            rows.append({"commit_id": cid, "repo_id": repo_id, "flagged": found.flagged, "automated": found.automated,
-                         "category": found.category, "rule": found.rule, "tool": found.tool,
-                         "matches": json.dumps(matches, ensure_ascii=False)})  # fmt: skip
+            matches = [
+                {"rule": m.rule, "tool": m.tool, "category": m.category, "text": m.text}
+                for m in found.matches
+            ]
+            rows.append(
+                {
+                    "commit_id": cid,
+                    "repo_id": repo_id,
+                    "flagged": found.flagged,
+                    "automated": found.automated,
+                    "category": found.category,
+                    "rule": found.rule,
+                    "tool": found.tool,
+                    "matches": json.dumps(matches, ensure_ascii=False),
+                }
+            )
     return rows
 
 
@@ -162,17 +179,29 @@ def _declarations(engine: Engine, repo_id: int, settings: dict[str, Any], everyt
 
 def _moved(result: CommitOps) -> dict[str, Moved]:
     """Per path, the old and new line numbers of the lines a commit moved (for churn)."""
-    return {f.path: (f.line_numbers(MOVED, "deleted"), f.line_numbers(MOVED, "added"))
-            for f in result.files if f.ops.moved_in or f.ops.moved_out}  # fmt: skip
+    return {
+        f.path: (f.line_numbers(MOVED, "deleted"), f.line_numbers(MOVED, "added"))
+        for f in result.files
+        if f.ops.moved_in or f.ops.moved_out
+    }
 
 
 def _row(commit_id: int, result: CommitOps) -> dict[str, Any]:
     """A `commit_lineops` row (without its repository)."""
     ops = result.ops
-    return {"commit_id": commit_id, "added": ops.added, "deleted": ops.deleted,
-            "updated": ops.updated, "moved": ops.moved, "copy_pasted": ops.copy_pasted,
-            "trivial_added": ops.trivial_added, "trivial_deleted": ops.trivial_deleted,
-            "operations": ops.operations, "duplicated_block": result.duplicated_block, "churned": 0}  # fmt: skip
+    return {
+        "commit_id": commit_id,
+        "added": ops.added,
+        "deleted": ops.deleted,
+        "updated": ops.updated,
+        "moved": ops.moved,
+        "copy_pasted": ops.copy_pasted,
+        "trivial_added": ops.trivial_added,
+        "trivial_deleted": ops.trivial_deleted,
+        "operations": ops.operations,
+        "duplicated_block": result.duplicated_block,
+        "churned": 0,
+    }
 
 
 @dataclass
@@ -193,8 +222,15 @@ class _Walk:
     still needs one as its first parent's, so memory holds a few trees, not a history.
     """
 
-    def __init__(self, git: GitRepo, history: StoredHistory, settings: dict[str, Any], todo: set[int],
-                 points: set[str], report: AiReport) -> None:  # fmt: skip
+    def __init__(
+        self,
+        git: GitRepo,
+        history: StoredHistory,
+        settings: dict[str, Any],
+        todo: set[int],
+        points: set[str],
+        report: AiReport,
+    ) -> None:
         self.git, self.history, self.todo, self.points, self.report = git, history, todo, points, report
         self.config = LineOpsConfig(settings["min_moved"], settings["min_copy"])
         self.churn_days = settings["churn_days"]
@@ -220,7 +256,9 @@ class _Walk:
         self.report.classified = len(self.found.rows)
         return self.found
 
-    def _step(self, commit: StoredCommit, diffs: list[FilePatch], building: bool, tracker: ReworkTracker) -> None:
+    def _step(
+        self, commit: StoredCommit, diffs: list[FilePatch], building: bool, tracker: ReworkTracker
+    ) -> None:
         """Classify one commit (with the tree before it when it is to do), feed churn, keep its tree."""
         first = [d for d in diffs if d.parent == 0]
         before = self._before(commit) if building else {}
@@ -235,8 +273,9 @@ class _Walk:
             self._lap("lineops.trees")
             result = classify(first, None, self.config)
         self._lap("lineops.classify")
-        for origin, _path, lines in tracker.feed(commit, diffs, commit.id in self.todo,
-                                                 _moved(result) if result else None):  # fmt: skip
+        for origin, _path, lines in tracker.feed(
+            commit, diffs, commit.id in self.todo, _moved(result) if result else None
+        ):
             self.found.churn[origin] += lines
         self._lap("lineops.churn")
         if building:
@@ -283,9 +322,13 @@ class _Walk:
 
     def _share(self, tree: Tree) -> dict[str, Any]:
         result = duplicated_share(tree, window=self.config.min_copy)
-        return {"python_files": result.files, "python_lines": result.lines,
-                "duplicated_lines": result.duplicated_lines, "share": result.share,
-                "block_size": result.window}  # fmt: skip
+        return {
+            "python_files": result.files,
+            "python_lines": result.lines,
+            "duplicated_lines": result.duplicated_lines,
+            "share": result.share,
+            "block_size": result.window,
+        }
 
 
 # -- duplication points ---------------------------------------------------------------------------
@@ -301,20 +344,25 @@ def _points(engine: Engine, repo_id: int, history: StoredHistory, head: str) -> 
     points: dict[tuple[str, str], str] = {}
     sha: str | None = head
     seen: set[str] = set()
-    while sha is not None and sha in history.by_sha and sha not in seen:  # newest first: the first of a month wins
+    while (
+        sha is not None and sha in history.by_sha and sha not in seen
+    ):  # newest first: the first of a month wins
         seen.add(sha)
         commit = history.by_sha[sha]
         points.setdefault(("month", month(commit.committed_ts)), sha)
         sha = commit.parents[0] if commit.parents else None
     with engine.connect() as conn:
-        for tag, tagged in conn.execute(select(models.Release.tag, models.Release.sha)
-                                        .where(models.Release.repo_id == repo_id)):  # fmt: skip
+        for tag, tagged in conn.execute(
+            select(models.Release.tag, models.Release.sha).where(models.Release.repo_id == repo_id)
+        ):
             if tagged in history.by_sha:
                 points[("release", tag)] = tagged
     return points
 
 
-def _stored_points(engine: Engine, repo_id: int, history: StoredHistory) -> dict[tuple[str, str], tuple[str, int]]:
+def _stored_points(
+    engine: Engine, repo_id: int, history: StoredHistory
+) -> dict[tuple[str, str], tuple[str, int]]:
     t = models.TreeDuplication
     with engine.connect() as conn:
         rows = conn.execute(select(t.kind, t.at, t.commit_id, t.block_size).where(t.repo_id == repo_id)).all()
@@ -324,20 +372,33 @@ def _stored_points(engine: Engine, repo_id: int, history: StoredHistory) -> dict
 # -- writing --------------------------------------------------------------------------------------
 
 
-def _write(engine: Engine, repo_id: int, history: StoredHistory, settings: dict[str, Any],
-           declarations: tuple[list[dict[str, Any]], bool], lineops: tuple[_Found, bool],
-           points: tuple[dict[tuple[str, str], str], set[tuple[str, str]]]) -> None:  # fmt: skip
+def _write(
+    engine: Engine,
+    repo_id: int,
+    history: StoredHistory,
+    settings: dict[str, Any],
+    declarations: tuple[list[dict[str, Any]], bool],
+    lineops: tuple[_Found, bool],
+    points: tuple[dict[tuple[str, str], str], set[tuple[str, str]]],
+) -> None:
     """Everything the run computed, and the settings it used, in one transaction."""
     rows, all_declarations = declarations
     found, all_lineops = lineops
     wanted, stale = points
-    lo, dup, decl = models.CommitLineOps.__table__, models.TreeDuplication.__table__, models.AiDeclaration.__table__
+    lo, dup, decl = (
+        models.CommitLineOps.__table__,
+        models.TreeDuplication.__table__,
+        models.AiDeclaration.__table__,
+    )
     for commit_id, lines in found.churn.items():
         if commit_id in found.rows:
             found.rows[commit_id]["churned"] += lines
     stored_churn = [{"b_id": cid, "b_n": n} for cid, n in found.churn.items() if cid not in found.rows]
-    new_points = [{"repo_id": repo_id, "commit_id": history.by_sha[sha].id, "kind": kind, "at": at,
-                   **found.shares[sha]} for (kind, at), sha in sorted(wanted.items()) if sha in found.shares]  # fmt: skip
+    new_points = [
+        {"repo_id": repo_id, "commit_id": history.by_sha[sha].id, "kind": kind, "at": at, **found.shares[sha]}
+        for (kind, at), sha in sorted(wanted.items())
+        if sha in found.shares
+    ]
     with transaction(engine) as conn:
         if all_declarations:
             conn.execute(delete(decl).where(decl.c.repo_id == repo_id))
@@ -359,8 +420,10 @@ def _add_churn(conn: Connection, rows: list[dict[str, int]]) -> None:
     if not rows:
         return
     lo = models.CommitLineOps.__table__
-    conn.execute(update(lo).where(lo.c.commit_id == bindparam("b_id")).values(churned=lo.c.churned + bindparam("b_n")),
-                 rows)  # fmt: skip
+    conn.execute(
+        update(lo).where(lo.c.commit_id == bindparam("b_id")).values(churned=lo.c.churned + bindparam("b_n")),
+        rows,
+    )
 
 
 def _count_flagged(engine: Engine, repo_id: int) -> int:
@@ -369,8 +432,14 @@ def _count_flagged(engine: Engine, repo_id: int) -> int:
         return conn.execute(select(func.count()).where(d.repo_id == repo_id, d.flagged)).scalar_one()
 
 
-def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: AiOptions,
-            history: StoredHistory | None = None) -> AiReport:  # fmt: skip
+def refresh(
+    engine: Engine,
+    git: GitRepo,
+    repo_id: int,
+    head: str,
+    options: AiOptions,
+    history: StoredHistory | None = None,
+) -> AiReport:
     """Bring the repository's AI-era tables up to date with its stored commits.
 
     `history` is the stored history when the caller has just read it (the delivery step does).
@@ -386,8 +455,11 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: AiOp
     with timed(report.seconds, "load"):
         history = history or StoredHistory.load(engine, repo_id)
         with engine.connect() as conn:
-            done = set(conn.execute(select(models.CommitLineOps.commit_id)
-                                    .where(models.CommitLineOps.repo_id == repo_id)).scalars())  # fmt: skip
+            done = set(
+                conn.execute(
+                    select(models.CommitLineOps.commit_id).where(models.CommitLineOps.repo_id == repo_id)
+                ).scalars()
+            )
         all_lineops = _changed(stored, settings, LINEOPS_KEYS)
         todo = {c.id for c in history.commits if not c.is_merge and (all_lineops or c.id not in done)}
         wanted = _points(engine, repo_id, history, head)
@@ -399,8 +471,14 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: AiOp
         report.churn_links = sum(1 for n in found.churn.values() if n)
         report.duplication_points = len(wanted)
     with timed(report.seconds, "write"):
-        _write(engine, repo_id, history, settings, (declarations, all_declarations), (found, all_lineops),
-               (wanted, stale))  # fmt: skip
+        _write(
+            engine,
+            repo_id,
+            history,
+            settings,
+            (declarations, all_declarations),
+            (found, all_lineops),
+            (wanted, stale),
+        )
         report.flagged = _count_flagged(engine, repo_id)
     return report
-

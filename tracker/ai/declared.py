@@ -36,9 +36,22 @@ from qroi.core.errors import QroiError
 SHIPPED = "ai_assistance.toml"
 CATEGORIES = ("ai", "bot")
 WHERE = ("message", "trailer", "author", "committer", "identity")
-_FIELDS = {"id", "tool", "category", "where", "keys", "name", "email", "value", "not_value", "pattern", "match"}
+_FIELDS = {
+    "id",
+    "tool",
+    "category",
+    "where",
+    "keys",
+    "name",
+    "email",
+    "value",
+    "not_value",
+    "pattern",
+    "match",
+}
 _TRAILER = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _IDENTITY = re.compile(r"^(.*?)\s*<([^<>]*)>$")
+
 
 def _split_identity(value: str) -> tuple[str, str]:
     """`Name <email>` -> (name, email); anything else is a name without an email."""
@@ -89,16 +102,26 @@ class Rule:
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise QroiError(f"{where}: keys must be a list of trailer names")
         allowed_conditions = {"message": {"pattern"}, "trailer": {"name", "email", "value", "not_value"}}.get(
-            kind, {"name", "email"})  # fmt: skip
+            kind, {"name", "email"}
+        )
         stray = sorted(set(compiled) - allowed_conditions)
         if stray:
             raise QroiError(f"{where}: {stray[0]} does not apply to where = {kind!r}")
         if not set(compiled) - {"not_value"}:
-            raise QroiError(f"{where}: give at least one of {', '.join(sorted(allowed_conditions - {'not_value'}))}")
+            raise QroiError(
+                f"{where}: give at least one of {', '.join(sorted(allowed_conditions - {'not_value'}))}"
+            )
         if kind == "trailer" and not keys:
             raise QroiError(f"{where}: a trailer rule needs `keys`")
-        return cls(id=rid, tool=str(raw.get("tool", rid)), category=raw["category"], where=kind,
-                   keys=tuple(k.lower() for k in keys), match=raw.get("match", "all"), **compiled)  # fmt: skip
+        return cls(
+            id=rid,
+            tool=str(raw.get("tool", rid)),
+            category=raw["category"],
+            where=kind,
+            keys=tuple(k.lower() for k in keys),
+            match=raw.get("match", "all"),
+            **compiled,
+        )
 
     def _identity(self, name: str, email: str) -> bool:
         checks = [p.fullmatch(name) is not None for p in (self.name,) if p is not None]
@@ -114,8 +137,9 @@ class Rule:
         checks += [p.search(value) is not None for p in (self.value,) if p is not None]
         return any(checks) if self.match == "any" else all(checks)
 
-    def find(self, message: str, trailers: list[tuple[str, str, str]], identities: Mapping[str, tuple[str, str]]
-             ) -> str | None:  # fmt: skip
+    def find(
+        self, message: str, trailers: list[tuple[str, str, str]], identities: Mapping[str, tuple[str, str]]
+    ) -> str | None:
         """The text this rule matched in one commit (for the report), or None."""
         if self.where == "message":
             assert self.pattern is not None
@@ -160,15 +184,21 @@ class Declaration:
 
     @property
     def category(self) -> str:
-        """"ai", "bot" or "human"."""
+        """ "ai", "bot" or "human"."""
         return "ai" if self.flagged else "bot" if self.automated else "human"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"flagged": self.flagged, "automated": self.automated, "category": self.category,
-                "rule": self.rule, "tool": self.tool,
-                "matches": [{"rule": m.rule, "tool": m.tool, "category": m.category, "text": m.text}
-                            for m in self.matches]}  # fmt: skip
+        return {
+            "flagged": self.flagged,
+            "automated": self.automated,
+            "category": self.category,
+            "rule": self.rule,
+            "tool": self.tool,
+            "matches": [
+                {"rule": m.rule, "tool": m.tool, "category": m.category, "text": m.text} for m in self.matches
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -178,8 +208,14 @@ class RuleSet:
     rules: tuple[Rule, ...]
     sources: tuple[str, ...] = field(default=())
 
-    def classify(self, message: str, author_name: str = "", author_email: str = "", committer_name: str = "",
-                 committer_email: str = "") -> Declaration:  # fmt: skip
+    def classify(
+        self,
+        message: str,
+        author_name: str = "",
+        author_email: str = "",
+        committer_name: str = "",
+        committer_email: str = "",
+    ) -> Declaration:
         """Apply every rule to one commit's message and identities."""
         trailers = [(m.group(1).lower(), m.group(2), m.group(0).strip()) for m in _TRAILER.finditer(message)]
         identities = {"author": (author_name, author_email), "committer": (committer_name, committer_email)}
@@ -191,8 +227,13 @@ class RuleSet:
         ai = [m for m in matches if m.category == "ai"]
         bot = [m for m in matches if m.category == "bot"]
         first = (ai or bot or [None])[0]
-        return Declaration(flagged=bool(ai), automated=not ai and bool(bot), rule=first.rule if first else None,
-                           tool=first.tool if first else None, matches=tuple(matches))  # fmt: skip
+        return Declaration(
+            flagged=bool(ai),
+            automated=not ai and bool(bot),
+            rule=first.rule if first else None,
+            tool=first.tool if first else None,
+            matches=tuple(matches),
+        )
 
     @property
     def ids(self) -> list[str]:
@@ -207,9 +248,13 @@ def _read(text: str, source: str) -> dict[str, Any]:
         raise QroiError(f"{source}: not valid TOML ({exc})") from exc
     unknown = sorted(set(data) - {"version", "replace", "disable", "rule"})
     if unknown:
-        raise QroiError(f"{source}: unknown top-level key {unknown[0]!r} (known: version, replace, disable, rule)")
+        raise QroiError(
+            f"{source}: unknown top-level key {unknown[0]!r} (known: version, replace, disable, rule)"
+        )
     if data.get("version", 1) != 1:
-        raise QroiError(f"{source}: unsupported rule file version {data['version']!r} (this qroi reads version 1)")
+        raise QroiError(
+            f"{source}: unsupported rule file version {data['version']!r} (this qroi reads version 1)"
+        )
     if not isinstance(data.get("rule", []), list):
         raise QroiError(f"{source}: rules must be [[rule]] tables")
     return data
@@ -272,10 +317,18 @@ def rules_from_text(text: str | None, source: str = "rule file", *, replace: boo
     return RuleSet(tuple(merged + list(overrides.values())), (SHIPPED, source))
 
 
-def classify(message: str, author_name: str = "", author_email: str = "", committer_name: str = "",
-             committer_email: str = "", rules: RuleSet | None = None) -> Declaration:  # fmt: skip
+def classify(
+    message: str,
+    author_name: str = "",
+    author_email: str = "",
+    committer_name: str = "",
+    committer_email: str = "",
+    rules: RuleSet | None = None,
+) -> Declaration:
     """Classify one commit with `rules` (the shipped rules by default)."""
-    return (rules or default_rules()).classify(message, author_name, author_email, committer_name, committer_email)
+    return (rules or default_rules()).classify(
+        message, author_name, author_email, committer_name, committer_email
+    )
 
 
 @functools.cache

@@ -158,13 +158,19 @@ class DuplicationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (per-file detail included)."""
-        return {"files": self.files, "lines": self.lines, "duplicated_lines": self.duplicated_lines,
-                "share": self.share, "window": self.window,
-                "per_file": {p: {"lines": n, "duplicated_lines": d} for p, (n, d) in self.per_file.items()}}  # fmt: skip
+        return {
+            "files": self.files,
+            "lines": self.lines,
+            "duplicated_lines": self.duplicated_lines,
+            "share": self.share,
+            "window": self.window,
+            "per_file": {p: {"lines": n, "duplicated_lines": d} for p, (n, d) in self.per_file.items()},
+        }
 
 
-def duplicated_share(tree: Mapping[str, str | bytes | Sequence[bytes]], *, window: int = WINDOW,
-                     python_only: bool = True) -> DuplicationResult:  # fmt: skip
+def duplicated_share(
+    tree: Mapping[str, str | bytes | Sequence[bytes]], *, window: int = WINDOW, python_only: bool = True
+) -> DuplicationResult:
     """Duplicated-block share of a tree given as {path: text, bytes or list of lines}.
 
     Only Python files count by default (`python_only`): the issue's tree measure is about the
@@ -189,6 +195,9 @@ def duplicated_share(tree: Mapping[str, str | bytes | Sequence[bytes]], *, windo
                 covered[i : i + window] = b"\x01" * window
         per_file[path] = (len(covered), sum(covered))
     return DuplicationResult(
-        files=len(per_file), lines=sum(n for n, _ in per_file.values()),
-        duplicated_lines=sum(d for _, d in per_file.values()), window=window, per_file=per_file,
+        files=len(per_file),
+        lines=sum(n for n, _ in per_file.values()),
+        duplicated_lines=sum(d for _, d in per_file.values()),
+        window=window,
+        per_file=per_file,
     )

@@ -219,8 +219,12 @@ class CommitOps:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: totals, the duplicated-block flag, per-file counts, skipped paths."""
-        return {"ops": self.ops.to_dict(), "duplicated_block": self.duplicated_block, "skipped": list(self.skipped),
-                "files": {f.path: f.ops.to_dict() for f in self.files}}  # fmt: skip
+        return {
+            "ops": self.ops.to_dict(),
+            "duplicated_block": self.duplicated_block,
+            "skipped": list(self.skipped),
+            "files": {f.path: f.ops.to_dict() for f in self.files},
+        }
 
 
 class _Hunk:
@@ -287,9 +291,13 @@ def _mark_moved(hunks: list[_Hunk], size: int) -> list[list[int]]:
                 dh, dpos, dks = runs[r]
                 same_hunk, old_raw, taken = dh == hi, hunks[dh].old_raw, used[r]
                 length = 0
-                while (j + length < n and i + length < len(dks) and ks[j + length] == dks[i + length]
-                       and not taken[i + length]
-                       and (not same_hunk or h.new_raw[pos[j + length]] == old_raw[dpos[i + length]])):  # fmt: skip
+                while (
+                    j + length < n
+                    and i + length < len(dks)
+                    and ks[j + length] == dks[i + length]
+                    and not taken[i + length]
+                    and (not same_hunk or h.new_raw[pos[j + length]] == old_raw[dpos[i + length]])
+                ):
                     length += 1
                 if length > best:
                     best, best_run, best_at = length, r, i
@@ -339,12 +347,21 @@ def _mark_rest(h: _Hunk) -> None:
 
 def _count(deleted: list[str], added: list[str]) -> LineOps:
     d, a = Counter(deleted), Counter(added)
-    return LineOps(added=a[ADDED], deleted=d[DELETED], updated=a[UPDATED], moved_in=a[MOVED], moved_out=d[MOVED],
-                   copy_pasted=a[COPY_PASTED], trivial_added=a[TRIVIAL], trivial_deleted=d[TRIVIAL])  # fmt: skip
+    return LineOps(
+        added=a[ADDED],
+        deleted=d[DELETED],
+        updated=a[UPDATED],
+        moved_in=a[MOVED],
+        moved_out=d[MOVED],
+        copy_pasted=a[COPY_PASTED],
+        trivial_added=a[TRIVIAL],
+        trivial_deleted=d[TRIVIAL],
+    )
 
 
-def classify(diffs: Sequence[FileDiffLike], tree: WindowCounts | None = None,
-             config: LineOpsConfig | None = None) -> CommitOps:  # fmt: skip
+def classify(
+    diffs: Sequence[FileDiffLike], tree: WindowCounts | None = None, config: LineOpsConfig | None = None
+) -> CommitOps:
     """Classify every changed line of one commit.
 
     `diffs` are the commit's file diffs against its (first) parent, in git's path order; `tree`
@@ -354,7 +371,9 @@ def classify(diffs: Sequence[FileDiffLike], tree: WindowCounts | None = None,
     """
     config = config or LineOpsConfig()
     if tree is not None and tree.size != config.min_copy:
-        raise ValueError(f"the tree index hashes windows of {tree.size} lines but min_copy is {config.min_copy}")
+        raise ValueError(
+            f"the tree index hashes windows of {tree.size} lines but min_copy is {config.min_copy}"
+        )
     paths: list[str] = []
     spans: list[list[tuple[int, int, int, int]]] = []
     hunks: list[_Hunk] = []
@@ -384,7 +403,9 @@ def classify(diffs: Sequence[FileDiffLike], tree: WindowCounts | None = None,
     for h in hunks:
         labels[h.file][0].extend(h.old_lab)
         labels[h.file][1].extend(h.new_lab)
-    files = [FileOps(path, _count(d, a), d, a, s) for path, (d, a), s in zip(paths, labels, spans, strict=True)]
+    files = [
+        FileOps(path, _count(d, a), d, a, s) for path, (d, a), s in zip(paths, labels, spans, strict=True)
+    ]
     total = LineOps()
     for f in files:
         total.add(f.ops)
@@ -410,8 +431,11 @@ def apply_hunks(old: Sequence[bytes], hunks: Sequence[HunkLike]) -> list[bytes]:
     return out
 
 
-def tree_after(before: Mapping[str, tuple[bytes, ...]], diffs: Sequence[FileDiffLike],
-               reread: Callable[[FileDiffLike], tuple[bytes, ...] | None] | None = None) -> Tree:  # fmt: skip
+def tree_after(
+    before: Mapping[str, tuple[bytes, ...]],
+    diffs: Sequence[FileDiffLike],
+    reread: Callable[[FileDiffLike], tuple[bytes, ...] | None] | None = None,
+) -> Tree:
     """The text files after a commit, from the tree before it and its (first-parent) diffs.
 
     Unchanged files keep their tuple, so a `WindowIndex.sync` re-hashes only what changed.

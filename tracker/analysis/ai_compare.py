@@ -70,9 +70,13 @@ MIN_CLUSTERS = 20
 TOO_LITTLE_DATA = "Too little data"
 NOT_ESTIMABLE = "Not estimable"
 
-OBSERVATIONAL = ("Observational: teams choose when to use an assistant (boilerplate, tests, unfamiliar code), and "
-                 "the kind of task is not adjusted for, so differences are associations, not effects of the tool.")  # fmt: skip
-CHURN_CAVEAT = "Churn needs {window} of history after a commit; commits younger than that are left out of churn."
+OBSERVATIONAL = (
+    "Observational: teams choose when to use an assistant (boilerplate, tests, unfamiliar code), and "
+    "the kind of task is not adjusted for, so differences are associations, not effects of the tool."
+)
+CHURN_CAVEAT = (
+    "Churn needs {window} of history after a commit; commits younger than that are left out of churn."
+)
 CAVEATS = (DECLARED_ONLY, OBSERVATIONAL, CHURN_CAVEAT.format(window="14 days"))
 EVENT_CAVEATS = (
     "A change at the event date is not proof that the event caused it: anything else that changed then "
@@ -105,8 +109,13 @@ DEFAULT_OUTCOMES = (
     OutcomeSpec("moved", "count", "moved lines", more_is_worse=False, part_of_size=True),
     OutcomeSpec("churned", "count", "lines churned within 14 days", part_of_size=True),
     OutcomeSpec("bug_inducing", "binary", "chance of inducing a bug (SZZ)"),
-    OutcomeSpec("quality_delta", "continuous", "change in maintainability of the touched files",
-                more_is_worse=False, unit="MI points"),  # fmt: skip
+    OutcomeSpec(
+        "quality_delta",
+        "continuous",
+        "change in maintainability of the touched files",
+        more_is_worse=False,
+        unit="MI points",
+    ),
 )
 
 
@@ -205,12 +214,25 @@ class Comparison:
     def summary_row(self) -> dict[str, Any]:
         """One flat row for a verdict table or a CSV export."""
         adj = self.adjusted
-        return {"outcome": self.outcome, "label": self.label, "kind": self.kind, "status": self.status,
-                "verdict": self.verdict, "estimate": adj.estimate if adj else None,
-                "ci_low": adj.ci_low if adj else None, "ci_high": adj.ci_high if adj else None,
-                "p_value": adj.p_value if adj else None, "p_holm": self.p_holm, "tost_p": self.tost_p,
-                "mde": self.mde, "n_commits": self.n_commits, "n_flagged": self.n_flagged,
-                "flagged_mean": self.flagged_mean, "other_mean": self.other_mean, "explanation": self.explanation}  # fmt: skip
+        return {
+            "outcome": self.outcome,
+            "label": self.label,
+            "kind": self.kind,
+            "status": self.status,
+            "verdict": self.verdict,
+            "estimate": adj.estimate if adj else None,
+            "ci_low": adj.ci_low if adj else None,
+            "ci_high": adj.ci_high if adj else None,
+            "p_value": adj.p_value if adj else None,
+            "p_holm": self.p_holm,
+            "tost_p": self.tost_p,
+            "mde": self.mde,
+            "n_commits": self.n_commits,
+            "n_flagged": self.n_flagged,
+            "flagged_mean": self.flagged_mean,
+            "other_mean": self.other_mean,
+            "explanation": self.explanation,
+        }
 
 
 @dataclass(frozen=True)
@@ -246,10 +268,13 @@ class _Rows:
     notes: tuple[str, ...]
 
 
-def _fit_risk_ratio(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float
-                    ) -> tuple[float, float, float, tuple[float, float], str]:  # fmt: skip
+def _fit_risk_ratio(
+    y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float
+) -> tuple[float, float, float, tuple[float, float], str]:
     """Modified Poisson (Zou 2004): log risk ratio of the indicator in column 1, robust errors."""
-    cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {"cov_type": "HC0"}
+    cov = (
+        {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {"cov_type": "HC0"}
+    )
     res = sm.GLM(y, X, family=sm.families.Poisson()).fit(**cov)
     b, se = float(res.params[1]), float(res.bse[1])
     if not (math.isfinite(b) and math.isfinite(se) and se > 0):
@@ -259,10 +284,13 @@ def _fit_risk_ratio(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alp
     return b, se, float(res.pvalues[1]), (float(ci[0]), float(ci[1])), f"Poisson risk ratio, {errors} SE"
 
 
-def _fit_difference(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float
-                    ) -> tuple[float, float, float, tuple[float, float], str]:  # fmt: skip
+def _fit_difference(
+    y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float
+) -> tuple[float, float, float, tuple[float, float], str]:
     """OLS of the standardised outcome: difference in SDs for the indicator in column 1."""
-    cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {"cov_type": "HC3"}
+    cov = (
+        {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {"cov_type": "HC3"}
+    )
     res = sm.OLS(y, X).fit(**cov)
     b, se = float(res.params[1]), float(res.bse[1])
     if not (math.isfinite(b) and math.isfinite(se) and se > 0):
@@ -272,27 +300,38 @@ def _fit_difference(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alp
     return b, se, float(res.pvalues[1]), (float(ci[0]), float(ci[1])), f"OLS, {errors} SE"
 
 
-def _fit(kind: OutcomeKind, y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float
-         ) -> tuple[float, float, float, tuple[float, float], str, str | None]:  # fmt: skip
+def _fit(
+    kind: OutcomeKind, y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float
+) -> tuple[float, float, float, tuple[float, float], str, str | None]:
     """(coefficient, SE, p, CI, model description, fallback note) of the indicator."""
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise NotEstimable("the declared-AI flag is collinear with the adjustment covariates")
     if kind == "count":
         fit = fit_count(y, X, groups, alpha)
-        return (float(fit.params[1]), float(fit.bse[1]), float(fit.pvalues[1]),
-                (float(fit.conf_int[1, 0]), float(fit.conf_int[1, 1])), fit.description, fit.fallback)  # fmt: skip
+        return (
+            float(fit.params[1]),
+            float(fit.bse[1]),
+            float(fit.pvalues[1]),
+            (float(fit.conf_int[1, 0]), float(fit.conf_int[1, 1])),
+            fit.description,
+            fit.fallback,
+        )
     fitter = _fit_risk_ratio if kind == "binary" else _fit_difference
     return (*fitter(y, X, groups, alpha), None)
 
 
-def _prepare(df: pd.DataFrame, outcome: OutcomeSpec, spec: CompareSpec) -> tuple[_Rows | None, Comparison | None]:
+def _prepare(
+    df: pd.DataFrame, outcome: OutcomeSpec, spec: CompareSpec
+) -> tuple[_Rows | None, Comparison | None]:
     """Usable rows as arrays, or a refusal with its reason."""
     columns = {"size": spec.size, "files": spec.files, "experience": spec.experience}
-    frame = pd.DataFrame({
-        "y": pd.to_numeric(df[outcome.column], errors="coerce"),
-        "flag": pd.to_numeric(df[spec.flag], errors="coerce"),
-        **{role: pd.to_numeric(df[col], errors="coerce") for role, col in columns.items()},
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "y": pd.to_numeric(df[outcome.column], errors="coerce"),
+            "flag": pd.to_numeric(df[spec.flag], errors="coerce"),
+            **{role: pd.to_numeric(df[col], errors="coerce") for role, col in columns.items()},
+        }
+    )
     rest = frame["size"] - frame["y"] if outcome.part_of_size else frame["size"]
     keep = frame.notna().all(axis=1) & (frame["files"] > 0) & (frame["experience"] >= 0)
     keep &= rest >= 0 if outcome.part_of_size else rest > 0
@@ -307,9 +346,21 @@ def _prepare(df: pd.DataFrame, outcome: OutcomeSpec, spec: CompareSpec) -> tuple
     n_clusters = int(clusters.nunique()) if clusters is not None else 0
 
     def refuse(reason: str, status: str = TOO_LITTLE_DATA) -> tuple[None, Comparison]:
-        return None, Comparison(outcome.column, outcome.label, outcome.kind, outcome.more_is_worse, status, reason,
-                                n, k, n_clusters, False, verdict=status, explanation=f"{status}: {reason}.",
-                                unit=outcome.unit)  # fmt: skip
+        return None, Comparison(
+            outcome.column,
+            outcome.label,
+            outcome.kind,
+            outcome.more_is_worse,
+            status,
+            reason,
+            n,
+            k,
+            n_clusters,
+            False,
+            verdict=status,
+            explanation=f"{status}: {reason}.",
+            unit=outcome.unit,
+        )
 
     if n < MIN_ROWS:
         return refuse(f"only {n} usable commits (need at least {MIN_ROWS})")
@@ -323,19 +374,25 @@ def _prepare(df: pd.DataFrame, outcome: OutcomeSpec, spec: CompareSpec) -> tuple
     if outcome.kind == "binary" and not np.isin(y, (0, 1)).all():
         raise ValueError(f"binary outcome {outcome.column!r} must hold 0/1 values")
     size = rest[keep].to_numpy(float)
-    covariates = {"size": np.log1p(size) if outcome.part_of_size else np.log(size),
-                  "files": np.log(rows["files"].to_numpy(float)),
-                  "experience": np.log1p(rows["experience"].to_numpy(float))}  # fmt: skip
+    covariates = {
+        "size": np.log1p(size) if outcome.part_of_size else np.log(size),
+        "files": np.log(rows["files"].to_numpy(float)),
+        "experience": np.log1p(rows["experience"].to_numpy(float)),
+    }
     groups, notes = None, []
     if clusters is not None and n_clusters >= MIN_CLUSTERS and n_clusters < n:
         groups = pd.factorize(clusters)[0]
     elif clusters is not None:
-        notes.append(f"errors not clustered by author: {n_clusters} authors (need {MIN_CLUSTERS} for "
-                     "cluster-robust errors), so commits by one author count as independent")  # fmt: skip
+        notes.append(
+            f"errors not clustered by author: {n_clusters} authors (need {MIN_CLUSTERS} for "
+            "cluster-robust errors), so commits by one author count as independent"
+        )
     dropped = int((~keep).sum())
     if dropped:
-        notes.append(f"{dropped} commits left out (missing values, excluded automation, or a size that cannot be "
-                     "logged)")  # fmt: skip
+        notes.append(
+            f"{dropped} commits left out (missing values, excluded automation, or a size that cannot be "
+            "logged)"
+        )
     return _Rows(y, flag, covariates, groups, n_clusters, tuple(notes)), None
 
 
@@ -355,9 +412,21 @@ def _estimate(df: pd.DataFrame, outcome: OutcomeSpec, spec: CompareSpec) -> Comp
         try:
             b, se, p, (lo, hi), model, fallback = _fit(outcome.kind, y, X, rows.groups, spec.alpha)
         except NotEstimable as exc:
-            return Comparison(outcome.column, outcome.label, outcome.kind, outcome.more_is_worse, NOT_ESTIMABLE,
-                              str(exc), len(y), int(rows.flag.sum()), rows.n_clusters, rows.groups is not None,
-                              verdict=NOT_ESTIMABLE, explanation=f"{NOT_ESTIMABLE}: {exc}.", unit=outcome.unit)  # fmt: skip
+            return Comparison(
+                outcome.column,
+                outcome.label,
+                outcome.kind,
+                outcome.more_is_worse,
+                NOT_ESTIMABLE,
+                str(exc),
+                len(y),
+                int(rows.flag.sum()),
+                rows.n_clusters,
+                rows.groups is not None,
+                verdict=NOT_ESTIMABLE,
+                explanation=f"{NOT_ESTIMABLE}: {exc}.",
+                unit=outcome.unit,
+            )
         if fallback:
             fallbacks.append(fallback)
         if outcome.kind == "continuous":
@@ -365,14 +434,30 @@ def _estimate(df: pd.DataFrame, outcome: OutcomeSpec, spec: CompareSpec) -> Comp
         else:
             estimate, ci = math.exp(b), (math.exp(lo), math.exp(hi))
         labels = {**_LABELS, "size": "the rest of the commit's size"} if outcome.part_of_size else _LABELS
-        effects.append(GroupEffect(level, tuple(labels[r] for r in roles), estimate, ci[0], ci[1], p, b, se, model,
-                                   fallback))  # fmt: skip
+        effects.append(
+            GroupEffect(
+                level, tuple(labels[r] for r in roles), estimate, ci[0], ci[1], p, b, se, model, fallback
+            )
+        )
     flagged = rows.flag > 0
     warnings = list(rows.notes) + [f"model fallback: {f}" for f in dict.fromkeys(fallbacks)]
-    return Comparison(outcome.column, outcome.label, outcome.kind, outcome.more_is_worse, "ok", None, len(y),
-                      int(flagged.sum()), rows.n_clusters, rows.groups is not None,
-                      flagged_mean=float(rows.y[flagged].mean()), other_mean=float(rows.y[~flagged].mean()),
-                      effects=tuple(effects), warnings=tuple(warnings), unit=outcome.unit)  # fmt: skip
+    return Comparison(
+        outcome.column,
+        outcome.label,
+        outcome.kind,
+        outcome.more_is_worse,
+        "ok",
+        None,
+        len(y),
+        int(flagged.sum()),
+        rows.n_clusters,
+        rows.groups is not None,
+        flagged_mean=float(rows.y[flagged].mean()),
+        other_mean=float(rows.y[~flagged].mean()),
+        effects=tuple(effects),
+        warnings=tuple(warnings),
+        unit=outcome.unit,
+    )
 
 
 def _judge(c: Comparison, p_holm: float, spec: CompareSpec) -> Comparison:
@@ -385,25 +470,32 @@ def _judge(c: Comparison, p_holm: float, spec: CompareSpec) -> Comparison:
     d = decide(oriented, adj.se, p_holm, sesoi=sesoi, alpha=spec.alpha)
     mde = math.log(d.mde_ratio) if continuous else d.mde_ratio
     sentence = _explain(c, d.verdict, d.negligible, p_holm, d.tost_p, mde, spec)
-    return dataclasses.replace(c, p_holm=d.p_holm, tost_p=d.tost_p, mde=mde, verdict=d.verdict, explanation=sentence)
+    return dataclasses.replace(
+        c, p_holm=d.p_holm, tost_p=d.tost_p, mde=mde, verdict=d.verdict, explanation=sentence
+    )
 
 
-def _explain(c: Comparison, verdict: str, negligible: bool, p_holm: float, tost: float, mde: float,
-             spec: CompareSpec) -> str:  # fmt: skip
+def _explain(
+    c: Comparison, verdict: str, negligible: bool, p_holm: float, tost: float, mde: float, spec: CompareSpec
+) -> str:
     """One sentence with the adjusted effect and interval behind the verdict."""
     adj = c.adjusted
     assert adj is not None
     adjusted = f"after adjusting for {', '.join(adj.adjusted_for[:-1])} and {adj.adjusted_for[-1]}"
     if c.kind == "continuous":
         unit = f" {c.unit}" if c.unit else ""
-        effect = (f"declared-AI commits go with a {adj.estimate:+.3g}{unit} [{adj.ci_low:+.3g} to {adj.ci_high:+.3g}] "
-                  f"({adj.log_scale:+.2f} SD) {c.label} compared with other commits {adjusted}")  # fmt: skip
+        effect = (
+            f"declared-AI commits go with a {adj.estimate:+.3g}{unit} [{adj.ci_low:+.3g} to {adj.ci_high:+.3g}] "
+            f"({adj.log_scale:+.2f} SD) {c.label} compared with other commits {adjusted}"
+        )
         region = f"+-{spec.sesoi_sd:g} SD"
         detect = f"differences beyond +-{mde:.2f} SD"
         worth = f"the {spec.sesoi_sd:g} SD that matters"
     else:
-        effect = (f"declared-AI commits have {fmt_ratio(adj.estimate)}x [{fmt_ratio(adj.ci_low)}-"
-                  f"{fmt_ratio(adj.ci_high)}] the {c.label} of other commits {adjusted}")  # fmt: skip
+        effect = (
+            f"declared-AI commits have {fmt_ratio(adj.estimate)}x [{fmt_ratio(adj.ci_low)}-"
+            f"{fmt_ratio(adj.ci_high)}] the {c.label} of other commits {adjusted}"
+        )
         region = f"{fmt_ratio(1 / spec.sesoi)}-{fmt_ratio(spec.sesoi)}"
         detect = f"ratios beyond {fmt_ratio(mde)}x (or below {fmt_ratio(1 / mde)}x)"
         worth = f"the {fmt_ratio(spec.sesoi)}x that matters"
@@ -417,22 +509,33 @@ def _explain(c: Comparison, verdict: str, negligible: bool, p_holm: float, tost:
         return f"Contradicted: {effect} ({opposite}, the opposite of the concern; {fmt_p(p_holm, 'Holm p')}, {n})."
     if verdict == "No effect (equivalent)":
         return f"No effect (equivalent): {effect}, inside the equivalence region {region} ({fmt_p(tost, 'TOST p')}, {n})."
-    return (f"Inconclusive: {effect}; neither a clear difference nor equivalence, as these data can only detect "
-            f"{detect} with {POWER:.0%} power ({n}).")  # fmt: skip
+    return (
+        f"Inconclusive: {effect}; neither a clear difference nor equivalence, as these data can only detect "
+        f"{detect} with {POWER:.0%} power ({n})."
+    )
 
 
-def compare_declared(commits: pd.DataFrame, outcomes: Sequence[OutcomeSpec] = DEFAULT_OUTCOMES,
-                     spec: CompareSpec | None = None) -> ComparisonReport:  # fmt: skip
+def compare_declared(
+    commits: pd.DataFrame, outcomes: Sequence[OutcomeSpec] = DEFAULT_OUTCOMES, spec: CompareSpec | None = None
+) -> ComparisonReport:
     """Compare declared-AI with other commits on every outcome, Holm-corrected as one family.
 
     Raises ValueError when a named column is missing (a caller error); thin data give a result
     with a status and reason, never an exception.
     """
     spec = spec or CompareSpec()
-    needed = [spec.flag, spec.size, spec.files, spec.experience, *(c for c in (spec.cluster, spec.exclude) if c)]
+    needed = [
+        spec.flag,
+        spec.size,
+        spec.files,
+        spec.experience,
+        *(c for c in (spec.cluster, spec.exclude) if c),
+    ]
     missing = [c for c in [*needed, *(o.column for o in outcomes)] if c not in commits.columns]
     if missing:
-        raise ValueError(f"column {missing[0]!r} not found; available: {', '.join(map(str, commits.columns))}")
+        raise ValueError(
+            f"column {missing[0]!r} not found; available: {', '.join(map(str, commits.columns))}"
+        )
     data = commits.reset_index(drop=True)
     results = [_estimate(data, o, spec) for o in outcomes]
     ok = [i for i, r in enumerate(results) if r.ok and r.adjusted is not None]
@@ -466,9 +569,15 @@ def _months(values: pd.Series) -> pd.Series:
     return stamps.dt.tz_localize(None).dt.to_period("M").astype(str)
 
 
-def monthly_metrics(commits: pd.DataFrame, *, time: str = "authored_at", flag: str = "ai",
-                    churned: str = "churned", lines_added: str = "lines_added",
-                    duplicated_block: str = "duplicated_block") -> pd.DataFrame:  # fmt: skip
+def monthly_metrics(
+    commits: pd.DataFrame,
+    *,
+    time: str = "authored_at",
+    flag: str = "ai",
+    churned: str = "churned",
+    lines_added: str = "lines_added",
+    duplicated_block: str = "duplicated_block",
+) -> pd.DataFrame:
     """Per calendar month (UTC): commits, operation counts and the shares `event_study` reads.
 
     Input: one row per non-merge commit with its time and line-operation counts (`added`,
@@ -480,7 +589,9 @@ def monthly_metrics(commits: pd.DataFrame, *, time: str = "authored_at", flag: s
     """
     missing = [c for c in (time, *_OPS) if c not in commits.columns]
     if missing:
-        raise ValueError(f"column {missing[0]!r} not found; available: {', '.join(map(str, commits.columns))}")
+        raise ValueError(
+            f"column {missing[0]!r} not found; available: {', '.join(map(str, commits.columns))}"
+        )
     data = commits.assign(month=_months(commits[time]))
     grouped = data.groupby("month")
     out = grouped[list(_OPS)].sum()
@@ -495,7 +606,9 @@ def monthly_metrics(commits: pd.DataFrame, *, time: str = "authored_at", flag: s
     if duplicated_block in data.columns:
         out["duplicated_block_share"] = grouped[duplicated_block].mean()
     if churned in data.columns and lines_added in data.columns:
-        out["churned"] = grouped[churned].sum(min_count=1).where(~grouped[churned].apply(lambda s: s.isna().any()))
+        out["churned"] = (
+            grouped[churned].sum(min_count=1).where(~grouped[churned].apply(lambda s: s.isna().any()))
+        )
         out["lines_added"] = grouped[lines_added].sum()
         out["churn_share"] = out["churned"] / out["lines_added"].where(out["lines_added"] > 0)
     if out.empty:
@@ -545,40 +658,74 @@ class EventReport:
 
     def summary_frame(self) -> pd.DataFrame:
         """One row per metric: level and slope change with CIs, Holm p-values, verdict."""
-        return pd.DataFrame([{"metric": c.metric, "label": c.label, "verdict": c.verdict, "status": c.its.status,
-                              "level_change": c.its.level_change, "level_ci_low": c.its.level_ci_low,
-                              "level_ci_high": c.its.level_ci_high, "level_p_holm": c.level_p_holm,
-                              "slope_change": c.its.slope_change, "slope_ci_low": c.its.slope_ci_low,
-                              "slope_ci_high": c.its.slope_ci_high, "slope_p_holm": c.slope_p_holm,
-                              "n_pre": c.its.n_pre, "n_post": c.its.n_post, "errors": c.its.errors,
-                              "explanation": c.explanation} for c in self.changes])  # fmt: skip
+        return pd.DataFrame(
+            [
+                {
+                    "metric": c.metric,
+                    "label": c.label,
+                    "verdict": c.verdict,
+                    "status": c.its.status,
+                    "level_change": c.its.level_change,
+                    "level_ci_low": c.its.level_ci_low,
+                    "level_ci_high": c.its.level_ci_high,
+                    "level_p_holm": c.level_p_holm,
+                    "slope_change": c.its.slope_change,
+                    "slope_ci_low": c.its.slope_ci_low,
+                    "slope_ci_high": c.its.slope_ci_high,
+                    "slope_p_holm": c.slope_p_holm,
+                    "n_pre": c.its.n_pre,
+                    "n_post": c.its.n_post,
+                    "errors": c.its.errors,
+                    "explanation": c.explanation,
+                }
+                for c in self.changes
+            ]
+        )
 
 
-def _event_sentence(label: str, percent: bool, its: ITSResult, level_p: float, slope_p: float, verdict: str,
-                    month: str) -> str:  # fmt: skip
-    """"Level shift: copy/paste share, level +13.3 points [+5.0 to +21.6] at 2022-09 (Holm p=0.006), ..."."""
+def _event_sentence(
+    label: str, percent: bool, its: ITSResult, level_p: float, slope_p: float, verdict: str, month: str
+) -> str:
+    """ "Level shift: copy/paste share, level +13.3 points [+5.0 to +21.6] at 2022-09 (Holm p=0.006), ..."."""
     scale, unit = (100.0, " points") if percent else (1.0, "")
 
     def num(x: float | None) -> str:
         return f"{(x or 0.0) * scale:+.3g}"
 
-    level = (f"level {num(its.level_change)}{unit} [{num(its.level_ci_low)} to {num(its.level_ci_high)}] at {month} "
-             f"({fmt_p(level_p, 'Holm p')})")  # fmt: skip
-    slope = (f"slope {num(its.slope_change)}{unit}/month [{num(its.slope_ci_low)} to {num(its.slope_ci_high)}] "
-             f"({fmt_p(slope_p, 'Holm p')})")  # fmt: skip
-    return f"{verdict}: {label}, {level}, {slope}; {its.n_pre} months before, {its.n_post} after; {its.errors}."
+    level = (
+        f"level {num(its.level_change)}{unit} [{num(its.level_ci_low)} to {num(its.level_ci_high)}] at {month} "
+        f"({fmt_p(level_p, 'Holm p')})"
+    )
+    slope = (
+        f"slope {num(its.slope_change)}{unit}/month [{num(its.slope_ci_low)} to {num(its.slope_ci_high)}] "
+        f"({fmt_p(slope_p, 'Holm p')})"
+    )
+    return (
+        f"{verdict}: {label}, {level}, {slope}; {its.n_pre} months before, {its.n_post} after; {its.errors}."
+    )
 
 
 def _flat_refused(its: ITSResult) -> ITSResult:
     """A series that never varies (no moved line in any month) has nothing to test: refuse it plainly."""
-    if its.status != "ok" or (math.isfinite(its.level_p or math.nan) and math.isfinite(its.slope_p or math.nan)):
+    if its.status != "ok" or (
+        math.isfinite(its.level_p or math.nan) and math.isfinite(its.slope_p or math.nan)
+    ):
         return its
-    return ITSResult(NOT_ESTIMABLE, "the monthly values do not vary", *([None] * 9), its.n_pre, its.n_post, its.errors)
+    return ITSResult(
+        NOT_ESTIMABLE, "the monthly values do not vary", *([None] * 9), its.n_pre, its.n_post, its.errors
+    )
 
 
-def event_study(monthly: pd.DataFrame, event: str, metrics: Sequence[str] = DEFAULT_EVENT_METRICS, *,
-                time: str = "month", errors: ErrorModel = "ar1", alpha: float = 0.05,
-                labels: Mapping[str, str] | None = None) -> EventReport:  # fmt: skip
+def event_study(
+    monthly: pd.DataFrame,
+    event: str,
+    metrics: Sequence[str] = DEFAULT_EVENT_METRICS,
+    *,
+    time: str = "month",
+    errors: ErrorModel = "ar1",
+    alpha: float = 0.05,
+    labels: Mapping[str, str] | None = None,
+) -> EventReport:
     """Interrupted time series of each monthly metric at `event` (a date), Holm across all changes.
 
     `labels` overrides the wording of METRICS (e.g. a churn window other than 14 days).
@@ -588,13 +735,17 @@ def event_study(monthly: pd.DataFrame, event: str, metrics: Sequence[str] = DEFA
     """
     unknown = [m for m in metrics if m not in monthly.columns]
     if unknown:
-        raise ValueError(f"metric {unknown[0]!r} not found; available: {', '.join(map(str, monthly.columns))}")
+        raise ValueError(
+            f"metric {unknown[0]!r} not found; available: {', '.join(map(str, monthly.columns))}"
+        )
     try:
         month = str(pd.Timestamp(event).to_period("M"))
     except ValueError as exc:
         raise ValueError(f"event must be a date such as 2024-03-01, not {event!r}") from exc
-    results = {m: _flat_refused(interrupted_time_series(monthly, m, time, event, errors=errors, alpha=alpha))
-               for m in metrics}  # fmt: skip
+    results = {
+        m: _flat_refused(interrupted_time_series(monthly, m, time, event, errors=errors, alpha=alpha))
+        for m in metrics
+    }
     ok = [m for m in metrics if results[m].status == "ok"]
     adjusted = holm([p for m in ok for p in (results[m].level_p, results[m].slope_p)])
     p_holm = {m: (float(adjusted[2 * i]), float(adjusted[2 * i + 1])) for i, m in enumerate(ok)}
@@ -604,14 +755,34 @@ def event_study(monthly: pd.DataFrame, event: str, metrics: Sequence[str] = DEFA
         label = (labels or {}).get(m, label)
         its = results[m]
         if its.status != "ok":
-            changes.append(EventChange(m, label, percent, its, None, None, its.status,
-                                       f"{its.status}: {label}, {its.reason}."))  # fmt: skip
+            changes.append(
+                EventChange(
+                    m, label, percent, its, None, None, its.status, f"{its.status}: {label}, {its.reason}."
+                )
+            )
             continue
         level_p, slope_p = p_holm[m]
         level, slope = level_p < alpha, slope_p < alpha
-        verdict = ("Level and slope change" if level and slope else "Level shift" if level
-                   else "Slope change" if slope else "No clear change")  # fmt: skip
-        changes.append(EventChange(m, label, percent, its, level_p, slope_p, verdict,
-                                   _event_sentence(label, percent, its, level_p, slope_p, verdict, month)))  # fmt: skip
+        verdict = (
+            "Level and slope change"
+            if level and slope
+            else "Level shift"
+            if level
+            else "Slope change"
+            if slope
+            else "No clear change"
+        )
+        changes.append(
+            EventChange(
+                m,
+                label,
+                percent,
+                its,
+                level_p,
+                slope_p,
+                verdict,
+                _event_sentence(label, percent, its, level_p, slope_p, verdict, month),
+            )
+        )
     caveats = EVENT_CAVEATS + ((DECLARED_ONLY,) if "ai_share" in metrics else ())
     return EventReport(month, tuple(changes), caveats)

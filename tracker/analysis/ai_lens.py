@@ -80,34 +80,57 @@ class Lens:
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             return json.loads(frame.to_json(orient="records")) if len(frame) else []
 
-        return to_jsonable({
-            "repos": list(self.repos), "churn_window": self.churn_window, "totals": self.totals,
-            "declared_only": DECLARED_ONLY, "monthly": records(self.monthly), "authors": records(self.authors),
-            "duplication": records(self.duplication.drop(columns=["committed_ts"])),
-            "comparisons": self.comparisons.to_dict(), "event": self.event.to_dict() if self.event else None,
-            "caveats": list(dict.fromkeys(self.caveats)),
-        })  # fmt: skip
+        return to_jsonable(
+            {
+                "repos": list(self.repos),
+                "churn_window": self.churn_window,
+                "totals": self.totals,
+                "declared_only": DECLARED_ONLY,
+                "monthly": records(self.monthly),
+                "authors": records(self.authors),
+                "duplication": records(self.duplication.drop(columns=["committed_ts"])),
+                "comparisons": self.comparisons.to_dict(),
+                "event": self.event.to_dict() if self.event else None,
+                "caveats": list(dict.fromkeys(self.caveats)),
+            }
+        )
 
 
 def _labels(days: str) -> tuple[tuple[OutcomeSpec, ...], dict[str, str], tuple[str, ...]]:
     """Outcomes, event labels and caveats worded for the churn window."""
-    outcomes = tuple(dataclasses.replace(o, label=f"lines churned within {days}") if o.column == "churned" else o
-                     for o in DEFAULT_OUTCOMES)  # fmt: skip
+    outcomes = tuple(
+        dataclasses.replace(o, label=f"lines churned within {days}") if o.column == "churned" else o
+        for o in DEFAULT_OUTCOMES
+    )
     labels = {"churn_share": f"share of written lines churned within {days}"}
     return outcomes, labels, (DECLARED_ONLY, OBSERVATIONAL, CHURN_CAVEAT.format(window=days))
 
 
-def lens(engine: Engine, repos: Sequence[str], window: Window = ALL_TIME, event: str | None = None,
-         sesoi: float = 1.1, metrics: Sequence[str] = DEFAULT_EVENT_METRICS) -> Lens:  # fmt: skip
+def lens(
+    engine: Engine,
+    repos: Sequence[str],
+    window: Window = ALL_TIME,
+    event: str | None = None,
+    sesoi: float = 1.1,
+    metrics: Sequence[str] = DEFAULT_EVENT_METRICS,
+) -> Lens:
     """The AI-era lens: shares, comparisons of declared-AI with other commits, and (with `event`) an event study.
 
     Raises ValueError for a bad `event` date or metric (the caller words it for its user).
     """
     commits = _stacked([commit_frame(engine, repo, window) for repo in repos])
     days = tuple(churn_days(engine, repo_id(engine, r)) for r in repos)
-    result = Lens(tuple(repos), days, commits, monthly(commits), by_author(commits),
-                  _stacked([duplication_table(engine, repo, window) for repo in repos]), ComparisonReport((), 0), None,
-                  tuple(metrics))  # fmt: skip
+    result = Lens(
+        tuple(repos),
+        days,
+        commits,
+        monthly(commits),
+        by_author(commits),
+        _stacked([duplication_table(engine, repo, window) for repo in repos]),
+        ComparisonReport((), 0),
+        None,
+        tuple(metrics),
+    )
     outcomes, _, caveats = _labels(result.churn_window)
     compared = compare_declared(_for_comparison(commits), outcomes, CompareSpec(sesoi=sesoi))
     result = dataclasses.replace(result, comparisons=dataclasses.replace(compared, caveats=caveats))

@@ -56,8 +56,13 @@ def cluster_bootstrap(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = stats.bootstrap(
-            (codes,), on_units, vectorized=False, n_resamples=n_boot, method="percentile",
-            confidence_level=confidence, rng=np.random.default_rng(seed),
+            (codes,),
+            on_units,
+            vectorized=False,
+            n_resamples=n_boot,
+            method="percentile",
+            confidence_level=confidence,
+            rng=np.random.default_rng(seed),
         )
     dist = np.atleast_2d(res.bootstrap_distribution)
     tail = (1 - confidence) / 2 * 100

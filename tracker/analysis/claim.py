@@ -66,8 +66,13 @@ OUTCOMES: dict[str, Outcome] = {
     "churn": Outcome("churn", "churn (lines changed)", "count"),
     "dev_time": Outcome("dev_time", "time in development of linked issues", "time"),
 }
-ALIASES = {"bugs": "defects", "bugfix_commits": "defects", "bug_fixes": "defects", "szz": "bug_inducing",
-           "time_in_development": "dev_time"}  # fmt: skip
+ALIASES = {
+    "bugs": "defects",
+    "bugfix_commits": "defects",
+    "bug_fixes": "defects",
+    "szz": "bug_inducing",
+    "time_in_development": "dev_time",
+}
 DEFAULT_QUALITY = ("mi", "cc_density", "cc_max")
 DEFAULT_OUTCOMES = ("defects",)
 # Outcomes added to the default family when the store has the data behind them.
@@ -83,21 +88,37 @@ def _lookup(name: str, table: dict[str, Any], what: str) -> Any:
     return table[key]
 
 
-def hypotheses(qualities: list[str] | None, outcomes: list[str] | None, *, sesoi: float = 1.1,
-               n_boot: int = 199, bands: tuple[float, ...] | None = None) -> list[HypothesisSpec]:  # fmt: skip
+def hypotheses(
+    qualities: list[str] | None,
+    outcomes: list[str] | None,
+    *,
+    sesoi: float = 1.1,
+    n_boot: int = 199,
+    bands: tuple[float, ...] | None = None,
+) -> list[HypothesisSpec]:
     """The declared hypotheses: every quality metric crossed with every outcome (one Holm family)."""
     specs = []
     for q in qualities or DEFAULT_QUALITY:
         metric = _lookup(q, QUALITY, "quality metric")
         for o in outcomes or DEFAULT_OUTCOMES:
             outcome = _lookup(o, OUTCOMES, "outcome")
-            specs.append(HypothesisSpec(
-                quality=metric.column, outcome=outcome.column, outcome_kind=outcome.kind,
-                higher_is_better=metric.higher_is_better, size=SIZE, exposure=EXPOSURE, unit=UNIT, bands=bands,
-                sesoi=sesoi, n_boot=n_boot, name=f"{metric.column} -> {outcome.column}",
-                labels={metric.column: metric.label, outcome.column: outcome.label, **LABELS},
-                row_noun="file-windows",
-            ))  # fmt: skip
+            specs.append(
+                HypothesisSpec(
+                    quality=metric.column,
+                    outcome=outcome.column,
+                    outcome_kind=outcome.kind,
+                    higher_is_better=metric.higher_is_better,
+                    size=SIZE,
+                    exposure=EXPOSURE,
+                    unit=UNIT,
+                    bands=bands,
+                    sesoi=sesoi,
+                    n_boot=n_boot,
+                    name=f"{metric.column} -> {outcome.column}",
+                    labels={metric.column: metric.label, outcome.column: outcome.label, **LABELS},
+                    row_noun="file-windows",
+                )
+            )
     return specs
 
 
@@ -125,13 +146,15 @@ def monthly(engine: Engine, repo: str) -> pd.DataFrame:
     work = commits[~commits["is_merge"].astype(bool)]
     fixes = work["is_bugfix"].astype(bool)
     grouped = work.groupby("month")
-    frame = pd.DataFrame({
-        "commits": grouped.size(),
-        "bugfix_commits": work[fixes].groupby("month").size(),
-        "feature_commits": work[~fixes & ~work["is_revert"].astype(bool)].groupby("month").size(),
-        "churn": grouped["churn"].sum(),
-        "bugfix_churn": work[fixes].groupby("month")["churn"].sum(),
-    }).fillna(0)  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "commits": grouped.size(),
+            "bugfix_commits": work[fixes].groupby("month").size(),
+            "feature_commits": work[~fixes & ~work["is_revert"].astype(bool)].groupby("month").size(),
+            "churn": grouped["churn"].sum(),
+            "bugfix_churn": work[fixes].groupby("month")["churn"].sum(),
+        }
+    ).fillna(0)
     frame["unplanned_share"] = frame["bugfix_churn"] / frame["churn"].where(frame["churn"] > 0)
     frame["lead_time_days"] = work.groupby("month")["lead_time_days"].median()
     closed = queries.issues(engine, repo)["closed_ts"].dropna()
@@ -147,7 +170,8 @@ def monthly(engine: Engine, repo: str) -> pd.DataFrame:
     else:
         frame["issues_closed"] = float("nan")
     frame[["commits", "bugfix_commits", "feature_commits", "churn", "bugfix_churn"]] = frame[
-        ["commits", "bugfix_commits", "feature_commits", "churn", "bugfix_churn"]].fillna(0)  # fmt: skip
+        ["commits", "bugfix_commits", "feature_commits", "churn", "bugfix_churn"]
+    ].fillna(0)
     frame[["py_mi", "cc_density"]] = frame[["py_mi", "cc_density"]].ffill()
     frame.index.name = "month"
     return frame.reset_index().assign(repo=repo, month=lambda f: f["month"].astype(str))
@@ -183,19 +207,21 @@ class ClaimResult:
         return self.reports[self.repos[0]]
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
-            "question": "Does worse code quality go with worse delivery outcomes here?",
-            "repos": self.repos,
-            "window": self.window,
-            "unit": "file x window: quality at the window start, outcomes during the window",
-            "per_repo": {name: report.to_dict() for name, report in self.reports.items()},
-            "pooled": {name: p.to_dict() for name, p in self.pooled.items()},
-            "monthly_view": {
-                "caveat": "weaker evidence than the file panel: one series per repository, few months, and "
-                          "everything else that changed over time; linear trend and AR(1) errors",
-                "trends": self.trends,
-            },
-        })  # fmt: skip
+        return to_jsonable(
+            {
+                "question": "Does worse code quality go with worse delivery outcomes here?",
+                "repos": self.repos,
+                "window": self.window,
+                "unit": "file x window: quality at the window start, outcomes during the window",
+                "per_repo": {name: report.to_dict() for name, report in self.reports.items()},
+                "pooled": {name: p.to_dict() for name, p in self.pooled.items()},
+                "monthly_view": {
+                    "caveat": "weaker evidence than the file panel: one series per repository, few months, and "
+                    "everything else that changed over time; linear trend and AR(1) errors",
+                    "trends": self.trends,
+                },
+            }
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
@@ -212,25 +238,43 @@ def _trend_results(frame: pd.DataFrame) -> list[dict[str, Any]]:
     several = frame["repo"].nunique() > 1
     for value, label in VALUE_SERIES.items():
         if frame[value].isna().all():
-            results.append({"value": value, "label": label, "quality": "py_mi", "status": "No data",
-                            "reason": MISSING[value]})  # fmt: skip
+            results.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "quality": "py_mi",
+                    "status": "No data",
+                    "reason": MISSING[value],
+                }
+            )
             continue
         result: ValueTrendResult = value_trend_regression(
-            frame, value, "py_mi", "month", repo="repo" if several else None, higher_is_better=True)
+            frame, value, "py_mi", "month", repo="repo" if several else None, higher_is_better=True
+        )
         results.append({"value": value, "label": label, "quality": "py_mi", **result.to_dict()})
     return results
 
 
-def claim_test(engine: Engine, repos: list[str], qualities: list[str] | None = None,
-               outcomes: list[str] | None = None, window: str = "6M", sesoi: float = 1.1, n_boot: int = 199,
-               bands: tuple[float, ...] | None = None, seed: int = 0) -> ClaimResult:  # fmt: skip
+def claim_test(
+    engine: Engine,
+    repos: list[str],
+    qualities: list[str] | None = None,
+    outcomes: list[str] | None = None,
+    window: str = "6M",
+    sesoi: float = 1.1,
+    n_boot: int = 199,
+    bands: tuple[float, ...] | None = None,
+    seed: int = 0,
+) -> ClaimResult:
     """Run the declared hypotheses on each repository, pool them, and add the monthly view."""
     if not repos:
         raise QroiError("name at least one stored repository (see `qroi repos`)")
     panels = {repo: build_panel(engine, repo, window) for repo in repos}
     for repo, panel in panels.items():
         if panel.empty:
-            raise QroiError(f"{repo}: history shorter than one complete {window} window; try a shorter --window")
+            raise QroiError(
+                f"{repo}: history shorter than one complete {window} window; try a shorter --window"
+            )
     if outcomes is None:
         outcomes = default_outcomes(list(panels.values()))
     specs = hypotheses(qualities, outcomes, sesoi=sesoi, n_boot=n_boot, bands=bands)
@@ -241,5 +285,12 @@ def claim_test(engine: Engine, repos: list[str], qualities: list[str] | None = N
         for spec in specs:
             pooled[spec.title] = pool({repo: reports[repo][spec.title] for repo in repos})
     monthly_frame = pd.concat(months, ignore_index=True)
-    return ClaimResult(list(repos), window, reports, pd.concat(panels.values(), ignore_index=True), monthly_frame,
-                       _trends(monthly_frame), pooled)  # fmt: skip
+    return ClaimResult(
+        list(repos),
+        window,
+        reports,
+        pd.concat(panels.values(), ignore_index=True),
+        monthly_frame,
+        _trends(monthly_frame),
+        pooled,
+    )

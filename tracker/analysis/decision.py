@@ -88,24 +88,45 @@ def fmt_p(p: float, name: str = "p") -> str:
     return f"{name}<0.001" if p < 0.001 else f"{name}={p:.3f}"
 
 
-def explain(decision: Decision, ratio: float, ci: tuple[float, float], *, quality: str, outcome: str,
-            adjusted_for: Sequence[str], n_rows: int, row_noun: str, sesoi: float) -> str:
+def explain(
+    decision: Decision,
+    ratio: float,
+    ci: tuple[float, float],
+    *,
+    quality: str,
+    outcome: str,
+    adjusted_for: Sequence[str],
+    n_rows: int,
+    row_noun: str,
+    sesoi: float,
+) -> str:
     """One sentence quoting the adjusted effect and CI behind the verdict."""
     adj = f"after adjusting for {' and '.join(adjusted_for)}" if adjusted_for else "without adjustment"
-    effect = (f"one SD worse {quality} goes with {fmt_ratio(ratio)}x "
-              f"[{fmt_ratio(ci[0])}-{fmt_ratio(ci[1])}] the {outcome} {adj}")
+    effect = (
+        f"one SD worse {quality} goes with {fmt_ratio(ratio)}x "
+        f"[{fmt_ratio(ci[0])}-{fmt_ratio(ci[1])}] the {outcome} {adj}"
+    )
     n = f"n={n_rows} {row_noun}"
     v = decision.verdict
     if v == "Supported":
-        tail = (f"; statistically clear but inside the {fmt_ratio(sesoi)}x that matters"
-                if decision.negligible else "")
+        tail = (
+            f"; statistically clear but inside the {fmt_ratio(sesoi)}x that matters"
+            if decision.negligible
+            else ""
+        )
         return f"Supported: {effect} ({fmt_p(decision.p_holm, 'Holm p')}, {n}){tail}."
     if v == "Contradicted":
-        return (f"Contradicted: {effect}, i.e. worse quality goes with less, not more "
-                f"({fmt_p(decision.p_holm, 'Holm p')}, {n}).")
+        return (
+            f"Contradicted: {effect}, i.e. worse quality goes with less, not more "
+            f"({fmt_p(decision.p_holm, 'Holm p')}, {n})."
+        )
     if v == "No effect (equivalent)":
-        return (f"No effect (equivalent): {effect}, inside the equivalence region "
-                f"{fmt_ratio(1 / sesoi)}-{fmt_ratio(sesoi)} ({fmt_p(decision.tost_p, 'TOST p')}, {n}).")
-    return (f"Inconclusive: {effect}; neither a clear effect nor equivalence, as these data can only "
-            f"detect effects beyond {fmt_ratio(decision.mde_ratio)}x (or below "
-            f"{fmt_ratio(1 / decision.mde_ratio)}x) with {POWER:.0%} power ({n}).")
+        return (
+            f"No effect (equivalent): {effect}, inside the equivalence region "
+            f"{fmt_ratio(1 / sesoi)}-{fmt_ratio(sesoi)} ({fmt_p(decision.tost_p, 'TOST p')}, {n})."
+        )
+    return (
+        f"Inconclusive: {effect}; neither a clear effect nor equivalence, as these data can only "
+        f"detect effects beyond {fmt_ratio(decision.mde_ratio)}x (or below "
+        f"{fmt_ratio(1 / decision.mde_ratio)}x) with {POWER:.0%} power ({n})."
+    )

@@ -54,12 +54,14 @@ def default_cuts(quality: np.ndarray) -> tuple[float, ...]:
     return tuple(float(c) for c in np.unique(np.quantile(quality, [1 / 3, 2 / 3])))
 
 
-def assign_bands(quality: np.ndarray, cuts: tuple[float, ...], higher_is_better: bool
-                 ) -> tuple[np.ndarray, list[tuple[str, float | None, float | None]]]:
+def assign_bands(
+    quality: np.ndarray, cuts: tuple[float, ...], higher_is_better: bool
+) -> tuple[np.ndarray, list[tuple[str, float | None, float | None]]]:
     """Band index per row, 0 = worst quality, plus (label, lower, upper) per band in that order.
 
     Bands are [cut_i, cut_i+1) on the quality scale; labels quote the cut points.
     """
+
     def num(x: float) -> str:
         return np.format_float_positional(x, precision=4, unique=True, fractional=False, trim="-")
 
@@ -79,15 +81,18 @@ def assign_bands(quality: np.ndarray, cuts: tuple[float, ...], higher_is_better:
     return len(cuts) - index, ascending[::-1]
 
 
-def band_levels(kind: str, y: np.ndarray, band: np.ndarray, bands: list[int], groups: np.ndarray | None,
-                alpha: float) -> dict[int, tuple[float, float, float]]:
+def band_levels(
+    kind: str, y: np.ndarray, band: np.ndarray, bands: list[int], groups: np.ndarray | None, alpha: float
+) -> dict[int, tuple[float, float, float]]:
     """Unadjusted outcome level per band with a CI: (estimate, low, high) by band index.
 
     OLS on band indicators gives the band means with HC3 (or cluster-robust) errors; for times
     it runs on log time, so the back-transformed level is the geometric mean.
     """
     X = np.column_stack([(band == b).astype(float) for b in bands])
-    cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {"cov_type": "HC3"}
+    cov = (
+        {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {"cov_type": "HC3"}
+    )
     res = sm.OLS(y, X).fit(**cov)
     ci = np.asarray(res.conf_int(alpha))
     est = np.asarray(res.params)

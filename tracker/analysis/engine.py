@@ -37,8 +37,9 @@ def analyze_hypothesis(panel: pd.DataFrame, spec: HypothesisSpec, *, seed: int =
     return make_report([estimate(panel, spec, seed=seed)]).hypotheses[0]
 
 
-def analyze(panel: pd.DataFrame, specs: Sequence[HypothesisSpec], *, seed: int = 0,
-            n_dropped_on_load: int = 0) -> Report:
+def analyze(
+    panel: pd.DataFrame, specs: Sequence[HypothesisSpec], *, seed: int = 0, n_dropped_on_load: int = 0
+) -> Report:
     """Estimate every declared hypothesis on one panel and judge them as one Holm family."""
     return make_report([estimate(panel, s, seed=seed) for s in specs], n_dropped_on_load=n_dropped_on_load)
 
@@ -60,13 +61,24 @@ def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
     spec, adj = result.spec, result.adjusted
     d = decide(adj.log_ratio, adj.se, p_holm, sesoi=spec.sesoi, alpha=spec.alpha)
     sentence = explain(
-        d, adj.ratio, (adj.ci_low, adj.ci_high), quality=spec.label(spec.quality),
+        d,
+        adj.ratio,
+        (adj.ci_low, adj.ci_high),
+        quality=spec.label(spec.quality),
         outcome=spec.label(spec.outcome) + (" (geometric mean)" if spec.outcome_kind == "time" else ""),
         adjusted_for=[spec.label(c) for c in adj.adjusted_for],
-        n_rows=result.n_rows, row_noun=spec.row_noun, sesoi=spec.sesoi,
+        n_rows=result.n_rows,
+        row_noun=spec.row_noun,
+        sesoi=spec.sesoi,
     )
-    return dataclasses.replace(result, p_holm=d.p_holm, tost_p=d.tost_p, mde_ratio=d.mde_ratio,
-                               verdict=d.verdict, explanation=sentence)
+    return dataclasses.replace(
+        result,
+        p_holm=d.p_holm,
+        tost_p=d.tost_p,
+        mde_ratio=d.mde_ratio,
+        verdict=d.verdict,
+        explanation=sentence,
+    )
 
 
 def estimate(panel: pd.DataFrame, spec: HypothesisSpec, *, seed: int = 0) -> HypothesisResult:
@@ -90,14 +102,31 @@ def _estimate_quietly(panel: pd.DataFrame, spec: HypothesisSpec, seed: int) -> H
     try:
         return _estimate(prep, seed)
     except NotEstimable as exc:
-        return _refused(spec, NOT_ESTIMABLE, str(exc), prep.n_rows, prep.n_units, prep.n_dropped, prep.dropped)
+        return _refused(
+            spec, NOT_ESTIMABLE, str(exc), prep.n_rows, prep.n_units, prep.n_dropped, prep.dropped
+        )
 
 
-def _refused(spec: HypothesisSpec, status: str, reason: str, n_rows: int, n_units: int, n_dropped: int,
-             dropped: dict[str, int]) -> HypothesisResult:
+def _refused(
+    spec: HypothesisSpec,
+    status: str,
+    reason: str,
+    n_rows: int,
+    n_units: int,
+    n_dropped: int,
+    dropped: dict[str, int],
+) -> HypothesisResult:
     return HypothesisResult(
-        name=spec.title, spec=spec, status=status, reason=reason, n_rows=n_rows, n_units=n_units,
-        n_dropped=n_dropped, dropped=dict(dropped), clustered=False, verdict=status,
+        name=spec.title,
+        spec=spec,
+        status=status,
+        reason=reason,
+        n_rows=n_rows,
+        n_units=n_units,
+        n_dropped=n_dropped,
+        dropped=dict(dropped),
+        clustered=False,
+        verdict=status,
         explanation=f"{status}: {reason}.",
     )
 
@@ -140,11 +169,18 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
 
     boot = None
     if prep.clustered and spec.n_boot > 0:
-        boot = cluster_bootstrap(prep.units, _boot_statistic(prep, levels, fits, bands, band_fit),
-                                 n_boot=spec.n_boot, confidence=1 - alpha, seed=seed)
+        boot = cluster_bootstrap(
+            prep.units,
+            _boot_statistic(prep, levels, fits, bands, band_fit),
+            n_boot=spec.n_boot,
+            confidence=1 - alpha,
+            seed=seed,
+        )
 
     notes = list(dict.fromkeys(f.fallback for f in [*fits, band_fit] if f is not None and f.fallback))
-    effects = tuple(_effect(prep, lv, fit, boot, i) for i, (lv, fit) in enumerate(zip(levels, fits, strict=True)))
+    effects = tuple(
+        _effect(prep, lv, fit, boot, i) for i, (lv, fit) in enumerate(zip(levels, fits, strict=True))
+    )
     comparison = _comparison(prep, levels[-1], bands, band_fit, boot, len(levels)) if band_fit else None
 
     counts = np.bincount(bands.index, minlength=len(bands.defs))
@@ -165,10 +201,22 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
             caveats.append(f"{failed} of {boot.n_boot} bootstrap resamples failed to fit and were left out")
 
     return HypothesisResult(
-        name=spec.title, spec=spec, status="ok", reason=None, n_rows=prep.n_rows, n_units=prep.n_units,
-        n_dropped=prep.n_dropped, dropped=dict(prep.dropped), clustered=prep.clustered, effects=effects,
-        cut_points=tuple(cuts), bands_source="given" if spec.bands else "tertiles", bands=summaries,
-        band_comparison=comparison, descriptive=_descriptive(prep, bands), warnings=tuple(caveats),
+        name=spec.title,
+        spec=spec,
+        status="ok",
+        reason=None,
+        n_rows=prep.n_rows,
+        n_units=prep.n_units,
+        n_dropped=prep.n_dropped,
+        dropped=dict(prep.dropped),
+        clustered=prep.clustered,
+        effects=effects,
+        cut_points=tuple(cuts),
+        bands_source="given" if spec.bands else "tertiles",
+        bands=summaries,
+        band_comparison=comparison,
+        descriptive=_descriptive(prep, bands),
+        warnings=tuple(caveats),
     )
 
 
@@ -194,21 +242,44 @@ def _extrapolation_caveat(prep: Prepared, level: Level, adjusted: Effect) -> str
     if r2 < COLLINEAR_R2:
         return None
     within = float(residual.std(ddof=X.shape[1]))
-    return (f"{prep.spec.quality} is {r2:.0%} explained by {' and '.join(level.covariates)} here: at fixed "
-            f"{' and '.join(level.covariates)} files typically differ by {within:.2f} SD, so the adjusted ratio per "
-            f"SD extrapolates; for that typical difference it is {adjusted.ratio ** within:.2f}x")
+    return (
+        f"{prep.spec.quality} is {r2:.0%} explained by {' and '.join(level.covariates)} here: at fixed "
+        f"{' and '.join(level.covariates)} files typically differ by {within:.2f} SD, so the adjusted ratio per "
+        f"SD extrapolates; for that typical difference it is {adjusted.ratio**within:.2f}x"
+    )
 
 
-def _band_summaries(prep: Prepared, bands: _Bands, counts: np.ndarray,
-                    groups: np.ndarray | None) -> tuple[BandSummary, ...]:
+def _band_summaries(
+    prep: Prepared, bands: _Bands, counts: np.ndarray, groups: np.ndarray | None
+) -> tuple[BandSummary, ...]:
     """Per-band outcome level with CI (unadjusted, for the chart); tiny bands listed without one."""
-    levels = desc.band_levels(prep.spec.outcome_kind, prep.y[bands.rows], bands.index[bands.rows], bands.usable,
-                              groups, prep.spec.alpha) if bands.usable else {}
+    levels = (
+        desc.band_levels(
+            prep.spec.outcome_kind,
+            prep.y[bands.rows],
+            bands.index[bands.rows],
+            bands.usable,
+            groups,
+            prep.spec.alpha,
+        )
+        if bands.usable
+        else {}
+    )
     out = []
     for b, (label, lo, hi) in enumerate(bands.defs):
         est, ci_low, ci_high = levels.get(b, (None, None, None))
-        out.append(BandSummary(label=label, lower=lo, upper=hi, position=_position(b, bands.usable),
-                               n_rows=int(counts[b]), estimate=est, ci_low=ci_low, ci_high=ci_high))
+        out.append(
+            BandSummary(
+                label=label,
+                lower=lo,
+                upper=hi,
+                position=_position(b, bands.usable),
+                n_rows=int(counts[b]),
+                estimate=est,
+                ci_low=ci_low,
+                ci_high=ci_high,
+            )
+        )
     return tuple(out)
 
 
@@ -220,8 +291,9 @@ def _position(band: int, usable: list[int]) -> str:
     return "middle"
 
 
-def _boot_statistic(prep: Prepared, levels: list[Level], fits: list[ModelFit], bands: _Bands,
-                    band_fit: ModelFit | None) -> Callable[[np.ndarray], np.ndarray]:
+def _boot_statistic(
+    prep: Prepared, levels: list[Level], fits: list[ModelFit], bands: _Bands, band_fit: ModelFit | None
+) -> Callable[[np.ndarray], np.ndarray]:
     """Refit every level (and the band contrast) on one resample of units.
 
     Quality is re-standardised inside each resample, because "one SD" is itself estimated.
@@ -247,8 +319,11 @@ def _interval(prep: Prepared, fit: ModelFit, boot: BootstrapCI | None, i: int) -
     """CI on the log scale and how it was obtained."""
     unit = prep.spec.unit
     if boot is not None and boot.usable(i):
-        return (float(boot.low[i]), float(boot.high[i]),
-                f"cluster bootstrap percentile ({boot.n_boot} resamples of {boot.n_units} units by {unit})")
+        return (
+            float(boot.low[i]),
+            float(boot.high[i]),
+            f"cluster bootstrap percentile ({boot.n_boot} resamples of {boot.n_units} units by {unit})",
+        )
     if prep.clustered:
         why = "bootstrap failed too often" if boot is not None else "bootstrap disabled (n_boot=0)"
         return float(fit.conf_int[1, 0]), float(fit.conf_int[1, 1]), f"cluster-robust Wald by {unit} ({why})"
@@ -258,18 +333,35 @@ def _interval(prep: Prepared, fit: ModelFit, boot: BootstrapCI | None, i: int) -
 def _effect(prep: Prepared, level: Level, fit: ModelFit, boot: BootstrapCI | None, i: int) -> Effect:
     lo, hi, method = _interval(prep, fit, boot, i)
     b = float(fit.params[1])
-    return Effect(level=level.name, adjusted_for=level.covariates, ratio=float(np.exp(b)), ci_low=float(np.exp(lo)),
-                  ci_high=float(np.exp(hi)), p_value=float(fit.pvalues[1]), log_ratio=b, se=float(fit.bse[1]),
-                  ci_method=method, model=fit.description, note=fit.fallback)
+    return Effect(
+        level=level.name,
+        adjusted_for=level.covariates,
+        ratio=float(np.exp(b)),
+        ci_low=float(np.exp(lo)),
+        ci_high=float(np.exp(hi)),
+        p_value=float(fit.pvalues[1]),
+        log_ratio=b,
+        se=float(fit.bse[1]),
+        ci_method=method,
+        model=fit.description,
+        note=fit.fallback,
+    )
 
 
-def _comparison(prep: Prepared, level: Level, bands: _Bands, fit: ModelFit, boot: BootstrapCI | None,
-                i: int) -> BandComparison:
+def _comparison(
+    prep: Prepared, level: Level, bands: _Bands, fit: ModelFit, boot: BootstrapCI | None, i: int
+) -> BandComparison:
     lo, hi, method = _interval(prep, fit, boot, i)
     return BandComparison(
-        worst=bands.defs[bands.usable[0]][0], best=bands.defs[bands.usable[-1]][0], ratio=float(np.exp(fit.params[1])),
-        ci_low=float(np.exp(lo)), ci_high=float(np.exp(hi)), p_value=float(fit.pvalues[1]),
-        adjusted_for=level.covariates, ci_method=method, model=fit.description,
+        worst=bands.defs[bands.usable[0]][0],
+        best=bands.defs[bands.usable[-1]][0],
+        ratio=float(np.exp(fit.params[1])),
+        ci_low=float(np.exp(lo)),
+        ci_high=float(np.exp(hi)),
+        p_value=float(fit.pvalues[1]),
+        adjusted_for=level.covariates,
+        ci_method=method,
+        model=fit.description,
     )
 
 
@@ -285,5 +377,13 @@ def _descriptive(prep: Prepared, bands: _Bands) -> Descriptive:
         best = prep.y[bands.index == bands.usable[-1]]
         delta, u, up = desc.cliffs_delta(worst, best)
         label = desc.cliffs_label(delta)
-    return Descriptive(spearman_rho=rho, spearman_p=p, partial_spearman_rho=prho, partial_spearman_p=pp,
-                       cliffs_delta=delta, cliffs_label=label, mann_whitney_u=u, mann_whitney_p=up)
+    return Descriptive(
+        spearman_rho=rho,
+        spearman_p=p,
+        partial_spearman_rho=prho,
+        partial_spearman_p=pp,
+        cliffs_delta=delta,
+        cliffs_label=label,
+        mann_whitney_u=u,
+        mann_whitney_p=up,
+    )

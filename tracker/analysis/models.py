@@ -47,7 +47,9 @@ def _cov(groups: np.ndarray | None, default: str) -> dict:
 
 def _check_rank(X: np.ndarray) -> None:
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise NotEstimable("quality is collinear with the adjustment covariates; their effects cannot be separated")
+        raise NotEstimable(
+            "quality is collinear with the adjustment covariates; their effects cannot be separated"
+        )
 
 
 def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float) -> ModelFit | str:
@@ -63,7 +65,8 @@ def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: floa
             warnings.simplefilter("always")
             try:
                 res = sm.NegativeBinomial(y, X, loglike_method="nb2").fit(
-                    disp=0, **options, **_cov(groups, "nonrobust"))
+                    disp=0, **options, **_cov(groups, "nonrobust")
+                )
             except (np.linalg.LinAlgError, ValueError, OverflowError) as exc:
                 reason = f"negative binomial failed ({exc})"
                 continue
@@ -81,9 +84,13 @@ def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: floa
             return "no overdispersion (negative binomial alpha at its zero boundary)"
         robust = ", cluster-robust SE" if groups is not None else ""
         return ModelFit(
-            params=params[:k], bse=bse[:k], pvalues=np.asarray(res.pvalues)[:k],
-            conf_int=np.asarray(res.conf_int(alpha))[:k], family="nb",
-            description=f"negative binomial (NB2, alpha={nb_alpha:.3g}){robust}", nb_alpha=nb_alpha,
+            params=params[:k],
+            bse=bse[:k],
+            pvalues=np.asarray(res.pvalues)[:k],
+            conf_int=np.asarray(res.conf_int(alpha))[:k],
+            family="nb",
+            description=f"negative binomial (NB2, alpha={nb_alpha:.3g}){robust}",
+            nb_alpha=nb_alpha,
         )
     return reason
 
@@ -96,20 +103,28 @@ def _fit_poisson(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha:
         raise NotEstimable(f"{why}, and the Poisson fallback failed too")
     kind = "cluster-robust" if groups is not None else "robust (HC0)"
     return ModelFit(
-        params=np.asarray(res.params), bse=np.asarray(res.bse), pvalues=np.asarray(res.pvalues),
-        conf_int=np.asarray(res.conf_int(alpha)), family="poisson",
-        description=f"Poisson with {kind} SE (fallback: {why})", fallback=why,
+        params=np.asarray(res.params),
+        bse=np.asarray(res.bse),
+        pvalues=np.asarray(res.pvalues),
+        conf_int=np.asarray(res.conf_int(alpha)),
+        family="poisson",
+        description=f"Poisson with {kind} SE (fallback: {why})",
+        fallback=why,
     )
 
 
-def fit_count(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None = None, alpha: float = 0.05) -> ModelFit:
+def fit_count(
+    y: np.ndarray, X: np.ndarray, groups: np.ndarray | None = None, alpha: float = 0.05
+) -> ModelFit:
     """NB2 regression of a count on X (first column constant); Poisson+robust SE as fallback."""
     _check_rank(X)
     nb = _fit_nb(y, X, groups, alpha)
     return nb if isinstance(nb, ModelFit) else _fit_poisson(y, X, groups, alpha, nb)
 
 
-def fit_time(log_y: np.ndarray, X: np.ndarray, groups: np.ndarray | None = None, alpha: float = 0.05) -> ModelFit:
+def fit_time(
+    log_y: np.ndarray, X: np.ndarray, groups: np.ndarray | None = None, alpha: float = 0.05
+) -> ModelFit:
     """OLS of log(time) on X with HC3 errors (cluster-robust when units repeat)."""
     _check_rank(X)
     res = sm.OLS(log_y, X).fit(**_cov(groups, "HC3"))
@@ -117,13 +132,18 @@ def fit_time(log_y: np.ndarray, X: np.ndarray, groups: np.ndarray | None = None,
         raise NotEstimable("OLS on log time gave non-finite standard errors")
     errors = "cluster-robust" if groups is not None else "HC3"
     return ModelFit(
-        params=np.asarray(res.params), bse=np.asarray(res.bse), pvalues=np.asarray(res.pvalues),
-        conf_int=np.asarray(res.conf_int(alpha)), family="ols", description=f"OLS on log time, {errors} SE",
+        params=np.asarray(res.params),
+        bse=np.asarray(res.bse),
+        pvalues=np.asarray(res.pvalues),
+        conf_int=np.asarray(res.conf_int(alpha)),
+        family="ols",
+        description=f"OLS on log time, {errors} SE",
     )
 
 
-def fit_outcome(kind: OutcomeKind, y: np.ndarray, X: np.ndarray, groups: np.ndarray | None = None,
-                alpha: float = 0.05) -> ModelFit:
+def fit_outcome(
+    kind: OutcomeKind, y: np.ndarray, X: np.ndarray, groups: np.ndarray | None = None, alpha: float = 0.05
+) -> ModelFit:
     """Dispatch on the outcome kind; `y` is the count or log(time)."""
     return fit_count(y, X, groups, alpha) if kind == "count" else fit_time(y, X, groups, alpha)
 
@@ -145,8 +165,10 @@ def refit_params(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | No
                 res = sm.GLM(y, X, family=sm.families.Poisson()).fit(start_params=fit.params)
                 return np.asarray(res.params) if res.converged else None
             model = sm.NegativeBinomial(y, X, loglike_method="nb2")
-            for kwargs in ({"method": "newton", "maxiter": 50, "start_params": np.append(fit.params, fit.nb_alpha)},
-                           {"maxiter": 200}):
+            for kwargs in (
+                {"method": "newton", "maxiter": 50, "start_params": np.append(fit.params, fit.nb_alpha)},
+                {"maxiter": 200},
+            ):
                 res = model.fit(disp=0, **kwargs)
                 if res.mle_retvals.get("converged") and np.all(np.isfinite(res.params)):
                     return np.asarray(res.params)[:k]

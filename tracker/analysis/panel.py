@@ -26,8 +26,18 @@ from qroi.read import queries
 from qroi.store import models
 from qroi.store.database import chunks, repo_id
 
-QUALITY_COLUMNS = ("mi", "cc_total", "cc_max", "cc_mean", "cc_density", "c_share", "functions", "h_volume",
-                   "h_effort", "h_bugs")  # fmt: skip
+QUALITY_COLUMNS = (
+    "mi",
+    "cc_total",
+    "cc_max",
+    "cc_mean",
+    "cc_density",
+    "c_share",
+    "functions",
+    "h_volume",
+    "h_effort",
+    "h_bugs",
+)
 _WINDOW = re.compile(r"^\s*(\d+)\s*([MmYyQq])\s*$")
 
 
@@ -77,7 +87,14 @@ def _diffs(engine: Engine, repo_id: int) -> dict[int, list[tuple[str, str | None
     with engine.connect() as conn:
         for table in (models.Change, models.MergeChange):
             rows = conn.execute(
-                select(table.commit_id, table.path, table.old_path, table.change_type, table.new_blob, table.is_python)
+                select(
+                    table.commit_id,
+                    table.path,
+                    table.old_path,
+                    table.change_type,
+                    table.new_blob,
+                    table.is_python,
+                )
                 .where(table.repo_id == repo_id)
                 .order_by(table.commit_id, table.id)
             )
@@ -86,8 +103,9 @@ def _diffs(engine: Engine, repo_id: int) -> dict[int, list[tuple[str, str | None
     return out
 
 
-def _snapshots(mainline: list[int], times: dict[int, int], diffs: dict[int, list], bounds: list[Window]
-               ) -> Iterator[tuple[Window, dict[str, str]]]:  # fmt: skip
+def _snapshots(
+    mainline: list[int], times: dict[int, int], diffs: dict[int, list], bounds: list[Window]
+) -> Iterator[tuple[Window, dict[str, str]]]:
     """The Python path -> blob map of the main line at the start of each window."""
     tree: dict[str, str] = {}
     position = 0
@@ -106,8 +124,21 @@ def _snapshots(mainline: list[int], times: dict[int, int], diffs: dict[int, list
 
 def _blob_metrics(engine: Engine, blobs: set[str]) -> pd.DataFrame:
     b = models.Blob
-    cols = [b.blob, b.sloc, b.loc, b.cc_total, b.cc_max, b.cc_mean, b.functions, b.c_or_worse, b.mi, b.h_volume,
-            b.h_effort, b.h_bugs, b.error_kind]  # fmt: skip
+    cols = [
+        b.blob,
+        b.sloc,
+        b.loc,
+        b.cc_total,
+        b.cc_max,
+        b.cc_mean,
+        b.functions,
+        b.c_or_worse,
+        b.mi,
+        b.h_volume,
+        b.h_effort,
+        b.h_bugs,
+        b.error_kind,
+    ]
     frames = []
     with engine.connect() as conn:
         for part in chunks(sorted(blobs)):
@@ -148,7 +179,9 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     snapshots = list(_snapshots(mainline, times, _diffs(engine, rid), bounds))
     metrics = _blob_metrics(engine, {blob for _, tree in snapshots for blob in tree.values()})
 
-    rows = [(window.index, window.start, path, blob) for window, tree in snapshots for path, blob in tree.items()]
+    rows = [
+        (window.index, window.start, path, blob) for window, tree in snapshots for path, blob in tree.items()
+    ]
     panel = pd.DataFrame(rows, columns=["window", "window_ts", "path", "blob"])
     panel = panel[panel["blob"].isin(metrics.index)]
     panel = panel.join(metrics, on="blob")
@@ -161,9 +194,26 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     panel["age_days"] = ((panel["window_ts"] - panel["first_ts"]) / 86400).clip(lower=0)
     panel.insert(0, "repo", repo)
     panel["window_start"] = pd.to_datetime(panel["window_ts"], unit="s", utc=True).dt.strftime("%Y-%m-%d")
-    ordered = ["repo", "path", "window", "window_start", "blob", *QUALITY_COLUMNS, "sloc", "loc", "commits",
-               "bugfix_commits", "bug_inducing", "rework", "churn", "dev_time", "authors", "age_days",
-               "prior_commits", "owner_share"]  # fmt: skip
+    ordered = [
+        "repo",
+        "path",
+        "window",
+        "window_start",
+        "blob",
+        *QUALITY_COLUMNS,
+        "sloc",
+        "loc",
+        "commits",
+        "bugfix_commits",
+        "bug_inducing",
+        "rework",
+        "churn",
+        "dev_time",
+        "authors",
+        "age_days",
+        "prior_commits",
+        "owner_share",
+    ]
     return panel[ordered].sort_values(["window", "path"]).reset_index(drop=True)
 
 
@@ -181,8 +231,9 @@ def _touching(engine: Engine, repo: str, rid: int, bounds: list[Window]) -> pd.D
     rename's lines count once, at the new path).
     """
     ch = queries.changes(engine, repo)
-    ch = ch.assign(window=_window_of(ch["authored_ts"], bounds),
-                   lines=ch["added"].fillna(0) + ch["deleted"].fillna(0))  # fmt: skip
+    ch = ch.assign(
+        window=_window_of(ch["authored_ts"], bounds), lines=ch["added"].fillna(0) + ch["deleted"].fillna(0)
+    )
     moved = ch[(ch["change_type"] == "rename") & ch["old_path"].notna()]
     ch = pd.concat([ch, moved.assign(path=moved["old_path"], lines=0)], ignore_index=True)
     with engine.connect() as conn:
@@ -208,18 +259,33 @@ def _delivery(engine: Engine, rid: int, touching: pd.DataFrame, bounds: list[Win
     """Per (path, window): SZZ bug-inducing commits, rework lines, issues' time in development."""
     bl, rl, c = models.BugLink, models.ReworkLink, models.Commit
     with engine.connect() as conn:
-        induced = pd.DataFrame(conn.execute(
-            select(bl.path, bl.inducing_commit_id, c.authored_ts).join(c, c.id == bl.inducing_commit_id)
-            .where(bl.repo_id == rid).distinct()).all(), columns=["path", "commit_id", "authored_ts"])
-        reworked = pd.DataFrame(conn.execute(
-            select(rl.path, rl.lines, c.authored_ts).join(c, c.id == rl.commit_id).where(rl.repo_id == rid)
-        ).all(), columns=["path", "lines", "authored_ts"])  # fmt: skip
+        induced = pd.DataFrame(
+            conn.execute(
+                select(bl.path, bl.inducing_commit_id, c.authored_ts)
+                .join(c, c.id == bl.inducing_commit_id)
+                .where(bl.repo_id == rid)
+                .distinct()
+            ).all(),
+            columns=["path", "commit_id", "authored_ts"],
+        )
+        reworked = pd.DataFrame(
+            conn.execute(
+                select(rl.path, rl.lines, c.authored_ts)
+                .join(c, c.id == rl.commit_id)
+                .where(rl.repo_id == rid)
+            ).all(),
+            columns=["path", "lines", "authored_ts"],
+        )
     induced["window"] = _window_of(induced["authored_ts"], bounds) if len(induced) else []
     reworked["window"] = _window_of(reworked["authored_ts"], bounds) if len(reworked) else []
-    frame = pd.DataFrame({
-        "bug_inducing": induced[induced["window"] >= 0].groupby(["path", "window"])["commit_id"].nunique(),
-        "rework": reworked[reworked["window"] >= 0].groupby(["path", "window"])["lines"].sum(),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "bug_inducing": induced[induced["window"] >= 0]
+            .groupby(["path", "window"])["commit_id"]
+            .nunique(),
+            "rework": reworked[reworked["window"] >= 0].groupby(["path", "window"])["lines"].sum(),
+        }
+    )
     return frame.join(_dev_time(engine, rid, touching), how="outer")
 
 
@@ -228,11 +294,16 @@ def _dev_time(engine: Engine, rid: int, touching: pd.DataFrame) -> pd.Series:
     i = models.Issue
     links = issue_links.linked_commits().where(i.repo_id == rid).subquery()
     with engine.connect() as conn:
-        rows = conn.execute(select(links.c.issue_id, links.c.commit_id, i.closed_ts)
-                            .join(i, i.id == links.c.issue_id).where(i.closed_ts.is_not(None))).all()  # fmt: skip
+        rows = conn.execute(
+            select(links.c.issue_id, links.c.commit_id, i.closed_ts)
+            .join(i, i.id == links.c.issue_id)
+            .where(i.closed_ts.is_not(None))
+        ).all()
     linked = pd.DataFrame(rows, columns=["issue_id", "commit_id", "closed_ts"])
     if linked.empty:
-        return pd.Series(dtype=float, name="dev_time", index=pd.MultiIndex.from_arrays([[], []], names=["path", "window"]))
+        return pd.Series(
+            dtype=float, name="dev_time", index=pd.MultiIndex.from_arrays([[], []], names=["path", "window"])
+        )
     first = touching.groupby("commit_id")["authored_ts"].first()
     linked["first_ts"] = linked["commit_id"].map(first)
     started = linked.groupby("issue_id")["first_ts"].min()
@@ -253,8 +324,15 @@ def _history_before(touching: pd.DataFrame, bounds: list[Window]) -> pd.DataFram
         before = ch[ch["authored_ts"] < window.start]
         per_author = before.groupby(["path", "author_email"]).size()
         total = per_author.groupby("path").sum()
-        out.append(pd.DataFrame({"prior_commits": total, "owner_share": per_author.groupby("path").max() / total,
-                                 "window": window.index}))  # fmt: skip
+        out.append(
+            pd.DataFrame(
+                {
+                    "prior_commits": total,
+                    "owner_share": per_author.groupby("path").max() / total,
+                    "window": window.index,
+                }
+            )
+        )
     history = pd.concat(out).reset_index().set_index(["path", "window"])
     history["first_ts"] = history.index.get_level_values("path").map(first)
     return history

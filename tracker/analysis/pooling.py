@@ -58,22 +58,41 @@ class PooledResult:
 MIN_REPOS = 2
 
 
-def pool(results_per_repo: Mapping[str, HypothesisResult] | Sequence[HypothesisResult],
-         alpha: float = 0.05) -> PooledResult:
+def pool(
+    results_per_repo: Mapping[str, HypothesisResult] | Sequence[HypothesisResult], alpha: float = 0.05
+) -> PooledResult:
     """Pool the adjusted log-ratios of per-repo results of the same hypothesis.
 
     Accepts {repo name: result} or a list (named by position). Refused results are excluded and
     listed. Uses each result's adjusted log ratio and its SE (cluster-robust when units repeat).
     """
-    items = (list(results_per_repo.items()) if isinstance(results_per_repo, Mapping)
-             else [(f"repo {i + 1}", r) for i, r in enumerate(results_per_repo)])
+    items = (
+        list(results_per_repo.items())
+        if isinstance(results_per_repo, Mapping)
+        else [(f"repo {i + 1}", r) for i, r in enumerate(results_per_repo)]
+    )
     used = [(n, r.adjusted) for n, r in items if r.ok and r.adjusted is not None and r.adjusted.se > 0]
     excluded = tuple(n for n, r in items if not (r.ok and r.adjusted is not None and r.adjusted.se > 0))
     method = "random effects (DerSimonian-Laird)"
     if len(used) < MIN_REPOS:
         reason = f"only {len(used)} repos with an estimate (need at least {MIN_REPOS})"
-        return PooledResult("Too little data", reason, len(used), None, None, None, None, None, None, None,
-                            None, method, (), excluded, f"Too little data: {reason}.")
+        return PooledResult(
+            "Too little data",
+            reason,
+            len(used),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            method,
+            (),
+            excluded,
+            f"Too little data: {reason}.",
+        )
     names = [n for n, _ in used]
     eff = np.array([e.log_ratio for _, e in used])
     var = np.array([e.se for _, e in used]) ** 2
@@ -86,13 +105,35 @@ def pool(results_per_repo: Mapping[str, HypothesisResult] | Sequence[HypothesisR
     p = float(2 * stats.norm.sf(abs(mean / se)))
     homog = res.test_homogeneity()
     repos = tuple(
-        RepoEffect(n, float(np.exp(frame.loc[n, "eff"])), float(np.exp(frame.loc[n, "ci_low"])),
-                   float(np.exp(frame.loc[n, "ci_upp"])), float(frame.loc[n, "w_re"]))
+        RepoEffect(
+            n,
+            float(np.exp(frame.loc[n, "eff"])),
+            float(np.exp(frame.loc[n, "ci_low"])),
+            float(np.exp(frame.loc[n, "ci_upp"])),
+            float(frame.loc[n, "w_re"]),
+        )
         for n in names
     )
     ratio, ci = float(np.exp(mean)), (float(np.exp(lo)), float(np.exp(hi)))
     i2 = float(max(res.i2, 0.0))
-    summary = (f"Pooled over {len(used)} repos: one SD worse quality goes with {fmt_ratio(ratio)}x "
-               f"[{fmt_ratio(ci[0])}-{fmt_ratio(ci[1])}] the outcome (random effects, I^2={i2:.0%}).")
-    return PooledResult("ok", None, len(used), ratio, ci[0], ci[1], p, float(res.tau2), i2, float(homog.statistic),
-                        float(homog.pvalue), method, repos, excluded, summary)
+    summary = (
+        f"Pooled over {len(used)} repos: one SD worse quality goes with {fmt_ratio(ratio)}x "
+        f"[{fmt_ratio(ci[0])}-{fmt_ratio(ci[1])}] the outcome (random effects, I^2={i2:.0%})."
+    )
+    return PooledResult(
+        "ok",
+        None,
+        len(used),
+        ratio,
+        ci[0],
+        ci[1],
+        p,
+        float(res.tau2),
+        i2,
+        float(homog.statistic),
+        float(homog.pvalue),
+        method,
+        repos,
+        excluded,
+        summary,
+    )

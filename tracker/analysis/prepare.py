@@ -23,8 +23,15 @@ MIN_INFORMATIVE_UNITS = 10
 class Refusal(Exception):
     """Raised when the data cannot answer the question; the engine turns it into a result status."""
 
-    def __init__(self, status: str, reason: str, n_rows: int = 0, n_units: int = 0, n_dropped: int = 0,
-                 dropped: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        status: str,
+        reason: str,
+        n_rows: int = 0,
+        n_units: int = 0,
+        n_dropped: int = 0,
+        dropped: dict[str, int] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
@@ -90,13 +97,15 @@ class Prepared:
         z = (q - q.mean()) / q.std(ddof=1)
         return -z if self.spec.higher_is_better else z
 
-    def design(self, level: Level, rows: np.ndarray | None = None,
-               extra: np.ndarray | None = None) -> np.ndarray:
+    def design(
+        self, level: Level, rows: np.ndarray | None = None, extra: np.ndarray | None = None
+    ) -> np.ndarray:
         """Columns: constant, worse-quality z (or `extra` indicator columns), log covariates."""
         n = self.n_rows if rows is None else len(rows)
         first = self.z_worse(rows)[:, None] if extra is None else (extra if rows is None else extra[rows])
-        covs = [self.log_covariates[c] if rows is None else self.log_covariates[c][rows]
-                for c in level.covariates]
+        covs = [
+            self.log_covariates[c] if rows is None else self.log_covariates[c][rows] for c in level.covariates
+        ]
         return np.column_stack([np.ones(n), first, *covs])
 
 
@@ -169,8 +178,10 @@ def prepare(panel: pd.DataFrame, spec: HypothesisSpec) -> Prepared:
         ids = units if units is not None else np.arange(n_rows)
         informative = len(np.unique(ids[outcome > 0]))
         if informative < MIN_INFORMATIVE_UNITS:
-            raise refuse(f"only {informative} units have a non-zero {spec.outcome} "
-                         f"(need at least {MIN_INFORMATIVE_UNITS})")
+            raise refuse(
+                f"only {informative} units have a non-zero {spec.outcome} "
+                f"(need at least {MIN_INFORMATIVE_UNITS})"
+            )
     elif n_units < MIN_INFORMATIVE_UNITS:
         raise refuse(f"only {n_units} units (need at least {MIN_INFORMATIVE_UNITS})")
     for c, role in ((spec.quality, "quality"), (spec.size, "size"), (spec.exposure, "exposure")):

@@ -146,12 +146,20 @@ class HypothesisResult:
         """One flat row for a results table."""
         adj = self.adjusted
         return {
-            "hypothesis": self.name, "status": self.status, "verdict": self.verdict,
-            "ratio": adj.ratio if adj else None, "ci_low": adj.ci_low if adj else None,
-            "ci_high": adj.ci_high if adj else None, "p_value": adj.p_value if adj else None,
-            "p_holm": self.p_holm, "tost_p": self.tost_p, "mde_ratio": self.mde_ratio,
+            "hypothesis": self.name,
+            "status": self.status,
+            "verdict": self.verdict,
+            "ratio": adj.ratio if adj else None,
+            "ci_low": adj.ci_low if adj else None,
+            "ci_high": adj.ci_high if adj else None,
+            "p_value": adj.p_value if adj else None,
+            "p_holm": self.p_holm,
+            "tost_p": self.tost_p,
+            "mde_ratio": self.mde_ratio,
             "adjusted_for": ", ".join(adj.adjusted_for) if adj else None,
-            "n_rows": self.n_rows, "n_units": self.n_units, "n_dropped": self.n_dropped,
+            "n_rows": self.n_rows,
+            "n_units": self.n_units,
+            "n_dropped": self.n_dropped,
             "explanation": self.explanation,
         }
 

@@ -21,8 +21,16 @@ def _numeric(column: pd.Series, decimal: str) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
-def load_table(path: str | Path, quality: str, outcome: str, size: str | None = None, exposure: str | None = None,
-               unit: str | None = None, sep: str = ",", decimal: str = ".") -> tuple[pd.DataFrame, int]:
+def load_table(
+    path: str | Path,
+    quality: str,
+    outcome: str,
+    size: str | None = None,
+    exposure: str | None = None,
+    unit: str | None = None,
+    sep: str = ",",
+    decimal: str = ".",
+) -> tuple[pd.DataFrame, int]:
     """Read the named columns of a CSV; return (table, rows dropped for missing/non-numeric values).
 
     Columns keep their names, so a HypothesisSpec can refer to them as written in the file.
@@ -43,8 +51,10 @@ def load_table(path: str | Path, quality: str, outcome: str, size: str | None = 
     for role, column in wanted.items():
         if column is not None and column not in raw.columns:
             hint = " (is the separator right?)" if len(raw.columns) == 1 else ""
-            raise ValueError(f"{role} column {column!r} not found in {path.name}; "
-                             f"columns are: {', '.join(raw.columns)}{hint}")
+            raise ValueError(
+                f"{role} column {column!r} not found in {path.name}; "
+                f"columns are: {', '.join(raw.columns)}{hint}"
+            )
     columns = list(dict.fromkeys(c for c in wanted.values() if c is not None))
     table = raw[columns].copy()
     numeric = [c for r, c in wanted.items() if c is not None and r != "unit"]

@@ -52,21 +52,32 @@ def _event_index(event: Any, time: pd.Series) -> float:
     return float(pd.Timestamp(event).to_period("M").ordinal)
 
 
-def _fit(y: np.ndarray, X: np.ndarray, errors: ErrorModel, maxlags: int, groups: np.ndarray | None,
-         alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, float | None]:
+def _fit(
+    y: np.ndarray, X: np.ndarray, errors: ErrorModel, maxlags: int, groups: np.ndarray | None, alpha: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, float | None]:
     """(params, conf_int, pvalues, description of the errors, AR(1) rho) under the chosen error model."""
     if errors == "ar1":
         res = sm.GLSAR(y, X, rho=1).iterative_fit(maxiter=20)
         rho = float(np.ravel(res.model.rho)[0])
-        return (np.asarray(res.params), np.asarray(res.conf_int(alpha)), np.asarray(res.pvalues),
-                f"AR(1) errors, feasible GLS (rho={rho:.2f})", rho)
+        return (
+            np.asarray(res.params),
+            np.asarray(res.conf_int(alpha)),
+            np.asarray(res.pvalues),
+            f"AR(1) errors, feasible GLS (rho={rho:.2f})",
+            rho,
+        )
     kwds: dict[str, Any] = {"maxlags": maxlags}
     if groups is not None:
         kwds["groups"] = groups
     res = sm.OLS(y, X).fit(cov_type="hac-panel" if groups is not None else "HAC", cov_kwds=kwds)
     label = "Newey-West HAC within repos" if groups is not None else "Newey-West HAC"
-    return (np.asarray(res.params), np.asarray(res.conf_int(alpha)), np.asarray(res.pvalues),
-            f"{label} (maxlags={maxlags})", None)
+    return (
+        np.asarray(res.params),
+        np.asarray(res.conf_int(alpha)),
+        np.asarray(res.pvalues),
+        f"{label} (maxlags={maxlags})",
+        None,
+    )
 
 
 def _check_errors(errors: str) -> None:
@@ -101,9 +112,19 @@ class ValueTrendResult:
         return to_jsonable(self)
 
 
-def value_trend_regression(df: pd.DataFrame, value: str, quality: str, time: str, *, repo: str | None = None,
-                           higher_is_better: bool = True, repo_effects: bool = True, errors: ErrorModel = "ar1",
-                           maxlags: int | None = None, alpha: float = 0.05) -> ValueTrendResult:
+def value_trend_regression(
+    df: pd.DataFrame,
+    value: str,
+    quality: str,
+    time: str,
+    *,
+    repo: str | None = None,
+    higher_is_better: bool = True,
+    repo_effects: bool = True,
+    errors: ErrorModel = "ar1",
+    maxlags: int | None = None,
+    alpha: float = 0.05,
+) -> ValueTrendResult:
     """Regress value on standardised worse quality + linear trend (+ repo fixed effects).
 
     With repo fixed effects (default, when several repos) the quality effect is estimated within
@@ -117,15 +138,18 @@ def value_trend_regression(df: pd.DataFrame, value: str, quality: str, time: str
     n_repos = data[repo].nunique() if repo else 1
 
     def refuse(reason: str) -> ValueTrendResult:
-        return ValueTrendResult("Too little data", reason, None, None, None, None, None, len(data), n_repos,
-                                False, errors)
+        return ValueTrendResult(
+            "Too little data", reason, None, None, None, None, None, len(data), n_repos, False, errors
+        )
 
     if len(data) < MIN_PERIODS:
         return refuse(f"only {len(data)} repo-months (need at least {MIN_PERIODS})")
     q = data[quality].astype(float)
     if not varies(q):
         return refuse(f"quality column {quality!r} has no variation")
-    data = data.assign(_t=period_index(data[time]), _z=(q - q.mean()) / q.std() * (-1 if higher_is_better else 1))
+    data = data.assign(
+        _t=period_index(data[time]), _z=(q - q.mean()) / q.std() * (-1 if higher_is_better else 1)
+    )
     data = data.sort_values([repo, "_t"] if repo else ["_t"])
     columns = [np.ones(len(data)), data["_z"].to_numpy(), (data["_t"] - data["_t"].min()).to_numpy()]
     fixed = repo_effects and n_repos > 1
@@ -133,10 +157,22 @@ def value_trend_regression(df: pd.DataFrame, value: str, quality: str, time: str
         columns += list(pd.get_dummies(data[repo], drop_first=True, dtype=float).to_numpy().T)
     groups = pd.factorize(data[repo])[0] if n_repos > 1 else None
     lags = maxlags if maxlags is not None else newey_west_lags(len(data) // n_repos)
-    params, ci, p, described, _ = _fit(data[value].astype(float).to_numpy(), np.column_stack(columns), errors,
-                                       lags, groups, alpha)
-    return ValueTrendResult("ok", None, float(params[1]), float(ci[1, 0]), float(ci[1, 1]), float(p[1]),
-                            float(params[2]), len(data), n_repos, fixed, described)
+    params, ci, p, described, _ = _fit(
+        data[value].astype(float).to_numpy(), np.column_stack(columns), errors, lags, groups, alpha
+    )
+    return ValueTrendResult(
+        "ok",
+        None,
+        float(params[1]),
+        float(ci[1, 0]),
+        float(ci[1, 1]),
+        float(p[1]),
+        float(params[2]),
+        len(data),
+        n_repos,
+        fixed,
+        described,
+    )
 
 
 @dataclass(frozen=True)
@@ -164,8 +200,16 @@ class ITSResult:
         return to_jsonable(self)
 
 
-def interrupted_time_series(df: pd.DataFrame, value: str, time: str, event: Any, *, errors: ErrorModel = "ar1",
-                            maxlags: int | None = None, alpha: float = 0.05) -> ITSResult:
+def interrupted_time_series(
+    df: pd.DataFrame,
+    value: str,
+    time: str,
+    event: Any,
+    *,
+    errors: ErrorModel = "ar1",
+    maxlags: int | None = None,
+    alpha: float = 0.05,
+) -> ITSResult:
     """value = b0 + b1 t + b2 post + b3 post (t - t_event), with autocorrelation-aware errors.
 
     b2 is the level change at the event and b3 the slope change; one series (aggregate repos
@@ -186,7 +230,9 @@ def interrupted_time_series(df: pd.DataFrame, value: str, time: str, event: Any,
     if len(t) < MIN_PERIODS:
         return refuse(f"only {len(t)} periods (need at least {MIN_PERIODS})")
     if min(n_pre, n_post) < MIN_SEGMENT:
-        return refuse(f"{n_pre} periods before and {n_post} after the event (need {MIN_SEGMENT} on each side)")
+        return refuse(
+            f"{n_pre} periods before and {n_post} after the event (need {MIN_SEGMENT} on each side)"
+        )
     order = np.argsort(t, kind="stable")
     t, post = t[order], post[order]
     y = data[value].astype(float).to_numpy()[order]
@@ -195,6 +241,20 @@ def interrupted_time_series(df: pd.DataFrame, value: str, time: str, event: Any,
     X = np.column_stack([np.ones_like(t), t - t_event, post, post * (t - t_event)])
     lags = maxlags if maxlags is not None else newey_west_lags(len(t))
     params, ci, p, described, rho = _fit(y, X, errors, lags, None, alpha)
-    return ITSResult("ok", None, float(params[2]), float(ci[2, 0]), float(ci[2, 1]), float(p[2]),
-                     float(params[3]), float(ci[3, 0]), float(ci[3, 1]), float(p[3]), float(params[1]),
-                     n_pre, n_post, described, rho)
+    return ITSResult(
+        "ok",
+        None,
+        float(params[2]),
+        float(ci[2, 0]),
+        float(ci[2, 1]),
+        float(p[2]),
+        float(params[3]),
+        float(ci[3, 0]),
+        float(ci[3, 1]),
+        float(p[3]),
+        float(params[1]),
+        n_pre,
+        n_post,
+        described,
+        rho,
+    )

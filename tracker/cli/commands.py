@@ -46,10 +46,16 @@ app = typer.Typer(
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="QROI_DB", help="Store: SQLAlchemy URL or SQLite file path [default: qroi.db]."),
+    typer.Option(
+        "--db", envvar="QROI_DB", help="Store: SQLAlchemy URL or SQLite file path [default: qroi.db]."
+    ),
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (the summary line stays).")]
-RepoOption = Annotated[str, typer.Option("--repo", "-r", help="Name of a stored repository (see `qroi repos`).")]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress display (the summary line stays).")
+]
+RepoOption = Annotated[
+    str, typer.Option("--repo", "-r", help="Name of a stored repository (see `qroi repos`).")
+]
 
 
 ExportTable = StrEnum("ExportTable", {name: name for name in export.TABLES})  # type: ignore[misc]
@@ -88,7 +94,11 @@ def _delivery_part(result: IngestResult) -> str:
     report = result.delivery
     if report is None:
         return ""
-    relabelled = f"{report.fixes_relabelled:,} commits re-flagged by the bug-fix rule, " if report.fixes_relabelled else ""
+    relabelled = (
+        f"{report.fixes_relabelled:,} commits re-flagged by the bug-fix rule, "
+        if report.fixes_relabelled
+        else ""
+    )
     return (
         f" delivery signals in {report.total_seconds:.1f}s ({relabelled}{report.fixes_blamed:,} fixes blamed,"
         f" {report.releases:,} releases, {report.change_failures:,} change failures);"
@@ -99,35 +109,122 @@ def _ai_part(result: IngestResult) -> str:
     report = result.ai
     if report is None:
         return ""
-    return (f" line operations of {report.classified:,} commits and AI-era lens in {report.total_seconds:.1f}s"
-            f" ({report.flagged:,} commits declare AI assistance);")  # fmt: skip
+    return (
+        f" line operations of {report.classified:,} commits and AI-era lens in {report.total_seconds:.1f}s"
+        f" ({report.flagged:,} commits declare AI assistance);"
+    )
 
 
 @app.command("ingest")
 def ingest_cmd(
-    target: Annotated[str | None, typer.Argument(help="Path to a git repository (normal or bare) or a clone URL.")] = None,
+    target: Annotated[
+        str | None, typer.Argument(help="Path to a git repository (normal or bare) or a clone URL.")
+    ] = None,
     db: DbOption = None,
-    name: Annotated[str | None, typer.Option(help="Name to store it under [default: the folder or URL name].")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Name to store it under [default: the folder or URL name].")
+    ] = None,
     branch: Annotated[str | None, typer.Option(help="Branch or revision to walk [default: HEAD].")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes: scoring for one repository; repositories in parallel with --from [default: one per core].")] = None,
-    budget: Annotated[float, typer.Option(min=0, help="Seconds Radon may spend on one blob before it is skipped and flagged (0: no limit).")] = DEFAULT_BUDGET_SECONDS,
-    batch_size: Annotated[int, typer.Option(min=1, help="Commits per transaction (an interrupted run keeps whole batches).")] = 500,
-    bugfix_pattern: Annotated[str | None, typer.Option(help="Case-insensitive regex that marks a commit message as a bug fix; a new one re-flags the stored commits [default: the rule in the README, or as last time].")] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where clone URLs are cached [default: ~/.cache/qroi/clones or $QROI_CACHE].")] = None,
-    from_file: Annotated[Path | None, typer.Option("--from", help="Ingest every repository listed in FILE (paths or URLs, one a line).")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="With --from: run the jobs on a Dask cluster (tcp://HOST:PORT); needs a server store.")] = None,
-    rework_days: Annotated[float | None, typer.Option(min=0, help="Lines deleted within this many days of being added count as rework [default: 21, or as last time].")] = None,
-    failure_days: Annotated[float | None, typer.Option(min=0, help="A release followed within this many days by a patch release or a revert of its commits is a change failure [default: 14, or as last time].")] = None,
-    release_pattern: Annotated[str | None, typer.Option(help="Regex a tag name must match in full to count as a release [default: version numbers, or as last time].")] = None,
-    ignore_revs: Annotated[Path | None, typer.Option(help="File of formatting commits (full ids, one a line) SZZ's blame looks through [default: the repository's .git-blame-ignore-revs].")] = None,
-    dmm: Annotated[bool | None, typer.Option("--dmm/--no-dmm", help="Compute PyDriller's DMM scores (slow: about 20 commits/s per core) [default: as last time, else off].")] = None,
-    use_mailmap: Annotated[bool | None, typer.Option("--mailmap/--no-mailmap", help="Resolve author identities through the .mailmap committed at the ingested revision [default: on].")] = None,
-    churn_days: Annotated[float | None, typer.Option(help="Lines changed or deleted within this many days of being written count as churn [default: 14, or as last time].")] = None,
-    min_moved: Annotated[int | None, typer.Option(help="Lines (with code) a block needs to count as moved [default: 3, or as last time].")] = None,
-    min_copy: Annotated[int | None, typer.Option(help="Lines (with code) a block needs to count as copy/pasted or duplicated [default: 5, or as last time].")] = None,
-    ai_rules: Annotated[Path | None, typer.Option(help="Rule file (TOML) that extends or replaces the shipped rules for declared AI assistance [default: as last time, else the shipped rules].")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes: scoring for one repository; repositories in parallel with --from [default: one per core].",
+        ),
+    ] = None,
+    budget: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Seconds Radon may spend on one blob before it is skipped and flagged (0: no limit)."
+        ),
+    ] = DEFAULT_BUDGET_SECONDS,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Commits per transaction (an interrupted run keeps whole batches).")
+    ] = 500,
+    bugfix_pattern: Annotated[
+        str | None,
+        typer.Option(
+            help="Case-insensitive regex that marks a commit message as a bug fix; a new one re-flags the stored commits [default: the rule in the README, or as last time]."
+        ),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where clone URLs are cached [default: ~/.cache/qroi/clones or $QROI_CACHE]."),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from", help="Ingest every repository listed in FILE (paths or URLs, one a line)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="With --from: run the jobs on a Dask cluster (tcp://HOST:PORT); needs a server store."
+        ),
+    ] = None,
+    rework_days: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Lines deleted within this many days of being added count as rework [default: 21, or as last time].",
+        ),
+    ] = None,
+    failure_days: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="A release followed within this many days by a patch release or a revert of its commits is a change failure [default: 14, or as last time].",
+        ),
+    ] = None,
+    release_pattern: Annotated[
+        str | None,
+        typer.Option(
+            help="Regex a tag name must match in full to count as a release [default: version numbers, or as last time]."
+        ),
+    ] = None,
+    ignore_revs: Annotated[
+        Path | None,
+        typer.Option(
+            help="File of formatting commits (full ids, one a line) SZZ's blame looks through [default: the repository's .git-blame-ignore-revs]."
+        ),
+    ] = None,
+    dmm: Annotated[
+        bool | None,
+        typer.Option(
+            "--dmm/--no-dmm",
+            help="Compute PyDriller's DMM scores (slow: about 20 commits/s per core) [default: as last time, else off].",
+        ),
+    ] = None,
+    use_mailmap: Annotated[
+        bool | None,
+        typer.Option(
+            "--mailmap/--no-mailmap",
+            help="Resolve author identities through the .mailmap committed at the ingested revision [default: on].",
+        ),
+    ] = None,
+    churn_days: Annotated[
+        float | None,
+        typer.Option(
+            help="Lines changed or deleted within this many days of being written count as churn [default: 14, or as last time]."
+        ),
+    ] = None,
+    min_moved: Annotated[
+        int | None,
+        typer.Option(help="Lines (with code) a block needs to count as moved [default: 3, or as last time]."),
+    ] = None,
+    min_copy: Annotated[
+        int | None,
+        typer.Option(
+            help="Lines (with code) a block needs to count as copy/pasted or duplicated [default: 5, or as last time]."
+        ),
+    ] = None,
+    ai_rules: Annotated[
+        Path | None,
+        typer.Option(
+            help="Rule file (TOML) that extends or replaces the shipped rules for declared AI assistance [default: as last time, else the shipped rules]."
+        ),
+    ] = None,
     quiet: QuietOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Mine a repository's history into the store; later runs add only new commits."""
     if (target is None) == (from_file is None):
         raise QroiError("give one repository (path or URL) or --from FILE")
@@ -136,15 +233,28 @@ def ingest_cmd(
     if scheduler and from_file is None:
         raise QroiError("--scheduler runs the jobs of --from FILE on a cluster; give --from too")
     engine = open_store(db, write=True)
-    signals = DeliveryOptions(rework_days=rework_days, failure_days=failure_days, release_pattern=release_pattern,
-                              ignore_revs=ignore_revs, dmm=dmm, mailmap=use_mailmap,
-                              bugfix_pattern=bugfix_pattern)  # fmt: skip
+    signals = DeliveryOptions(
+        rework_days=rework_days,
+        failure_days=failure_days,
+        release_pattern=release_pattern,
+        ignore_revs=ignore_revs,
+        dmm=dmm,
+        mailmap=use_mailmap,
+        bugfix_pattern=bugfix_pattern,
+    )
     signals.validate()
     lens = AiOptions(churn_days=churn_days, min_moved=min_moved, min_copy=min_copy, rules=ai_rules)
     lens.validate()
-    options = IngestOptions(name=name, branch=branch, workers=workers, budget=budget or None,
-                            batch_size=batch_size, cache_dir=cache_dir,
-                            delivery=signals, ai=lens)  # fmt: skip
+    options = IngestOptions(
+        name=name,
+        branch=branch,
+        workers=workers,
+        budget=budget or None,
+        batch_size=batch_size,
+        cache_dir=cache_dir,
+        delivery=signals,
+        ai=lens,
+    )
     if from_file is not None:
         _ingest_many(engine, fleet.read_targets(from_file), options, workers, scheduler, quiet)
         return
@@ -156,8 +266,14 @@ def ingest_cmd(
     console.summary(_ingest_line(result, engine))
 
 
-def _ingest_many(engine: Engine, targets: list[str], options: IngestOptions, workers: int | None,
-                 scheduler: str | None, quiet: bool) -> None:  # fmt: skip
+def _ingest_many(
+    engine: Engine,
+    targets: list[str],
+    options: IngestOptions,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
     database.init_schema(engine)
     url = engine.url.render_as_string(hide_password=False)
     display = console.fleet_progress(len(targets), quiet)
@@ -174,15 +290,24 @@ def _ingest_many(engine: Engine, targets: list[str], options: IngestOptions, wor
     for col in ("repository", "new commits", "stored", "blobs scored", "seconds", "result"):
         table.add_column(col, justify="left" if col in ("repository", "result") else "right")
     for r in sorted(results, key=lambda r: r.target):
-        table.add_row(r.repo or r.target, f"{r.commits_added:,}", f"{r.commits_total:,}", f"{r.blobs_scored:,}",
-                      f"{r.seconds:.1f}", r.error or "ok")  # fmt: skip
+        table.add_row(
+            r.repo or r.target,
+            f"{r.commits_added:,}",
+            f"{r.commits_total:,}",
+            f"{r.blobs_scored:,}",
+            f"{r.seconds:.1f}",
+            r.error or "ok",
+        )
     console.out.print(table)
     failed = [r for r in results if r.error]
     added = sum(r.commits_added for r in results)
     elapsed = time.perf_counter() - started
-    console.summary(f"ingested {len(results) - len(failed)} of {len(results)} repositories: {added:,} new commits in "
-                    f"{elapsed:.1f}s ({added / elapsed if elapsed else 0:,.0f} commits/s)"
-                    + (f"; {len(failed)} failed" if failed else "") + f"; store {database.shown(url)}")  # fmt: skip
+    console.summary(
+        f"ingested {len(results) - len(failed)} of {len(results)} repositories: {added:,} new commits in "
+        f"{elapsed:.1f}s ({added / elapsed if elapsed else 0:,.0f} commits/s)"
+        + (f"; {len(failed)} failed" if failed else "")
+        + f"; store {database.shown(url)}"
+    )
     if failed:
         raise typer.Exit(2)
 
@@ -206,7 +331,15 @@ def repos_cmd(db: DbOption = None) -> None:
         done = row.last_ingest_ts is not None and row.last_ingest_ts is not pd.NA
         last = (queries.iso(int(row.last_ingest_ts), 0) or "")[:19] if done else "incomplete"
         history = f"{_day(row.first_ts)} .. {_day(row.last_ts)}"
-        table.add_row(row.name, f"{row.commits:,}", f"{row.authors:,}", history, last, (row.head_sha or "-")[:12], row.source)
+        table.add_row(
+            row.name,
+            f"{row.commits:,}",
+            f"{row.authors:,}",
+            history,
+            last,
+            (row.head_sha or "-")[:12],
+            row.source,
+        )
     console.out.print(table)
     commits = int(frame["commits"].sum()) if len(frame) else 0
     console.summary(f"{len(frame)} repositories, {commits:,} commits in {database.shown(str(engine.url))}")
@@ -224,7 +357,9 @@ def summary_cmd(
     engine = open_store(db)
     data = summary_report.gather(engine, repo, top)
     summary_report.render(data, console.out)
-    console.summary(f"summary of {repo}: {len(data.commits):,} commits, {len(data.files):,} Python files at HEAD")
+    console.summary(
+        f"summary of {repo}: {len(data.commits):,} commits, {len(data.files):,} Python files at HEAD"
+    )
 
 
 @app.command("export")
@@ -234,14 +369,16 @@ def export_cmd(
     db: DbOption = None,
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for standard output.")] = "-",
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet needs --out.")] = ExportFormat.csv,
-) -> None:  # fmt: skip
+) -> None:
     """Write one table (commits, changes, files, functions, issues, bug_links, releases, lineops, ai, duplication) as CSV or Parquet."""
     if fmt is ExportFormat.parquet and out == "-":
         raise QroiError("--format parquet needs --out FILE")
     engine = open_store(db)
     frame = export.table(engine, table.value, repo)
     export.write(frame, out, fmt.value)
-    console.summary(f"exported {len(frame):,} {table.value} rows of {repo} to {'standard output' if out == '-' else out}")
+    console.summary(
+        f"exported {len(frame):,} {table.value} rows of {repo} to {'standard output' if out == '-' else out}"
+    )
 
 
 def _bands(text: str | None) -> tuple[float, ...] | None:
@@ -258,26 +395,73 @@ def _bands(text: str | None) -> tuple[float, ...] | None:
 
 @app.command("analyze")
 def analyze_cmd(
-    repos: Annotated[list[str] | None, typer.Argument(help="Stored repositories; several are analysed one by one, then pooled.")] = None,
+    repos: Annotated[
+        list[str] | None,
+        typer.Argument(help="Stored repositories; several are analysed one by one, then pooled."),
+    ] = None,
     db: DbOption = None,
-    window: Annotated[str, typer.Option(help="Window length: quality at its start, outcomes during it (e.g. 3M, 6M, 1Y).")] = "6M",
-    quality: Annotated[list[str] | None, typer.Option("--quality", help="Quality metric (repeatable) [default: mi, cc_density, cc_max]; with --table, its column.")] = None,
-    outcome: Annotated[list[str] | None, typer.Option("--outcome", help="Outcome (repeatable) [default: defects]; with --table, its column.")] = None,
-    sesoi: Annotated[float, typer.Option(min=1.0001, help="Smallest effect of interest, as a ratio: effects inside [1/SESOI, SESOI] count as no effect.")] = 1.1,
-    bands: Annotated[str | None, typer.Option(help="Quality band cut points, e.g. 3,7 [default: tertiles].")] = None,
-    boot: Annotated[int, typer.Option(min=0, help="Cluster-bootstrap resamples for the CIs (0: cluster-robust Wald intervals).")] = 199,
+    window: Annotated[
+        str, typer.Option(help="Window length: quality at its start, outcomes during it (e.g. 3M, 6M, 1Y).")
+    ] = "6M",
+    quality: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--quality",
+            help="Quality metric (repeatable) [default: mi, cc_density, cc_max]; with --table, its column.",
+        ),
+    ] = None,
+    outcome: Annotated[
+        list[str] | None,
+        typer.Option("--outcome", help="Outcome (repeatable) [default: defects]; with --table, its column."),
+    ] = None,
+    sesoi: Annotated[
+        float,
+        typer.Option(
+            min=1.0001,
+            help="Smallest effect of interest, as a ratio: effects inside [1/SESOI, SESOI] count as no effect.",
+        ),
+    ] = 1.1,
+    bands: Annotated[
+        str | None, typer.Option(help="Quality band cut points, e.g. 3,7 [default: tertiles].")
+    ] = None,
+    boot: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Cluster-bootstrap resamples for the CIs (0: cluster-robust Wald intervals)."
+        ),
+    ] = 199,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the full machine-readable report here.")] = None,
-    panel_out: Annotated[Path | None, typer.Option("--panel", help="Write the analysed panel (CSV) here.")] = None,
-    table: Annotated[Path | None, typer.Option(help="Analyse any file-level CSV instead of the store.")] = None,
-    higher_is_better: Annotated[bool, typer.Option("--higher-is-better/--lower-is-better", help="With --table: which end of the quality column is good.")] = False,
-    size: Annotated[str | None, typer.Option(help="With --table: size column (adjusted for, as log).")] = None,
-    exposure: Annotated[str | None, typer.Option(help="With --table: exposure column, e.g. number of changes (as log).")] = None,
-    unit: Annotated[str | None, typer.Option(help="With --table: unit column (e.g. file) when units repeat across rows.")] = None,
-    outcome_kind: Annotated[str, typer.Option(help="With --table: count (negative binomial) or time (log-linear).")] = "count",
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the full machine-readable report here.")
+    ] = None,
+    panel_out: Annotated[
+        Path | None, typer.Option("--panel", help="Write the analysed panel (CSV) here.")
+    ] = None,
+    table: Annotated[
+        Path | None, typer.Option(help="Analyse any file-level CSV instead of the store.")
+    ] = None,
+    higher_is_better: Annotated[
+        bool,
+        typer.Option(
+            "--higher-is-better/--lower-is-better",
+            help="With --table: which end of the quality column is good.",
+        ),
+    ] = False,
+    size: Annotated[
+        str | None, typer.Option(help="With --table: size column (adjusted for, as log).")
+    ] = None,
+    exposure: Annotated[
+        str | None, typer.Option(help="With --table: exposure column, e.g. number of changes (as log).")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="With --table: unit column (e.g. file) when units repeat across rows.")
+    ] = None,
+    outcome_kind: Annotated[
+        str, typer.Option(help="With --table: count (negative binomial) or time (log-linear).")
+    ] = "count",
     sep: Annotated[str, typer.Option(help="With --table: field separator.")] = ",",
     decimal: Annotated[str, typer.Option(help="With --table: decimal mark, e.g. ',' for 3,5.")] = ".",
-) -> None:  # fmt: skip
+) -> None:
     """Test "does higher quality deliver more value here?" with honest statistics."""
     from qroi.analysis import HypothesisSpec, analyze, load_table
     from qroi.analysis.claim import claim_test
@@ -292,11 +476,28 @@ def analyze_cmd(
         if outcome_kind not in ("count", "time"):
             raise QroiError(f"--outcome-kind must be count or time, not {outcome_kind!r}")
         try:
-            frame, dropped = load_table(table, quality[0], outcome[0], size=size, exposure=exposure, unit=unit,
-                                        sep=sep, decimal=decimal)  # fmt: skip
-            spec = HypothesisSpec(quality=quality[0], outcome=outcome[0], outcome_kind=outcome_kind,  # type: ignore[arg-type]
-                                  higher_is_better=higher_is_better, size=size, exposure=exposure, unit=unit,
-                                  bands=cuts, sesoi=sesoi, n_boot=boot)  # fmt: skip
+            frame, dropped = load_table(
+                table,
+                quality[0],
+                outcome[0],
+                size=size,
+                exposure=exposure,
+                unit=unit,
+                sep=sep,
+                decimal=decimal,
+            )
+            spec = HypothesisSpec(
+                quality=quality[0],
+                outcome=outcome[0],
+                outcome_kind=outcome_kind,  # type: ignore[arg-type]
+                higher_is_better=higher_is_better,
+                size=size,
+                exposure=exposure,
+                unit=unit,
+                bands=cuts,
+                sesoi=sesoi,
+                n_boot=boot,
+            )
         except ValueError as exc:
             raise QroiError(str(exc)) from exc
         report = analyze(frame, [spec], seed=seed, n_dropped_on_load=dropped)
@@ -306,12 +507,16 @@ def analyze_cmd(
         if panel_out:
             panel_out.write_text(export.csv_text(frame))
         h = report.hypotheses[0]
-        console.summary(f"analyzed {table.name}: {len(frame):,} rows ({dropped:,} dropped on load), verdict: {h.verdict}")
+        console.summary(
+            f"analyzed {table.name}: {len(frame):,} rows ({dropped:,} dropped on load), verdict: {h.verdict}"
+        )
         return
     if not repos:
         raise QroiError("name one or more stored repositories (see `qroi repos`), or give --table FILE")
     engine = open_store(db)
-    result = claim_test(engine, repos, quality, outcome, window=window, sesoi=sesoi, n_boot=boot, bands=cuts, seed=seed)
+    result = claim_test(
+        engine, repos, quality, outcome, window=window, sesoi=sesoi, n_boot=boot, bands=cuts, seed=seed
+    )
     verdicts.render_claim(result, console.out)
     if json_out:
         json_out.write_text(result.to_json())
@@ -319,7 +524,9 @@ def analyze_cmd(
         panel_out.write_text(export.csv_text(result.panel))
     found = [h.verdict for r in result.reports.values() for h in r.hypotheses]
     tally = ", ".join(f"{found.count(v)} {v}" for v in dict.fromkeys(found))
-    console.summary(f"analyzed {', '.join(repos)}: {len(found)} hypotheses ({tally}); {len(result.panel):,} file-windows")
+    console.summary(
+        f"analyzed {', '.join(repos)}: {len(found)} hypotheses ({tally}); {len(result.panel):,} file-windows"
+    )
 
 
 def _date(text: str | None, option: str) -> str | None:
@@ -341,14 +548,37 @@ def _day_start(text: str | None, option: str) -> int | None:
 def ai_cmd(
     repo: Annotated[str, typer.Argument(help="Name of a stored repository (see `qroi repos`).")],
     db: DbOption = None,
-    event: Annotated[str | None, typer.Option(help="Adoption date (YYYY-MM-DD): level and slope change of the monthly shares at it.")] = None,
-    metric: Annotated[list[str] | None, typer.Option("--metric", help="Monthly metric the event study tests (repeatable) [default: copy_paste_share, moved_share, churn_share].")] = None,
-    since: Annotated[str | None, typer.Option(help="Only commits committed on or after this date (YYYY-MM-DD, UTC).")] = None,
-    until: Annotated[str | None, typer.Option(help="Only commits committed before this date (YYYY-MM-DD, UTC).")] = None,
-    sesoi: Annotated[float, typer.Option(min=1.0001, help="Smallest effect of interest, as a ratio: effects inside [1/SESOI, SESOI] count as no effect.")] = 1.1,
-    months: Annotated[int, typer.Option(min=1, help="How many of the latest months the monthly table lists.")] = 12,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the full machine-readable report here.")] = None,
-) -> None:  # fmt: skip
+    event: Annotated[
+        str | None,
+        typer.Option(help="Adoption date (YYYY-MM-DD): level and slope change of the monthly shares at it."),
+    ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric",
+            help="Monthly metric the event study tests (repeatable) [default: copy_paste_share, moved_share, churn_share].",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only commits committed on or after this date (YYYY-MM-DD, UTC).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only commits committed before this date (YYYY-MM-DD, UTC).")
+    ] = None,
+    sesoi: Annotated[
+        float,
+        typer.Option(
+            min=1.0001,
+            help="Smallest effect of interest, as a ratio: effects inside [1/SESOI, SESOI] count as no effect.",
+        ),
+    ] = 1.1,
+    months: Annotated[
+        int, typer.Option(min=1, help="How many of the latest months the monthly table lists.")
+    ] = 12,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the full machine-readable report here.")
+    ] = None,
+) -> None:
     """The AI-era lens: copy/paste vs moved code, churn, declared AI assistance, before/after an adoption date."""
     from qroi.analysis import ai_lens
     from qroi.analysis.ai_compare import DEFAULT_EVENT_METRICS, METRICS
@@ -363,7 +593,9 @@ def ai_cmd(
     window = Window(_day_start(since, "--since"), _day_start(until, "--until"))
     engine = open_store(db)
     repo_id(engine, repo)
-    lens = ai_lens.lens(engine, [repo], window, _date(event, "--event"), sesoi, tuple(metric or DEFAULT_EVENT_METRICS))
+    lens = ai_lens.lens(
+        engine, [repo], window, _date(event, "--event"), sesoi, tuple(metric or DEFAULT_EVENT_METRICS)
+    )
     period = f" ({since or 'start'} to {until or 'end'})" if since or until else ""
     ai_render.render(lens, console.out, f"{repo}: the AI-era lens{period}", months)
     if json_out:
@@ -371,8 +603,11 @@ def ai_cmd(
     console.summary(ai_render.summary(lens))
 
 
-issues_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                         help="Issue-tracker exports: import them so issues link to the commits that name them.")  # fmt: skip
+issues_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Issue-tracker exports: import them so issues link to the commits that name them.",
+)
 app.add_typer(issues_app, name="issues")
 
 
@@ -389,32 +624,70 @@ def _words(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
 
 @issues_app.command("import")
 def issues_import_cmd(
-    file: Annotated[Path, typer.Argument(help="Export file: GitHub issues JSON (REST or gh), Jira CSV, or a CSV with named columns.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Export file: GitHub issues JSON (REST or gh), Jira CSV, or a CSV with named columns."
+        ),
+    ],
     repo: RepoOption,
     db: DbOption = None,
-    fmt: Annotated[IssueFormat, typer.Option("--format", help="File format (auto: detected from the content).")] = IssueFormat.auto,
-    id_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the issue number or key [default: id].")] = None,
-    type_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the issue type [default: type].")] = None,
-    created_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the creation time [default: created_at].")] = None,
-    closed_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the closing time [default: closed_at].")] = None,
-    labels_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the labels, separated by , ; or | [default: labels].")] = None,
-    title_col: Annotated[str | None, typer.Option(help="Generic CSV: column of the title [default: title].")] = None,
-    bug_labels: Annotated[str | None, typer.Option(help="Comma-separated words that make an issue a bug when its type or a label contains them [default: bug,defect,regression,crash,incident].")] = None,
-    feature_labels: Annotated[str | None, typer.Option(help="Comma-separated words that make an issue a feature [default: feature,enhancement,story,improvement].")] = None,
-) -> None:  # fmt: skip
+    fmt: Annotated[
+        IssueFormat, typer.Option("--format", help="File format (auto: detected from the content).")
+    ] = IssueFormat.auto,
+    id_col: Annotated[
+        str | None, typer.Option(help="Generic CSV: column of the issue number or key [default: id].")
+    ] = None,
+    type_col: Annotated[
+        str | None, typer.Option(help="Generic CSV: column of the issue type [default: type].")
+    ] = None,
+    created_col: Annotated[
+        str | None, typer.Option(help="Generic CSV: column of the creation time [default: created_at].")
+    ] = None,
+    closed_col: Annotated[
+        str | None, typer.Option(help="Generic CSV: column of the closing time [default: closed_at].")
+    ] = None,
+    labels_col: Annotated[
+        str | None,
+        typer.Option(help="Generic CSV: column of the labels, separated by , ; or | [default: labels]."),
+    ] = None,
+    title_col: Annotated[
+        str | None, typer.Option(help="Generic CSV: column of the title [default: title].")
+    ] = None,
+    bug_labels: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated words that make an issue a bug when its type or a label contains them [default: bug,defect,regression,crash,incident]."
+        ),
+    ] = None,
+    feature_labels: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated words that make an issue a feature [default: feature,enhancement,story,improvement]."
+        ),
+    ] = None,
+) -> None:
     """Import an issue-tracker export for a stored repository; a newer export updates it in place."""
     from qroi.delivery import issues_import
 
     engine = open_store(db, write=True)
-    columns = issues_import.CsvColumns(id=id_col, type=type_col, created=created_col, closed=closed_col,
-                                       labels=labels_col, title=title_col)  # fmt: skip
-    rules = issues_import.KindRules(_words(bug_labels, issues_import.DEFAULT_BUG_WORDS),
-                                    _words(feature_labels, issues_import.DEFAULT_FEATURE_WORDS))  # fmt: skip
+    columns = issues_import.CsvColumns(
+        id=id_col, type=type_col, created=created_col, closed=closed_col, labels=labels_col, title=title_col
+    )
+    rules = issues_import.KindRules(
+        _words(bug_labels, issues_import.DEFAULT_BUG_WORDS),
+        _words(feature_labels, issues_import.DEFAULT_FEATURE_WORDS),
+    )
     report = issues_import.import_file(engine, repo, file, fmt.value, columns, rules)
     kinds = ", ".join(f"{report.kinds[k]:,} {k}" for k in ("bug", "feature", "other"))
-    skipped = f", {report.pull_requests_skipped:,} pull requests skipped" if report.pull_requests_skipped else ""
-    todo = (f"; run `qroi ingest` to blame the {report.fixes_to_blame:,} bug fixes not blamed yet"
-            if report.fixes_to_blame else "")  # fmt: skip
+    skipped = (
+        f", {report.pull_requests_skipped:,} pull requests skipped" if report.pull_requests_skipped else ""
+    )
+    todo = (
+        f"; run `qroi ingest` to blame the {report.fixes_to_blame:,} bug fixes not blamed yet"
+        if report.fixes_to_blame
+        else ""
+    )
     console.summary(
         f"imported {file.name} ({report.format}) into {repo}: {report.added:,} new, {report.updated:,} updated,"
         f" {report.unchanged:,} unchanged{skipped}; {kinds}; {report.linked:,} linked to commits{todo}"
@@ -425,7 +698,9 @@ def issues_import_cmd(
 def dashboard_cmd(
     db: DbOption = None,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8501,
-    host: Annotated[str, typer.Option(help="Address to bind; the default keeps it on this machine.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to bind; the default keeps it on this machine.")
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the Streamlit dashboard for the store (on 127.0.0.1 unless told otherwise)."""
     engine = open_store(db)
@@ -435,9 +710,23 @@ def dashboard_cmd(
     assert spec is not None and spec.origin is not None
     app_path = Path(spec.origin).parent / "app.py"
     console.summary(f"dashboard for {database.shown(url)} on http://{host}:{port} (Ctrl-C to stop)")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", host, "--server.port",
-           str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     env = {**os.environ, "QROI_DB": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     code = subprocess.run(cmd, env=env).returncode
     if code not in (0, -signal.SIGINT, 130):

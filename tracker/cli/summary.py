@@ -68,21 +68,32 @@ def delivery_rows(data: SummaryData) -> list[tuple[str, str]]:
     """The delivery side in a few figures; each says what is missing when the data is."""
     commits, releases, issues = data.commits, data.releases, data.issues
     work = commits[~commits["is_merge"].astype(bool)]
-    rows = [("bug-fix commits (by message or bug issue)", f"{int(work['fix'].fillna(False).astype(bool).sum()):,}"),
-            ("bug-inducing commits (SZZ)", f"{int(work['bug_inducing'].fillna(False).astype(bool).sum()):,}"),
-            ("lines reworked soon after being written", f"{int(work['reworked_lines'].fillna(0).sum()):,}"),
-            ("reverted commits", f"{int(work['reverted_later'].fillna(False).astype(bool).sum()):,}")]  # fmt: skip
+    rows = [
+        (
+            "bug-fix commits (by message or bug issue)",
+            f"{int(work['fix'].fillna(False).astype(bool).sum()):,}",
+        ),
+        ("bug-inducing commits (SZZ)", f"{int(work['bug_inducing'].fillna(False).astype(bool).sum()):,}"),
+        ("lines reworked soon after being written", f"{int(work['reworked_lines'].fillna(0).sum()):,}"),
+        ("reverted commits", f"{int(work['reverted_later'].fillna(False).astype(bool).sum()):,}"),
+    ]
     if releases.empty:
         rows.append(("releases", "none (no version tags)"))
     else:
         months = max((releases["released_ts"].max() - releases["released_ts"].min()) / (30.44 * 86400), 1)
         failed = int(releases["change_failure"].astype(bool).sum())
-        rows += [("releases (per month)", f"{len(releases):,} ({len(releases) / months:.2f})"),
-                 ("median lead time to release", f"{work['lead_time_days'].median():.1f} days"),
-                 ("change failure rate", f"{failed / len(releases):.0%} ({failed} of {len(releases)})")]  # fmt: skip
+        rows += [
+            ("releases (per month)", f"{len(releases):,} ({len(releases) / months:.2f})"),
+            ("median lead time to release", f"{work['lead_time_days'].median():.1f} days"),
+            ("change failure rate", f"{failed / len(releases):.0%} ({failed} of {len(releases)})"),
+        ]
     closed = issues["time_to_close_days"].dropna() if not issues.empty else issues
-    rows.append(("issues imported (median days to close)",
-                 f"{len(issues):,} ({closed.median():.1f})" if len(closed) else "none: qroi issues import FILE"))
+    rows.append(
+        (
+            "issues imported (median days to close)",
+            f"{len(issues):,} ({closed.median():.1f})" if len(closed) else "none: qroi issues import FILE",
+        )
+    )
     return rows
 
 
@@ -110,20 +121,34 @@ def render(data: SummaryData, console: Console) -> None:
         overview.add_row("size-weighted MI (0-100, higher is better)", _fmt(head["py_mi"]))
         functions = int(head["py_functions"])
         share = head["py_c_or_worse"] / functions if functions else None
-        overview.add_row("functions ranked C or worse (CC >= 11)", f"{int(head['py_c_or_worse']):,} ({_fmt(share and share * 100)}%)")
+        overview.add_row(
+            "functions ranked C or worse (CC >= 11)",
+            f"{int(head['py_c_or_worse']):,} ({_fmt(share and share * 100)}%)",
+        )
         overview.add_row("bug-fix commits", f"{int(commits['is_bugfix'].astype(bool).sum()):,}")
     total = int(data.unscored["blobs"].sum()) if not data.unscored.empty else 0
     failed = data.unscored[data.unscored["error_kind"].notna()] if total else data.unscored
     failed_n = int(failed["blobs"].sum()) if total else 0
-    kinds = ", ".join(f"{k} {n}" for k, n in zip(failed["error_kind"], failed["blobs"], strict=True)) if failed_n else ""
+    kinds = (
+        ", ".join(f"{k} {n}" for k, n in zip(failed["error_kind"], failed["blobs"], strict=True))
+        if failed_n
+        else ""
+    )
     overview.add_row("unscored Python blobs", f"{failed_n:,} of {total:,}" + (f" ({kinds})" if kinds else ""))
 
     trend = Table(title="trend (quality at the end of each quarter)", title_justify="left")
     for col in ("quarter", "commits", "bug fixes", "py files", "sloc", "MI", "C-or-worse %"):
         trend.add_column(col, justify="right")
     for quarter, row in data.trend.tail(8).iterrows():
-        trend.add_row(str(quarter), _fmt(int(row["commits"])), _fmt(int(row["bugfixes"])), _fmt(int(row["py_files"])),
-                      _fmt(int(row["py_sloc"])), _fmt(row["py_mi"]), _fmt(row["c_share"] * 100 if pd.notna(row["c_share"]) else None))  # fmt: skip
+        trend.add_row(
+            str(quarter),
+            _fmt(int(row["commits"])),
+            _fmt(int(row["bugfixes"])),
+            _fmt(int(row["py_files"])),
+            _fmt(int(row["py_sloc"])),
+            _fmt(row["py_mi"]),
+            _fmt(row["c_share"] * 100 if pd.notna(row["c_share"]) else None),
+        )
 
     delivery = Table(title="delivery", show_header=False, title_justify="left")
     delivery.add_column(style="bold")
@@ -135,6 +160,13 @@ def render(data: SummaryData, console: Console) -> None:
     for col in ("file", "commits", "bug fixes", "CC total", "CC max", "MI", "sloc"):
         hot.add_column(col, justify="left" if col == "file" else "right")
     for _, row in data.hotspots.iterrows():
-        hot.add_row(row["path"], _fmt(row["commits"]), _fmt(row["bugfix_commits"]), _fmt(row["cc_total"]),
-                    _fmt(row["cc_max"]), _fmt(row["mi"]), _fmt(row["sloc"]))  # fmt: skip
+        hot.add_row(
+            row["path"],
+            _fmt(row["commits"]),
+            _fmt(row["bugfix_commits"]),
+            _fmt(row["cc_total"]),
+            _fmt(row["cc_max"]),
+            _fmt(row["mi"]),
+            _fmt(row["sloc"]),
+        )
     console.print(Group(overview, delivery, trend, hot))

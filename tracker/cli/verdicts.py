@@ -13,8 +13,12 @@ from rich.table import Table
 from qroi.analysis import PooledResult, Report
 from qroi.analysis.claim import ClaimResult
 
-STYLE = {"Supported": "bold green", "Contradicted": "bold red", "No effect (equivalent)": "bold",
-         "Inconclusive": "yellow"}  # fmt: skip
+STYLE = {
+    "Supported": "bold green",
+    "Contradicted": "bold red",
+    "No effect (equivalent)": "bold",
+    "Inconclusive": "yellow",
+}
 """Claim verdicts in the dashboard's colours: green when worse quality goes with worse delivery."""
 
 
@@ -36,8 +40,11 @@ def render_report(report: Report, console: Console, title: str) -> None:
         verdict = h.verdict or h.status
         table.add_row(h.name, f"{h.n_rows:,}", *cells, p, f"[{STYLE.get(verdict, 'dim')}]{verdict}[/]")
     console.print(table)
-    console.print("Effects are ratios per 1 SD of worse quality (>1: worse quality, more of the outcome), "
-                  "with 95% confidence intervals.", style="dim")  # fmt: skip
+    console.print(
+        "Effects are ratios per 1 SD of worse quality (>1: worse quality, more of the outcome), "
+        "with 95% confidence intervals.",
+        style="dim",
+    )
     for h in report.hypotheses:
         console.print(f"- {h.explanation}", markup=False)
         for warning in h.warnings:
@@ -52,8 +59,14 @@ def render_pooled(pooled: dict[str, PooledResult], console: Console) -> None:
         if p.status != "ok":
             table.add_row(name, str(p.k), "-", "-", "-", "-")
             continue
-        table.add_row(name, str(p.k), _ratio(p.ratio, p.ci_low, p.ci_high), f"{p.p_value:.3g}",
-                      f"{p.i2:.0%}", f"{p.tau2:.3g}")  # fmt: skip
+        table.add_row(
+            name,
+            str(p.k),
+            _ratio(p.ratio, p.ci_low, p.ci_high),
+            f"{p.p_value:.3g}",
+            f"{p.i2:.0%}",
+            f"{p.tau2:.3g}",
+        )
     console.print(table)
     for p in pooled.values():
         console.print(f"- {p.summary}", markup=False)
@@ -64,12 +77,18 @@ def render_claim(result: ClaimResult, console: Console) -> None:
         render_report(report, console, f"{repo}: does quality pay? (file x {result.window} windows)")
     if result.pooled:
         render_pooled(result.pooled, console)
-    console.print("\nWeaker evidence: repository-level quality vs monthly value (one series per repository; "
-                  "trend-adjusted, AR(1) errors)", style="bold")  # fmt: skip
+    console.print(
+        "\nWeaker evidence: repository-level quality vs monthly value (one series per repository; "
+        "trend-adjusted, AR(1) errors)",
+        style="bold",
+    )
     for trend in result.trends:
         if trend["status"] != "ok":
             console.print(f"- {trend['label']}: {trend['status']} ({trend['reason']})", markup=False)
             continue
-        console.print(f"- {trend['label']}: {trend['effect']:+.3g} per SD lower MI "
-                      f"[{trend['ci_low']:+.3g} to {trend['ci_high']:+.3g}], p={trend['p_value']:.3g}, "
-                      f"n={trend['n_obs']} months", markup=False)  # fmt: skip
+        console.print(
+            f"- {trend['label']}: {trend['effect']:+.3g} per SD lower MI "
+            f"[{trend['ci_low']:+.3g} to {trend['ci_high']:+.3g}], p={trend['p_value']:.3g}, "
+            f"n={trend['n_obs']} months",
+            markup=False,
+        )

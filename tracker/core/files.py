@@ -18,18 +18,20 @@ def is_python_path(path: str) -> bool:
 
 _HASH = ("#",)
 _SLASHES = ("//", "/*", "*/", "* ")
+_HASH_LANGUAGES = ".py .pyi .pyx .sh .bash .zsh .rb .pl .r .yaml .yml .toml .cfg .conf .cmake .tf .ps1 .jl .nim .ex .exs .coffee"
+_SLASH_LANGUAGES = (
+    ".c .h .cc .cpp .cxx .hpp .hh .java .js .jsx .mjs .ts .tsx .go .rs .kt .kts .swift .cs .scala .dart .groovy .m "
+    ".css .scss .less .proto .sol .zig"
+)
 COMMENT_PREFIXES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys((".py", ".pyi", ".pyx", ".sh", ".bash", ".zsh", ".rb", ".pl", ".r", ".yaml", ".yml", ".toml",
-                     ".cfg", ".conf", ".cmake", ".tf", ".ps1", ".jl", ".nim", ".ex", ".exs", ".coffee"), _HASH),
-    **dict.fromkeys((".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".java", ".js", ".jsx", ".mjs", ".ts",
-                     ".tsx", ".go", ".rs", ".kt", ".kts", ".swift", ".cs", ".scala", ".dart", ".groovy", ".m",
-                     ".css", ".scss", ".less", ".proto", ".sol", ".zig"), _SLASHES),
+    **dict.fromkeys(_HASH_LANGUAGES.split(), _HASH),
+    **dict.fromkeys(_SLASH_LANGUAGES.split(), _SLASHES),
     ".php": _SLASHES + _HASH,
-    **dict.fromkeys((".sql", ".lua", ".hs", ".elm", ".ada", ".adb"), ("--",)),
-    **dict.fromkeys((".ini", ".el", ".lisp", ".clj", ".scm", ".asm", ".s"), (";",)),
-    **dict.fromkeys((".tex", ".sty", ".erl", ".hrl"), ("%",)),
-    **dict.fromkeys((".vim",), ('"',)),
-}  # fmt: skip
+    **dict.fromkeys([".sql", ".lua", ".hs", ".elm", ".ada", ".adb"], ("--",)),
+    **dict.fromkeys([".ini", ".el", ".lisp", ".clj", ".scm", ".asm", ".s"], (";",)),
+    **dict.fromkeys([".tex", ".sty", ".erl", ".hrl"], ("%",)),
+    ".vim": ('"',),
+}
 
 
 def comment_prefixes(path: str) -> tuple[str, ...]:

@@ -44,8 +44,22 @@ DEFAULT_REWORK_DAYS = 21
 DEFAULT_FAILURE_DAYS = 14
 REPO_IGNORE_REVS = ".git-blame-ignore-revs"
 _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-FEATURE_COLUMNS = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "ndev", "age_days", "nuc", "exp", "rexp", "sexp",
-                   "cc_delta")  # fmt: skip
+FEATURE_COLUMNS = (
+    "ns",
+    "nd",
+    "nf",
+    "entropy",
+    "la",
+    "ld",
+    "lt",
+    "ndev",
+    "age_days",
+    "nuc",
+    "exp",
+    "rexp",
+    "sexp",
+    "cc_delta",
+)
 RELEASE_COLUMNS = ("first_release", "released_ts", "lead_time_s", "reverted_later", "time_to_revert_s")
 
 
@@ -135,21 +149,29 @@ def mailmap_enabled(wanted: bool | None, stored: dict[str, Any]) -> bool:
     return wanted if wanted is not None else bool(stored.get("mailmap_enabled", True))
 
 
-def _ignore_revs(git: GitRepo, head: str, explicit: Path | None, stored: dict[str, Any]) -> tuple[list[str] | None, list[str]]:
+def _ignore_revs(
+    git: GitRepo, head: str, explicit: Path | None, stored: dict[str, Any]
+) -> tuple[list[str] | None, list[str]]:
     """(the explicit list to remember, the effective list) of formatting commits SZZ looks through."""
     if explicit is not None:
         revs = _read_ignore_revs(explicit)
         return revs, revs
     if stored.get("ignore_revs_file") is not None:
         return stored["ignore_revs_file"], stored["ignore_revs_file"]
-    proc = subprocess.run(["git", "--git-dir", git.git_dir, "cat-file", "blob", f"{head}:{REPO_IGNORE_REVS}"],
-                          capture_output=True)  # fmt: skip
+    proc = subprocess.run(
+        ["git", "--git-dir", git.git_dir, "cat-file", "blob", f"{head}:{REPO_IGNORE_REVS}"],
+        capture_output=True,
+    )
     if proc.returncode != 0:
         return None, []
     try:
-        return None, parse_ignore_revs(proc.stdout.decode("utf-8", "replace"), f"{head[:12]}:{REPO_IGNORE_REVS}")
+        return None, parse_ignore_revs(
+            proc.stdout.decode("utf-8", "replace"), f"{head[:12]}:{REPO_IGNORE_REVS}"
+        )
     except QroiError as exc:
-        raise QroiError(f"{exc} (the commits are stored; pass --ignore-revs FILE to use another list)") from exc
+        raise QroiError(
+            f"{exc} (the commits are stored; pass --ignore-revs FILE to use another list)"
+        ) from exc
 
 
 def remembered(options: Any, stored: dict[str, Any], name: str, default: Any) -> Any:
@@ -161,7 +183,9 @@ def remembered(options: Any, stored: dict[str, Any], name: str, default: Any) ->
     return value if value is not None else stored.get(name, default)
 
 
-def resolve_settings(git: GitRepo, head: str, options: DeliveryOptions, stored: dict[str, Any]) -> dict[str, Any]:
+def resolve_settings(
+    git: GitRepo, head: str, options: DeliveryOptions, stored: dict[str, Any]
+) -> dict[str, Any]:
     """This run's settings: the options given, else the stored ones, else the defaults."""
     pick = partial(remembered, options, stored)
     pattern = pick("release_pattern", releases.DEFAULT_RELEASE_PATTERN)
@@ -195,9 +219,14 @@ def relabel_fixes(engine: Engine, repo_id: int, pattern: str) -> int:
     regex = messages.bugfix_regex(pattern)
     c = models.Commit
     with engine.connect() as conn:
-        rows = conn.execute(select(c.id, c.message, c.is_merge, c.is_bugfix).where(c.repo_id == repo_id)).all()
-    changed = [{"id": cid, "is_bugfix": fix} for cid, message, merge, was in rows
-               if bool(was) != (fix := not merge and messages.is_bugfix(message, regex))]  # fmt: skip
+        rows = conn.execute(
+            select(c.id, c.message, c.is_merge, c.is_bugfix).where(c.repo_id == repo_id)
+        ).all()
+    changed = [
+        {"id": cid, "is_bugfix": fix}
+        for cid, message, merge, was in rows
+        if bool(was) != (fix := not merge and messages.is_bugfix(message, regex))
+    ]
     if changed:
         with transaction(engine) as conn:
             update_rows(conn, c.__table__, "id", changed, ["is_bugfix"])
@@ -222,28 +251,45 @@ def _cc_of(engine: Engine, blobs: set[str]) -> dict[str, int | None]:
     with engine.connect() as conn:
         for part in chunks(sorted(blobs)):
             for blob, cc, error in conn.execute(
-                select(models.Blob.blob, models.Blob.cc_total, models.Blob.error_kind).where(models.Blob.blob.in_(part))
+                select(models.Blob.blob, models.Blob.cc_total, models.Blob.error_kind).where(
+                    models.Blob.blob.in_(part)
+                )
             ):
                 out[blob] = None if error else cc
     return out
 
 
-def _features(engine: Engine, git: GitRepo, repo_id: int, history: StoredHistory, rows: dict[int, dict[str, Any]],
-              everything: bool) -> int:  # fmt: skip
+def _features(
+    engine: Engine,
+    git: GitRepo,
+    repo_id: int,
+    history: StoredHistory,
+    rows: dict[int, dict[str, Any]],
+    everything: bool,
+) -> int:
     pending = [c.index for c in history.commits if c.id not in rows]
     start = 0 if everything else min(pending, default=len(history.commits))
     if start >= len(history.commits):
         return 0
     blobs = {b for c in history.commits[start:] for ch in c.changes for b in (ch.old_blob, ch.new_blob) if b}
-    computed = features.compute(history, start, features.LineCounter(history, git.read_blob), _cc_of(engine, blobs))
+    computed = features.compute(
+        history, start, features.LineCounter(history, git.read_blob), _cc_of(engine, blobs)
+    )
     empty = dict.fromkeys(FEATURE_COLUMNS)
     inserts, updates = [], []
     for commit_id, values in computed.items():
         full = {**empty, **values}
         if commit_id not in rows:
             inserts.append({"commit_id": commit_id, "repo_id": repo_id, **full})
-            rows[commit_id] = {"commit_id": commit_id, "rework_lines": None, "szz_done": False, "dmm_done": False,
-                               **dict.fromkeys(RELEASE_COLUMNS), "reverted_later": False, **full}  # fmt: skip
+            rows[commit_id] = {
+                "commit_id": commit_id,
+                "rework_lines": None,
+                "szz_done": False,
+                "dmm_done": False,
+                **dict.fromkeys(RELEASE_COLUMNS),
+                "reverted_later": False,
+                **full,
+            }
         elif any(rows[commit_id][k] != v for k, v in full.items()):
             updates.append({"commit_id": commit_id, **full})
             rows[commit_id].update(full)
@@ -253,12 +299,24 @@ def _features(engine: Engine, git: GitRepo, repo_id: int, history: StoredHistory
     return len(inserts) + len(updates)
 
 
-def _rework(engine: Engine, git: GitRepo, repo_id: int, history: StoredHistory, rows: dict[int, dict[str, Any]],
-            days: float, everything: bool) -> int:  # fmt: skip
-    todo = {c.id for c in history.commits if not c.is_merge and (everything or rows[c.id]["rework_lines"] is None)}
+def _rework(
+    engine: Engine,
+    git: GitRepo,
+    repo_id: int,
+    history: StoredHistory,
+    rows: dict[int, dict[str, Any]],
+    days: float,
+    everything: bool,
+) -> int:
+    todo = {
+        c.id for c in history.commits if not c.is_merge and (everything or rows[c.id]["rework_lines"] is None)
+    }
     found = rework.compute(git.git_dir, history, todo, days)
-    links = [{"repo_id": repo_id, "commit_id": cid, "origin_commit_id": origin, "path": path, "lines": lines}
-             for cid, items in found.items() for origin, path, lines in items]  # fmt: skip
+    links = [
+        {"repo_id": repo_id, "commit_id": cid, "origin_commit_id": origin, "path": path, "lines": lines}
+        for cid, items in found.items()
+        for origin, path, lines in items
+    ]
     counts = [{"commit_id": cid, "rework_lines": sum(n for _, _, n in items)} for cid, items in found.items()]
     with transaction(engine) as conn:  # links and counts are written together: no count, no links
         if everything:
@@ -268,8 +326,17 @@ def _rework(engine: Engine, git: GitRepo, repo_id: int, history: StoredHistory, 
     return len(counts)
 
 
-def _szz(engine: Engine, git: GitRepo, repo_id: int, history: StoredHistory, rows: dict[int, dict[str, Any]],
-         ignore: list[str], everything: bool, workers: int | None, report: DeliveryReport) -> None:  # fmt: skip
+def _szz(
+    engine: Engine,
+    git: GitRepo,
+    repo_id: int,
+    history: StoredHistory,
+    rows: dict[int, dict[str, Any]],
+    ignore: list[str],
+    everything: bool,
+    workers: int | None,
+    report: DeliveryReport,
+) -> None:
     link = models.BugLink
     with transaction(engine) as conn:
         fixes = issue_links.fix_commit_ids(conn, repo_id)
@@ -285,36 +352,65 @@ def _szz(engine: Engine, git: GitRepo, repo_id: int, history: StoredHistory, row
     with tempfile.NamedTemporaryFile("w", suffix=".ignore-revs", encoding="utf-8") as handle:
         handle.write("".join(f"{sha}\n" for sha in ignore))
         handle.flush()
-        found, report.blames = szz.compute(git.git_dir, history, todo, Path(handle.name) if ignore else None, workers)
+        found, report.blames = szz.compute(
+            git.git_dir, history, todo, Path(handle.name) if ignore else None, workers
+        )
     with transaction(engine) as conn:  # links and the done marker are written together
-        insert_rows(conn, link.__table__, [
-            {"repo_id": repo_id, "fix_commit_id": fix, "inducing_commit_id": inducing, "path": path, "lines": lines}
-            for fix, inducing, path, lines in found
-        ])  # fmt: skip
+        insert_rows(
+            conn,
+            link.__table__,
+            [
+                {
+                    "repo_id": repo_id,
+                    "fix_commit_id": fix,
+                    "inducing_commit_id": inducing,
+                    "path": path,
+                    "lines": lines,
+                }
+                for fix, inducing, path, lines in found
+            ],
+        )
         _update(conn, [{"commit_id": c.id, "szz_done": True} for c in todo], ["szz_done"])
     report.fixes_blamed, report.bug_links = len(todo), len(found)
 
 
-def _dmm(engine: Engine, git: GitRepo, history: StoredHistory, rows: dict[int, dict[str, Any]],
-         workers: int | None) -> int:  # fmt: skip
+def _dmm(
+    engine: Engine, git: GitRepo, history: StoredHistory, rows: dict[int, dict[str, Any]], workers: int | None
+) -> int:
     todo = [c for c in history.commits if not c.is_merge and not rows[c.id]["dmm_done"]]
     scores = dmm.compute(git.git_dir, [c.sha for c in todo], workers)
     values = [
-        {"commit_id": c.id, "dmm_done": True, "dmm_unit_size": scores[c.sha][0],
-         "dmm_unit_complexity": scores[c.sha][1], "dmm_unit_interfacing": scores[c.sha][2]}
+        {
+            "commit_id": c.id,
+            "dmm_done": True,
+            "dmm_unit_size": scores[c.sha][0],
+            "dmm_unit_complexity": scores[c.sha][1],
+            "dmm_unit_interfacing": scores[c.sha][2],
+        }
         for c in todo
-    ]  # fmt: skip
+    ]
     with transaction(engine) as conn:
         _update(conn, values, ["dmm_done", "dmm_unit_size", "dmm_unit_complexity", "dmm_unit_interfacing"])
     return len(values)
 
 
-def _releases(engine: Engine, git: GitRepo, repo_id: int, history: StoredHistory, rows: dict[int, dict[str, Any]],
-              settings: dict[str, Any], report: DeliveryReport) -> None:  # fmt: skip
-    release_rows, per_commit = releases.analyse(git.tags(), history, settings["release_pattern"],
-                                                settings["failure_days"])  # fmt: skip
-    changed = [{"commit_id": cid, **values} for cid, values in per_commit.items()
-               if any(rows[cid][k] != v for k, v in values.items())]  # fmt: skip
+def _releases(
+    engine: Engine,
+    git: GitRepo,
+    repo_id: int,
+    history: StoredHistory,
+    rows: dict[int, dict[str, Any]],
+    settings: dict[str, Any],
+    report: DeliveryReport,
+) -> None:
+    release_rows, per_commit = releases.analyse(
+        git.tags(), history, settings["release_pattern"], settings["failure_days"]
+    )
+    changed = [
+        {"commit_id": cid, **values}
+        for cid, values in per_commit.items()
+        if any(rows[cid][k] != v for k, v in values.items())
+    ]
     with transaction(engine) as conn:
         conn.execute(delete(models.Release).where(models.Release.repo_id == repo_id))
         insert_rows(conn, models.Release.__table__, [{"repo_id": repo_id, **row} for row in release_rows])
@@ -330,8 +426,14 @@ def _save(engine: Engine, repo_id: int, settings: dict[str, Any]) -> None:
         conn.execute(state.insert(), {"repo_id": repo_id, "settings": json.dumps(settings, sort_keys=True)})
 
 
-def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: DeliveryOptions,
-            workers: int | None = None) -> DeliveryReport:  # fmt: skip
+def refresh(
+    engine: Engine,
+    git: GitRepo,
+    repo_id: int,
+    head: str,
+    options: DeliveryOptions,
+    workers: int | None = None,
+) -> DeliveryReport:
     """Bring the repository's delivery signals up to date with its stored commits."""
     report = DeliveryReport()
     stored = stored_settings(engine, repo_id)
@@ -339,8 +441,9 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: Deli
     with timed(report.seconds, "identities"):
         identities_changed = stored.get("mailmap") != settings["mailmap"]
         if identities_changed:
-            report.identities_updated = identities.reresolve(engine, git.git_dir, repo_id, head,
-                                                          settings["mailmap_enabled"])  # fmt: skip
+            report.identities_updated = identities.reresolve(
+                engine, git.git_dir, repo_id, head, settings["mailmap_enabled"]
+            )
         if stored.get("bugfix_pattern", messages.DEFAULT_BUGFIX_PATTERN) != settings["bugfix_pattern"]:
             report.fixes_relabelled = relabel_fixes(engine, repo_id, settings["bugfix_pattern"])
     with timed(report.seconds, "load"):
@@ -349,11 +452,27 @@ def refresh(engine: Engine, git: GitRepo, repo_id: int, head: str, options: Deli
     with timed(report.seconds, "features"):
         report.features = _features(engine, git, repo_id, history, rows, identities_changed and bool(rows))
     with timed(report.seconds, "rework"):
-        report.rework = _rework(engine, git, repo_id, history, rows, settings["rework_days"],
-                                stored.get("rework_days") not in (None, settings["rework_days"]))  # fmt: skip
+        report.rework = _rework(
+            engine,
+            git,
+            repo_id,
+            history,
+            rows,
+            settings["rework_days"],
+            stored.get("rework_days") not in (None, settings["rework_days"]),
+        )
     with timed(report.seconds, "szz"):
-        _szz(engine, git, repo_id, history, rows, settings["szz_ignore"],
-             stored.get("szz_ignore") not in (None, settings["szz_ignore"]), workers, report)  # fmt: skip
+        _szz(
+            engine,
+            git,
+            repo_id,
+            history,
+            rows,
+            settings["szz_ignore"],
+            stored.get("szz_ignore") not in (None, settings["szz_ignore"]),
+            workers,
+            report,
+        )
     if settings["dmm"]:
         with timed(report.seconds, "dmm"):
             report.dmm = _dmm(engine, git, history, rows, workers)

@@ -55,4 +55,8 @@ def compute(git_dir: str, shas: Sequence[str], workers: int | None = None) -> di
     else:
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(_scores, [git_dir] * len(parts), parts))
-    return {sha: score for part, scores in zip(parts, results, strict=True) for sha, score in zip(part, scores, strict=True)}
+    return {
+        sha: score
+        for part, scores in zip(parts, results, strict=True)
+        for sha, score in zip(part, scores, strict=True)
+    }

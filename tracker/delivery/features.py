@@ -61,7 +61,12 @@ class LineCounter:
         self.creator: dict[str, tuple[str | None, int, int]] = {}
         for commit in history.commits:
             for ch in commit.changes:
-                if ch.new_blob and ch.new_blob != ch.old_blob and ch.added is not None and ch.deleted is not None:
+                if (
+                    ch.new_blob
+                    and ch.new_blob != ch.old_blob
+                    and ch.added is not None
+                    and ch.deleted is not None
+                ):
                     self.creator.setdefault(ch.new_blob, (ch.old_blob, ch.added, ch.deleted))
 
     def __call__(self, blob: str | None) -> int:
@@ -210,8 +215,9 @@ def cc_delta(commit: StoredCommit, cc: dict[str, int | None]) -> int | None:
     return total
 
 
-def compute(history: StoredHistory, start: int, lines: Callable[[str | None], int],
-            cc: dict[str, int | None]) -> dict[int, dict[str, Any]]:  # fmt: skip
+def compute(
+    history: StoredHistory, start: int, lines: Callable[[str | None], int], cc: dict[str, int | None]
+) -> dict[int, dict[str, Any]]:
     """Features of the commits from canonical position `start` on, replaying those before it."""
     state = Kamei(lines)
     out: dict[int, dict[str, Any]] = {}

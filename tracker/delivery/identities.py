@@ -23,7 +23,9 @@ def reresolve(engine: Engine, git_dir: str, repo_id: int, rev: str, enabled: boo
     c = models.Commit.__table__.c
     changed = []
     with engine.connect() as conn:
-        rows = conn.execute(select(c.id, c.sha, *(c[name] for name in IDENTITY_COLUMNS)).where(c.repo_id == repo_id))
+        rows = conn.execute(
+            select(c.id, c.sha, *(c[name] for name in IDENTITY_COLUMNS)).where(c.repo_id == repo_id)
+        )
         for cid, sha, *stored in rows:
             new = wanted.get(sha)
             if new is not None and new != tuple(stored):

@@ -215,12 +215,18 @@ def parse_github(text: str) -> tuple[list[ParsedIssue], int]:
                 raise _Bad(line, f"field 'labels': a label without a name: {label!r}"[:120])
             names.append(name)
         kind = item.get("type")
-        issues.append(ParsedIssue(
-            key=normalise_key(item["number"], line, "number"), line=line, title=str(item.get("title") or ""),
-            issue_type=(kind.get("name") if isinstance(kind, dict) else kind) or None,
-            state=str(item.get("state") or "").lower() or None, labels=names, created=created,
-            closed=parse_time(item.get(closed_name), line, closed_name),
-        ))  # fmt: skip
+        issues.append(
+            ParsedIssue(
+                key=normalise_key(item["number"], line, "number"),
+                line=line,
+                title=str(item.get("title") or ""),
+                issue_type=(kind.get("name") if isinstance(kind, dict) else kind) or None,
+                state=str(item.get("state") or "").lower() or None,
+                labels=names,
+                created=created,
+                closed=parse_time(item.get(closed_name), line, closed_name),
+            )
+        )
     return issues, pull_requests
 
 
@@ -261,11 +267,18 @@ def parse_jira(text: str) -> list[ParsedIssue]:
         if when is None:
             raise _Bad(line, "field 'Created' is empty")
         labels = [label for i in label_columns for label in _cell(row, i).split()]
-        issues.append(ParsedIssue(
-            key=normalise_key(_cell(row, key), line, "Issue key"), line=line, title=_cell(row, summary),
-            issue_type=_cell(row, kind) or None, state=_cell(row, status) or None, labels=labels, created=when,
-            closed=parse_time(_cell(row, resolved), line, "Resolved", jira=True),
-        ))  # fmt: skip
+        issues.append(
+            ParsedIssue(
+                key=normalise_key(_cell(row, key), line, "Issue key"),
+                line=line,
+                title=_cell(row, summary),
+                issue_type=_cell(row, kind) or None,
+                state=_cell(row, status) or None,
+                labels=labels,
+                created=when,
+                closed=parse_time(_cell(row, resolved), line, "Resolved", jira=True),
+            )
+        )
     return issues
 
 
@@ -276,7 +289,10 @@ def parse_csv(text: str, columns: CsvColumns) -> list[ParsedIssue]:
         name = given or default
         return _column(header, name, required or given is not None), name
 
-    (key, key_name), (created, created_name) = col(columns.id, "id", True), col(columns.created, "created_at", True)
+    (key, key_name), (created, created_name) = (
+        col(columns.id, "id", True),
+        col(columns.created, "created_at", True),
+    )
     kind, _ = col(columns.type, "type")
     closed, closed_name = col(columns.closed, "closed_at")
     labels, _ = col(columns.labels, "labels")
@@ -287,11 +303,18 @@ def parse_csv(text: str, columns: CsvColumns) -> list[ParsedIssue]:
         if when is None:
             raise _Bad(line, f"field {created_name!r} is empty")
         ended = parse_time(_cell(row, closed), line, closed_name)
-        issues.append(ParsedIssue(
-            key=normalise_key(_cell(row, key), line, key_name), line=line, title=_cell(row, title),
-            issue_type=_cell(row, kind) or None, state="closed" if ended else "open",
-            labels=[p.strip() for p in re.split(r"[,;|]", _cell(row, labels)) if p.strip()], created=when, closed=ended,
-        ))  # fmt: skip
+        issues.append(
+            ParsedIssue(
+                key=normalise_key(_cell(row, key), line, key_name),
+                line=line,
+                title=_cell(row, title),
+                issue_type=_cell(row, kind) or None,
+                state="closed" if ended else "open",
+                labels=[p.strip() for p in re.split(r"[,;|]", _cell(row, labels)) if p.strip()],
+                created=when,
+                closed=ended,
+            )
+        )
     return issues
 
 
@@ -316,16 +339,29 @@ def parse(text: str, fmt: str, columns: CsvColumns) -> tuple[str, list[ParsedIss
 
 def _row(issue: ParsedIssue, repo_id: int, fmt: str, rules: KindRules) -> dict[str, Any]:
     return {
-        "repo_id": repo_id, "key": issue.key, "title": issue.title, "issue_type": issue.issue_type,
-        "state": issue.state, "labels": "; ".join(issue.labels), "kind": rules.kind(issue.issue_type, issue.labels),
-        "created_ts": issue.created[0], "created_tz": issue.created[1],
-        "closed_ts": issue.closed[0] if issue.closed else None, "closed_tz": issue.closed[1] if issue.closed else None,
+        "repo_id": repo_id,
+        "key": issue.key,
+        "title": issue.title,
+        "issue_type": issue.issue_type,
+        "state": issue.state,
+        "labels": "; ".join(issue.labels),
+        "kind": rules.kind(issue.issue_type, issue.labels),
+        "created_ts": issue.created[0],
+        "created_tz": issue.created[1],
+        "closed_ts": issue.closed[0] if issue.closed else None,
+        "closed_tz": issue.closed[1] if issue.closed else None,
         "source_format": fmt,
-    }  # fmt: skip
+    }
 
 
-def import_file(engine: Engine, repo: str, path: Path, fmt: str = "auto", columns: CsvColumns | None = None,
-                rules: KindRules | None = None) -> ImportReport:  # fmt: skip
+def import_file(
+    engine: Engine,
+    repo: str,
+    path: Path,
+    fmt: str = "auto",
+    columns: CsvColumns | None = None,
+    rules: KindRules | None = None,
+) -> ImportReport:
     """Parse `path` completely, then insert or update its issues for `repo` in one transaction."""
     if fmt not in FORMATS:
         raise QroiError(f"unknown issue format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -346,7 +382,10 @@ def import_file(engine: Engine, repo: str, path: Path, fmt: str = "auto", column
     table = models.Issue.__table__
     fields = [c.name for c in table.c if c.name not in ("id", "repo_id", "key")]
     with transaction(engine) as conn:
-        stored = {row["key"]: dict(row) for row in conn.execute(select(table).where(table.c.repo_id == repo_id)).mappings()}
+        stored = {
+            row["key"]: dict(row)
+            for row in conn.execute(select(table).where(table.c.repo_id == repo_id)).mappings()
+        }
         inserts, updates = [], []
         for issue in issues:
             row = _row(issue, repo_id, fmt, rules)
@@ -360,13 +399,22 @@ def import_file(engine: Engine, repo: str, path: Path, fmt: str = "auto", column
                 report.unchanged += 1
         insert_rows(conn, table, inserts)
         if updates:
-            stmt = update(table).where(table.c.id == bindparam("b_id")).values({f: bindparam(f"b_{f}") for f in fields})
+            stmt = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values({f: bindparam(f"b_{f}") for f in fields})
+            )
             conn.execute(stmt, updates)
         report.added, report.updated = len(inserts), len(updates)
         links = issue_links.linked_commits().where(models.Issue.repo_id == repo_id).subquery()
         report.linked = len(set(conn.execute(select(links.c.issue_id)).scalars()))
         fixes = issue_links.fix_commit_ids(conn, repo_id)
-        done = set(conn.execute(select(models.CommitFeatures.commit_id).where(
-            models.CommitFeatures.repo_id == repo_id, models.CommitFeatures.szz_done)).scalars())  # fmt: skip
+        done = set(
+            conn.execute(
+                select(models.CommitFeatures.commit_id).where(
+                    models.CommitFeatures.repo_id == repo_id, models.CommitFeatures.szz_done
+                )
+            ).scalars()
+        )
         report.fixes_to_blame = len(fixes - done)
     return report

@@ -91,8 +91,9 @@ def find_releases(tags: Sequence[TagInfo], history: StoredHistory, pattern: str)
     return found
 
 
-def analyse(tags: Sequence[TagInfo], history: StoredHistory, pattern: str,
-            failure_days: float) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:  # fmt: skip
+def analyse(
+    tags: Sequence[TagInfo], history: StoredHistory, pattern: str, failure_days: float
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
     """Release rows and per-commit columns (first release, lead time, revert) for every commit."""
     releases = find_releases(tags, history, pattern)
     window = int(failure_days * DAY)
@@ -102,10 +103,15 @@ def analyse(tags: Sequence[TagInfo], history: StoredHistory, pattern: str,
         if target is not None:
             reverts[target.id] = min(reverts.get(target.id, commit.authored_ts), commit.authored_ts)
     per_commit: dict[int, dict[str, Any]] = {
-        c.id: {"first_release": None, "released_ts": None, "lead_time_s": None, "reverted_later": c.id in reverts,
-               "time_to_revert_s": reverts[c.id] - c.authored_ts if c.id in reverts else None}
+        c.id: {
+            "first_release": None,
+            "released_ts": None,
+            "lead_time_s": None,
+            "reverted_later": c.id in reverts,
+            "time_to_revert_s": reverts[c.id] - c.authored_ts if c.id in reverts else None,
+        }
         for c in history.commits
-    }  # fmt: skip
+    }
     rows = []
     for index, release in enumerate(releases):
         for commit_id in release.commits:
@@ -115,15 +121,25 @@ def analyse(tags: Sequence[TagInfo], history: StoredHistory, pattern: str,
                 lead_time_s=release.released_ts - history.by_id[commit_id].authored_ts,
             )
         after = release.released_ts
-        patch = next((r for r in releases if after < r.released_ts <= after + window and release.patches(r)), None)
-        reverted = sum(1 for cid in release.commits if cid in reverts and after < reverts[cid] <= after + window)
+        patch = next(
+            (r for r in releases if after < r.released_ts <= after + window and release.patches(r)), None
+        )
+        reverted = sum(
+            1 for cid in release.commits if cid in reverts and after < reverts[cid] <= after + window
+        )
         previous = releases[index - 1] if index else None
-        rows.append({
-            "tag": release.tag, "sha": release.sha, "released_ts": release.released_ts,
-            "version": ".".join(map(str, release.version)) if release.version else None,
-            "is_patch": release.is_patch, "commits": len(release.commits),
-            "previous_tag": previous.tag if previous else None,
-            "change_failure": bool(patch or reverted), "patched_by": patch.tag if patch else None,
-            "reverted_commits": reverted,
-        })  # fmt: skip
+        rows.append(
+            {
+                "tag": release.tag,
+                "sha": release.sha,
+                "released_ts": release.released_ts,
+                "version": ".".join(map(str, release.version)) if release.version else None,
+                "is_patch": release.is_patch,
+                "commits": len(release.commits),
+                "previous_tag": previous.tag if previous else None,
+                "change_failure": bool(patch or reverted),
+                "patched_by": patch.tag if patch else None,
+                "reverted_commits": reverted,
+            }
+        )
     return rows, per_commit

@@ -157,8 +157,13 @@ class ReworkTracker:
         else:
             self.versions.pop(version, None)
 
-    def feed(self, commit: StoredCommit, diffs: list[FilePatch], record: bool,
-             moved: Mapping[str, Moved] | None = None) -> list[tuple[int, str, int]]:  # fmt: skip
+    def feed(
+        self,
+        commit: StoredCommit,
+        diffs: list[FilePatch],
+        record: bool,
+        moved: Mapping[str, Moved] | None = None,
+    ) -> list[tuple[int, str, int]]:
         """Apply one commit's diffs; with `record`, return its rework as (origin commit id, path, lines).
 
         `moved` (churn, `qroi.ai.ai_step`) names, per path, the lines the commit moved (old line
@@ -177,7 +182,9 @@ class ReworkTracker:
         found: Counter[tuple[int, str]] = Counter()
         for change in commit.changes:  # a pure rename prints no blob ids: move its runs here
             if change.change_type == "rename" and change.old_blob == change.new_blob:
-                self._store((change.path, change.new_blob), self.versions.get((change.old_path, change.old_blob), []))
+                self._store(
+                    (change.path, change.new_blob), self.versions.get((change.old_path, change.old_blob), [])
+                )
         for diff in diffs:
             if diff.parent or diff.mode == "160000":
                 continue
@@ -244,8 +251,9 @@ def walk(history: StoredHistory, todo: set[int], days: float) -> list[StoredComm
     return [c for c in history.commits if c.id in todo or max(c.authored_ts, c.committed_ts) >= since]
 
 
-def diffs_along(git_dir: str, commits: list[StoredCommit], *,
-                keep_text: bool = False) -> Iterator[tuple[StoredCommit, list[FilePatch]]]:  # fmt: skip
+def diffs_along(
+    git_dir: str, commits: list[StoredCommit], *, keep_text: bool = False
+) -> Iterator[tuple[StoredCommit, list[FilePatch]]]:
     """Each commit with its `-U0` diffs (a merge's against every parent), from one diff-tree stream.
 
     The stream follows the commits' order; a commit with an empty diff gets an empty list.
@@ -263,10 +271,14 @@ def diffs_along(git_dir: str, commits: list[StoredCommit], *,
         yield commit, diffs
 
 
-def compute(git_dir: str, history: StoredHistory, todo: set[int], days: float) -> dict[int, list[tuple[int, str, int]]]:
+def compute(
+    git_dir: str, history: StoredHistory, todo: set[int], days: float
+) -> dict[int, list[tuple[int, str, int]]]:
     """Rework of the commits in `todo` (ids): per commit, (origin commit id, path, lines)."""
     tracker = ReworkTracker(days)
-    out: dict[int, list[tuple[int, str, int]]] = {c.id: [] for c in history.commits if c.id in todo and not c.is_merge}
+    out: dict[int, list[tuple[int, str, int]]] = {
+        c.id: [] for c in history.commits if c.id in todo and not c.is_merge
+    }
     for commit, diffs in diffs_along(git_dir, walk(history, todo, days)):
         found = tracker.feed(commit, diffs, commit.id in out)
         if commit.id in out:

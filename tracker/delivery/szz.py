@@ -73,8 +73,12 @@ def jobs(git_dir: str, fixes: Sequence[StoredCommit]) -> list[BlameJob]:
         if diff.binary or diff.old_blob is None or diff.new_blob is None or diff.mode == "160000":
             continue
         path = diff.old_path or diff.path or ""
-        lines = [hunk.old_start + i for hunk in diff.hunks for i, text in enumerate(hunk.deleted)
-                 if not is_noise(text, path)]  # fmt: skip
+        lines = [
+            hunk.old_start + i
+            for hunk in diff.hunks
+            for i, text in enumerate(hunk.deleted)
+            if not is_noise(text, path)
+        ]
         if lines:
             fix = by_sha[diff.sha]
             out.append(BlameJob(fix.id, fix.parents[0], path, tuple(lines)))
@@ -84,8 +88,20 @@ def jobs(git_dir: str, fixes: Sequence[StoredCommit]) -> list[BlameJob]:
 def blame(git_dir: str, job: BlameJob, ignore_revs: Path | None) -> Counter[str]:
     """Lines of the job per commit that last touched them, from one `git blame --porcelain -w`."""
     ranges = _ranges(job.lines)
-    cmd = ["git", "-c", "blame.ignoreRevsFile=", "-c", "blame.markUnblamableLines=false",
-           "-c", "blame.markIgnoredLines=false", "--git-dir", git_dir, "blame", "--porcelain", "-w"]  # fmt: skip
+    cmd = [
+        "git",
+        "-c",
+        "blame.ignoreRevsFile=",
+        "-c",
+        "blame.markUnblamableLines=false",
+        "-c",
+        "blame.markIgnoredLines=false",
+        "--git-dir",
+        git_dir,
+        "blame",
+        "--porcelain",
+        "-w",
+    ]
     if ignore_revs is not None:
         cmd += ["--ignore-revs-file", str(ignore_revs)]
     if len(ranges) <= MAX_RANGES:
@@ -94,7 +110,9 @@ def blame(git_dir: str, job: BlameJob, ignore_revs: Path | None) -> Counter[str]
     proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise QroiError(f"git blame failed for {job.path} at {job.parent[:12]}: {detail[-1] if detail else proc.returncode}")
+        raise QroiError(
+            f"git blame failed for {job.path} at {job.parent[:12]}: {detail[-1] if detail else proc.returncode}"
+        )
     wanted = set(job.lines)
     found: Counter[str] = Counter()
     for match in _BLAME_HEADER.finditer(proc.stdout):
@@ -103,8 +121,13 @@ def blame(git_dir: str, job: BlameJob, ignore_revs: Path | None) -> Counter[str]
     return found
 
 
-def compute(git_dir: str, history: StoredHistory, fixes: Sequence[StoredCommit], ignore_revs: Path | None,
-            workers: int | None = None) -> tuple[list[tuple[int, int, str, int]], int]:  # fmt: skip
+def compute(
+    git_dir: str,
+    history: StoredHistory,
+    fixes: Sequence[StoredCommit],
+    ignore_revs: Path | None,
+    workers: int | None = None,
+) -> tuple[list[tuple[int, int, str, int]], int]:
     """Bug-inducing links (fix id, inducing id, path, lines) of the fixes, and how many blames ran."""
     todo = jobs(git_dir, fixes)
     links: list[tuple[int, int, str, int]] = []

@@ -25,7 +25,12 @@ NULL_SHA = "0" * 40
 _CHANGE_TYPES = {"A": "add", "M": "modify", "D": "delete", "R": "rename", "C": "copy", "T": "typechange"}
 _FIELD_COUNT = 9  # %H %P, author name and email, %ad, committer name and email, %cd, %B
 # Settings a user's git config could use to change what `git log` prints.
-_NEUTRAL_CONFIG = ("log.showSignature=false", "diff.noprefix=false", "diff.relative=false", "core.quotepath=off")
+_NEUTRAL_CONFIG = (
+    "log.showSignature=false",
+    "diff.noprefix=false",
+    "diff.relative=false",
+    "core.quotepath=off",
+)
 
 
 @dataclass(slots=True)
@@ -204,15 +209,27 @@ def log_command(git_dir: str, rev: str | None, use_mailmap: bool = True) -> list
     fields = ("%H", "%P", an, ae, "%ad", cn, ce, "%cd", "%B")
     cmd = ["git", *neutral_config(), *(mailmap.config(rev or "HEAD") if use_mailmap else [])]
     cmd += [
-        "--git-dir", git_dir, "log", "--raw", "--numstat", "-z", "-M",
-        "--no-abbrev", "--no-textconv", "--no-ext-diff", "--diff-merges=first-parent",
-        "--date=raw", "--format=%x00" + "%x00".join(fields), "--stdin",
-    ]  # fmt: skip
+        "--git-dir",
+        git_dir,
+        "log",
+        "--raw",
+        "--numstat",
+        "-z",
+        "-M",
+        "--no-abbrev",
+        "--no-textconv",
+        "--no-ext-diff",
+        "--diff-merges=first-parent",
+        "--date=raw",
+        "--format=%x00" + "%x00".join(fields),
+        "--stdin",
+    ]
     return cmd + ["--topo-order", "--reverse", rev] if rev else cmd + ["--no-walk=unsorted"]
 
 
-def iter_commits(git_dir: str, rev: str = "HEAD", exclude: Iterable[str] = (),
-                 use_mailmap: bool = True) -> Iterator[CommitRecord]:  # fmt: skip
+def iter_commits(
+    git_dir: str, rev: str = "HEAD", exclude: Iterable[str] = (), use_mailmap: bool = True
+) -> Iterator[CommitRecord]:
     """Stream every commit reachable from `rev` but not from `exclude`, parents before children."""
     return _stream(log_command(git_dir, rev, use_mailmap), "".join(f"^{sha}\n" for sha in exclude), git_dir)
 

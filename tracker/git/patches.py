@@ -30,11 +30,22 @@ from qroi.git.log import NULL_SHA, neutral_config
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _SHA_LINE = re.compile(rb"^([0-9a-f]{40}|[0-9a-f]{64})(?: (?:[0-9a-f]{40}|[0-9a-f]{64}))?$")
-EMPTY_TREE = {40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
-              64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"}  # fmt: skip
+EMPTY_TREE = {
+    40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+}
 """The empty tree's id in SHA-1 and SHA-256 repositories (by the length of a commit id)."""
-_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b", b"f": b"\f",
-            b"r": b"\r", b"v": b"\v"}  # fmt: skip
+_ESCAPES = {
+    b"n": b"\n",
+    b"t": b"\t",
+    b'"': b'"',
+    b"\\": b"\\",
+    b"a": b"\a",
+    b"b": b"\b",
+    b"f": b"\f",
+    b"r": b"\r",
+    b"v": b"\v",
+}
 
 
 @dataclass(slots=True)
@@ -139,16 +150,39 @@ def requests(sha: str, parents: Sequence[str]) -> list[Request]:
 
 def command(git_dir: str, *, ignore_whitespace: bool = False) -> list[str]:
     """The diff-tree invocation: renames as the miner detects them, full blob ids, no context."""
-    cmd = ["git", *neutral_config(), "--git-dir", git_dir, "diff-tree", "--stdin", "-r", "-p", "-U0", "-M",
-           "--full-index", "--root", "--always", "--no-textconv", "--no-ext-diff", "--no-color",
-           "--src-prefix=a/", "--dst-prefix=b/"]  # fmt: skip
+    cmd = [
+        "git",
+        *neutral_config(),
+        "--git-dir",
+        git_dir,
+        "diff-tree",
+        "--stdin",
+        "-r",
+        "-p",
+        "-U0",
+        "-M",
+        "--full-index",
+        "--root",
+        "--always",
+        "--no-textconv",
+        "--no-ext-diff",
+        "--no-color",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+    ]
     if ignore_whitespace:
         cmd.append("-w")
     return cmd
 
 
-def stream(git_dir: str, wanted: Sequence[Request], *, keep_deleted: bool = False, keep_added: bool = False,
-           ignore_whitespace: bool = False) -> Iterator[FilePatch]:  # fmt: skip
+def stream(
+    git_dir: str,
+    wanted: Sequence[Request],
+    *,
+    keep_deleted: bool = False,
+    keep_added: bool = False,
+    ignore_whitespace: bool = False,
+) -> Iterator[FilePatch]:
     """FilePatches of the requested diffs, in order; line text only with `keep_deleted` / `keep_added`."""
     proc = subprocess.Popen(
         command(git_dir, ignore_whitespace=ignore_whitespace),
@@ -191,8 +225,11 @@ def snapshot(git_dir: str, sha: str) -> Iterator[FilePatch]:
 
     Binary files come as `binary` patches without lines, exactly as in a commit's diff.
     """
-    proc = subprocess.run(["git", "--git-dir", git_dir, "rev-parse", "--verify", "--quiet", f"{sha}^{{tree}}"],
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        ["git", "--git-dir", git_dir, "rev-parse", "--verify", "--quiet", f"{sha}^{{tree}}"],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise QroiError(f"cannot read the tree of {sha} in {git_dir}: the repository may be damaged")
     # Two trees on a line diff the first against the second (the reverse of `commit parent`).
@@ -201,8 +238,9 @@ def snapshot(git_dir: str, sha: str) -> Iterator[FilePatch]:
         yield diff
 
 
-def _parse(lines: Iterable[bytes], wanted: Sequence[Request], keep_deleted: bool,
-           keep_added: bool) -> Iterator[FilePatch]:  # fmt: skip
+def _parse(
+    lines: Iterable[bytes], wanted: Sequence[Request], keep_deleted: bool, keep_added: bool
+) -> Iterator[FilePatch]:
     sha, parent, headers = "", 0, 0
     current: FilePatch | None = None
     hunk: Hunk | None = None
@@ -223,7 +261,9 @@ def _parse(lines: Iterable[bytes], wanted: Sequence[Request], keep_deleted: bool
             headers += 1
             sha = match.group(1).decode()
             if request is None or request.sha != sha:
-                raise QroiError(f"git diff-tree printed {sha} where {request.sha if request else 'nothing'} was due")
+                raise QroiError(
+                    f"git diff-tree printed {sha} where {request.sha if request else 'nothing'} was due"
+                )
             parent = request.parent_index
         elif line.startswith(b"diff --git "):
             if current is not None:

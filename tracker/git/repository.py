@@ -54,7 +54,9 @@ class GitRepo:
         proc = subprocess.run(["git", "--git-dir", self.git_dir, *args], capture_output=True)
         if proc.returncode != 0:
             detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise QroiError(f"git {args[0]} failed in {self.git_dir}: {detail[-1] if detail else proc.returncode}")
+            raise QroiError(
+                f"git {args[0]} failed in {self.git_dir}: {detail[-1] if detail else proc.returncode}"
+            )
         return proc.stdout.decode("utf-8", "replace")
 
     def resolve(self, rev: str) -> str:
@@ -100,10 +102,13 @@ class GitRepo:
     def python_files(self, commit: str) -> Iterator[tuple[str, str]]:
         """(path, blob) of every regular Python file in the tree of `commit`."""
         proc = subprocess.run(
-            ["git", "--git-dir", self.git_dir, "ls-tree", "-r", "-z", "--full-tree", commit], capture_output=True
+            ["git", "--git-dir", self.git_dir, "ls-tree", "-r", "-z", "--full-tree", commit],
+            capture_output=True,
         )
         if proc.returncode != 0:
-            raise QroiError(f"cannot read the tree of {commit} in {self.git_dir}: the repository may be damaged")
+            raise QroiError(
+                f"cannot read the tree of {commit} in {self.git_dir}: the repository may be damaged"
+            )
         for entry in proc.stdout.split(b"\0"):
             if not entry:
                 continue

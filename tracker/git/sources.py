@@ -103,8 +103,21 @@ def clone_or_fetch(url: str, cache_dir: Path | None = None) -> Source:
     dest = cache / f"{name}-{hashlib.sha256(safe.encode()).hexdigest()[:12]}.git"
     auth = _auth_config(url)
     if (dest / "HEAD").exists():
-        _git([*auth, "--git-dir", str(dest), "fetch", "--quiet", "--prune", "--force", safe,
-              "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], url)  # fmt: skip
+        _git(
+            [
+                *auth,
+                "--git-dir",
+                str(dest),
+                "fetch",
+                "--quiet",
+                "--prune",
+                "--force",
+                safe,
+                "+refs/heads/*:refs/heads/*",
+                "+refs/tags/*:refs/tags/*",
+            ],
+            url,
+        )
     else:
         cache.mkdir(parents=True, exist_ok=True)
         partial = dest.with_suffix(".partial")

@@ -71,7 +71,11 @@ def run_job(url: str, target: str, options: dict[str, Any], events: Any = None) 
     try:
         progress = _QueueProgress(events, result.target) if events is not None else Progress()
         done = ingest(engine, target, IngestOptions(**options, workers=1), progress)
-        result.repo, result.commits_added, result.commits_total = done.repo, done.commits_added, done.commits_total
+        result.repo, result.commits_added, result.commits_total = (
+            done.repo,
+            done.commits_added,
+            done.commits_total,
+        )
         result.blobs_scored = done.blobs_scored
     except QroiError as exc:
         result.error = str(exc)
@@ -88,9 +92,14 @@ def _options(options: IngestOptions) -> dict[str, Any]:
     return {f.name: getattr(options, f.name) for f in fields(options) if f.name not in ("workers", "name")}
 
 
-def ingest_local(url: str, targets: Iterable[str], options: IngestOptions, workers: int,
-                 on_event: Callable[[tuple[str, str, int, int]], None], on_done: Callable[[JobResult], None],
-                 ) -> list[JobResult]:  # fmt: skip
+def ingest_local(
+    url: str,
+    targets: Iterable[str],
+    options: IngestOptions,
+    workers: int,
+    on_event: Callable[[tuple[str, str, int, int]], None],
+    on_done: Callable[[JobResult], None],
+) -> list[JobResult]:
     """Ingest repositories with a local pool of `workers` processes."""
     context = multiprocessing.get_context("spawn")  # workers start clean: no inherited locks or pipes
     with context.Manager() as manager:
@@ -119,12 +128,19 @@ def ingest_local(url: str, targets: Iterable[str], options: IngestOptions, worke
     return results
 
 
-def ingest_distributed(url: str, targets: Iterable[str], options: IngestOptions, scheduler: str,
-                       on_done: Callable[[JobResult], None]) -> list[JobResult]:  # fmt: skip
+def ingest_distributed(
+    url: str,
+    targets: Iterable[str],
+    options: IngestOptions,
+    scheduler: str,
+    on_done: Callable[[JobResult], None],
+) -> list[JobResult]:
     """Ingest repositories as jobs on a Dask distributed cluster sharing one server database."""
     if database.sqlite_path(url) is not None:
-        raise QroiError("--scheduler needs a store every worker can reach: a server database URL, "
-                        "e.g. postgresql+psycopg://user@host/db, not an SQLite file")  # fmt: skip
+        raise QroiError(
+            "--scheduler needs a store every worker can reach: a server database URL, "
+            "e.g. postgresql+psycopg://user@host/db, not an SQLite file"
+        )
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed

@@ -100,8 +100,15 @@ class _Batch:
 class _Run:
     """One ingest of one repository; holds the running state between batches."""
 
-    def __init__(self, engine: Engine, git: GitRepo, repo_id: int, options: IngestOptions, result: IngestResult,
-                 progress: Progress) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        git: GitRepo,
+        repo_id: int,
+        options: IngestOptions,
+        result: IngestResult,
+        progress: Progress,
+    ) -> None:
         self.engine = engine
         self.git = git
         self.repo_id = repo_id
@@ -131,8 +138,15 @@ class _Run:
 
     def _load_contributions(self, blobs: set[str]) -> None:
         missing = [b for b in blobs if b not in self.contributions]
-        cols = [models.Blob.blob, models.Blob.error_kind, models.Blob.sloc, models.Blob.cc_total,
-                models.Blob.functions, models.Blob.c_or_worse, models.Blob.mi]  # fmt: skip
+        cols = [
+            models.Blob.blob,
+            models.Blob.error_kind,
+            models.Blob.sloc,
+            models.Blob.cc_total,
+            models.Blob.functions,
+            models.Blob.c_or_worse,
+            models.Blob.mi,
+        ]
         with self.engine.connect() as conn:
             for part in chunks(missing):
                 for row in conn.execute(select(*cols).where(models.Blob.blob.in_(part))).mappings():
@@ -173,7 +187,11 @@ class _Run:
         if not blobs:
             return
         with ScoringPool(1, self.options.budget) as pool:
-            scores = [s for f in pool.submit([(b, self.git.read_blob(b)) for b in sorted(blobs)]) for s in f.result()]
+            scores = [
+                s
+                for f in pool.submit([(b, self.git.read_blob(b)) for b in sorted(blobs)])
+                for s in f.result()
+            ]
         with transaction(self.engine) as conn:
             self._store_scores(conn, scores)
 
@@ -203,22 +221,36 @@ class _Run:
             commit_rows.append(self._commit_row(commit, batch.generations[commit.sha], state, known))
             for change in commit.changes:
                 (merge_rows if commit.is_merge else change_rows).append((commit.sha, change))
-            ref_rows.extend((commit.sha, ref, action) for ref, action in messages.issue_refs(commit.message).items())
+            ref_rows.extend(
+                (commit.sha, ref, action) for ref, action in messages.issue_refs(commit.message).items()
+            )
         with transaction(self.engine) as conn:
             self._store_scores(conn, scores)
             ids = insert_returning_ids(conn, models.Commit.__table__, commit_rows, "sha")
-            insert_rows(conn, models.Change.__table__, [change_row(self.repo_id, ids[sha], c) for sha, c in change_rows])
-            insert_rows(conn, models.MergeChange.__table__,
-                        [row for sha, c in merge_rows for row in _merge_rows(self.repo_id, ids[sha], [c])])  # fmt: skip
-            insert_rows(conn, models.IssueRef.__table__, [
-                {"repo_id": self.repo_id, "commit_id": ids[sha], "ref": ref, "action": action}
-                for sha, ref, action in ref_rows
-            ])  # fmt: skip
+            insert_rows(
+                conn,
+                models.Change.__table__,
+                [change_row(self.repo_id, ids[sha], c) for sha, c in change_rows],
+            )
+            insert_rows(
+                conn,
+                models.MergeChange.__table__,
+                [row for sha, c in merge_rows for row in _merge_rows(self.repo_id, ids[sha], [c])],
+            )
+            insert_rows(
+                conn,
+                models.IssueRef.__table__,
+                [
+                    {"repo_id": self.repo_id, "commit_id": ids[sha], "ref": ref, "action": action}
+                    for sha, ref, action in ref_rows
+                ],
+            )
         self.result.commits_added += len(commit_rows)
         self.progress.advance(len(commit_rows), len(scores))
 
-    def _commit_row(self, commit: CommitRecord, generation: int, state: TreeQuality,
-                    known: Callable[[str], str | None]) -> dict[str, Any]:  # fmt: skip
+    def _commit_row(
+        self, commit: CommitRecord, generation: int, state: TreeQuality, known: Callable[[str], str | None]
+    ) -> dict[str, Any]:
         own = commit.churn_changes
         is_revert, reverted = messages.revert_of(commit.message)
         refs = messages.issue_refs(commit.message)
@@ -265,8 +297,10 @@ def change_row(repo_id: int, commit_id: int, change: FileChange) -> dict[str, An
 
 
 def _merge_rows(repo_id: int, commit_id: int, changes: list[FileChange]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in change_row(repo_id, commit_id, c).items() if k not in ("added", "deleted")}
-            for c in changes]  # fmt: skip
+    return [
+        {k: v for k, v in change_row(repo_id, commit_id, c).items() if k not in ("added", "deleted")}
+        for c in changes
+    ]
 
 
 def backfill_merge_diffs(engine: Engine, git: GitRepo, repo_id: int) -> int:
@@ -278,11 +312,16 @@ def backfill_merge_diffs(engine: Engine, git: GitRepo, repo_id: int) -> int:
     c, mc = models.Commit, models.MergeChange
     has_rows = select(mc.id).where(mc.commit_id == c.id).exists()
     with engine.connect() as conn:
-        missing = dict(conn.execute(select(c.sha, c.id).where(c.repo_id == repo_id, c.is_merge, ~has_rows)).all())
+        missing = dict(
+            conn.execute(select(c.sha, c.id).where(c.repo_id == repo_id, c.is_merge, ~has_rows)).all()
+        )
     if not missing:
         return 0
-    rows = [row for record in iter_listed(git.git_dir, sorted(missing), use_mailmap=False)
-            for row in _merge_rows(repo_id, missing[record.sha], record.changes)]  # fmt: skip
+    rows = [
+        row
+        for record in iter_listed(git.git_dir, sorted(missing), use_mailmap=False)
+        for row in _merge_rows(repo_id, missing[record.sha], record.changes)
+    ]
     with transaction(engine) as conn:
         insert_rows(conn, mc.__table__, rows)
     return len(rows)
@@ -311,25 +350,45 @@ def _repo_row(engine: Engine, name: str, source: Source, branch: str | None) -> 
         return row.id
 
 
-def _finalise(engine: Engine, git: GitRepo, repo_id: int, head: str, known_generation: dict[str, int],
-              result: IngestResult) -> None:  # fmt: skip
+def _finalise(
+    engine: Engine,
+    git: GitRepo,
+    repo_id: int,
+    head: str,
+    known_generation: dict[str, int],
+    result: IngestResult,
+) -> None:
     """Tags and the Python files at HEAD, replaced in one transaction at the end of a run."""
     tags = [t for t in git.tags() if t.sha in known_generation]
     head_files = list(git.python_files(head))
     with transaction(engine) as conn:
         conn.execute(delete(models.Tag).where(models.Tag.repo_id == repo_id))
-        insert_rows(conn, models.Tag.__table__, [
-            {"repo_id": repo_id, "name": t.name, "sha": t.sha, "tagged_ts": t.tagged_ts, "annotated": t.annotated}
-            for t in tags
-        ])  # fmt: skip
+        insert_rows(
+            conn,
+            models.Tag.__table__,
+            [
+                {
+                    "repo_id": repo_id,
+                    "name": t.name,
+                    "sha": t.sha,
+                    "tagged_ts": t.tagged_ts,
+                    "annotated": t.annotated,
+                }
+                for t in tags
+            ],
+        )
         conn.execute(delete(models.HeadFile).where(models.HeadFile.repo_id == repo_id))
-        insert_rows(conn, models.HeadFile.__table__, [
-            {"repo_id": repo_id, "path": path, "blob": blob} for path, blob in head_files
-        ])  # fmt: skip
+        insert_rows(
+            conn,
+            models.HeadFile.__table__,
+            [{"repo_id": repo_id, "path": path, "blob": blob} for path, blob in head_files],
+        )
         conn.execute(
             update(models.Repo)
             .where(models.Repo.id == repo_id)
-            .values(head_sha=head, last_ingest_ts=int(time.time()), last_ingest_seconds=round(result.seconds, 3))
+            .values(
+                head_sha=head, last_ingest_ts=int(time.time()), last_ingest_seconds=round(result.seconds, 3)
+            )
         )
         _count_python_blobs(conn, repo_id, result)
 
@@ -342,9 +401,11 @@ def _count_python_blobs(conn: Any, repo_id: int, result: IngestResult) -> None:
         .distinct()
         .subquery()
     )
-    rows = conn.execute(
-        select(models.Blob.error_kind).join(blobs, blobs.c.new_blob == models.Blob.blob)
-    ).scalars().all()
+    rows = (
+        conn.execute(select(models.Blob.error_kind).join(blobs, blobs.c.new_blob == models.Blob.blob))
+        .scalars()
+        .all()
+    )
     result.python_blobs_total = len(rows)
     result.python_blobs_unscored = sum(1 for kind in rows if kind)
     result.commits_total = conn.execute(
@@ -352,8 +413,9 @@ def _count_python_blobs(conn: Any, repo_id: int, result: IngestResult) -> None:
     ).scalar_one()
 
 
-def ingest(engine: Engine, target: str, options: IngestOptions | None = None,
-           progress: Progress | None = None) -> IngestResult:  # fmt: skip
+def ingest(
+    engine: Engine, target: str, options: IngestOptions | None = None, progress: Progress | None = None
+) -> IngestResult:
     """Mine `target` (path or URL) into the store; only commits not stored yet are processed."""
     options = options or IngestOptions()
     progress = progress or Progress()
@@ -385,14 +447,20 @@ def ingest(engine: Engine, target: str, options: IngestOptions | None = None,
             with ScoringPool(options.workers, options.budget) as pool:
                 pending: deque[_Batch] = deque()
                 use_mailmap = delivery_step.mailmap_enabled(options.delivery.mailmap, remembered)
-                fresh = (c for c in iter_commits(git.git_dir, head, tips, use_mailmap) if c.sha not in stored_before)
+                fresh = (
+                    c
+                    for c in iter_commits(git.git_dir, head, tips, use_mailmap)
+                    if c.sha not in stored_before
+                )
                 for commits in _batches(fresh, options.batch_size):
                     pending.append(run.prepare(commits, pool))
                     if len(pending) > 1:
                         run.finish(pending.popleft(), known)
                 while pending:
                     run.finish(pending.popleft(), known)
-            result.delivery = delivery_step.refresh(engine, git, repo_id, head, options.delivery, options.workers)
+            result.delivery = delivery_step.refresh(
+                engine, git, repo_id, head, options.delivery, options.workers
+            )
             result.ai = ai_step.refresh(engine, git, repo_id, head, options.ai, result.delivery.history)
             result.delivery.history = None  # memory: the history is not needed past this point
             result.seconds = time.perf_counter() - started

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 
 # Words that mark a bug fix. Word boundaries keep "prefix", "debug", "suffix" out.
-DEFAULT_BUGFIX_PATTERN = r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|hot-?fix(es)?|defects?|faults?|crash(es|ed)?|regressions?)\b"
+DEFAULT_BUGFIX_PATTERN = (
+    r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|hot-?fix(es)?|defects?|faults?|crash(es|ed)?|regressions?)\b"
+)
 # Upper-case words followed by a number that are not issue keys.
-NOT_ISSUE_KEYS = frozenset(
-    {"UTF", "ISO", "SHA", "MD", "PEP", "CVE", "RFC", "HTTP", "TLS", "SSL", "X", "AES", "RSA", "GPL", "LGPL",
-     "CP", "WIN", "PY", "V", "COVID", "IPV", "HTML", "ES", "ECMA", "IEEE", "UCS", "BASE", "LATIN", "AGPL"}
-)  # fmt: skip
+_NOT_KEYS = "UTF ISO SHA MD PEP CVE RFC HTTP TLS SSL X AES RSA GPL LGPL CP WIN PY V COVID IPV HTML ES ECMA IEEE UCS BASE LATIN AGPL"
+NOT_ISSUE_KEYS = frozenset(_NOT_KEYS.split())
 
 _CLOSING = r"(?:close[sd]?|closing|fix(?:e[sd])?|fixing|resolve[sd]?|resolving)"
 _REF = (

@@ -28,9 +28,23 @@ from qroi.read import queries
 from qroi.store import models
 from qroi.store.database import repo_id
 
-QUALITY_COLUMNS = ["py_files", "py_unscored", "py_sloc", "py_cc_total", "py_functions", "py_c_or_worse", "py_mi"]
-DELTA_SOURCES = {"d_sloc": "py_sloc", "d_cc_total": "py_cc_total", "d_mi": "py_mi",
-                 "d_functions": "py_functions", "d_c_or_worse": "py_c_or_worse", "d_files": "py_files"}  # fmt: skip
+QUALITY_COLUMNS = [
+    "py_files",
+    "py_unscored",
+    "py_sloc",
+    "py_cc_total",
+    "py_functions",
+    "py_c_or_worse",
+    "py_mi",
+]
+DELTA_SOURCES = {
+    "d_sloc": "py_sloc",
+    "d_cc_total": "py_cc_total",
+    "d_mi": "py_mi",
+    "d_functions": "py_functions",
+    "d_c_or_worse": "py_c_or_worse",
+    "d_files": "py_files",
+}
 
 MAX_RENAME_HOPS = 100
 
@@ -184,34 +198,55 @@ def _pooled(states: list[pd.Series]) -> dict[str, float | int | None]:
     }
 
 
-def headline(engine: Engine, repos: Sequence[str], window: Window = ALL_TIME,
-             series: dict[str, pd.DataFrame] | None = None) -> Headline:  # fmt: skip
+def headline(
+    engine: Engine,
+    repos: Sequence[str],
+    window: Window = ALL_TIME,
+    series: dict[str, pd.DataFrame] | None = None,
+) -> Headline:
     """Headline figures for the overview cards (pass `series` to reuse loaded mainlines)."""
     ids = [repo_id(engine, r) for r in repos]
     c = models.Commit
     stmt = select(
-        func.count(), func.coalesce(func.sum(case((c.is_merge, 1), else_=0)), 0),
-        func.count(func.distinct(c.author_email)), func.coalesce(func.sum(case((c.is_bugfix, 1), else_=0)), 0),
+        func.count(),
+        func.coalesce(func.sum(case((c.is_merge, 1), else_=0)), 0),
+        func.count(func.distinct(c.author_email)),
+        func.coalesce(func.sum(case((c.is_bugfix, 1), else_=0)), 0),
         func.coalesce(func.sum(case((c.is_revert, 1), else_=0)), 0),
-    ).where(c.repo_id.in_(ids), *window.where(c.committed_ts))  # fmt: skip
+    ).where(c.repo_id.in_(ids), *window.where(c.committed_ts))
     with engine.connect() as conn:
         commits, merges, authors, bugfixes, reverts = conn.execute(stmt).one()
     shipped = sum(len(releases(engine, r, window)) for r in repos)
     series = series or {}
     mains = [series[r] if r in series else quality_series(engine, r) for r in repos]
     end = _pooled([s for s in (state_at(m, window.end) for m in mains) if s is not None])
-    start = _pooled([s for s in (state_at(m, window.start) for m in mains) if s is not None]) if window.start else None
+    start = (
+        _pooled([s for s in (state_at(m, window.start) for m in mains) if s is not None])
+        if window.start
+        else None
+    )
     before = start or {"sloc": None, "mi": None, "c_share": None, "cc_density": None}
     return Headline(
-        commits=int(commits), merges=int(merges), authors=int(authors), bugfixes=int(bugfixes),
-        reverts=int(reverts), releases=shipped, sloc=end["sloc"], mi=end["mi"], c_share=end["c_share"],
-        cc_density=end["cc_density"], sloc_before=before["sloc"], mi_before=before["mi"],
-        c_share_before=before["c_share"], cc_density_before=before["cc_density"],
-    )  # fmt: skip
+        commits=int(commits),
+        merges=int(merges),
+        authors=int(authors),
+        bugfixes=int(bugfixes),
+        reverts=int(reverts),
+        releases=shipped,
+        sloc=end["sloc"],
+        mi=end["mi"],
+        c_share=end["c_share"],
+        cc_density=end["cc_density"],
+        sloc_before=before["sloc"],
+        mi_before=before["mi"],
+        c_share_before=before["c_share"],
+        cc_density_before=before["cc_density"],
+    )
 
 
-def monthly_timeline(engine: Engine, repo: str, window: Window = ALL_TIME,
-                     series: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+def monthly_timeline(
+    engine: Engine, repo: str, window: Window = ALL_TIME, series: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per calendar month (UTC) of the window: delivery counts and mainline quality at month end.
 
     Months without commits are kept (zero counts, quality carried forward) so a chart shows a
@@ -221,25 +256,48 @@ def monthly_timeline(engine: Engine, repo: str, window: Window = ALL_TIME,
     """
     rid = repo_id(engine, repo)
     c = models.Commit
-    stmt = select(c.committed_ts, c.author_email, c.is_merge, c.is_bugfix, c.is_revert, c.insertions,
-                  c.deletions).where(c.repo_id == rid, *window.where(c.committed_ts))  # fmt: skip
+    stmt = select(
+        c.committed_ts, c.author_email, c.is_merge, c.is_bugfix, c.is_revert, c.insertions, c.deletions
+    ).where(c.repo_id == rid, *window.where(c.committed_ts))
     work = _bools(_read(engine, stmt), "is_merge", "is_bugfix", "is_revert")
-    columns = ["repo", "month", "commits", "merges", "bugfixes", "reverts", "authors", "insertions", "deletions",
-               "issues_closed", "issues_source", *QUALITY_COLUMNS, "cc_density", "c_share"]  # fmt: skip
+    columns = [
+        "repo",
+        "month",
+        "commits",
+        "merges",
+        "bugfixes",
+        "reverts",
+        "authors",
+        "insertions",
+        "deletions",
+        "issues_closed",
+        "issues_source",
+        *QUALITY_COLUMNS,
+        "cc_density",
+        "c_share",
+    ]
     if work.empty:
         return pd.DataFrame(columns=columns)
     work["month"] = months(work["committed_ts"])
     plain = work[~work["is_merge"]]
     grouped = plain.groupby("month")
-    monthly = pd.DataFrame({
-        "commits": grouped.size(), "bugfixes": grouped["is_bugfix"].sum(), "reverts": grouped["is_revert"].sum(),
-        "authors": work.groupby("month")["author_email"].nunique(), "insertions": grouped["insertions"].sum(),
-        "deletions": grouped["deletions"].sum(), "merges": work[work["is_merge"]].groupby("month").size(),
-    })  # fmt: skip
+    monthly = pd.DataFrame(
+        {
+            "commits": grouped.size(),
+            "bugfixes": grouped["is_bugfix"].sum(),
+            "reverts": grouped["is_revert"].sum(),
+            "authors": work.groupby("month")["author_email"].nunique(),
+            "insertions": grouped["insertions"].sum(),
+            "deletions": grouped["deletions"].sum(),
+            "merges": work[work["is_merge"]].groupby("month").size(),
+        }
+    )
     span = pd.date_range(work["month"].min(), work["month"].max(), freq="MS")
     monthly = monthly.reindex(span).fillna(0).astype("int64")
     tracker = has_issues(engine, repo)
-    closed = closed_issues(engine, repo, window)["closed_ts"] if tracker else _closing_commits(engine, rid, window)
+    closed = (
+        closed_issues(engine, repo, window)["closed_ts"] if tracker else _closing_commits(engine, rid, window)
+    )
     per_month = closed.groupby(months(closed)).size() if len(closed) else pd.Series(dtype="int64")
     monthly["issues_closed"] = per_month.reindex(span).fillna(0).astype("int64")
     monthly["issues_source"] = "tracker" if tracker else "messages"
@@ -272,9 +330,25 @@ def _closing_commits(engine: Engine, rid: int, window: Window) -> pd.Series:
 # --- hotspots -----------------------------------------------------------------------------------
 
 
-HOTSPOT_COLUMNS = ["repo", "path", "commits", "bugfix_commits", "authors", "added", "deleted", "sloc", "cc_total",
-                   "cc_max", "functions", "c_or_worse", "mi", "mi_rank", "error_kind", "last_commit_ts",
-                   "score"]  # fmt: skip
+HOTSPOT_COLUMNS = [
+    "repo",
+    "path",
+    "commits",
+    "bugfix_commits",
+    "authors",
+    "added",
+    "deleted",
+    "sloc",
+    "cc_total",
+    "cc_max",
+    "functions",
+    "c_or_worse",
+    "mi",
+    "mi_rank",
+    "error_kind",
+    "last_commit_ts",
+    "score",
+]
 
 
 def hotspots(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFrame:
@@ -302,11 +376,23 @@ def hotspots(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFra
         .subquery()
     )
     stmt = (
-        select(hf.path, func.coalesce(history.c.commits, 0).label("commits"),
-               func.coalesce(history.c.bugfix_commits, 0).label("bugfix_commits"),
-               func.coalesce(history.c.authors, 0).label("authors"), func.coalesce(history.c.added, 0).label("added"),
-               func.coalesce(history.c.deleted, 0).label("deleted"), history.c.last_commit_ts, b.sloc, b.cc_total,
-               b.cc_max, b.functions, b.c_or_worse, b.mi, b.mi_rank, b.error_kind)  # fmt: skip
+        select(
+            hf.path,
+            func.coalesce(history.c.commits, 0).label("commits"),
+            func.coalesce(history.c.bugfix_commits, 0).label("bugfix_commits"),
+            func.coalesce(history.c.authors, 0).label("authors"),
+            func.coalesce(history.c.added, 0).label("added"),
+            func.coalesce(history.c.deleted, 0).label("deleted"),
+            history.c.last_commit_ts,
+            b.sloc,
+            b.cc_total,
+            b.cc_max,
+            b.functions,
+            b.c_or_worse,
+            b.mi,
+            b.mi_rank,
+            b.error_kind,
+        )
         .outerjoin(b, b.blob == hf.blob)
         .outerjoin(history, history.c.path == hf.path)
         .where(hf.repo_id == rid)
@@ -321,9 +407,29 @@ def hotspots(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFra
 # --- one file across its commits ---------------------------------------------------------------
 
 
-FILE_HISTORY_COLUMNS = ["repo", "sha", "committed_ts", "committed_at", "author_name", "subject", "is_bugfix",
-                        "is_revert", "path", "old_path", "change_type", "added", "deleted", "blob", "sloc",
-                        "cc_total", "cc_max", "mi", "functions", "c_or_worse", "error_kind"]  # fmt: skip
+FILE_HISTORY_COLUMNS = [
+    "repo",
+    "sha",
+    "committed_ts",
+    "committed_at",
+    "author_name",
+    "subject",
+    "is_bugfix",
+    "is_revert",
+    "path",
+    "old_path",
+    "change_type",
+    "added",
+    "deleted",
+    "blob",
+    "sloc",
+    "cc_total",
+    "cc_max",
+    "mi",
+    "functions",
+    "c_or_worse",
+    "error_kind",
+]
 
 
 def file_history(engine: Engine, repo: str, path: str) -> pd.DataFrame:
@@ -335,9 +441,28 @@ def file_history(engine: Engine, repo: str, path: str) -> pd.DataFrame:
     rid = repo_id(engine, repo)
     ch, c, b = models.Change, models.Commit, models.Blob
     base = (
-        select(c.sha, c.generation, c.committed_ts, c.author_name, c.message, c.is_bugfix, c.is_revert, ch.path,
-               ch.old_path, ch.change_type, ch.added, ch.deleted, ch.new_blob.label("blob"), b.sloc, b.cc_total,
-               b.cc_max, b.mi, b.functions, b.c_or_worse, b.error_kind)  # fmt: skip
+        select(
+            c.sha,
+            c.generation,
+            c.committed_ts,
+            c.author_name,
+            c.message,
+            c.is_bugfix,
+            c.is_revert,
+            ch.path,
+            ch.old_path,
+            ch.change_type,
+            ch.added,
+            ch.deleted,
+            ch.new_blob.label("blob"),
+            b.sloc,
+            b.cc_total,
+            b.cc_max,
+            b.mi,
+            b.functions,
+            b.c_or_worse,
+            b.error_kind,
+        )
         .join(c, c.id == ch.commit_id)
         .outerjoin(b, b.blob == ch.new_blob)
     )
@@ -381,17 +506,35 @@ def blob_functions(engine: Engine, blob: str) -> pd.DataFrame:
         .order_by(f.complexity.desc(), f.lineno)
     )
     funcs = _read(engine, stmt)
-    funcs["qualified"] = [f"{k}.{n}" if isinstance(k, str) and k else n
-                          for k, n in zip(funcs["class_name"], funcs["name"], strict=True)]  # fmt: skip
+    funcs["qualified"] = [
+        f"{k}.{n}" if isinstance(k, str) and k else n
+        for k, n in zip(funcs["class_name"], funcs["name"], strict=True)
+    ]
     return funcs
 
 
 # --- the commit table with quality deltas ------------------------------------------------------
 
 
-COMMIT_TABLE_COLUMNS = ["repo", "sha", "committed_ts", "committed_at", "author_name", "author_email", "subject",
-                        "is_merge", "is_bugfix", "is_revert", "issue_refs", "insertions", "deletions",
-                        "files_changed", *QUALITY_COLUMNS, *DELTA_SOURCES, "message"]  # fmt: skip
+COMMIT_TABLE_COLUMNS = [
+    "repo",
+    "sha",
+    "committed_ts",
+    "committed_at",
+    "author_name",
+    "author_email",
+    "subject",
+    "is_merge",
+    "is_bugfix",
+    "is_revert",
+    "issue_refs",
+    "insertions",
+    "deletions",
+    "files_changed",
+    *QUALITY_COLUMNS,
+    *DELTA_SOURCES,
+    "message",
+]
 
 
 def commit_table(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFrame:
@@ -403,11 +546,29 @@ def commit_table(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.Dat
     """
     rid = repo_id(engine, repo)
     c = models.Commit
-    cols = [c.sha, c.parents, c.generation, c.committed_ts, c.author_name, c.author_email, c.message, c.is_merge,
-            c.is_bugfix, c.is_revert, c.issue_refs, c.insertions, c.deletions, c.files_changed,
-            *(getattr(c, q) for q in QUALITY_COLUMNS)]  # fmt: skip
-    rows = _bools(_read(engine, select(*cols).where(c.repo_id == rid, *window.where(c.committed_ts))),
-                  "is_merge", "is_bugfix", "is_revert")  # fmt: skip
+    cols = [
+        c.sha,
+        c.parents,
+        c.generation,
+        c.committed_ts,
+        c.author_name,
+        c.author_email,
+        c.message,
+        c.is_merge,
+        c.is_bugfix,
+        c.is_revert,
+        c.issue_refs,
+        c.insertions,
+        c.deletions,
+        c.files_changed,
+        *(getattr(c, q) for q in QUALITY_COLUMNS),
+    ]
+    rows = _bools(
+        _read(engine, select(*cols).where(c.repo_id == rid, *window.where(c.committed_ts))),
+        "is_merge",
+        "is_bugfix",
+        "is_revert",
+    )
     first = rows["parents"].str.split(" ", n=1).str[0].replace("", None)
     known = rows.set_index("sha")[QUALITY_COLUMNS]
     missing = sorted(set(first.dropna()) - set(known.index))
@@ -415,7 +576,9 @@ def commit_table(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.Dat
         outside = []
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
-            stmt = select(c.sha, *(getattr(c, q) for q in QUALITY_COLUMNS)).where(c.repo_id == rid, c.sha.in_(chunk))
+            stmt = select(c.sha, *(getattr(c, q) for q in QUALITY_COLUMNS)).where(
+                c.repo_id == rid, c.sha.in_(chunk)
+            )
             outside.append(_read(engine, stmt).set_index("sha"))
         known = pd.concat([known, *outside])
     parent = known.reindex(first.fillna("")).reset_index(drop=True)
@@ -460,7 +623,9 @@ class CommitFilter:
             keep &= table["issue_refs"].str.upper().str.split().map(lambda refs: wanted in refs)
         if self.text.strip():
             needle = self.text.strip().lower()
-            keep &= table["message"].str.lower().str.contains(needle, regex=False) | table["sha"].str.startswith(needle)
+            keep &= table["message"].str.lower().str.contains(needle, regex=False) | table[
+                "sha"
+            ].str.startswith(needle)
         return table[keep]
 
 
@@ -472,8 +637,19 @@ def has_table(engine: Engine, name: str) -> bool:
     return inspect(engine).has_table(name)
 
 
-RELEASE_COLUMNS = ["repo", "tag", "sha", "released_ts", "released_at", "version", "is_patch", "commits",
-                   "change_failure", "patched_by", "reverted_commits"]  # fmt: skip
+RELEASE_COLUMNS = [
+    "repo",
+    "tag",
+    "sha",
+    "released_ts",
+    "released_at",
+    "version",
+    "is_patch",
+    "commits",
+    "change_failure",
+    "patched_by",
+    "reverted_commits",
+]
 
 
 def releases(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFrame:
@@ -486,8 +662,17 @@ def releases(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFra
         return pd.DataFrame(columns=RELEASE_COLUMNS)
     rid = repo_id(engine, repo)
     r = models.Release
-    stmt = select(r.tag, r.sha, r.released_ts, r.version, r.is_patch, r.commits, r.change_failure, r.patched_by,
-                  r.reverted_commits).where(r.repo_id == rid, *window.where(r.released_ts))  # fmt: skip
+    stmt = select(
+        r.tag,
+        r.sha,
+        r.released_ts,
+        r.version,
+        r.is_patch,
+        r.commits,
+        r.change_failure,
+        r.patched_by,
+        r.reverted_commits,
+    ).where(r.repo_id == rid, *window.where(r.released_ts))
     rel = _bools(_read(engine, stmt.order_by(r.released_ts, r.tag)), "is_patch", "change_failure")
     rel.insert(0, "repo", repo)
     rel["released_at"] = queries.utc(rel["released_ts"])
@@ -535,7 +720,10 @@ def has_issues(engine: Engine, repo: str) -> bool:
         return False
     rid = repo_id(engine, repo)
     with engine.connect() as conn:
-        return conn.execute(select(models.Issue.id).where(models.Issue.repo_id == rid).limit(1)).first() is not None
+        return (
+            conn.execute(select(models.Issue.id).where(models.Issue.repo_id == rid).limit(1)).first()
+            is not None
+        )
 
 
 ISSUE_COLUMNS = ["repo", "key", "title", "kind", "created_ts", "closed_ts", "days"]
@@ -548,7 +736,8 @@ def closed_issues(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.Da
     rid = repo_id(engine, repo)
     i = models.Issue
     stmt = select(i.key, i.title, i.kind, i.created_ts, i.closed_ts).where(
-        i.repo_id == rid, i.closed_ts.is_not(None), *window.where(i.closed_ts))  # fmt: skip
+        i.repo_id == rid, i.closed_ts.is_not(None), *window.where(i.closed_ts)
+    )
     issues = _read(engine, stmt)
     issues["days"] = (issues["closed_ts"] - issues["created_ts"]) / 86400
     issues = issues[issues["days"] >= 0]
@@ -569,9 +758,12 @@ def issue_spans(engine: Engine, repo: str) -> pd.DataFrame:
     rid = repo_id(engine, repo)
     i, c = models.IssueRef, models.Commit
     stmt = (
-        select(i.ref, func.min(c.committed_ts).label("first_ts"),
-               func.min(case((i.action == "closes", c.committed_ts))).label("closed_ts"),
-               func.count(func.distinct(i.commit_id)).label("commits"))  # fmt: skip
+        select(
+            i.ref,
+            func.min(c.committed_ts).label("first_ts"),
+            func.min(case((i.action == "closes", c.committed_ts))).label("closed_ts"),
+            func.count(func.distinct(i.commit_id)).label("commits"),
+        )
         .join(c, c.id == i.commit_id)
         .where(i.repo_id == rid)
         .group_by(i.ref)
@@ -584,7 +776,15 @@ def issue_spans(engine: Engine, repo: str) -> pd.DataFrame:
     return spans.sort_values("closed_ts").reset_index(drop=True)[SPAN_COLUMNS]
 
 
-FAILURE_COLUMNS = ["repo", "sha", "committed_ts", "subject", "reverted_later", "days_to_revert", "fixes_induced"]
+FAILURE_COLUMNS = [
+    "repo",
+    "sha",
+    "committed_ts",
+    "subject",
+    "reverted_later",
+    "days_to_revert",
+    "fixes_induced",
+]
 
 
 def failed_changes(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFrame:
@@ -597,11 +797,21 @@ def failed_changes(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.D
         return pd.DataFrame(columns=FAILURE_COLUMNS)
     rid = repo_id(engine, repo)
     f, c, bl = models.CommitFeatures, models.Commit, models.BugLink
-    induced = (select(bl.inducing_commit_id, func.count(func.distinct(bl.fix_commit_id)).label("fixes_induced"))
-               .where(bl.repo_id == rid).group_by(bl.inducing_commit_id).subquery())  # fmt: skip
+    induced = (
+        select(bl.inducing_commit_id, func.count(func.distinct(bl.fix_commit_id)).label("fixes_induced"))
+        .where(bl.repo_id == rid)
+        .group_by(bl.inducing_commit_id)
+        .subquery()
+    )
     stmt = (
-        select(c.sha, c.committed_ts, c.message, f.reverted_later, f.time_to_revert_s,
-               func.coalesce(induced.c.fixes_induced, 0).label("fixes_induced"))  # fmt: skip
+        select(
+            c.sha,
+            c.committed_ts,
+            c.message,
+            f.reverted_later,
+            f.time_to_revert_s,
+            func.coalesce(induced.c.fixes_induced, 0).label("fixes_induced"),
+        )
         .join(f, f.commit_id == c.id)
         .outerjoin(induced, induced.c.inducing_commit_id == c.id)
         .where(c.repo_id == rid, *window.where(c.committed_ts))

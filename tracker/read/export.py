@@ -30,7 +30,18 @@ def inert(value: Any) -> Any:
     return value
 
 
-TABLES = ("commits", "changes", "files", "functions", "issues", "bug_links", "releases", "lineops", "ai", "duplication")
+TABLES = (
+    "commits",
+    "changes",
+    "files",
+    "functions",
+    "issues",
+    "bug_links",
+    "releases",
+    "lineops",
+    "ai",
+    "duplication",
+)
 """What `qroi export` writes. Names only: the loaders need pandas, which `qroi ingest` (whose
 module also defines this CLI's choices) should not pay for at start-up."""
 

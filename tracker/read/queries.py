@@ -16,32 +16,143 @@ from qroi.store import models
 from qroi.store.database import repo_id
 
 COMMIT_COLUMNS = [
-    "repo", "sha", "parents", "author_name", "author_email", "authored_at", "committed_at", "is_merge",
-    "insertions", "deletions", "files_changed", "is_bugfix", "is_revert", "reverted_sha", "issue_refs",
-    "py_files", "py_sloc", "py_cc_total", "py_mi", "py_functions", "py_c_or_worse", "py_unscored",
-    "committer_name", "committer_email", "generation", "message",
-    "fix", "ns", "nd", "nf", "entropy", "la", "ld", "lt", "ndev", "age_days", "nuc", "exp", "rexp", "sexp",
-    "cc_delta", "dmm_unit_size", "dmm_unit_complexity", "dmm_unit_interfacing", "bug_inducing", "fixes_induced",
-    "first_release", "released_at", "lead_time_days", "reverted_later", "time_to_revert_days", "rework_lines",
+    "repo",
+    "sha",
+    "parents",
+    "author_name",
+    "author_email",
+    "authored_at",
+    "committed_at",
+    "is_merge",
+    "insertions",
+    "deletions",
+    "files_changed",
+    "is_bugfix",
+    "is_revert",
+    "reverted_sha",
+    "issue_refs",
+    "py_files",
+    "py_sloc",
+    "py_cc_total",
+    "py_mi",
+    "py_functions",
+    "py_c_or_worse",
+    "py_unscored",
+    "committer_name",
+    "committer_email",
+    "generation",
+    "message",
+    "fix",
+    "ns",
+    "nd",
+    "nf",
+    "entropy",
+    "la",
+    "ld",
+    "lt",
+    "ndev",
+    "age_days",
+    "nuc",
+    "exp",
+    "rexp",
+    "sexp",
+    "cc_delta",
+    "dmm_unit_size",
+    "dmm_unit_complexity",
+    "dmm_unit_interfacing",
+    "bug_inducing",
+    "fixes_induced",
+    "first_release",
+    "released_at",
+    "lead_time_days",
+    "reverted_later",
+    "time_to_revert_days",
+    "rework_lines",
     "reworked_lines",
-]  # fmt: skip
-CHANGE_COLUMNS = ["repo", "sha", "path", "old_path", "change_type", "added", "deleted", "old_blob", "new_blob"]
+]
+CHANGE_COLUMNS = [
+    "repo",
+    "sha",
+    "path",
+    "old_path",
+    "change_type",
+    "added",
+    "deleted",
+    "old_blob",
+    "new_blob",
+]
 FILE_COLUMNS = [
-    "repo", "path", "blob", "loc", "lloc", "sloc", "comments", "cc_total", "cc_max", "functions", "mi",
-    "mi_rank", "halstead_volume", "commits", "authors", "added", "deleted", "bugfix_commits",
-    "first_commit_at", "last_commit_at", "parse_error", "owner", "owner_share", "minor_authors", "szz_fixes",
-    "bug_inducing_commits", "rework_lines",
-]  # fmt: skip
+    "repo",
+    "path",
+    "blob",
+    "loc",
+    "lloc",
+    "sloc",
+    "comments",
+    "cc_total",
+    "cc_max",
+    "functions",
+    "mi",
+    "mi_rank",
+    "halstead_volume",
+    "commits",
+    "authors",
+    "added",
+    "deleted",
+    "bugfix_commits",
+    "first_commit_at",
+    "last_commit_at",
+    "parse_error",
+    "owner",
+    "owner_share",
+    "minor_authors",
+    "szz_fixes",
+    "bug_inducing_commits",
+    "rework_lines",
+]
 FUNCTION_COLUMNS = ["repo", "path", "name", "class_name", "lineno", "complexity", "rank"]
 ISSUE_COLUMNS = [
-    "repo", "key", "title", "kind", "type", "state", "labels", "created_at", "closed_at", "time_to_close_days",
-    "commits", "first_commit_at", "time_in_development_days", "files_touched", "shas",
-]  # fmt: skip
-BUG_LINK_COLUMNS = ["repo", "fix_sha", "inducing_sha", "path", "lines", "fix_at", "inducing_at", "days_to_fix"]
+    "repo",
+    "key",
+    "title",
+    "kind",
+    "type",
+    "state",
+    "labels",
+    "created_at",
+    "closed_at",
+    "time_to_close_days",
+    "commits",
+    "first_commit_at",
+    "time_in_development_days",
+    "files_touched",
+    "shas",
+]
+BUG_LINK_COLUMNS = [
+    "repo",
+    "fix_sha",
+    "inducing_sha",
+    "path",
+    "lines",
+    "fix_at",
+    "inducing_at",
+    "days_to_fix",
+]
 RELEASE_COLUMNS = [
-    "repo", "tag", "sha", "released_at", "version", "is_patch", "commits", "previous_tag", "days_since_previous",
-    "change_failure", "patched_by", "reverted_commits", "median_lead_time_days",
-]  # fmt: skip
+    "repo",
+    "tag",
+    "sha",
+    "released_at",
+    "version",
+    "is_patch",
+    "commits",
+    "previous_tag",
+    "days_since_previous",
+    "change_failure",
+    "patched_by",
+    "reverted_commits",
+    "median_lead_time_days",
+]
 DAY = 86_400
 MINOR_SHARE = 0.05  # Bird et al. (2011): a minor contributor made under 5% of a file's changes
 
@@ -109,11 +220,17 @@ def repos(engine: Engine) -> pd.DataFrame:
     )
     stmt = (
         select(
-            models.Repo.id, models.Repo.name, models.Repo.source, models.Repo.head_sha,
-            models.Repo.last_ingest_ts, models.Repo.last_ingest_seconds,
-            func.coalesce(counts.c.commits, 0).label("commits"), func.coalesce(counts.c.authors, 0).label("authors"),
-            counts.c.first_ts, counts.c.last_ts,
-        )  # fmt: skip
+            models.Repo.id,
+            models.Repo.name,
+            models.Repo.source,
+            models.Repo.head_sha,
+            models.Repo.last_ingest_ts,
+            models.Repo.last_ingest_seconds,
+            func.coalesce(counts.c.commits, 0).label("commits"),
+            func.coalesce(counts.c.authors, 0).label("authors"),
+            counts.c.first_ts,
+            counts.c.last_ts,
+        )
         .outerjoin(counts, counts.c.repo_id == models.Repo.id)
         .order_by(models.Repo.name)
     )
@@ -137,10 +254,23 @@ def changes(engine: Engine, repo: str) -> pd.DataFrame:
     ch, c = models.Change, models.Commit
     stmt = (
         select(
-            c.sha, ch.path, ch.old_path, ch.change_type, ch.added, ch.deleted, ch.old_blob, ch.new_blob,
-            ch.is_python, c.id.label("commit_id"), c.authored_ts, c.author_tz, c.author_email, c.is_bugfix,
-            c.generation, c.committed_ts,
-        )  # fmt: skip
+            c.sha,
+            ch.path,
+            ch.old_path,
+            ch.change_type,
+            ch.added,
+            ch.deleted,
+            ch.old_blob,
+            ch.new_blob,
+            ch.is_python,
+            c.id.label("commit_id"),
+            c.authored_ts,
+            c.author_tz,
+            c.author_email,
+            c.is_bugfix,
+            c.generation,
+            c.committed_ts,
+        )
         .join(c, c.id == ch.commit_id)
         .where(ch.repo_id == rid)
         .order_by(c.generation, c.committed_ts, c.sha, ch.id)
@@ -154,23 +284,55 @@ def head_files(engine: Engine, repo: str) -> pd.DataFrame:
     hf, b = models.HeadFile, models.Blob
     stmt = (
         select(
-            hf.path, hf.blob, b.loc, b.lloc, b.sloc, b.comments, b.multi, b.blank, b.single_comments, b.cc_total, b.cc_max, b.cc_mean, b.functions,
-            b.c_or_worse, b.mi, b.mi_rank, b.h_volume.label("halstead_volume"), b.h_difficulty, b.h_effort,
-            b.h_bugs, b.error_kind, b.error, b.translated,
-        )  # fmt: skip
+            hf.path,
+            hf.blob,
+            b.loc,
+            b.lloc,
+            b.sloc,
+            b.comments,
+            b.multi,
+            b.blank,
+            b.single_comments,
+            b.cc_total,
+            b.cc_max,
+            b.cc_mean,
+            b.functions,
+            b.c_or_worse,
+            b.mi,
+            b.mi_rank,
+            b.h_volume.label("halstead_volume"),
+            b.h_difficulty,
+            b.h_effort,
+            b.h_bugs,
+            b.error_kind,
+            b.error,
+            b.translated,
+        )
         .outerjoin(b, b.blob == hf.blob)
         .where(hf.repo_id == rid)
         .order_by(hf.path)
     )
     files = _frame(engine, stmt)
     files.insert(0, "repo", repo)
-    files["parse_error"] = [f"{k}: {e}" if isinstance(k, str) else None for k, e in zip(files["error_kind"], files["error"], strict=True)]
+    files["parse_error"] = [
+        f"{k}: {e}" if isinstance(k, str) else None
+        for k, e in zip(files["error_kind"], files["error"], strict=True)
+    ]
     ch = changes(engine, repo)
     files = files.merge(_history_by_path(ch), how="left", left_on="path", right_index=True)
     files = files.merge(_ownership_by_path(ch), how="left", left_on="path", right_index=True)
     files = files.merge(_defects_by_path(engine, rid), how="left", left_on="path", right_index=True)
-    for col in ("commits", "authors", "added", "deleted", "bugfix_commits", "minor_authors", "szz_fixes",
-                "bug_inducing_commits", "rework_lines"):  # fmt: skip
+    for col in (
+        "commits",
+        "authors",
+        "added",
+        "deleted",
+        "bugfix_commits",
+        "minor_authors",
+        "szz_fixes",
+        "bug_inducing_commits",
+        "rework_lines",
+    ):
         files[col] = files[col].fillna(0).astype("int64")
     return files
 
@@ -178,8 +340,17 @@ def head_files(engine: Engine, repo: str) -> pd.DataFrame:
 def _history_by_path(ch: pd.DataFrame) -> pd.DataFrame:
     """Per path: commits, distinct authors, lines added/deleted, bug-fix commits, first/last commit."""
     if ch.empty:
-        return pd.DataFrame(columns=["commits", "authors", "added", "deleted", "bugfix_commits",
-                                     "first_commit_at", "last_commit_at"])  # fmt: skip
+        return pd.DataFrame(
+            columns=[
+                "commits",
+                "authors",
+                "added",
+                "deleted",
+                "bugfix_commits",
+                "first_commit_at",
+                "last_commit_at",
+            ]
+        )
     ordered = ch.sort_values(["authored_ts", "generation"])
     grouped = ordered.groupby("path", sort=True)
     first = grouped.first()
@@ -190,7 +361,9 @@ def _history_by_path(ch: pd.DataFrame) -> pd.DataFrame:
             "authors": grouped["author_email"].nunique(),
             "added": grouped["added"].sum(min_count=1).fillna(0),
             "deleted": grouped["deleted"].sum(min_count=1).fillna(0),
-            "bugfix_commits": ordered[ordered["is_bugfix"].astype(bool)].groupby("path")["commit_id"].nunique(),
+            "bugfix_commits": ordered[ordered["is_bugfix"].astype(bool)]
+            .groupby("path")["commit_id"]
+            .nunique(),
             "first_commit_at": iso_column(first["authored_ts"], first["author_tz"]),
             "last_commit_at": iso_column(last["authored_ts"], last["author_tz"]),
         }
@@ -216,7 +389,12 @@ def unscored_blobs(engine: Engine, repo: str) -> pd.DataFrame:
     """Distinct Python blobs of a repository's history that could not be scored, by kind."""
     rid = repo_id(engine, repo)
     ch, b = models.Change, models.Blob
-    blobs = select(ch.new_blob).where(ch.repo_id == rid, ch.is_python, ch.new_blob.is_not(None)).distinct().subquery()
+    blobs = (
+        select(ch.new_blob)
+        .where(ch.repo_id == rid, ch.is_python, ch.new_blob.is_not(None))
+        .distinct()
+        .subquery()
+    )
     stmt = (
         select(b.error_kind, func.count().label("blobs"))
         .join(blobs, blobs.c.new_blob == b.blob)
@@ -239,17 +417,34 @@ def commit_delivery(engine: Engine, rid: int) -> pd.DataFrame:
     df = _frame(engine, select(f).where(f.repo_id == rid)).set_index("commit_id")
     with engine.connect() as conn:
         fixes = issue_links.fix_commit_ids(conn, rid)
-        induced = dict(conn.execute(select(bl.inducing_commit_id, func.count(func.distinct(bl.fix_commit_id)))
-                                    .where(bl.repo_id == rid).group_by(bl.inducing_commit_id)).all())  # fmt: skip
-        reworked = dict(conn.execute(select(rl.origin_commit_id, func.sum(rl.lines))
-                                     .where(rl.repo_id == rid).group_by(rl.origin_commit_id)).all())  # fmt: skip
-    out = df.drop(columns=["repo_id", "dmm_done", "szz_done", "released_ts", "lead_time_s", "time_to_revert_s"])
+        induced = dict(
+            conn.execute(
+                select(bl.inducing_commit_id, func.count(func.distinct(bl.fix_commit_id)))
+                .where(bl.repo_id == rid)
+                .group_by(bl.inducing_commit_id)
+            ).all()
+        )
+        reworked = dict(
+            conn.execute(
+                select(rl.origin_commit_id, func.sum(rl.lines))
+                .where(rl.repo_id == rid)
+                .group_by(rl.origin_commit_id)
+            ).all()
+        )
+    out = df.drop(
+        columns=["repo_id", "dmm_done", "szz_done", "released_ts", "lead_time_s", "time_to_revert_s"]
+    )
     ids = list(df.index)
     out["fix"] = pd.array([i in fixes for i in ids], dtype="boolean")
     out["fixes_induced"] = pd.array([induced.get(i, 0) for i in ids], dtype="Int64")
     out["bug_inducing"] = out["fixes_induced"] > 0
-    out["reworked_lines"] = pd.array([reworked.get(i, 0) if r is not pd.NA else pd.NA
-                                      for i, r in zip(ids, df["rework_lines"], strict=True)], dtype="Int64")  # fmt: skip
+    out["reworked_lines"] = pd.array(
+        [
+            reworked.get(i, 0) if r is not pd.NA else pd.NA
+            for i, r in zip(ids, df["rework_lines"], strict=True)
+        ],
+        dtype="Int64",
+    )
     out["released_at"] = [iso(t, 0) for t in df["released_ts"]]
     out["lead_time_days"] = _days(df["lead_time_s"])
     out["time_to_revert_days"] = _days(df["time_to_revert_s"])
@@ -264,21 +459,32 @@ def _ownership_by_path(ch: pd.DataFrame) -> pd.DataFrame:
     per_author["share"] = per_author["n"] / per_author.groupby("path")["n"].transform("sum")
     ranked = per_author.sort_values(["path", "n", "author_email"], ascending=[True, False, True])
     top = ranked.groupby("path").first()
-    return pd.DataFrame({
-        "owner": top["author_email"],
-        "owner_share": top["share"],
-        "minor_authors": per_author[per_author["share"] < MINOR_SHARE].groupby("path").size(),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "owner": top["author_email"],
+            "owner_share": top["share"],
+            "minor_authors": per_author[per_author["share"] < MINOR_SHARE].groupby("path").size(),
+        }
+    )
 
 
 def _defects_by_path(engine: Engine, rid: int) -> pd.DataFrame:
     """Per path: SZZ fixes, distinct bug-inducing commits, and rework lines."""
     bl, rl = models.BugLink, models.ReworkLink
-    szz = _frame(engine, select(bl.path, func.count(func.distinct(bl.fix_commit_id)).label("szz_fixes"),
-                                func.count(func.distinct(bl.inducing_commit_id)).label("bug_inducing_commits"))
-                 .where(bl.repo_id == rid).group_by(bl.path)).set_index("path")  # fmt: skip
-    rework = _frame(engine, select(rl.path, func.sum(rl.lines).label("rework_lines"))
-                    .where(rl.repo_id == rid).group_by(rl.path)).set_index("path")  # fmt: skip
+    szz = _frame(
+        engine,
+        select(
+            bl.path,
+            func.count(func.distinct(bl.fix_commit_id)).label("szz_fixes"),
+            func.count(func.distinct(bl.inducing_commit_id)).label("bug_inducing_commits"),
+        )
+        .where(bl.repo_id == rid)
+        .group_by(bl.path),
+    ).set_index("path")
+    rework = _frame(
+        engine,
+        select(rl.path, func.sum(rl.lines).label("rework_lines")).where(rl.repo_id == rid).group_by(rl.path),
+    ).set_index("path")
     return szz.join(rework, how="outer")
 
 
@@ -286,13 +492,34 @@ def issues(engine: Engine, repo: str) -> pd.DataFrame:
     """Imported issues with their linked commits, times to close and time in development."""
     rid = repo_id(engine, repo)
     i, c, ch = models.Issue, models.Commit, models.Change
-    df = _frame(engine, select(i.id, i.key, i.title, i.kind, i.issue_type.label("type"), i.state, i.labels,
-                               i.created_ts, i.created_tz, i.closed_ts, i.closed_tz)
-                .where(i.repo_id == rid).order_by(i.created_ts, i.key))  # fmt: skip
+    df = _frame(
+        engine,
+        select(
+            i.id,
+            i.key,
+            i.title,
+            i.kind,
+            i.issue_type.label("type"),
+            i.state,
+            i.labels,
+            i.created_ts,
+            i.created_tz,
+            i.closed_ts,
+            i.closed_tz,
+        )
+        .where(i.repo_id == rid)
+        .order_by(i.created_ts, i.key),
+    )
     links = issue_links.linked_commits().where(i.repo_id == rid).subquery()
-    commits = _frame(engine, select(links.c.issue_id, c.sha, c.authored_ts).join(c, c.id == links.c.commit_id)
-                     .order_by(c.authored_ts, c.sha)).drop_duplicates()  # fmt: skip
-    paths = _frame(engine, select(links.c.issue_id, ch.path).join(ch, ch.commit_id == links.c.commit_id).distinct())
+    commits = _frame(
+        engine,
+        select(links.c.issue_id, c.sha, c.authored_ts)
+        .join(c, c.id == links.c.commit_id)
+        .order_by(c.authored_ts, c.sha),
+    ).drop_duplicates()
+    paths = _frame(
+        engine, select(links.c.issue_id, ch.path).join(ch, ch.commit_id == links.c.commit_id).distinct()
+    )
     by_issue = commits.groupby("issue_id")
     df["repo"] = repo
     df["created_at"] = iso_column(df["created_ts"], df["created_tz"])
@@ -315,11 +542,23 @@ def bug_links(engine: Engine, repo: str) -> pd.DataFrame:
     rid = repo_id(engine, repo)
     bl = models.BugLink
     fix, inducing = models.Commit.__table__.alias("fix"), models.Commit.__table__.alias("inducing")
-    df = _frame(engine, select(fix.c.sha.label("fix_sha"), inducing.c.sha.label("inducing_sha"), bl.path, bl.lines,
-                               fix.c.authored_ts.label("fix_ts"), fix.c.author_tz.label("fix_tz"),
-                               inducing.c.authored_ts.label("inducing_ts"), inducing.c.author_tz.label("inducing_tz"))
-                .join(fix, fix.c.id == bl.fix_commit_id).join(inducing, inducing.c.id == bl.inducing_commit_id)
-                .where(bl.repo_id == rid).order_by(fix.c.generation, fix.c.sha, bl.path, inducing.c.sha))  # fmt: skip
+    df = _frame(
+        engine,
+        select(
+            fix.c.sha.label("fix_sha"),
+            inducing.c.sha.label("inducing_sha"),
+            bl.path,
+            bl.lines,
+            fix.c.authored_ts.label("fix_ts"),
+            fix.c.author_tz.label("fix_tz"),
+            inducing.c.authored_ts.label("inducing_ts"),
+            inducing.c.author_tz.label("inducing_tz"),
+        )
+        .join(fix, fix.c.id == bl.fix_commit_id)
+        .join(inducing, inducing.c.id == bl.inducing_commit_id)
+        .where(bl.repo_id == rid)
+        .order_by(fix.c.generation, fix.c.sha, bl.path, inducing.c.sha),
+    )
     df.insert(0, "repo", repo)
     df["fix_at"] = iso_column(df["fix_ts"], df["fix_tz"])
     df["inducing_at"] = iso_column(df["inducing_ts"], df["inducing_tz"])
@@ -332,11 +571,15 @@ def releases(engine: Engine, repo: str) -> pd.DataFrame:
     rid = repo_id(engine, repo)
     r, f = models.Release, models.CommitFeatures
     df = _frame(engine, select(r).where(r.repo_id == rid).order_by(r.released_ts, r.tag))
-    lead = _frame(engine, select(f.first_release, f.lead_time_s).where(f.repo_id == rid, f.first_release.is_not(None)))
+    lead = _frame(
+        engine, select(f.first_release, f.lead_time_s).where(f.repo_id == rid, f.first_release.is_not(None))
+    )
     df["repo"] = repo
     df["released_at"] = [iso(t, 0) for t in df["released_ts"]]
     df["days_since_previous"] = pd.to_numeric(df["released_ts"], errors="coerce").diff() / DAY
-    medians = lead.groupby("first_release")["lead_time_s"].median() / DAY if len(lead) else pd.Series(dtype=float)
+    medians = (
+        lead.groupby("first_release")["lead_time_s"].median() / DAY if len(lead) else pd.Series(dtype=float)
+    )
     df["median_lead_time_days"] = df["tag"].map(medians)
     return df
 

@@ -65,7 +65,9 @@ def probe(url: str, engine_for: Callable[[str], Engine]) -> StoreState:
             top = conn.execute(select(func.max(models.Commit.id))).scalar()
             i = models.Issue
             issues = (
-                conn.execute(select(func.count(), func.max(i.id), func.sum(func.coalesce(i.closed_ts, 0)))).one()
+                conn.execute(
+                    select(func.count(), func.max(i.id), func.sum(func.coalesce(i.closed_ts, 0)))
+                ).one()
                 if tables.has_table(i.__tablename__)
                 else ()
             )

@@ -114,11 +114,24 @@ class _Unproven(Exception):
 _PLAIN, _IF, _LOOP, _TRY, _MATCH, _COMPREHENSION, _BOOLOP = range(7)
 _BINOP, _UNARYOP, _AUGASSIGN, _COMPARE, _FUNCTION, _CLASS, _ASSERT, _UNPROVEN = range(7, 15)
 _KINDS: dict[type[ast.AST], int] = {
-    ast.If: _IF, ast.IfExp: _IF, ast.For: _LOOP, ast.While: _LOOP, ast.AsyncFor: _LOOP, ast.Try: _TRY,
-    ast.Match: _MATCH, ast.comprehension: _COMPREHENSION, ast.BoolOp: _BOOLOP, ast.BinOp: _BINOP,
-    ast.UnaryOp: _UNARYOP, ast.AugAssign: _AUGASSIGN, ast.Compare: _COMPARE, ast.FunctionDef: _FUNCTION,
-    ast.AsyncFunctionDef: _FUNCTION, ast.ClassDef: _CLASS, ast.Assert: _ASSERT,
-}  # fmt: skip
+    ast.If: _IF,
+    ast.IfExp: _IF,
+    ast.For: _LOOP,
+    ast.While: _LOOP,
+    ast.AsyncFor: _LOOP,
+    ast.Try: _TRY,
+    ast.Match: _MATCH,
+    ast.comprehension: _COMPREHENSION,
+    ast.BoolOp: _BOOLOP,
+    ast.BinOp: _BINOP,
+    ast.UnaryOp: _UNARYOP,
+    ast.AugAssign: _AUGASSIGN,
+    ast.Compare: _COMPARE,
+    ast.FunctionDef: _FUNCTION,
+    ast.AsyncFunctionDef: _FUNCTION,
+    ast.ClassDef: _CLASS,
+    ast.Assert: _ASSERT,
+}
 
 # ASDL types that never hold a node, and node types that are childless leaves with no line that
 # neither metric looks at as nodes (operators are read through their parent).

@@ -198,9 +198,13 @@ def _linear(source: str) -> Module:
             if "'" in code or '"' in code:  # brackets and colons in strings are no tokens
                 code = _SHORT_STRINGS.sub("s", code)
             depth += (
-                code.count("(") + code.count("[") + code.count("{")
-                - code.count(")") - code.count("]") - code.count("}")
-            )  # fmt: skip
+                code.count("(")
+                + code.count("[")
+                + code.count("{")
+                - code.count(")")
+                - code.count("]")
+                - code.count("}")
+            )
             if not has_colon and ":" in code:
                 has_colon = _COLON_TOKEN.search(code) is not None
             if depth == 0:  # the group ends on this line

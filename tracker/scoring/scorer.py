@@ -42,9 +42,25 @@ DEFAULT_BUDGET_SECONDS = 10.0
 DEFAULT_MAX_BYTES = 4_000_000
 C_OR_WORSE = 11  # radon ranks 11-20 as C: "moderate risk"
 METRICS = (
-    "loc", "lloc", "sloc", "comments", "multi", "blank", "single_comments", "cc_total", "cc_max", "cc_mean",
-    "functions", "c_or_worse", "mi", "mi_rank", "h_volume", "h_difficulty", "h_effort", "h_bugs",
-)  # fmt: skip
+    "loc",
+    "lloc",
+    "sloc",
+    "comments",
+    "multi",
+    "blank",
+    "single_comments",
+    "cc_total",
+    "cc_max",
+    "cc_mean",
+    "functions",
+    "c_or_worse",
+    "mi",
+    "mi_rank",
+    "h_volume",
+    "h_difficulty",
+    "h_effort",
+    "h_bugs",
+)
 
 
 class ScoreTimeout(Exception):
@@ -117,7 +133,9 @@ def translate_python2(text: str) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            translated = str(_refactoring_tool().refactor_string(text if text.endswith("\n") else text + "\n", "<blob>"))
+            translated = str(
+                _refactoring_tool().refactor_string(text if text.endswith("\n") else text + "\n", "<blob>")
+            )
         ast.parse(translated)
     except (ParseError, TokenError, SyntaxError, ValueError, RecursionError, IndentationError):
         return None
@@ -226,7 +244,9 @@ def score_blob(
             # budget is a rule about time, so it holds whether or not the interruption landed.
             raise ScoreTimeout
     except SyntaxError as exc:
-        too_deep = any(m in str(exc) for m in ("too many nested", "too complex", "too many levels of indentation"))
+        too_deep = any(
+            m in str(exc) for m in ("too many nested", "too complex", "too many levels of indentation")
+        )
         result.error_kind, result.error = ("too_deep" if too_deep else "syntax"), _one_line(exc)
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
         result.error_kind, result.error = "syntax", _one_line(exc)

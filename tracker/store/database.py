@@ -172,12 +172,16 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], k
     """
     inserted: set[Any] = set()
     for start in range(0, len(rows), CHUNK):
-        stmt = _dialect_insert(conn, table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+        stmt = (
+            _dialect_insert(conn, table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+        )
         inserted.update(conn.execute(stmt, list(rows[start : start + CHUNK])).scalars().all())
     return inserted
 
 
-def insert_returning_ids(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str) -> dict[Any, int]:
+def insert_returning_ids(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str
+) -> dict[Any, int]:
     """Insert rows and map each row's `key` to its new primary key."""
     ids: dict[Any, int] = {}
     for start in range(0, len(rows), CHUNK):
@@ -191,13 +195,18 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         conn.execute(table.insert(), list(rows[start : start + CHUNK]))
 
 
-def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]],
-                columns: Iterable[str]) -> None:  # fmt: skip
+def update_rows(
+    conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]], columns: Iterable[str]
+) -> None:
     """UPDATE table SET columns WHERE key = row[key], for many rows: one statement, executed in chunks."""
     cols = list(columns)
     if not rows or not cols:
         return
-    stmt = update(table).where(table.c[key] == bindparam(f"b_{key}")).values({c: bindparam(f"b_{c}") for c in cols})
+    stmt = (
+        update(table)
+        .where(table.c[key] == bindparam(f"b_{key}"))
+        .values({c: bindparam(f"b_{c}") for c in cols})
+    )
     for part in chunks(rows):
         conn.execute(stmt, [{f"b_{k}": row[k] for k in (key, *cols)} for row in part])
 

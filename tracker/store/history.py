@@ -60,20 +60,52 @@ class StoredHistory:
         c, ch = models.Commit, models.Change
         with engine.connect() as conn:
             rows = conn.execute(
-                select(c.id, c.sha, c.parents, c.authored_ts, c.committed_ts, c.author_email, c.is_merge, c.is_bugfix,
-                       c.is_revert, c.reverted_sha)  # fmt: skip
+                select(
+                    c.id,
+                    c.sha,
+                    c.parents,
+                    c.authored_ts,
+                    c.committed_ts,
+                    c.author_email,
+                    c.is_merge,
+                    c.is_bugfix,
+                    c.is_revert,
+                    c.reverted_sha,
+                )
                 .where(c.repo_id == repo_id)
                 .order_by(c.generation, c.committed_ts, c.sha)
             ).all()
             commits = [
-                StoredCommit(cid, sha, tuple(parents.split()), a_ts, c_ts, author, bool(merge), bool(fix),
-                             bool(revert), reverted, index)  # fmt: skip
-                for index, (cid, sha, parents, a_ts, c_ts, author, merge, fix, revert, reverted) in enumerate(rows)
+                StoredCommit(
+                    cid,
+                    sha,
+                    tuple(parents.split()),
+                    a_ts,
+                    c_ts,
+                    author,
+                    bool(merge),
+                    bool(fix),
+                    bool(revert),
+                    reverted,
+                    index,
+                )
+                for index, (cid, sha, parents, a_ts, c_ts, author, merge, fix, revert, reverted) in enumerate(
+                    rows
+                )
             ]
             history = cls(commits)
             changes = conn.execute(
-                select(ch.commit_id, ch.path, ch.old_path, ch.change_type, ch.added, ch.deleted, ch.old_blob,
-                       ch.new_blob, ch.is_python)  # fmt: skip
+                select(
+                    ch.commit_id,
+                    ch.path,
+                    ch.old_path,
+                    ch.change_type,
+                    ch.added,
+                    ch.deleted,
+                    ch.old_blob,
+                    ch.new_blob,
+                    ch.is_python,
+                )
                 .where(ch.repo_id == repo_id)
                 .order_by(ch.id)
             )
