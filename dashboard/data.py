@@ -19,7 +19,13 @@ from sqlalchemy import Engine
 
 from qroi.analysis import ai_lens
 from qroi.analysis import claim as claims
-from qroi.read import explore, export, queries, store_state
+from qroi.core.calendar import Period
+from qroi.read import commit_table as commit_reads
+from qroi.read import delivery as delivery_reads
+from qroi.read import export, mainline, queries, sql, store_state
+from qroi.read import file_history as history_reads
+from qroi.read import hotspots as hotspot_reads
+from qroi.read import overview as overview_reads
 from qroi.read.store_state import StoreState
 
 
@@ -48,8 +54,8 @@ class Scope:
     end: int | None = None
 
     @property
-    def window(self) -> explore.Window:
-        return explore.Window(self.start, self.end)
+    def window(self) -> Period:
+        return Period(self.start, self.end)
 
 
 def day_bounds(first: date, last: date) -> tuple[int, int]:
@@ -73,93 +79,93 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def repos(url: str, stamp: str) -> pd.DataFrame:
     """Stored repositories: the picker's options and the date bounds."""
-    return explore.stored_repos(engine_for(url))
+    return mainline.stored_repos(engine_for(url))
 
 
 @st.cache_data(show_spinner=False)
 def quality_series(url: str, stamp: str, repo: str) -> pd.DataFrame:
-    return explore.quality_series(engine_for(url), repo)
+    return mainline.quality_series(engine_for(url), repo)
 
 
 @st.cache_data(show_spinner=False)
 def headline(
     url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None
-) -> explore.Headline:
+) -> overview_reads.Headline:
     series = {r: quality_series(url, stamp, r) for r in repos}
-    return explore.headline(engine_for(url), repos, explore.Window(start, end), series)
+    return overview_reads.headline(engine_for(url), repos, Period(start, end), series)
 
 
 @st.cache_data(show_spinner=False)
 def timeline(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
     series = quality_series(url, stamp, repo)
-    return explore.monthly_timeline(engine_for(url), repo, explore.Window(start, end), series)
+    return overview_reads.monthly_timeline(engine_for(url), repo, Period(start, end), series)
 
 
 @st.cache_data(show_spinner=False)
 def releases(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
-    return explore.releases(engine_for(url), repo, explore.Window(start, end))
+    return delivery_reads.releases(engine_for(url), repo, Period(start, end))
 
 
 @st.cache_data(show_spinner=False)
 def hotspots_of(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
-    return explore.hotspots(engine_for(url), repo, explore.Window(start, end))
+    return hotspot_reads.hotspots(engine_for(url), repo, Period(start, end))
 
 
 @st.cache_data(show_spinner=False)
 def commit_table(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
-    return explore.commit_table(engine_for(url), repo, explore.Window(start, end))
+    return commit_reads.commit_table(engine_for(url), repo, Period(start, end))
 
 
 @st.cache_data(show_spinner=False)
 def python_paths(url: str, stamp: str, repo: str) -> list[str]:
-    return explore.historical_paths(engine_for(url), repo)
+    return history_reads.historical_paths(engine_for(url), repo)
 
 
 @st.cache_data(show_spinner=False)
 def file_history(url: str, stamp: str, repo: str, path: str) -> pd.DataFrame:
-    return explore.file_history(engine_for(url), repo, path)
+    return history_reads.file_history(engine_for(url), repo, path)
 
 
 @st.cache_data(show_spinner=False)
 def blob_functions(url: str, stamp: str, blob: str) -> pd.DataFrame:
-    return explore.blob_functions(engine_for(url), blob)
+    return history_reads.blob_functions(engine_for(url), blob)
 
 
 @st.cache_data(show_spinner=False)
 def lead_times(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
-    return explore.lead_times(engine_for(url), repo, explore.Window(start, end))
+    return delivery_reads.lead_times(engine_for(url), repo, Period(start, end))
 
 
 @st.cache_data(show_spinner=False)
 def has_issues(url: str, stamp: str, repo: str) -> bool:
-    return explore.has_issues(engine_for(url), repo)
+    return delivery_reads.has_issues(engine_for(url), repo)
 
 
 @st.cache_data(show_spinner=False)
 def closed_issues(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
-    return explore.closed_issues(engine_for(url), repo, explore.Window(start, end))
+    return delivery_reads.closed_issues(engine_for(url), repo, Period(start, end))
 
 
 @st.cache_data(show_spinner=False)
 def issue_spans(url: str, stamp: str, repo: str) -> pd.DataFrame:
-    return explore.issue_spans(engine_for(url), repo)
+    return delivery_reads.issue_spans(engine_for(url), repo)
 
 
 @st.cache_data(show_spinner=False)
 def failed_changes(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
-    return explore.failed_changes(engine_for(url), repo, explore.Window(start, end))
+    return delivery_reads.failed_changes(engine_for(url), repo, Period(start, end))
 
 
 @st.cache_data(show_spinner=False)
 def bug_inducing(url: str, stamp: str, repo: str, paths: tuple[str, ...]) -> pd.DataFrame:
-    return explore.bug_inducing(engine_for(url), repo, paths)
+    return delivery_reads.bug_inducing(engine_for(url), repo, paths)
 
 
 @st.cache_data(show_spinner=False)
 def delivery_signals(url: str, stamp: str) -> bool:
     """Whether the store has the delivery tables (a store from before them needs a new ingest)."""
     engine = engine_for(url)
-    return all(explore.has_table(engine, t) for t in ("releases", "commit_features", "bug_links", "issues"))
+    return all(sql.has_table(engine, t) for t in ("releases", "commit_features", "bug_links", "issues"))
 
 
 @st.cache_data(show_spinner=False)
@@ -194,7 +200,7 @@ def ai_lens_of(
     url: str, stamp: str, repos: tuple[str, ...], start: int | None, end: int | None, sesoi: float
 ) -> ai_lens.Lens:
     """The AI-era lens as `qroi ai` computes it (pooled over the repositories, in the period)."""
-    return ai_lens.lens(engine_for(url), list(repos), explore.Window(start, end), None, sesoi)
+    return ai_lens.lens(engine_for(url), list(repos), Period(start, end), None, sesoi)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -210,7 +216,7 @@ def ai_event_of(
 
 @dataclass(frozen=True)
 class OverviewData:
-    headline: explore.Headline
+    headline: overview_reads.Headline
     timeline: pd.DataFrame
     releases: pd.DataFrame
     per_repo: pd.DataFrame
@@ -253,7 +259,7 @@ def overview(scope: Scope) -> OverviewData:
         timeline=_concat([timeline(*args, r, scope.start, scope.end) for r in scope.repos]),
         releases=_concat([releases(*args, r, scope.start, scope.end) for r in scope.repos]),
         per_repo=per_repo,
-        lead_by_month=explore.monthly_lead_time(lead),
+        lead_by_month=delivery_reads.monthly_lead_time(lead),
         lead_median_days=float(lead["lead_days"].median()) if len(lead) else None,
     )
 
@@ -269,7 +275,7 @@ def hotspots(scope: Scope) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def commits(scope: Scope, where: explore.CommitFilter | None = None) -> pd.DataFrame:
+def commits(scope: Scope, where: commit_reads.CommitFilter | None = None) -> pd.DataFrame:
     """Commits of the chosen repositories in the period, newest first, with quality deltas, filtered."""
     table = _concat([commit_table(scope.url, scope.stamp, r, scope.start, scope.end) for r in scope.repos])
     if table.empty:
@@ -296,15 +302,15 @@ def history(scope: Scope, repo: str, path: str) -> HistoryData:
     return HistoryData(hist, funcs, bug_inducing(scope.url, scope.stamp, repo, paths))
 
 
-def commits_export(scope: Scope, where: explore.CommitFilter | None = None) -> pd.DataFrame:
+def commits_export(scope: Scope, where: commit_reads.CommitFilter | None = None) -> pd.DataFrame:
     """The CLI's commits table (same columns, order and cells) for the filtered commits, plus deltas."""
     shown = commits(scope, where)
     if shown.empty:
-        return pd.DataFrame(columns=[*queries.COMMIT_COLUMNS, *explore.DELTA_SOURCES])
+        return pd.DataFrame(columns=[*queries.COMMIT_COLUMNS, *commit_reads.DELTA_SOURCES])
     frames = []
     for repo in scope.repos:
         full = export_table(scope.url, scope.stamp, "commits", repo)
-        mine = shown[shown["repo"] == repo].set_index("sha")[list(explore.DELTA_SOURCES)]
+        mine = shown[shown["repo"] == repo].set_index("sha")[list(commit_reads.DELTA_SOURCES)]
         frames.append(full[full["sha"].isin(mine.index)].join(mine, on="sha"))
     return _concat(frames)
 

@@ -18,7 +18,8 @@ import streamlit as st
 
 from qroi.dashboard import data
 from qroi.dashboard.metrics import DEFAULT_MEASURE, MEASURES, Measure
-from qroi.read import explore, queries
+from qroi.read import commit_table as commit_reads
+from qroi.read import queries
 from qroi.read.store_state import StoreState
 
 FILTERS_KEY = "qroi_filters"
@@ -138,7 +139,7 @@ def _tri(value: str | None) -> bool | None:
     return {"Only": True, "Exclude": False}.get(value or "Any")
 
 
-def commit_filter_controls(authors: list[str]) -> explore.CommitFilter:
+def commit_filter_controls(authors: list[str]) -> commit_reads.CommitFilter:
     """Draw the Commits page's filters in the sidebar and return them."""
     ss = st.session_state
     key = COMMIT_KEYS["authors"]
@@ -173,10 +174,10 @@ def commit_filter_controls(authors: list[str]) -> explore.CommitFilter:
     return current_commit_filter()
 
 
-def current_commit_filter() -> explore.CommitFilter:
+def current_commit_filter() -> commit_reads.CommitFilter:
     """The commit filters as last set on the Commits page (none if it was never opened)."""
     ss = st.session_state
-    return explore.CommitFilter(
+    return commit_reads.CommitFilter(
         authors=tuple(ss.get(COMMIT_KEYS["authors"]) or ()),
         bugfix=_tri(ss.get(COMMIT_KEYS["bugfix"])),
         revert=_tri(ss.get(COMMIT_KEYS["revert"])),
@@ -187,7 +188,7 @@ def current_commit_filter() -> explore.CommitFilter:
     )
 
 
-def describe(where: explore.CommitFilter) -> str:
+def describe(where: commit_reads.CommitFilter) -> str:
     """The active commit filters in words ("no commit filters" when none)."""
     parts = []
     if where.authors:

@@ -67,7 +67,7 @@ MEASURES: dict[str, Measure] = {
         Measure("py_sloc", "Python size", "Python source lines (sloc)", "sloc", False, digits=0),
     )
 }
-"""Repository-level measures (columns of `qroi.read.explore.monthly_timeline`)."""
+"""Repository-level measures (columns of `qroi.read.overview.monthly_timeline`)."""
 
 DEFAULT_MEASURE = "py_mi"
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from qroi.core.calendar import month_starts
 from qroi.dashboard import charts, components, data, filters
 from qroi.dashboard.components import Card, fmt_int, fmt_share
-from qroi.read import explore, queries
+from qroi.read import queries
 
 f = filters.current()
 components.header("Delivery", "How fast and how safely do changes reach a release?", f)
@@ -155,7 +156,7 @@ if missing:
 
 st.subheader("Change failure")
 if len(d.timeline):
-    bad = d.failed.assign(month=explore.months(d.failed["committed_ts"])) if len(d.failed) else d.failed
+    bad = d.failed.assign(month=month_starts(d.failed["committed_ts"])) if len(d.failed) else d.failed
     monthly = d.timeline.groupby("month", sort=True)["commits"].sum().to_frame()
     monthly["failed"] = bad.groupby("month")["sha"].nunique() if len(bad) else 0
     monthly = monthly.fillna({"failed": 0}).reset_index()

@@ -36,7 +36,6 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, select, upda
 from qroi.ai import declared
 from qroi.ai.duplication import WindowIndex, duplicated_share, split_lines
 from qroi.ai.lineops import MOVED, CommitOps, LineOpsConfig, Tree, classify, tree_after
+from qroi.core.calendar import month_of
 from qroi.core.errors import QroiError
 from qroi.core.timing import timed
 from qroi.delivery import delivery_step, rework
@@ -334,11 +334,6 @@ class _Walk:
 # -- duplication points ---------------------------------------------------------------------------
 
 
-def month(ts: int) -> str:
-    """YYYY-MM of a Unix time, in UTC."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m")
-
-
 def _points(engine: Engine, repo_id: int, history: StoredHistory, head: str) -> dict[tuple[str, str], str]:
     """(kind, at) -> commit sha: the last mainline commit of each month, and each release's commit."""
     points: dict[tuple[str, str], str] = {}
@@ -349,7 +344,7 @@ def _points(engine: Engine, repo_id: int, history: StoredHistory, head: str) -> 
     ):  # newest first: the first of a month wins
         seen.add(sha)
         commit = history.by_sha[sha]
-        points.setdefault(("month", month(commit.committed_ts)), sha)
+        points.setdefault(("month", month_of(commit.committed_ts)), sha)
         sha = commit.parents[0] if commit.parents else None
     with engine.connect() as conn:
         for tag, tagged in conn.execute(

@@ -51,6 +51,7 @@ from qroi.analysis.models import NotEstimable, fit_count
 from qroi.analysis.prepare import varies
 from qroi.analysis.results import to_jsonable
 from qroi.analysis.timeseries import ErrorModel, ITSResult, interrupted_time_series
+from qroi.core.calendar import months
 from qroi.read.ai_frames import DECLARED_ONLY
 
 OutcomeKind = Literal["count", "binary", "continuous"]
@@ -560,15 +561,6 @@ DEFAULT_EVENT_METRICS = ("copy_paste_share", "moved_share", "churn_share")
 _OPS = ("added", "deleted", "updated", "moved", "copy_pasted")
 
 
-def _months(values: pd.Series) -> pd.Series:
-    """Unix seconds, datetimes or ISO strings -> 'YYYY-MM' of the UTC month."""
-    if pd.api.types.is_numeric_dtype(values):
-        stamps = pd.to_datetime(values, unit="s", utc=True)
-    else:
-        stamps = pd.to_datetime(values, utc=True, format="ISO8601")
-    return stamps.dt.tz_localize(None).dt.to_period("M").astype(str)
-
-
 def monthly_metrics(
     commits: pd.DataFrame,
     *,
@@ -592,7 +584,7 @@ def monthly_metrics(
         raise ValueError(
             f"column {missing[0]!r} not found; available: {', '.join(map(str, commits.columns))}"
         )
-    data = commits.assign(month=_months(commits[time]))
+    data = commits.assign(month=months(commits[time]).astype(str))
     grouped = data.groupby("month")
     out = grouped[list(_OPS)].sum()
     out.insert(0, "commits", grouped.size())

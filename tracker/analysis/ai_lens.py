@@ -32,8 +32,8 @@ from qroi.analysis.ai_compare import (
     monthly_metrics,
 )
 from qroi.analysis.results import to_jsonable
+from qroi.core.calendar import ALL_TIME, Period
 from qroi.read.ai_frames import DECLARED_ONLY, by_author, churn_days, commit_frame, duplication_table, totals
-from qroi.read.explore import ALL_TIME, Window
 from qroi.store.ai_settings import DEFAULT_CHURN_DAYS
 from qroi.store.database import repo_id
 
@@ -109,7 +109,7 @@ def _labels(days: str) -> tuple[tuple[OutcomeSpec, ...], dict[str, str], tuple[s
 def lens(
     engine: Engine,
     repos: Sequence[str],
-    window: Window = ALL_TIME,
+    window: Period = ALL_TIME,
     event: str | None = None,
     sesoi: float = 1.1,
     metrics: Sequence[str] = DEFAULT_EVENT_METRICS,

@@ -27,6 +27,7 @@ from qroi.analysis import (
 )
 from qroi.analysis.panel import build_panel
 from qroi.analysis.results import to_jsonable
+from qroi.core.calendar import months
 from qroi.core.errors import QroiError
 from qroi.read import queries
 
@@ -141,7 +142,7 @@ def monthly(engine: Engine, repo: str) -> pd.DataFrame:
     commits = queries.commits(engine, repo)
     if commits.empty:
         return pd.DataFrame()
-    month = queries.utc(commits["committed_ts"]).dt.tz_localize(None).dt.to_period("M")
+    month = months(commits["committed_ts"])
     commits = commits.assign(month=month, churn=commits["insertions"] + commits["deletions"])
     work = commits[~commits["is_merge"].astype(bool)]
     fixes = work["is_bugfix"].astype(bool)
@@ -159,8 +160,7 @@ def monthly(engine: Engine, repo: str) -> pd.DataFrame:
     frame["lead_time_days"] = work.groupby("month")["lead_time_days"].median()
     closed = queries.issues(engine, repo)["closed_ts"].dropna()
     if len(closed):
-        months = queries.utc(closed.astype("int64")).dt.tz_localize(None).dt.to_period("M")
-        frame["issues_closed"] = months.value_counts()
+        frame["issues_closed"] = months(closed.astype("int64")).value_counts()
     last = commits.sort_values(["generation", "committed_ts"]).groupby("month").last()
     frame["py_mi"] = last["py_mi"].astype(float)
     frame["cc_density"] = last["py_cc_total"] / last["py_sloc"].where(last["py_sloc"] > 0) * 100

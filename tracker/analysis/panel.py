@@ -12,15 +12,13 @@ last, still-running window would undercount outcomes).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from qroi.core.errors import QroiError
+from qroi.core.calendar import Window, window_months, windows
 from qroi.labels import issue_links
 from qroi.read import queries
 from qroi.store import models
@@ -38,35 +36,6 @@ QUALITY_COLUMNS = (
     "h_effort",
     "h_bugs",
 )
-_WINDOW = re.compile(r"^\s*(\d+)\s*([MmYyQq])\s*$")
-
-
-def window_months(text: str) -> int:
-    """'6M' -> 6, '1Y' -> 12, '1Q' -> 3: windows are whole calendar months."""
-    match = _WINDOW.match(text)
-    if not match or int(match.group(1)) == 0:
-        raise QroiError(f"window {text!r} is not a number of months, quarters or years (e.g. 3M, 6M, 1Y)")
-    return int(match.group(1)) * {"m": 1, "q": 3, "y": 12}[match.group(2).lower()]
-
-
-@dataclass(frozen=True)
-class Window:
-    index: int
-    start: int  # Unix seconds, inclusive
-    end: int  # exclusive
-
-
-def windows(first_ts: int, last_ts: int, months: int) -> list[Window]:
-    """Complete windows of `months` calendar months, from the month of the first commit."""
-    start = pd.Timestamp(first_ts, unit="s").to_period("M").to_timestamp().tz_localize("UTC")
-    out = []
-    index = 0
-    while True:
-        end = start + pd.DateOffset(months=months)
-        if end.timestamp() > last_ts:
-            return out
-        out.append(Window(index, int(start.timestamp()), int(end.timestamp())))
-        start, index = end, index + 1
 
 
 def _mainline(commits: pd.DataFrame, head: str) -> list[int]:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
 from qroi.cli import console
+from qroi.core.calendar import Period
 from qroi.core.errors import QroiError
 from qroi.core.parallel import default_workers
 from qroi.delivery.delivery_step import DeliveryOptions
@@ -583,14 +584,13 @@ def ai_cmd(
     from qroi.analysis import ai_lens
     from qroi.analysis.ai_compare import DEFAULT_EVENT_METRICS, METRICS
     from qroi.cli import ai_render
-    from qroi.read.explore import Window
 
     unknown = [m for m in metric or () if m not in METRICS]
     if unknown:
         raise QroiError(f"unknown --metric {unknown[0]!r}; choose from: {', '.join(METRICS)}")
     if metric and not event:
         raise QroiError("--metric chooses what the event study tests; give --event DATE too")
-    window = Window(_day_start(since, "--since"), _day_start(until, "--until"))
+    window = Period(_day_start(since, "--since"), _day_start(until, "--until"))
     engine = open_store(db)
     repo_id(engine, repo)
     lens = ai_lens.lens(

@@ -27,8 +27,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from qroi.core.calendar import ALL_TIME, Period
 from qroi.read import queries
-from qroi.read.explore import ALL_TIME, Window
 from qroi.store import models
 from qroi.store.ai_settings import DEFAULT_CHURN_DAYS, has_tables, stored_settings
 from qroi.store.database import repo_id
@@ -146,7 +146,7 @@ def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
     return pd.to_numeric(part, errors="coerce").astype(float) / whole.where(whole > 0)
 
 
-def commit_frame(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFrame:
+def commit_frame(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.DataFrame:
     """One row per non-merge commit of the window (committed time) with its line operations, in canonical order."""
     rid = repo_id(engine, repo)
     c, lo, d, f = models.Commit, models.CommitLineOps, models.AiDeclaration, models.CommitFeatures
@@ -269,7 +269,7 @@ def declarations_table(engine: Engine, repo: str) -> pd.DataFrame:
     return frame[AI_COLUMNS]
 
 
-def duplication_table(engine: Engine, repo: str, window: Window = ALL_TIME) -> pd.DataFrame:
+def duplication_table(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.DataFrame:
     """`qroi export duplication`: duplicated-block share of the Python files per month end and release."""
     rid = repo_id(engine, repo)
     c, t = models.Commit, models.TreeDuplication
