@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from qroi.core.timing import timed
 from qroi.delivery import dmm, features, identities, releases, rework, szz
 from qroi.git import mailmap
 from qroi.git.repository import GitRepo
+from qroi.git.run import run_git
 from qroi.labels import issue_links, messages
 from qroi.store import models
 from qroi.store.database import chunks, insert_rows, transaction, update_rows
@@ -158,10 +158,7 @@ def _ignore_revs(
         return revs, revs
     if stored.get("ignore_revs_file") is not None:
         return stored["ignore_revs_file"], stored["ignore_revs_file"]
-    proc = subprocess.run(
-        ["git", "--git-dir", git.git_dir, "cat-file", "blob", f"{head}:{REPO_IGNORE_REVS}"],
-        capture_output=True,
-    )
+    proc = run_git(["cat-file", "blob", f"{head}:{REPO_IGNORE_REVS}"], git_dir=git.git_dir, check=False)
     if proc.returncode != 0:
         return None, []
     try:

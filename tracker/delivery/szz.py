@@ -18,17 +18,16 @@ thread pool (git does the work; the threads only wait on pipes).
 from __future__ import annotations
 
 import re
-import subprocess
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from qroi.core.errors import QroiError
 from qroi.core.files import comment_prefixes
 from qroi.core.parallel import default_workers
 from qroi.git import patches
+from qroi.git.run import run_git
 from qroi.store.history import StoredCommit, StoredHistory
 
 _BLAME_HEADER = re.compile(rb"^([0-9a-f]{40}|[0-9a-f]{64}) \d+ (\d+)", re.MULTILINE)
@@ -89,7 +88,6 @@ def blame(git_dir: str, job: BlameJob, ignore_revs: Path | None) -> Counter[str]
     """Lines of the job per commit that last touched them, from one `git blame --porcelain -w`."""
     ranges = _ranges(job.lines)
     cmd = [
-        "git",
         "-c",
         "blame.ignoreRevsFile=",
         "-c",
@@ -107,12 +105,7 @@ def blame(git_dir: str, job: BlameJob, ignore_revs: Path | None) -> Counter[str]
     if len(ranges) <= MAX_RANGES:
         cmd += [arg for lo, hi in ranges for arg in ("-L", f"{lo},{hi}")]
     cmd += [job.parent, "--", job.path]
-    proc = subprocess.run(cmd, capture_output=True)
-    if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise QroiError(
-            f"git blame failed for {job.path} at {job.parent[:12]}: {detail[-1] if detail else proc.returncode}"
-        )
+    proc = run_git(cmd, what=f"git blame failed for {job.path} at {job.parent[:12]}")
     wanted = set(job.lines)
     found: Counter[str] = Counter()
     for match in _BLAME_HEADER.finditer(proc.stdout):

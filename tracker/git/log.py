@@ -17,20 +17,12 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from qroi.core.errors import QroiError
 from qroi.core.files import is_python_path
 from qroi.git import mailmap
+from qroi.git.run import NULL_SHA, failure, neutral_config
 
-NULL_SHA = "0" * 40
 _CHANGE_TYPES = {"A": "add", "M": "modify", "D": "delete", "R": "rename", "C": "copy", "T": "typechange"}
 _FIELD_COUNT = 9  # %H %P, author name and email, %ad, committer name and email, %cd, %B
-# Settings a user's git config could use to change what `git log` prints.
-_NEUTRAL_CONFIG = (
-    "log.showSignature=false",
-    "diff.noprefix=false",
-    "diff.relative=false",
-    "core.quotepath=off",
-)
 
 
 @dataclass(slots=True)
@@ -193,11 +185,6 @@ def _attach_counts(changes: list[FileChange], counts: list[tuple[int | None, int
         change.added, change.deleted = by_path.get(change.path, (None, None))
 
 
-def neutral_config() -> list[str]:
-    """`git -c` arguments that keep a user's git config from changing what git prints."""
-    return [arg for setting in _NEUTRAL_CONFIG for arg in ("-c", setting)]
-
-
 def log_command(git_dir: str, rev: str | None, use_mailmap: bool = True) -> list[str]:
     """The single `git log` invocation behind a walk (exclusions are passed on stdin).
 
@@ -259,7 +246,7 @@ def _stream(cmd: list[str], stdin: str, git_dir: str) -> Iterator[CommitRecord]:
         stderr = proc.stderr.read().decode("utf-8", "replace").strip() if proc.stderr else ""
         code = proc.wait()
     if code != 0:
-        raise QroiError(f"git log failed: {stderr.splitlines()[-1] if stderr else f'exit {code}'}")
+        raise failure("git log failed", stderr, code)
 
 
 def _records(tokens: Iterator[bytes]) -> Iterator[CommitRecord]:

@@ -16,9 +16,7 @@ re-resolved from `identities` (`qroi.delivery.identities`), so an incremental st
 
 from __future__ import annotations
 
-import subprocess
-
-from qroi.core.errors import QroiError
+from qroi.git.run import run_git
 
 FIELDS = ("%aN", "%aE", "%cN", "%cE")
 RAW_FIELDS = ("%an", "%ae", "%cn", "%ce")
@@ -38,25 +36,16 @@ def key(git_dir: str, rev: str, enabled: bool) -> str:
     """What identities depend on: 'off', or the blob id of the `.mailmap` at `rev` ('none' if absent)."""
     if not enabled:
         return "off"
-    proc = subprocess.run(
-        ["git", "--git-dir", git_dir, "rev-parse", "--verify", "--quiet", f"{rev}:.mailmap"],
-        capture_output=True,
-        text=True,
-    )
-    return proc.stdout.strip() if proc.returncode == 0 else "none"
+    proc = run_git(["rev-parse", "--verify", "--quiet", f"{rev}:.mailmap"], git_dir=git_dir, check=False)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else "none"
 
 
 def identities(git_dir: str, rev: str, enabled: bool) -> dict[str, tuple[str, str, str, str]]:
     """Each commit reachable from `rev` -> (author name, author email, committer name, committer email)."""
     fmt = "%x00".join(("%H", *identity_fields(enabled))) + "%x00"
-    proc = subprocess.run(
-        ["git", *config(rev), "--git-dir", git_dir, "log", "--no-use-mailmap", f"--format={fmt}", rev],
-        capture_output=True,
-        cwd=git_dir,
-    )
-    if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise QroiError(f"git log failed in {git_dir}: {detail[-1] if detail else proc.returncode}")
+    # git reads ./.mailmap of a non-bare repository from its working directory: run it in the git dir.
+    args = [*config(rev), "--git-dir", git_dir, "log", "--no-use-mailmap", f"--format={fmt}", rev]
+    proc = run_git(args, what=f"git log failed in {git_dir}", cwd=git_dir)
     found = {}
     fields = proc.stdout.decode("utf-8", "replace").split("\0")
     for start in range(0, len(fields) - 4, 5):

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from qroi.core.errors import QroiError
-from qroi.git.log import NULL_SHA, neutral_config
+from qroi.git.run import NULL_SHA, failure, neutral_config, run_git
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _SHA_LINE = re.compile(rb"^([0-9a-f]{40}|[0-9a-f]{64})(?: (?:[0-9a-f]{40}|[0-9a-f]{64}))?$")
@@ -216,8 +216,7 @@ def stream(
         writer.join()
         reader.join()
     if code not in (0, -9):
-        detail = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
-        raise QroiError(f"git diff-tree failed in {git_dir}: {detail[-1] if detail else f'exit {code}'}")
+        raise failure(f"git diff-tree failed in {git_dir}", b"".join(errors), code)
 
 
 def snapshot(git_dir: str, sha: str) -> Iterator[FilePatch]:
@@ -225,15 +224,13 @@ def snapshot(git_dir: str, sha: str) -> Iterator[FilePatch]:
 
     Binary files come as `binary` patches without lines, exactly as in a commit's diff.
     """
-    proc = subprocess.run(
-        ["git", "--git-dir", git_dir, "rev-parse", "--verify", "--quiet", f"{sha}^{{tree}}"],
-        capture_output=True,
-        text=True,
-    )
+    proc = run_git(["rev-parse", "--verify", "--quiet", f"{sha}^{{tree}}"], git_dir=git_dir, check=False)
     if proc.returncode != 0:
         raise QroiError(f"cannot read the tree of {sha} in {git_dir}: the repository may be damaged")
     # Two trees on a line diff the first against the second (the reverse of `commit parent`).
-    for diff in stream(git_dir, [Request(EMPTY_TREE[len(sha)], proc.stdout.strip())], keep_added=True):
+    for diff in stream(
+        git_dir, [Request(EMPTY_TREE[len(sha)], proc.stdout.decode().strip())], keep_added=True
+    ):
         diff.sha = sha
         yield diff
 

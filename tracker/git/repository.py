@@ -6,7 +6,6 @@ thousands of blobs a history holds costs one pipe round-trip each, not a process
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import git
 
 from qroi.core.errors import QroiError
 from qroi.core.files import is_python_path
+from qroi.git.run import run_git
 
 
 @dataclass(frozen=True)
@@ -51,37 +51,27 @@ class GitRepo:
         return (Path(self.git_dir) / "shallow").exists()
 
     def _run(self, *args: str) -> str:
-        proc = subprocess.run(["git", "--git-dir", self.git_dir, *args], capture_output=True)
-        if proc.returncode != 0:
-            detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise QroiError(
-                f"git {args[0]} failed in {self.git_dir}: {detail[-1] if detail else proc.returncode}"
-            )
-        return proc.stdout.decode("utf-8", "replace")
+        return run_git(args, git_dir=self.git_dir).stdout.decode("utf-8", "replace")
 
     def resolve(self, rev: str) -> str:
         """The commit sha `rev` names; a clear error for an empty repo or an unknown branch."""
-        proc = subprocess.run(
-            ["git", "--git-dir", self.git_dir, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-            capture_output=True,
-            text=True,
+        proc = run_git(
+            ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], git_dir=self.git_dir, check=False
         )
         if proc.returncode != 0:
             if rev == "HEAD" and not self._has_any_commit():
                 raise QroiError(f"repository has no commits: {self.git_dir}")
             raise QroiError(f"no such branch or revision {rev!r} in {self.git_dir}")
-        return proc.stdout.strip()
+        return proc.stdout.decode().strip()
 
     def _has_any_commit(self) -> bool:
         return bool(self._run("rev-list", "-n", "1", "--all").strip())
 
     def count(self, rev: str, exclude: Iterable[str] = ()) -> int:
         """How many commits a walk of `rev` minus `exclude` will yield (for progress and ETA)."""
-        proc = subprocess.run(
-            ["git", "--git-dir", self.git_dir, "rev-list", "--count", "--stdin", rev],
-            input="".join(f"^{sha}\n" for sha in exclude),
-            capture_output=True,
-            text=True,
+        wanted = "".join(f"^{sha}\n" for sha in exclude).encode()
+        proc = run_git(
+            ["rev-list", "--count", "--stdin", rev], git_dir=self.git_dir, input=wanted, check=False
         )
         return int(proc.stdout.strip() or 0) if proc.returncode == 0 else 0
 
@@ -101,10 +91,7 @@ class GitRepo:
 
     def python_files(self, commit: str) -> Iterator[tuple[str, str]]:
         """(path, blob) of every regular Python file in the tree of `commit`."""
-        proc = subprocess.run(
-            ["git", "--git-dir", self.git_dir, "ls-tree", "-r", "-z", "--full-tree", commit],
-            capture_output=True,
-        )
+        proc = run_git(["ls-tree", "-r", "-z", "--full-tree", commit], git_dir=self.git_dir, check=False)
         if proc.returncode != 0:
             raise QroiError(
                 f"cannot read the tree of {commit} in {self.git_dir}: the repository may be damaged"

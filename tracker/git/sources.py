@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from qroi.core.errors import QroiError
+from qroi.git.run import run_git
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _SCP = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")
@@ -86,13 +87,10 @@ def default_cache_dir() -> Path:
 def _git(args: list[str], url: str) -> None:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
     try:
-        proc = subprocess.run(["git", *args], capture_output=True, text=True, env=env, timeout=3600)
+        run_git(args, env=env, timeout=3600, what=f"could not fetch {strip_credentials(url)}",
+                clean=lambda line: redact(line, url))  # fmt: skip
     except subprocess.TimeoutExpired as exc:
         raise QroiError(f"git timed out on {strip_credentials(url)}") from exc
-    if proc.returncode != 0:
-        lines = [line for line in proc.stderr.splitlines() if line.strip()]
-        detail = redact(lines[-1] if lines else f"exit {proc.returncode}", url)
-        raise QroiError(f"could not fetch {strip_credentials(url)}: {detail}")
 
 
 def clone_or_fetch(url: str, cache_dir: Path | None = None) -> Source:
