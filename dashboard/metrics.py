@@ -1,28 +1,57 @@
-"""What each quality measure means and how to show it: one place for labels, units and direction.
+"""How each repository-level quality measure is shown: cards, deltas and chart axes.
 
-Every chart axis, card and control reads its wording from here, so "MI" is never "Maintainability"
-on one page and "mi" on another, and "is higher better?" is decided once (card colours, chart
-hints and the claim test's orientation all follow it).
+Every chart axis, card and control reads its wording through here from the metric registry
+(`qroi.core.metrics`), so "MI" is never "Maintainability" on one page and "mi" on another, and
+"is higher better?" is decided once for cards, charts and the claim test alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
+
+from qroi.core.metrics import Metric, metric
 
 
 @dataclass(frozen=True)
 class Measure:
-    """A repository-level quality measure as the overview and timeline show it."""
+    """A repository-level quality measure as the overview and timeline show it.
+
+    Its meaning (title, axis wording, unit, good direction) is the metric registry's
+    (`qroi.core.metrics`); this adds only how a card and a chart format it.
+    """
 
     column: str
-    label: str
-    axis: str
-    short: str
-    higher_is_better: bool
-    percent: bool = False
-    digits: int = 1
+
+    @property
+    def metric(self) -> Metric:
+        return metric(self.column)
+
+    @property
+    def label(self) -> str:
+        return self.metric.title
+
+    @property
+    def axis(self) -> str:
+        return self.metric.axis
+
+    @property
+    def short(self) -> str:
+        return self.metric.short
+
+    @property
+    def higher_is_better(self) -> bool | None:
+        return self.metric.higher_is_better
+
+    @property
+    def percent(self) -> bool:
+        return self.metric.percent
+
+    @property
+    def digits(self) -> int:
+        return self.metric.digits
 
     def fmt(self, value: float | None) -> str:
         """The value as a card shows it ("—" when unknown)."""
@@ -41,31 +70,15 @@ class Measure:
         return f"{delta:+,.{self.digits}f}" if self.digits else f"{delta:+,.0f}"
 
     @property
-    def delta_color(self) -> str:
-        """st.metric colour rule: green when the change is an improvement."""
+    def delta_color(self) -> Literal["normal", "inverse", "off"]:
+        """st.metric colour rule: green when the change is an improvement, grey when neither end is good."""
+        if self.higher_is_better is None:
+            return "off"
         return "normal" if self.higher_is_better else "inverse"
 
 
 MEASURES: dict[str, Measure] = {
-    m.column: m
-    for m in (
-        Measure("py_mi", "Maintainability index", "MI (0–100, higher is better)", "MI (0–100)", True),
-        Measure(
-            "cc_density", "Complexity density", "Cyclomatic complexity per 100 sloc", "CC per 100 sloc", False
-        ),
-        Measure(
-            "c_share",
-            "Functions ranked C or worse",
-            "Functions with CC ≥ 11 (%)",
-            "CC ≥ 11 (% of functions)",
-            False,
-            percent=True,
-        ),
-        Measure(
-            "py_cc_total", "Total complexity", "Total cyclomatic complexity (CC)", "Total CC", False, digits=0
-        ),
-        Measure("py_sloc", "Python size", "Python source lines (sloc)", "sloc", False, digits=0),
-    )
+    c: Measure(c) for c in ("py_mi", "cc_density", "c_share", "py_cc_total", "py_sloc")
 }
 """Repository-level measures (columns of `qroi.read.overview.monthly_timeline`)."""
 

@@ -14,13 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qroi.analysis.ai_compare import (
-    CompareSpec,
-    OutcomeSpec,
-    compare_declared,
-    event_study,
-    monthly_metrics,
-)
+from qroi.analysis.ai_compare import CompareSpec, OutcomeSpec, compare_declared
+from qroi.analysis.ai_event import event_study, monthly_metrics
 
 COPY = OutcomeSpec("copy_pasted", "count", "copy/pasted lines")
 MOVED = OutcomeSpec("moved", "count", "moved lines", more_is_worse=False)

@@ -18,7 +18,7 @@ import pytest
 from bench.lineops import Classified, Walk
 from qroi.ai import declared
 from qroi.ai.duplication import duplicated_share, split_lines
-from qroi.analysis.ai_compare import event_study, monthly_metrics
+from qroi.analysis.ai_event import event_study, monthly_metrics
 from qroi.delivery.rework import ReworkTracker
 from qroi.git import patches
 from qroi.git.log import CommitRecord, iter_commits

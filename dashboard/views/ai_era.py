@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from qroi.analysis.ai_compare import METRICS
+from qroi.analysis.ai_event import EVENT_METRICS
+from qroi.core.metrics import metric
 from qroi.dashboard import charts, components, data, filters
 from qroi.dashboard.components import Card, fmt_int, fmt_share
 from qroi.read.ai_frames import DECLARED_ONLY, LINEOPS_COLUMNS
@@ -51,7 +52,7 @@ if base.commits.empty:
 
 t = base.totals
 window = base.churn_window
-labels = {m: METRICS[m][0] for m in METRICS} | {
+labels = {m: metric(m).label for m in EVENT_METRICS} | {
     "churn_share": f"share of written lines churned within {window}"
 }
 monthly = base.monthly

@@ -20,17 +20,14 @@ from sqlalchemy import Engine
 
 from qroi.analysis.ai_compare import (
     CHURN_CAVEAT,
-    DEFAULT_EVENT_METRICS,
     DEFAULT_OUTCOMES,
     OBSERVATIONAL,
     CompareSpec,
     ComparisonReport,
-    EventReport,
     OutcomeSpec,
     compare_declared,
-    event_study,
-    monthly_metrics,
 )
+from qroi.analysis.ai_event import DEFAULT_EVENT_METRICS, EventReport, event_study, monthly_metrics
 from qroi.analysis.results import to_jsonable
 from qroi.core.calendar import ALL_TIME, Period
 from qroi.read.ai_frames import DECLARED_ONLY, by_author, churn_days, commit_frame, duplication_table, totals

@@ -29,16 +29,8 @@ from qroi.analysis.panel import build_panel
 from qroi.analysis.results import to_jsonable
 from qroi.core.calendar import months
 from qroi.core.errors import QroiError
+from qroi.core.metrics import METRICS, Metric
 from qroi.read import queries
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A quality metric of the panel: its column, how to say it, and which end is good."""
-
-    column: str
-    label: str
-    higher_is_better: bool
 
 
 @dataclass(frozen=True)
@@ -51,15 +43,10 @@ class Outcome:
 
 
 QUALITY: dict[str, Metric] = {
-    "mi": Metric("mi", "maintainability index", True),
-    "cc_density": Metric("cc_density", "complexity per 100 lines", False),
-    "cc_max": Metric("cc_max", "worst function complexity", False),
-    "cc_mean": Metric("cc_mean", "mean function complexity", False),
-    "cc_total": Metric("cc_total", "total complexity", False),
-    "c_share": Metric("c_share", "share of functions ranked C or worse", False),
-    "h_volume": Metric("h_volume", "Halstead volume", False),
-    "h_effort": Metric("h_effort", "Halstead effort", False),
+    name: METRICS[name]
+    for name in ("mi", "cc_density", "cc_max", "cc_mean", "cc_total", "c_share", "h_volume", "h_effort")
 }
+"""The panel's quality metrics a hypothesis may name (their meaning: `qroi.core.metrics`)."""
 OUTCOMES: dict[str, Outcome] = {
     "defects": Outcome("bugfix_commits", "bug-fix rate", "count"),
     "bug_inducing": Outcome("bug_inducing", "rate of bug-inducing changes (SZZ)", "count"),
@@ -105,7 +92,7 @@ def hypotheses(
             outcome = _lookup(o, OUTCOMES, "outcome")
             specs.append(
                 HypothesisSpec(
-                    quality=metric.column,
+                    quality=metric.name,
                     outcome=outcome.column,
                     outcome_kind=outcome.kind,
                     higher_is_better=metric.higher_is_better,
@@ -115,8 +102,8 @@ def hypotheses(
                     bands=bands,
                     sesoi=sesoi,
                     n_boot=n_boot,
-                    name=f"{metric.column} -> {outcome.column}",
-                    labels={metric.column: metric.label, outcome.column: outcome.label, **LABELS},
+                    name=f"{metric.name} -> {outcome.column}",
+                    labels={metric.name: metric.label, outcome.column: outcome.label, **LABELS},
                     row_noun="file-windows",
                 )
             )

@@ -582,12 +582,12 @@ def ai_cmd(
 ) -> None:
     """The AI-era lens: copy/paste vs moved code, churn, declared AI assistance, before/after an adoption date."""
     from qroi.analysis import ai_lens
-    from qroi.analysis.ai_compare import DEFAULT_EVENT_METRICS, METRICS
+    from qroi.analysis.ai_event import DEFAULT_EVENT_METRICS, EVENT_METRICS
     from qroi.cli import ai_render
 
-    unknown = [m for m in metric or () if m not in METRICS]
+    unknown = [m for m in metric or () if m not in EVENT_METRICS]
     if unknown:
-        raise QroiError(f"unknown --metric {unknown[0]!r}; choose from: {', '.join(METRICS)}")
+        raise QroiError(f"unknown --metric {unknown[0]!r}; choose from: {', '.join(EVENT_METRICS)}")
     if metric and not event:
         raise QroiError("--metric chooses what the event study tests; give --event DATE too")
     window = Period(_day_start(since, "--since"), _day_start(until, "--until"))
