@@ -32,12 +32,12 @@ test: setup browser
 SOURCES := tracker dashboard tests sample_repos bench
 STAGE := build/stage
 # mypy errors left over the package; lower it when you fix some, never raise it.
-MYPY_BASELINE := 296
+MYPY_BASELINE := 235
 
 # The package as a wheel installs it: qroi.dashboard and qroi.sample_repos are folders of their
 # own in the repository, so import-linter and mypy read the installed layout.
 stage: setup
-	rm -rf $(STAGE)
+	rm -rf $(STAGE) build/lib build/bdist.*
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --target $(STAGE) .
 
 lint: stage

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, or_, select
 from qroi.store import models
 
 
-def linked_commits(kind: str | None = None):  # type: ignore[no-untyped-def]
+def linked_commits(kind: str | None = None):
     """SELECT issue_id, commit_id of every link (only issues of `kind` when given)."""
     i, r = models.Issue, models.IssueRef
     stmt = select(i.id.label("issue_id"), r.commit_id).join(r, and_(r.repo_id == i.repo_id, r.ref == i.key))

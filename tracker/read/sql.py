@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.sql import Select
 
 
-def frame(engine: Engine, stmt: Select) -> pd.DataFrame:  # type: ignore[type-arg]
+def frame(engine: Engine, stmt: Select) -> pd.DataFrame:
     """A statement's rows as a DataFrame (pandas' reader: NULL integers come back as floats)."""
     with engine.connect() as conn:
         return pd.read_sql(stmt, conn)

@@ -185,6 +185,57 @@ def _operand(node: Any) -> object:
     return node
 
 
+def _branches(kind: int, node: Any) -> int:
+    """What a branching node adds to Radon's cyclomatic complexity (ComplexityVisitor's rules)."""
+    if kind == _IF:
+        return 1
+    if kind == _LOOP:
+        return 2 if node.orelse else 1
+    if kind == _TRY:
+        return len(node.handlers) + bool(node.orelse)
+    if kind == _MATCH:
+        cases = node.cases
+        underscore = any(getattr(case.pattern, "pattern", False) is None for case in cases)
+        return max(0, len(cases) - underscore)
+    if kind == _COMPREHENSION:
+        return 1 + len(node.ifs)
+    if kind == _BOOLOP:
+        return len(node.values) - 1
+    return 0
+
+
+def _halstead(
+    kind: int, node: Any, context: str | None, operators: set[str], operands: set[tuple[str | None, object]]
+) -> tuple[int, int]:
+    """HalsteadVisitor's rule for an operator node: add to the distinct sets, return (N1, N2) increments."""
+    operand = _operand
+    if kind == _BINOP:
+        operators.add(type(node.op).__name__)
+        operands.add((context, operand(node.left)))
+        operands.add((context, operand(node.right)))
+        return 1, 2
+    if kind == _COMPARE:
+        ops, comparators = node.ops, node.comparators
+        operators.update([type(op).__name__ for op in ops])
+        operands.update([(context, operand(value)) for value in comparators])
+        operands.add((context, operand(node.left)))
+        return len(ops), len(comparators) + 1
+    if kind == _BOOLOP:
+        values = node.values
+        operators.add(type(node.op).__name__)
+        operands.update([(context, operand(value)) for value in values])
+        return 1, len(values)
+    if kind == _UNARYOP:
+        operators.add(type(node.op).__name__)
+        operands.add((context, operand(node.operand)))
+        return 1, 1
+    # _AUGASSIGN
+    operators.add(type(node.op).__name__)
+    operands.add((context, operand(node.target)))
+    operands.add((context, operand(node.value)))
+    return 1, 2
+
+
 def _walk_tree(tree: ast.AST, max_depth: int) -> AstMetrics:
     """Both metrics in one walk; raises _Unproven past `max_depth` levels below `tree`.
 
@@ -207,7 +258,7 @@ def _walk_tree(tree: ast.AST, max_depth: int) -> AstMetrics:
     methods: list[FunctionBlock] = []
     classes: list[tuple[int, list[FunctionBlock]]] = []  # (real complexity, methods)
     specs = _SPECS
-    operand = _operand
+    branches, halstead = _branches, _halstead
 
     def walk(node: Any, depth: int) -> None:
         nonlocal n_operators, n_operands, context, counting, scope, classname, complexity, max_line, methods
@@ -222,65 +273,19 @@ def _walk_tree(tree: ast.AST, max_depth: int) -> AstMetrics:
                 elif kind == _CLASS:
                     enter_class(node, depth)
                 elif kind == _ASSERT:
-                    if counting:
-                        complexity += 1
-                    outer_counting, counting = counting, False
-                    walk(node.test, depth)
-                    if node.msg is not None:
-                        walk(node.msg, depth)
-                    counting = outer_counting
+                    enter_assert(node, depth)
                 else:
                     raise _Unproven  # a class the table does not describe: let Radon decide
                 return
             if counting:
                 if has_line and node.lineno > max_line:
                     max_line = node.lineno
-                if kind == _IF:
-                    complexity += 1
-                elif kind == _LOOP:
-                    complexity += 2 if node.orelse else 1
-                elif kind == _TRY:
-                    complexity += len(node.handlers) + bool(node.orelse)
-                elif kind == _MATCH:
-                    cases = node.cases
-                    underscore = any(getattr(case.pattern, "pattern", False) is None for case in cases)
-                    complexity += max(0, len(cases) - underscore)
-                elif kind == _COMPREHENSION:
-                    complexity += 1 + len(node.ifs)
-                elif kind == _BOOLOP:
-                    complexity += len(node.values) - 1
+                if kind <= _BOOLOP:
+                    complexity += branches(kind, node)
             if kind >= _BOOLOP:
-                if kind == _BINOP:
-                    n_operators += 1
-                    n_operands += 2
-                    operators.add(type(node.op).__name__)
-                    operands.add((context, operand(node.left)))
-                    operands.add((context, operand(node.right)))
-                elif kind == _COMPARE:
-                    ops = node.ops
-                    comparators = node.comparators
-                    n_operators += len(ops)
-                    n_operands += len(comparators) + 1
-                    operators.update([type(op).__name__ for op in ops])
-                    operands.update([(context, operand(value)) for value in comparators])
-                    operands.add((context, operand(node.left)))
-                elif kind == _BOOLOP:
-                    values = node.values
-                    n_operators += 1
-                    n_operands += len(values)
-                    operators.add(type(node.op).__name__)
-                    operands.update([(context, operand(value)) for value in values])
-                elif kind == _UNARYOP:
-                    n_operators += 1
-                    n_operands += 1
-                    operators.add(type(node.op).__name__)
-                    operands.add((context, operand(node.operand)))
-                else:  # _AUGASSIGN
-                    n_operators += 1
-                    n_operands += 2
-                    operators.add(type(node.op).__name__)
-                    operands.add((context, operand(node.target)))
-                    operands.add((context, operand(node.value)))
+                more_operators, more_operands = halstead(kind, node, context, operators, operands)
+                n_operators += more_operators
+                n_operands += more_operands
         elif counting and has_line and node.lineno > max_line:
             max_line = node.lineno
         for name, many in fields:
@@ -300,6 +305,17 @@ def _walk_tree(tree: ast.AST, max_depth: int) -> AstMetrics:
                         max_line = value.lineno
                 else:
                     walk(value, depth)
+
+    def enter_assert(node: ast.Assert, depth: int) -> None:
+        """An assert adds 1; Radon's complexity visitor does not look inside its test or message."""
+        nonlocal counting, complexity
+        if counting:
+            complexity += 1
+        outer_counting, counting = counting, False
+        walk(node.test, depth)
+        if node.msg is not None:
+            walk(node.msg, depth)
+        counting = outer_counting
 
     def enter_function(node: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> None:
         """Radon visits only the body, each statement with a fresh visitor; Halstead's context is

@@ -119,7 +119,7 @@ def time_budget(seconds: float | None) -> Iterator[None]:
 
 
 @cache
-def _refactoring_tool():  # type: ignore[no-untyped-def]
+def _refactoring_tool():
     from fissix import refactor
 
     return refactor.RefactoringTool(refactor.get_fixers_from_package("fissix.fixes"))

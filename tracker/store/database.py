@@ -159,7 +159,7 @@ def repo_lock(engine: Engine, repo_name: str) -> Iterator[None]:
             fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
-def _dialect_insert(conn: Connection, table: Table):  # type: ignore[no-untyped-def]
+def _dialect_insert(conn: Connection, table: Table):
     module = postgresql if conn.dialect.name == "postgresql" else sqlite
     return module.insert(table)
 
