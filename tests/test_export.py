@@ -29,7 +29,7 @@ DOCUMENTED = {
 
 
 def _csv(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 @pytest.mark.parametrize("table", sorted(DOCUMENTED))
@@ -101,3 +101,64 @@ def test_formula_cells_are_inert(tmp_path: Path) -> None:
         text = run_qroi("export", table, "-r", "evil", "--db", str(db)).stdout
         for row in csv.reader(io.StringIO(text)):
             assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in row if cell), row
+
+
+SPLIT_HOSTILE = "ok\r=SUM(40;2)\n@cmd\r\n+1\r-2"
+"""Bare CR, LF and CRLF each followed by a formula start: a spreadsheet splits a row at a bare CR
+written unquoted, so the text after it would start a cell of its own."""
+
+
+def _rows_as_a_spreadsheet_reads_them(text: str) -> list[list[str]]:
+    """Python's reader, like LibreOffice, ends a record at a CR or LF outside quotes."""
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_line_breaks_in_cells_cannot_split_rows_or_start_formulas(tmp_path: Path) -> None:
+    repo = tmp_path / "split"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    (repo / "app.py").write_text("def f():\n    return 1\n")
+    env = {
+        "GIT_AUTHOR_NAME": "Mallory\r=HYPERLINK(1)",
+        "GIT_AUTHOR_EMAIL": "m@evil.example",
+        "GIT_COMMITTER_NAME": "Mallory",
+        "GIT_COMMITTER_EMAIL": "m@evil.example",
+        "PATH": "/usr/bin:/bin",
+    }
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "--cleanup=verbatim", "-m", f"fix #1 {SPLIT_HOSTILE}"],
+        check=True,
+        env=env,
+    )
+    db = tmp_path / "s.db"
+    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    issues = tmp_path / "issues.csv"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(
+        [
+            ["id", "type", "created_at", "closed_at", "labels", "title"],
+            ["1", "bug", "2024-01-01", "", "", SPLIT_HOSTILE],
+        ]
+    )
+    issues.write_text(buffer.getvalue(), encoding="utf-8")
+    imported = run_qroi("issues", "import", str(issues), "-r", "split", "--db", str(db))
+    assert imported.returncode == 0, imported.stderr
+
+    def exported(table: str) -> str:
+        """The file as written: a captured stdout in text mode would turn each CR into LF."""
+        out = tmp_path / f"{table}.csv"
+        assert run_qroi("export", table, "-r", "split", "--db", str(db), "--out", str(out)).returncode == 0
+        return out.read_bytes().decode("utf-8")
+
+    for table in DOCUMENTED:
+        header, *rows = _rows_as_a_spreadsheet_reads_them(exported(table))
+        for row in rows:
+            assert len(row) == len(header), (table, row)
+            for cell in row:
+                for line in re.split(r"\r\n|\r|\n", cell):
+                    assert line[:1] not in ("=", "+", "-", "@", "\t"), (table, cell)
+    commit = _csv(exported("commits"))[0]
+    assert commit["author_name"] == "Mallory\r'=HYPERLINK(1)"
+    assert commit["message"].startswith("fix #1 ok\r'=SUM(40;2)\n'@cmd\r\n'+1\r'-2")
+    issue = _csv(exported("issues"))[0]
+    assert issue["title"] == "ok\r'=SUM(40;2)\n'@cmd\r\n'+1\r'-2"

@@ -404,3 +404,51 @@ def test_kind_rules_match_whole_words() -> None:
     assert rules.kind("New Feature", []) == "feature" and rules.kind("Task", ["enhancement"]) == "feature"
     assert rules.kind("Story", ["regression"]) == "bug"  # bug wins
     assert KindRules(bug=("problem",), feature=("new feature",)).kind("New Feature", ["bug"]) == "feature"
+
+
+def test_hostile_files_are_refused_at_the_door_with_their_line(db: Path) -> None:
+    """Each of these imported (or crashed) before; stored, a far-future date crashed every later
+    command ("year 10000 is out of range") and an open quote lost the rows after it."""
+    _load(db, rest_export())
+    _fails(
+        db,
+        "id,created_at,title\n1,2021-03-01,ok\n2,9999-12-31T23:59:59-23:59,far future\n",
+        "future.csv",
+        "line 3: field 'created_at' is out of range (years 1900-9999)",
+    )
+    _fails(
+        db,
+        "[" + json.dumps({"number": 1, "created_at": "0999-01-01T00:00:00Z"}) + "]",
+        "past.json",
+        "line 1: field 'created_at' is out of range",
+    )
+    _fails(
+        db,
+        'id,created_at,title\n1,2021-03-01,fine\n2,2021-03-02,"an open quote\n3,2021-03-03,swallowed\n',
+        "open.csv",
+        "line 3: malformed CSV in the row starting here",
+    )
+    _fails(
+        db,
+        'id,created_at,title\n1,2021-03-01,"an open quote\n2,2021-03-02,"closed later",x\n',
+        "reopened.csv",
+        "line 2: malformed CSV in the row starting here",
+    )
+    _fails(db, "id,created_at\n1,2021-03-01,extra\n", "wide.csv", "line 2: 3 fields where the header has 2")
+    _fails(db, "id,created_at\n" + "9" * 5000 + ",2021-03-01\n", "digits.csv", "line 2: field 'id' is not")
+    nested = (
+        "["
+        + '{"number": 1, "created_at": "2021-03-01T00:00:00Z", "x": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}]"
+    )
+    _fails(db, nested, "nested.json", "line 1: invalid JSON: nested too deeply")
+
+
+def test_a_cr_inside_a_quoted_cell_is_kept(db: Path) -> None:
+    """The file is read as bytes: text mode would turn the CR into a line feed."""
+    path = db.parent / "cr.csv"
+    path.write_bytes(b'id,created_at,title\r\n7,2021-03-01,"two\rlines"\r\n')
+    issues_import.import_file(database.connect(str(db)), REPO, path)
+    assert _issues(db)["#7"]["title"] == "two\rlines"

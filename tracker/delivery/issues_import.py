@@ -40,7 +40,10 @@ DEFAULT_BUG_WORDS = ("bug", "defect", "regression", "crash", "incident")
 DEFAULT_FEATURE_WORDS = ("feature", "enhancement", "story", "improvement")
 _JIRA_DATES = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%d/%b/%Y %H:%M")
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]+-\d+")
-_NUMBER = re.compile(r"(?:#|GH-)?(\d+)", re.IGNORECASE)
+_NUMBER = re.compile(r"(?:#|GH-)?(\d{1,18})", re.IGNORECASE)
+"""At most 18 digits: every issue number fits the store's 64-bit integers."""
+_EARLIEST, _LATEST = datetime(1900, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
+"""Issue times the store accepts: any UTC offset keeps them inside the years datetime can show."""
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
@@ -135,6 +138,12 @@ def parse_time(value: Any, line: int, name: str, jira: bool = False) -> tuple[in
             raise _Bad(line, f"field {name!r} is not a date/time: {text[:40]!r} (expected {hint})") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # times without an offset are read as UTC
+    try:
+        in_range = _EARLIEST <= moment.astimezone(UTC) <= _LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise _Bad(line, f"field {name!r} is out of range (years 1900-9999): {text[:40]!r}")
     offset = moment.utcoffset()
     return int(moment.timestamp()), int(offset.total_seconds() // 60) if offset else 0
 
@@ -153,7 +162,7 @@ def detect(text: str) -> str:
     """'github' for JSON, 'jira' for a CSV with an 'Issue key' column, else 'csv'."""
     if text.lstrip().startswith(("[", "{")):
         return "github"
-    header = next(csv.reader(io.StringIO(text)), [])
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
     return "jira" if "Issue key" in [h.strip() for h in header] else "csv"
 
 
@@ -164,6 +173,14 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
     if not text[start:].startswith("["):
         raise _Bad(1, "expected a JSON array of issues")
     items, pos = [], start + 1
+    counted, line = 0, 1  # lines counted up to `counted`, so the whole file is counted once
+
+    def line_at(at: int) -> int:
+        nonlocal counted, line
+        line += text.count("\n", counted, at)
+        counted = at
+        return line
+
     while True:
         while pos < len(text) and text[pos].isspace():
             pos += 1
@@ -173,19 +190,20 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
             item, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise _Bad(exc.lineno, f"invalid JSON at column {exc.colno}: {exc.msg}") from None
-        items.append((text.count("\n", 0, pos) + 1, item))
+        except RecursionError:
+            raise _Bad(line_at(pos), "invalid JSON: nested too deeply for an issue") from None
+        items.append((line_at(pos), item))
         pos = end
         while pos < len(text) and text[pos].isspace():
             pos += 1
         if text.startswith("]", pos):
             break
         if not text.startswith(",", pos):
-            line = text.count("\n", 0, pos) + 1
-            raise _Bad(line, "invalid JSON: expected ',' or ']' after an issue")
+            raise _Bad(line_at(pos), "invalid JSON: expected ',' or ']' after an issue")
         pos += 1
     rest = text[pos + 1 :].strip()
     if rest:
-        raise _Bad(text.count("\n", 0, pos) + 1, "invalid JSON: text after the closing ']'")
+        raise _Bad(line_at(pos), "invalid JSON: text after the closing ']'")
     return items
 
 
@@ -231,14 +249,31 @@ def parse_github(text: str) -> tuple[list[ParsedIssue], int]:
 
 
 def _rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text))
+    """The header and each non-empty row with the line it starts on.
+
+    Strict: a quote left open would otherwise swallow the rows after it into one cell, silently,
+    so the reader refuses it, and a row wider than the header (what a stray quote or delimiter
+    makes) is refused too, each with the line where the row starts.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    ended = 0  # the line the last complete row ended on
     try:
         header = [h.strip() for h in next(reader, [])]
-        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        ended = reader.line_num
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((ended + 1, row))
+            ended = reader.line_num
     except csv.Error as exc:
-        raise _Bad(reader.line_num, f"malformed CSV: {exc}") from None
+        raise _Bad(
+            ended + 1, f"malformed CSV in the row starting here ({exc}); is a quote left open?"
+        ) from None
     if not header:
         raise _Bad(1, "empty file: no header row")
+    for line, row in rows:
+        if len(row) > len(header):
+            raise _Bad(line, f"{len(row)} fields where the header has {len(header)}; is a quote left open?")
     return header, rows
 
 
@@ -366,7 +401,7 @@ def import_file(
     if fmt not in FORMATS:
         raise QroiError(f"unknown issue format {fmt!r}; choose from {', '.join(FORMATS)}")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")  # bytes: a CR inside a cell stays a CR
     except OSError as exc:
         raise QroiError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:

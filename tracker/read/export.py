@@ -2,7 +2,10 @@
 
 CSV cells are made inert for spreadsheets: a text cell starting with `=`, `+`, `-`, `@`, tab or
 carriage return would be run as a formula by Excel or LibreOffice (CSV injection), so it gets a
-leading apostrophe, which spreadsheets show as a plain-text marker. Numbers are left alone.
+leading apostrophe, which spreadsheets show as a plain-text marker. So does every line inside a
+multi-line cell, and a row holding a line break anywhere is written fully quoted: Python's writer
+leaves a bare CR unquoted, and a spreadsheet splits the row there, so the text after it would
+start a cell of its own. Numbers are left alone.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,13 +25,23 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_LINE_STARTING_A_FORMULA = re.compile(r"(?<=[\r\n])(?=[=+\-@\t])")
+"""A line inside a cell that a spreadsheet would evaluate if the cell were ever split at it."""
 
 
 def inert(value: Any) -> Any:
-    """A cell value that no spreadsheet will evaluate."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """A cell value that no spreadsheet will evaluate, on its first line or any other."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    if "\r" in value or "\n" in value:
+        value = _LINE_STARTING_A_FORMULA.sub("'", value)
     return value
+
+
+def _breaks_line(cells: list[Any]) -> bool:
+    return any(isinstance(c, str) and ("\r" in c or "\n" in c) for c in cells)
 
 
 TABLES = (
@@ -84,10 +98,12 @@ def csv_text(frame: pd.DataFrame) -> str:
     """The CSV the CLI writes and the dashboard offers for download (same rules for both)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow([inert(c) for c in frame.columns])
     cell = _cell_rule()
     for row in frame.itertuples(index=False, name=None):
-        writer.writerow([cell(v) for v in row])
+        cells = [cell(v) for v in row]
+        (quoted if _breaks_line(cells) else writer).writerow(cells)
     return buffer.getvalue()
 
 
