@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import subprocess
@@ -18,8 +19,22 @@ TOKEN = "s3cr3t-T0KEN-4242"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files; on every request it also reads every process's command line, as `ps` does,
+    while the git process that sent the request is alive."""
+
+    seen: list[str] = []
+
     def log_message(self, *args: object) -> None:
         pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+        type(self).seen.append(self.headers.get("Authorization", ""))
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                type(self).seen.append(cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"))
+            except OSError:
+                continue
+        super().do_GET()
 
 
 @pytest.fixture
@@ -68,6 +83,14 @@ def test_http_url_with_token_is_cloned_and_forgotten(served: str, tmp_path: Path
         outputs += [out.stdout, out.stderr]
     for text in outputs:
         assert TOKEN not in text and "zq-deploy-user" not in text
+    basic = base64.b64encode(f"zq-deploy-user:{TOKEN}".encode()).decode()
+    assert f"Basic {basic}" in _QuietHandler.seen  # git sent the credential...
+    # qroi's own command line holds the URL as the user typed it; git's must not.
+    command_lines = [
+        line for line in _QuietHandler.seen if not line.startswith("Basic ") and "-m qroi" not in line
+    ]
+    assert any("clone" in line and served in line for line in command_lines)  # ...while ps could look
+    assert not [line for line in command_lines if basic in line or TOKEN in line]
     written = _all_bytes(db.parent, cache)  # the store (with WAL) and the cached clone, config included
     assert TOKEN.encode() not in written
     assert b"zq-deploy-user" not in written
@@ -94,6 +117,23 @@ def test_unreachable_url_is_one_clear_line(served: str, tmp_path: Path) -> None:
     assert TOKEN not in result.stderr and "Traceback" not in result.stderr
 
 
+def test_secrets_in_file_urls_and_queries_are_never_shown(served: str, tmp_path: Path) -> None:
+    env = {"QROI_CACHE": str(tmp_path / "c")}
+    missing = run_qroi(
+        "ingest", f"file://bob:{TOKEN}@localhost/nowhere/x.git", "--db", str(tmp_path / "a.db"), env=env
+    )
+    assert missing.returncode == 2 and "could not fetch file://localhost/nowhere/x.git" in missing.stderr
+    query = f"http://{served}/missing.git?private_token={TOKEN}&ref=main"
+    failed = run_qroi("ingest", query, "--db", str(tmp_path / "b.db"), env=env)
+    assert failed.returncode == 2 and f"http://{served}/missing.git?ref=main" in failed.stderr
+    listed = tmp_path / "repos.txt"
+    listed.write_text(f"{query}\nfile://bob:{TOKEN}@localhost/nowhere/y.git\n")
+    fleet = run_qroi("ingest", "--from", str(listed), "--db", str(tmp_path / "c.db"), env=env)
+    assert fleet.returncode != 0 and "missing.git" in fleet.stdout + fleet.stderr
+    for result in (missing, failed, fleet):
+        assert TOKEN not in result.stdout + result.stderr and "bob" not in result.stdout + result.stderr
+
+
 def test_credential_helpers() -> None:
     assert (
         strip_credentials("https://user:tok@github.com/acme/widget.git")
@@ -102,6 +142,13 @@ def test_credential_helpers() -> None:
     assert strip_credentials("https://tok@github.com/acme/widget") == "https://github.com/acme/widget"
     assert strip_credentials("ssh://git@host/acme/widget.git") == "ssh://git@host/acme/widget.git"
     assert strip_credentials("ssh://git:pw@host/x.git") == "ssh://host/x.git"
+    assert strip_credentials("file://u:pw@localhost/x.git") == "file://localhost/x.git"
+    assert strip_credentials("https://h/x.git?private_token=abc&ref=1") == "https://h/x.git?ref=1"
+    assert strip_credentials("https://h/x.git?access_token=abc") == "https://h/x.git"
+    assert (
+        redact("bad https://h/x?private_token=abc", "https://h/x?private_token=abc")
+        == "bad https://h/x?private_token=***"
+    )
     assert (
         redact("fatal: https://u:p%40ss@h/x failed for p@ss", "https://u:p%40ss@h/x")
         == "fatal: https://***@h/x failed for ***"
