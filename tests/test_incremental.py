@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
-from qroi.ingest.pipeline import ingest
+from qroi.ingest.pipeline import IngestOptions, ingest
 from qroi.store import database, models
 from tests.conftest import ROOT, git, run_qroi
 from tests.storedump import dump
@@ -119,3 +119,58 @@ def test_killed_run_resumes_to_the_same_store(make_repo, tmp_path: Path) -> None
     clean = run_qroi("ingest", str(repo), "--db", str(clean_db))
     assert clean.returncode == 0, clean.stderr
     assert dump(engine, "repo") == dump(database.connect(str(clean_db)), "repo")
+
+
+def test_unshallowing_mines_the_older_history_and_fixes_the_boundary(demo_repo: Path, tmp_path: Path) -> None:
+    """Before: the second ingest said "up to date" and kept the boundary's whole-tree diff."""
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "20", demo_repo.as_uri(), str(clone)], check=True)
+    db = tmp_path / "s.db"
+    assert run_qroi("ingest", str(clone), "--db", str(db), "--name", "repo", "--quiet").returncode == 0
+    shallow_count = len(git(clone, "rev-list", "HEAD").split())
+    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
+    full_count = len(git(clone, "rev-list", "HEAD").split())
+    assert full_count > shallow_count
+    again = run_qroi("ingest", str(clone), "--db", str(db), "--name", "repo")
+    assert again.returncode == 0, again.stderr
+    assert "stored root commits gained parents (the clone was deepened)" in again.stderr
+    assert f"({full_count:,} stored)" in again.stderr
+    fresh = database.connect(str(tmp_path / "fresh.db"))
+    ingest(fresh, str(clone), IngestOptions(name="repo"))
+    assert dump(database.connect(str(db)), "repo") == dump(fresh, "repo")
+
+
+def test_rewritten_history_is_said_and_only_the_current_history_counts(make_repo, tmp_path: Path) -> None:
+    """Before: the 10 commits a reset removed stayed stored and counted in every analysis."""
+    repo = make_repo()
+    db = tmp_path / "r.db"
+    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    git(repo, "reset", "-q", "--hard", "HEAD~10")
+    _commit(repo, "src/widget/late.py", "def late():\n    return 1\n", "Add late", "2024-02-01T10:00:00+0000")
+    current = set(git(repo, "rev-list", "HEAD").split())
+    again = run_qroi("ingest", str(repo), "--db", str(db))
+    assert again.returncode == 0, again.stderr
+    assert "stored commits are no longer in the branch's history" in again.stderr
+    engine = database.connect(str(db))
+    with engine.connect() as conn:
+        stored = set(conn.execute(select(models.Commit.sha)).scalars())
+    assert stored == current
+    assert dump(engine, "repo") == dump(_fresh(repo, tmp_path), "repo")
+    assert "up to date" in run_qroi("ingest", str(repo), "--db", str(db)).stderr  # and it stays settled
+
+
+def _fresh(repo: Path, folder: Path) -> Engine:
+    engine = database.connect(str(folder / "fresh.db"))
+    ingest(engine, str(repo))
+    return engine
+
+
+def test_every_table_derived_from_history_is_forgotten_on_a_rewrite() -> None:
+    """A new table with a repo_id must be listed in rewind.DERIVED, or named here as kept."""
+    from sqlmodel import SQLModel
+
+    from qroi.store import rewind
+
+    kept = {"repos", "issues", "delivery_state", "ai_state"}
+    with_repo = {t.name for t in SQLModel.metadata.tables.values() if "repo_id" in t.c or t.name == "repos"}
+    assert {m.__tablename__ for m in rewind.DERIVED} == with_repo - kept

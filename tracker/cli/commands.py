@@ -82,6 +82,11 @@ def open_store(db: str | None, write: bool = False) -> Engine:
 def _ingest_line(result: IngestResult, engine: Engine) -> str:
     rate = result.commits_added / result.seconds if result.seconds else 0.0
     new = f"{result.commits_added:,} new commits" if result.commits_added else "up to date, 0 new commits"
+    if result.history_change:
+        new = (
+            f"history changed ({result.history_change.describe()}): {result.history_dropped:,} stored"
+            f" commits dropped and the current history mined, {result.commits_added:,} commits"
+        )
     return (
         f"ingested {result.repo}: {new} ({result.commits_total:,} stored) in {result.seconds:.1f}s"
         f" ({rate:,.0f} commits/s); {result.blobs_scored:,} blobs scored"

@@ -75,6 +75,19 @@ class GitRepo:
         )
         return int(proc.stdout.strip() or 0) if proc.returncode == 0 else 0
 
+    def reachable(self, rev: str) -> set[str]:
+        """Every commit `rev`'s history holds now (after a rewrite or an unshallow, not as stored)."""
+        return set(self._run("rev-list", rev).split())
+
+    def parents(self, shas: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Each given commit's parents as git sees them now: a shallow boundary has none."""
+        wanted = "".join(f"{sha}\n" for sha in shas).encode()
+        if not wanted:
+            return {}
+        proc = run_git(["rev-list", "--parents", "--no-walk", "--stdin"], git_dir=self.git_dir, input=wanted)
+        lines = (line.split() for line in proc.stdout.decode().splitlines())
+        return {line[0]: tuple(line[1:]) for line in lines if line}
+
     def existing(self, shas: Iterable[str]) -> list[str]:
         """The given shas that still exist here (history can be rewritten between ingests)."""
         present = []

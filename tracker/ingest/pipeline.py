@@ -26,11 +26,12 @@ from qroi.delivery import delivery_step
 from qroi.git.log import CommitRecord, FileChange, iter_commits, iter_listed
 from qroi.git.repository import GitRepo
 from qroi.git.sources import Source, resolve
+from qroi.ingest import history_check
 from qroi.ingest.tree_quality import Contribution, TreeQuality, python_blobs
 from qroi.labels import messages
 from qroi.scoring.pool import ScoringPool
 from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS, BlobScore
-from qroi.store import models
+from qroi.store import models, rewind
 from qroi.store.database import (
     chunks,
     describe_db_error,
@@ -76,6 +77,8 @@ class IngestResult:
     seconds: float = 0.0
     delivery: delivery_step.DeliveryReport | None = None
     ai: ai_step.AiReport | None = None
+    history_change: history_check.HistoryChange = field(default_factory=history_check.HistoryChange)
+    history_dropped: int = 0
 
     @property
     def unscored_share(self) -> float:
@@ -433,6 +436,10 @@ def ingest(
             pattern = delivery_step.bugfix_pattern(options.delivery, remembered)
             options = replace(options, delivery=replace(options.delivery, bugfix_pattern=pattern))
             result = IngestResult(repo=name, source=source.display, head=head)
+            result.history_change = history_check.check(engine, git, repo_id, head)
+            if result.history_change:
+                with transaction(engine) as conn:
+                    result.history_dropped = rewind.drop_history(conn, repo_id)
             run = _Run(engine, git, repo_id, options, result, progress)
             tips = git.existing(run.load_stored())
             backfill_merge_diffs(engine, git, repo_id)
