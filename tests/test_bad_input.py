@@ -152,3 +152,110 @@ def test_same_name_from_another_source_is_refused(stored: Path, make_repo) -> No
 def test_bad_bugfix_pattern(demo_repo: Path, tmp_path: Path) -> None:
     result = run_qroi("ingest", str(demo_repo), "--bugfix-pattern", "fix(", "--db", str(tmp_path / "q.db"))
     _one_error_line(result, "--bugfix-pattern")
+
+
+def _sql(path: Path, statement: str, *params: object) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    with conn:  # commits; closing (below) checkpoints the WAL so the file alone holds the change
+        conn.execute(statement, params)
+    conn.close()
+
+
+def test_states_the_product_creates_are_not_internal_errors(stored: Path, tmp_path: Path) -> None:
+    """Each of these exited 3 ("internal error") before."""
+    # An ingest interrupted before its end leaves a repository with no HEAD beside a finished one.
+    _sql(stored, "INSERT INTO repos (name, source) VALUES ('half', '/elsewhere/half')")
+    listing = run_qroi("repos", "--db", str(stored))
+    assert listing.returncode == 0, listing.stderr
+    assert "half" in listing.stdout and "incomplete" in listing.stdout
+    # Issues imported, none of them named by a commit.
+    issues = tmp_path / "unlinked.csv"
+    issues.write_text("id,created_at,title\n987654,2021-03-01T00:00:00Z,nobody fixed this\n")
+    assert run_qroi("issues", "import", str(issues), "-r", "widget", "--db", str(stored)).returncode == 0
+    for command in (("export", "issues", "-r", "widget"), ("summary", "widget"), ("analyze", "widget")):
+        result = run_qroi(*command, "--db", str(stored))
+        assert result.returncode == 0, (command, result.stderr)
+    exported = run_qroi("export", "issues", "-r", "widget", "--db", str(stored)).stdout
+    assert "987654" in exported
+
+
+def test_a_store_from_a_newer_qroi_is_refused_and_left_alone(
+    stored: Path, demo_repo: Path, tmp_path: Path
+) -> None:
+    _sql(stored, "UPDATE alembic_version SET version_num = '9999_future'")
+    before = _digest(stored)
+    issues = tmp_path / "i.csv"
+    issues.write_text("id,created_at\n1,2021-03-01\n")
+    for command in (("ingest", str(demo_repo)), ("issues", "import", str(issues), "-r", "widget")):
+        _one_error_line(run_qroi(*command, "--db", str(stored)), "written by a newer qroi", "9999_future")
+        assert _digest(stored) == before, command
+
+
+def test_a_foreign_sqlite_file_is_refused_before_anything_is_written(demo_repo: Path, tmp_path: Path) -> None:
+    """Before: refused only after it was stamped with qroi's revision and given 12 qroi tables."""
+    foreign = tmp_path / "crm.db"
+    _sql(foreign, "CREATE TABLE repos (id INTEGER PRIMARY KEY, url TEXT)")
+    _sql(foreign, "CREATE TABLE commits (id INTEGER PRIMARY KEY, hash TEXT, msg TEXT)")
+    _sql(foreign, "INSERT INTO repos (url) VALUES ('https://crm.example')")
+    before = _digest(foreign)
+    _one_error_line(
+        run_qroi("ingest", str(demo_repo), "--db", str(foreign)), "not a qroi store", "nothing was written"
+    )
+    assert _digest(foreign) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("crm.db")) == ["crm.db"]
+
+
+@pytest.mark.parametrize("url", ["://", "postgresql://u@:99999/x", "mysql+nope://x"])
+def test_malformed_database_urls(url: str) -> None:
+    _one_error_line(run_qroi("repos", "--db", url))
+
+
+def test_an_empty_host_is_refused_not_bound_to_every_interface(stored: Path) -> None:
+    _one_error_line(run_qroi("dashboard", "--db", str(stored), "--host", ""), "--host is empty")
+
+
+def test_ctrl_c_is_one_line_and_exit_130(demo_repo: Path, tmp_path: Path) -> None:
+    """At start-up (while libraries load) and mid-command: typer swallowed the second silently."""
+    import os
+    import signal
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    for delay in (0.3, 3.0):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qroi", "ingest", str(demo_repo), "--db", str(tmp_path / f"{delay}.db")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k != "QROI_DB"},
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        if proc.returncode == 0:  # finished before the signal: nothing to check at this delay
+            continue
+        assert proc.returncode == 130, err
+        assert err.strip().splitlines()[-1].startswith("qroi: error: interrupted"), err
+        assert "Traceback" not in err
+
+
+def test_a_wal_store_in_a_read_only_folder_can_be_read(stored: Path, tmp_path: Path) -> None:
+    """A read-only bind mount (root ignores file modes); SQLite could not create the -shm file."""
+    source, mount = tmp_path / "src", tmp_path / "ro"
+    source.mkdir()
+    mount.mkdir()
+    shutil.copy(stored, source / "store.db")
+    if subprocess.run(["mount", "--bind", str(source), str(mount)], capture_output=True).returncode:
+        pytest.skip("bind mounts need root")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(mount)], check=True)
+        for command in (("repos",), ("summary", "widget"), ("export", "commits", "-r", "widget")):
+            result = run_qroi(*command, "--db", str(mount / "store.db"))
+            assert result.returncode == 0, (command, result.stderr)
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)

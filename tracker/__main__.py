@@ -1,5 +1,5 @@
 """`python -m qroi` runs the `qroi` command line."""
 
-from qroi.cli.commands import main
+from qroi.cli.start import main
 
 main()

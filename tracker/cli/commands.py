@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
-from qroi.cli import console
+from qroi.cli import console, start
 from qroi.core.calendar import Period
 from qroi.core.errors import QroiError
 from qroi.core.parallel import default_workers
@@ -36,6 +36,8 @@ from qroi.read import export
 from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS
 from qroi.store import database
 from qroi.store.database import repo_id
+
+INTERRUPTED_CODE = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 app = typer.Typer(
     add_completion=False,
@@ -73,6 +75,8 @@ def open_store(db: str | None, write: bool = False) -> Engine:
     path = database.sqlite_path(url)
     if not write and path is not None and not path.exists():
         raise QroiError(f"no store at {path}; run `qroi ingest PATH` first (or pass --db)")
+    if not write and path is not None and not os.access(path.resolve().parent, os.W_OK):
+        url = database.read_only_url(path)
     engine = database.connect(url)
     if not write:
         database.check_readable(engine)
@@ -326,7 +330,7 @@ def repos_cmd(db: DbOption = None) -> None:
     from qroi.read import queries
 
     def _day(ts: object) -> str:
-        return "-" if ts is None or ts is pd.NA else (queries.iso(int(ts), 0) or "-")[:10]
+        return "-" if pd.isna(ts) else (queries.iso(int(ts), 0) or "-")[:10]
 
     engine = open_store(db)
     frame = queries.repos(engine)
@@ -334,7 +338,7 @@ def repos_cmd(db: DbOption = None) -> None:
     for col in ("name", "commits", "authors", "history", "last ingest (UTC)", "HEAD", "source"):
         table.add_column(col, justify="right" if col in ("commits", "authors") else "left")
     for row in frame.itertuples():
-        done = row.last_ingest_ts is not None and row.last_ingest_ts is not pd.NA
+        done = pd.notna(row.last_ingest_ts)  # a run still going, or interrupted, has not finished
         last = (queries.iso(int(row.last_ingest_ts), 0) or "")[:19] if done else "incomplete"
         history = f"{_day(row.first_ts)} .. {_day(row.last_ts)}"
         table.add_row(
@@ -343,7 +347,7 @@ def repos_cmd(db: DbOption = None) -> None:
             f"{row.authors:,}",
             history,
             last,
-            (row.head_sha or "-")[:12],
+            row.head_sha[:12] if isinstance(row.head_sha, str) else "-",
             row.source,
         )
     console.out.print(table)
@@ -708,6 +712,10 @@ def dashboard_cmd(
     ] = "127.0.0.1",
 ) -> None:
     """Serve the Streamlit dashboard for the store (on 127.0.0.1 unless told otherwise)."""
+    if not host.strip():  # Streamlit would bind every interface for an empty address
+        raise QroiError(
+            "--host is empty: give an address to bind (127.0.0.1 keeps the dashboard on this machine)"
+        )
     engine = open_store(db)
     url = str(engine.url.render_as_string(hide_password=False))
     # Located, not imported: the dashboard is a Streamlit script that runs in its own process.
@@ -746,8 +754,7 @@ def main() -> None:
         console.fail(str(exc))
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
-        console.fail("interrupted; every batch already written is kept: run the same command again to resume")
-        sys.exit(130)
+        code = INTERRUPTED_CODE
     except typer.TyperException as exc:  # usage errors: click's message and usage line
         exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
@@ -763,4 +770,6 @@ def main() -> None:
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         console.fail(f"internal error {type(exc).__name__}: {first} (set QROI_DEBUG=1 for the traceback)")
         sys.exit(3)
+    if code == INTERRUPTED_CODE:  # typer turns Ctrl-C into this exit code before it reaches here
+        console.err.print(start.INTERRUPTED, markup=False)
     sys.exit(code if isinstance(code, int) else 0)

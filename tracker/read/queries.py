@@ -533,7 +533,8 @@ def issues(engine: Engine, repo: str) -> pd.DataFrame:
     developing = closed - first
     df["time_in_development_days"] = (developing / DAY).where(developing >= 0)
     df["files_touched"] = df["id"].map(paths.groupby("issue_id").size()).fillna(0).astype("int64")
-    df["shas"] = df["id"].map(by_issue["sha"].agg(" ".join)).fillna("")
+    # object first: with no linked commit at all the mapped column is numeric and refuses ""
+    df["shas"] = df["id"].map(by_issue["sha"].agg(" ".join)).astype(object).fillna("")
     return df
 
 

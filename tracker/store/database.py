@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,13 +44,26 @@ def shown(url: str) -> str:
 
 def sqlite_path(url: str) -> Path | None:
     """The file behind an SQLite URL (plain or `file:` URI form); None for other databases or memory."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise QroiError(f"cannot use database URL {url[:80]!r}: not a database URL ({exc})") from None
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     database = parsed.database
     if database.startswith("file:"):
         database = database.removeprefix("file:").split("?", 1)[0]
     return Path(database).expanduser()
+
+
+def read_only_url(path: Path) -> str:
+    """An SQLite URL that reads `path` without writing beside it (a read-only folder or mount).
+
+    A WAL store needs its `-shm` file even to read; where that cannot be created, SQLite refuses
+    to open it ("unable to open database file") unless told the file cannot change (immutable).
+    Changes still in a `-wal` file left by a crashed writer are not seen.
+    """
+    return f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&immutable=1&uri=true"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -90,10 +104,12 @@ def init_schema(engine: Engine) -> None:
     try:
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
-                conn.execute(text("PRAGMA journal_mode = WAL"))
                 conn.exec_driver_sql("BEGIN IMMEDIATE")  # takes the write lock: fails if read-only
                 conn.exec_driver_sql("ROLLBACK")
-        migrate.upgrade(engine)
+        migrate.upgrade(engine)  # first: it refuses a foreign or newer file before anything is written
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                conn.execute(text("PRAGMA journal_mode = WAL"))
     except DBAPIError as exc:
         raise QroiError(describe_db_error(engine, exc)) from exc
 

@@ -17,9 +17,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
+from qroi.core.errors import QroiError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Tables that first appeared in each revision: how a pre-Alembic store shows its version.
 FIRST_TABLE = (("0003", "commit_features"), ("0002", "merge_changes"), ("0001", "repos"))
+# Columns every qroi store has had since the first revision: another application's `repos` and
+# `commits` tables lack them, and such a file is refused before anything is written to it.
+OWN_COLUMNS = {"repos": {"id", "name", "source"}, "commits": {"id", "repo_id", "sha", "parents"}}
 _LOCK_KEY = 0x71726F69  # "qroi": the advisory lock taken while migrating a PostgreSQL store
 
 
@@ -44,14 +49,47 @@ def current(connection: Connection) -> str | None:
     return next((rev for rev, table in FIRST_TABLE if table in tables), None)
 
 
+def _check_ownership(connection: Connection) -> None:
+    """Refuse a database whose `repos`/`commits` tables belong to someone else."""
+    schema = inspect(connection)
+    tables = set(schema.get_table_names())
+    for table, wanted in OWN_COLUMNS.items():
+        if table in tables:
+            missing = wanted - {c["name"] for c in schema.get_columns(table)}
+            if missing:
+                raise QroiError(
+                    f"not a qroi store: its {table!r} table belongs to another application (no "
+                    f"{', '.join(sorted(missing))} column); nothing was written. Use another --db"
+                )
+
+
+def _check_known(revision: str | None) -> None:
+    """A store stamped by a newer qroi cannot be upgraded (or safely written) by this one."""
+    if revision is None:
+        return
+    known = {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+    if revision not in known:
+        raise QroiError(
+            f"this store was written by a newer qroi (schema revision {revision}; this qroi knows up to "
+            f"{head()}): upgrade qroi to write to it"
+        )
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Upgrade the store to `head()`; returns (revision before, revision after)."""
+    """Upgrade the store to `head()`; returns (revision before, revision after).
+
+    Checked before anything is written, inside the same transaction: that the tables are qroi's,
+    and that the revision is one this qroi knows.
+    """
     with engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         elif connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         before = current(connection)
+        _check_known(before)
+        if MigrationContext.configure(connection).get_current_revision() is None:
+            _check_ownership(connection)
         config = _config(connection)
         if before is not None and MigrationContext.configure(connection).get_current_revision() is None:
             command.stamp(config, before)
