@@ -137,6 +137,11 @@ def lead_times(url: str, stamp: str, repo: str, start: int | None, end: int | No
 
 
 @st.cache_data(show_spinner=False)
+def changes(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> int:
+    return delivery_reads.changes(engine_for(url), repo, Period(start, end))
+
+
+@st.cache_data(show_spinner=False)
 def has_issues(url: str, stamp: str, repo: str) -> bool:
     return delivery_reads.has_issues(engine_for(url), repo)
 
@@ -221,7 +226,15 @@ class OverviewData:
     releases: pd.DataFrame
     per_repo: pd.DataFrame
     lead_by_month: pd.DataFrame
-    lead_median_days: float | None
+    outcomes: delivery_reads.ChangeOutcomes
+
+
+def _outcomes(scope: Scope, lead: pd.DataFrame) -> delivery_reads.ChangeOutcomes:
+    """The chosen repositories' change outcomes, pooled, as `qroi summary` defines them."""
+    args, window = (scope.url, scope.stamp), (scope.start, scope.end)
+    failed = _concat([failed_changes(*args, r, *window) for r in scope.repos])
+    work = sum(changes(*args, r, *window) for r in scope.repos)
+    return delivery_reads.change_outcomes(lead, failed, work)
 
 
 def _in_window(frame: pd.DataFrame, column: str, scope: Scope) -> pd.DataFrame:
@@ -260,7 +273,7 @@ def overview(scope: Scope) -> OverviewData:
         releases=_concat([releases(*args, r, scope.start, scope.end) for r in scope.repos]),
         per_repo=per_repo,
         lead_by_month=delivery_reads.monthly_lead_time(lead),
-        lead_median_days=float(lead["lead_days"].median()) if len(lead) else None,
+        outcomes=_outcomes(scope, lead),
     )
 
 
@@ -320,7 +333,8 @@ class DeliveryData:
     """Delivery of the chosen repositories in the period, as the ingest's delivery signals define it.
 
     `issues` are imported tracker issues closed in the period for the repositories that have an
-    import (`tracker_repos`); `spans` are the commit-message fallback for the others.
+    import (`tracker_repos`); `spans` are the commit-message fallback for the others. `outcomes`
+    are the cards' per-change figures, defined as `qroi summary` defines them.
     """
 
     signals: bool
@@ -331,6 +345,7 @@ class DeliveryData:
     spans: pd.DataFrame
     failed: pd.DataFrame
     timeline: pd.DataFrame
+    outcomes: delivery_reads.ChangeOutcomes
 
 
 def delivery(scope: Scope) -> DeliveryData:
@@ -338,10 +353,11 @@ def delivery(scope: Scope) -> DeliveryData:
     args, window = (scope.url, scope.stamp), (scope.start, scope.end)
     tracked = tuple(r for r in scope.repos if has_issues(*args, r))
     others = [r for r in scope.repos if r not in tracked]
+    lead = _concat([lead_times(*args, r, *window) for r in scope.repos])
     return DeliveryData(
         signals=delivery_signals(*args),
         releases=_concat([releases(*args, r, *window) for r in scope.repos]),
-        lead=_concat([lead_times(*args, r, *window) for r in scope.repos]),
+        lead=lead,
         issues=_concat([closed_issues(*args, r, *window) for r in tracked]) if tracked else pd.DataFrame(),
         tracker_repos=tracked,
         spans=_in_window(_concat([issue_spans(*args, r) for r in others]), "closed_ts", scope)
@@ -349,6 +365,7 @@ def delivery(scope: Scope) -> DeliveryData:
         else pd.DataFrame(),
         failed=_concat([failed_changes(*args, r, *window) for r in scope.repos]),
         timeline=_concat([timeline(*args, r, *window) for r in scope.repos]),
+        outcomes=_outcomes(scope, lead),
     )
 
 
