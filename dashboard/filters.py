@@ -36,12 +36,19 @@ class Filters:
     first_day: date
     last_day: date
     full_period: bool
+    history_days: tuple[date, date]
 
     @property
     def period_text(self) -> str:
         """The period in words, for captions and export notes."""
         text = f"{self.first_day:%d %b %Y} – {self.last_day:%d %b %Y}"
         return f"{text} (all history)" if self.full_period else text
+
+    @property
+    def history_text(self) -> str:
+        """All history in words, for a page that ignores the period and must not seem to honour it."""
+        first, last = self.history_days
+        return f"{first:%d %b %Y} – {last:%d %b %Y} (all history)"
 
 
 def _bounds(stored: pd.DataFrame) -> tuple[date, date]:
@@ -111,7 +118,7 @@ def sidebar(state: StoreState) -> Filters | None:
     start, end = data.day_bounds(day_from, day_to)
     full = day_from <= first and day_to >= last
     scope = data.Scope(state.url, state.stamp, chosen, None if full else start, None if full else end)
-    filters = Filters(scope, MEASURES[ss["measure"]], day_from, day_to, full)
+    filters = Filters(scope, MEASURES[ss["measure"]], day_from, day_to, full, (first, last))
     ss[FILTERS_KEY] = filters
     return filters
 

@@ -460,6 +460,30 @@ def test_claim_page_shows_the_verdicts_of_tracker_claim(app: AppTest, engine) ->
     assert len(at.get("download_button")) == 2, "panel CSV and JSON report"
 
 
+def test_claim_page_says_it_uses_all_history_when_a_period_is_chosen(app: AppTest, engine) -> None:
+    """The claim test runs on every complete window, as `qroi claim`: a period in the sidebar must
+    not appear as the scope of its verdicts."""
+    app.session_state["claim_precision"] = "quick"
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at)
+    days = queries.utc(queries.commits(engine, DEMO)["committed_ts"]).dt.date
+    first, last = days.quantile(0.4, interpolation="nearest"), days.quantile(0.6, interpolation="nearest")
+    at.date_input(key="period").set_value((first, last))
+    run(at, "claim")
+    scope = at.caption[0].value
+    assert "all history" in scope and f"{first:%d %b %Y}" not in scope, scope
+    assert any("uses all history, not the sidebar's period" in i.value for i in at.info)
+    expected = claim_test(engine, [DEMO], None, ["defects"], "6M", 1.1, n_boot=0).report
+    sizes = [c.value for c in at.caption if "file-windows of" in c.value]
+    assert sizes == [
+        f"95% CI {h.adjusted.ci_low:.2f}–{h.adjusted.ci_high:.2f} · n = {h.n_rows:,} file-windows of "
+        f"{h.n_units:,} files"
+        for h in expected.hypotheses
+        if h.adjusted
+    ], "the figures are those of all history"
+
+
 def test_claim_page_pools_several_repositories(app: AppTest, engine) -> None:
     app.session_state["claim_precision"] = "quick"
     app.session_state["claim_metrics"] = ["mi"]
