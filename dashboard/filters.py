@@ -71,13 +71,15 @@ def sidebar(state: StoreState) -> Filters | None:
     stored = stored[stored["commits"] > 0]
     names = list(stored["name"])
     ss = st.session_state
+    # Each value is written back on every run, not only when repaired: Streamlit drops the value
+    # a user gave a widget when `st.switch_page` ends the run (opening a file from Hotspots), so
+    # every later page lost the period and the measure; a value the script set survives it.
     ss["repos"] = [r for r in ss.get("repos", _default_repos(stored)) if r in names]
     first, last = _bounds(stored)
     period = ss.get("period")
-    if not isinstance(period, tuple | list) or not period or not all(first <= d <= last for d in period):
-        ss["period"] = (first, last)
-    if ss.get("measure") not in MEASURES:
-        ss["measure"] = DEFAULT_MEASURE
+    valid = isinstance(period, tuple | list) and period and all(first <= d <= last for d in period)
+    ss["period"] = tuple(period) if valid else (first, last)
+    ss["measure"] = ss.get("measure") if ss.get("measure") in MEASURES else DEFAULT_MEASURE
 
     bar = st.sidebar
     bar.multiselect(

@@ -275,6 +275,30 @@ def test_choosing_a_hotspot_opens_its_history(app: AppTest, engine, dash_db: Pat
     assert at.selectbox(key="history_path").value == path
 
 
+def test_opening_a_file_from_hotspots_keeps_the_sidebar_filters(app: AppTest, engine) -> None:
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at)
+    days = queries.utc(queries.commits(engine, DEMO)["committed_ts"]).dt.date
+    period = (days.quantile(0.25, interpolation="nearest"), days.quantile(0.75, interpolation="nearest"))
+    at.date_input(key="period").set_value(period)
+    at.selectbox(key="measure").set_value("cc_density")
+    run(at, "hotspots")
+    caption = at.caption[0].value
+    at.selectbox(key="hot_pick").set_value((DEMO, at.dataframe[0].value["path"].iloc[0]))
+    run(at)
+    at.button(key="hot_open").click()
+    run(at)
+    assert at.title[0].value == "File history"
+    for page in (None, "overview"):  # the page opened, then the next one the user goes to
+        if page:
+            run(at, page)
+        assert at.date_input(key="period").value == period
+        assert at.selectbox(key="measure").value == "cc_density"
+        assert at.multiselect(key="repos").value == [DEMO]
+        assert at.caption[0].value == caption
+
+
 def unrenamed_path(db: Path) -> str:
     """A Python file at HEAD of the demo history that was never renamed, blamed for bugs (SZZ) most."""
     return sql(
