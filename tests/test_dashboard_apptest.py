@@ -296,7 +296,45 @@ def test_opening_a_file_from_hotspots_keeps_the_sidebar_filters(app: AppTest, en
         assert at.date_input(key="period").value == period
         assert at.selectbox(key="measure").value == "cc_density"
         assert at.multiselect(key="repos").value == [DEMO]
-        assert at.caption[0].value == caption
+    assert at.caption[0].value == caption, "the Overview describes the period chosen before"
+
+
+def test_file_history_names_how_its_counts_differ_from_the_hotspots(app: AppTest, dash_db: Path) -> None:
+    """A renamed file in a period: Hotspots count its current path in the period, File history its
+    whole story; the page must show both, each named, not two unexplained numbers."""
+    renamed = {
+        p
+        for (p,) in sql(
+            dash_db,
+            "SELECT ch.path FROM changes ch JOIN repos r ON r.id = ch.repo_id WHERE r.name = ? "
+            "AND ch.change_type = 'rename'",
+            DEMO,
+        )
+    }
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at)
+    stamps = sql(
+        dash_db,
+        "SELECT c.committed_ts FROM commits c JOIN repos r ON r.id = c.repo_id WHERE r.name = ?",
+        DEMO,
+    )
+    days = queries.utc(pd.Series([t for (t,) in stamps])).dt.date
+    at.date_input(key="period").set_value((days.quantile(0.25, interpolation="nearest"), days.max()))
+    run(at, "hotspots")
+    table = at.dataframe[0].value
+    row = table[table["path"].isin(renamed)].iloc[0]
+    at.session_state["history_path"] = row["path"]
+    run(at, "file_history")
+    shown = metrics(at)
+    assert (shown["Commits"], shown["Bug-fix commits"]) != (str(row["commits"]), str(row["bugfix_commits"]))
+    text = " ".join(c.value for c in at.caption)
+    assert (
+        f"Hotspots (and `qroi export files` over all history) count {row['commits']:,} commits and "
+        f"{row['bugfix_commits']:,} bug fixes for this file" in text
+    )
+    assert f"The {shown['Commits']} commits and {shown['Bug-fix commits']} bug fixes here" in text
+    assert any("uses all history, not the sidebar's period" in i.value for i in at.info)
 
 
 def unrenamed_path(db: Path) -> str:

@@ -10,7 +10,10 @@ from qroi.dashboard.components import Card, fmt_int
 
 f = filters.current()
 components.header(
-    "File history", "How did one file's quality evolve, and did bug fixes cluster around it?", f
+    "File history",
+    "How did one file's quality evolve, and did bug fixes cluster around it?",
+    f,
+    all_history="a file's history is drawn whole, followed back through its renames",
 )
 ss = st.session_state
 repos = list(f.scope.repos)
@@ -24,8 +27,8 @@ paths = data.python_paths(f.scope.url, f.scope.stamp, repo)
 if not paths:
     components.nothing(f"{repo} has no Python files in its history.")
     st.stop()
+hot = data.hotspots_of(f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end)
 if ss.get("history_path") not in paths:
-    hot = data.hotspots_of(f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end)
     ss["history_path"] = hot["path"].iloc[0] if len(hot) else paths[0]
 right.selectbox(
     "File",
@@ -55,14 +58,20 @@ def since_first(col: str, digits: int = 0) -> str | None:
 
 deleted = hist.iloc[-1]["change_type"] == "delete"
 signals = data.delivery_signals(f.scope.url, f.scope.stamp)
+commits, fixes = hist["sha"].nunique(), hist.loc[hist["is_bugfix"], "sha"].nunique()
 components.cards(
     [
         Card(
             "Commits",
-            fmt_int(hist["sha"].nunique()),
-            help="Commits that changed this file (renames followed back).",
+            fmt_int(commits),
+            help="Commits that changed this file over all history, under this path and the names it had "
+            "before (renames followed back).",
         ),
-        Card("Bug-fix commits", fmt_int(hist.loc[hist["is_bugfix"], "sha"].nunique())),
+        Card(
+            "Bug-fix commits",
+            fmt_int(fixes),
+            help="Bug-fix commits among them (renames followed back, all history).",
+        ),
         Card(
             "Bug-inducing",
             fmt_int(hist.loc[hist["sha"].isin(inducing), "sha"].nunique()) if signals else "—",
@@ -91,6 +100,18 @@ components.cards(
         ),
     ]
 )
+as_hotspot = hot[hot["path"] == path]
+if len(as_hotspot) and (as_hotspot.iloc[0]["commits"], as_hotspot.iloc[0]["bugfix_commits"]) != (
+    commits,
+    fixes,
+):
+    row = as_hotspot.iloc[0]
+    st.caption(
+        f"Hotspots (and `qroi export files` over all history) count {row['commits']:,} commits and "
+        f"{row['bugfix_commits']:,} bug fixes for this file: those made under `{path}` itself, in the "
+        f"period {f.period_text}. The {commits:,} commits and {fixes:,} bug fixes here also include its "
+        "history under earlier names, over all history."
+    )
 if deleted:
     st.warning(
         f"{path} was deleted by {hist.iloc[-1]['sha'][:10]} on {hist.iloc[-1]['committed_at']:%d %b %Y}; "
