@@ -412,6 +412,27 @@ def test_commit_table_deltas_are_first_parent_differences(app: AppTest, engine) 
         assert row.d_sloc == int(commits.at[full, "py_sloc"]) - sloc_before, full
 
 
+def test_commit_totals_add_up_to_the_overviews_change(app: AppTest, engine) -> None:
+    """Net Δ over all history is HEAD's figure (the root is compared with the empty tree); over a
+    period it is the Overview's change since the period began: branch work is not counted twice."""
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at, "commits")
+    head = queries.commits(engine, DEMO).iloc[-1]
+
+    def net(figure: str) -> str:
+        return next(v for k, v in metrics(at).items() if k.startswith(f"Net Δ {figure}"))
+
+    assert net("sloc") == f"{int(head['py_sloc']):+,}"
+    assert net("CC") == f"{int(head['py_cc_total']):+,}"
+    days = queries.utc(queries.commits(engine, DEMO)["committed_ts"]).dt.date
+    at.date_input(key="period").set_value((days.quantile(0.3, interpolation="nearest"), days.max()))
+    run(at)
+    in_period = net("sloc")
+    run(at, "overview")
+    assert in_period == deltas(at)["Python sloc"]
+
+
 def test_commit_filters_narrow_the_table_and_carry_over_to_the_export(app: AppTest, engine) -> None:
     at = run(app)
     at.multiselect(key="repos").set_value([DEMO])
