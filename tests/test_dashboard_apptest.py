@@ -392,6 +392,17 @@ def test_file_history_shows_each_change_and_the_functions_of_the_latest_version(
     assert list(table["complexity"]) == list(functions["complexity"])
 
 
+def test_file_history_names_the_function_end_line_as_radons(app: AppTest) -> None:
+    """Radon ends a function whose last statement is an assert on its def line; the table must
+    not present that as the function's last line without saying so."""
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at, "file_history")
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["endline"]["label"] == "Last line (Radon)"
+    assert "assert" in columns["endline"]["help"]
+
+
 # --- commits and export ------------------------------------------------------------------------
 
 

@@ -155,7 +155,13 @@ else:
             "complexity": st.column_config.NumberColumn("CC", format="%d"),
             "rank": "Rank",
             "lineno": st.column_config.NumberColumn("First line", format="%d"),
-            "endline": st.column_config.NumberColumn("Last line", format="%d"),
+            "endline": st.column_config.NumberColumn(
+                "Last line (Radon)",
+                format="%d",
+                help="Radon's end line: the last line its visitor reaches in the function's last statement. "
+                "A function that ends with an `assert` or a nested def or class ends on its first line here, "
+                "however long it is.",
+            ),
         },
     )
 
