@@ -122,7 +122,7 @@ def python_paths(url: str, stamp: str, repo: str) -> list[str]:
 
 
 @st.cache_data(show_spinner=False)
-def file_history(url: str, stamp: str, repo: str, path: str) -> pd.DataFrame:
+def file_history(url: str, stamp: str, repo: str, path: str) -> history_reads.FileHistory:
     return history_reads.file_history(engine_for(url), repo, path)
 
 
@@ -299,20 +299,41 @@ def commits(scope: Scope, where: commit_reads.CommitFilter | None = None) -> pd.
 
 @dataclass(frozen=True)
 class HistoryData:
-    """One file across its commits, the functions of its latest scored version, and SZZ's blame."""
+    """One file across its commits, the functions of its latest scored version, and SZZ's blame.
+
+    `history`: the commits that changed it; `main_line`: its versions on the main line (see
+    `qroi.read.file_history.FileHistory`).
+    """
 
     history: pd.DataFrame
+    main_line: pd.DataFrame
     functions: pd.DataFrame
     inducing: pd.DataFrame
+
+    @property
+    def scored(self) -> pd.DataFrame:
+        return scored_versions(self.history, self.main_line)
+
+
+def scored_versions(history: pd.DataFrame, main_line: pd.DataFrame) -> pd.DataFrame:
+    """The scored versions a file's figures describe, oldest first: the main line's (its last is
+    the file at HEAD), or the changes' for a file that never reached the main line."""
+
+    def scored(versions: pd.DataFrame) -> pd.DataFrame:
+        return versions[versions["blob"].notna() & versions["error_kind"].isna() & versions["sloc"].notna()]
+
+    main = scored(main_line)
+    return main if len(main) else scored(history)
 
 
 def history(scope: Scope, repo: str, path: str) -> HistoryData:
     """What the File history page draws for one file (renames followed back)."""
-    hist = file_history(scope.url, scope.stamp, repo, path)
-    scored = hist[hist["blob"].notna() & hist["error_kind"].isna() & hist["sloc"].notna()]
-    funcs = blob_functions(scope.url, scope.stamp, scored["blob"].iloc[-1]) if len(scored) else pd.DataFrame()
+    versions = file_history(scope.url, scope.stamp, repo, path)
+    hist = versions.changes
+    latest = scored_versions(hist, versions.main_line)
+    funcs = blob_functions(scope.url, scope.stamp, latest["blob"].iloc[-1]) if len(latest) else pd.DataFrame()
     paths = tuple(sorted(set(hist["path"]))) if len(hist) else ()
-    return HistoryData(hist, funcs, bug_inducing(scope.url, scope.stamp, repo, paths))
+    return HistoryData(hist, versions.main_line, funcs, bug_inducing(scope.url, scope.stamp, repo, paths))
 
 
 def commits_export(scope: Scope, where: commit_reads.CommitFilter | None = None) -> pd.DataFrame:

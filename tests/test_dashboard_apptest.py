@@ -353,6 +353,82 @@ def unrenamed_path(db: Path) -> str:
     )[0][0]
 
 
+def main_line_shas(db: Path) -> set[str]:
+    """The first-parent chain from the demo's HEAD, walked by SQLite."""
+    rows = sql(
+        db,
+        """
+        WITH RECURSIVE chain(sha) AS (
+          SELECT head_sha FROM repos WHERE name = ?
+          UNION SELECT substr(c.parents, 1, 40) FROM commits c JOIN chain ON c.sha = chain.sha
+          WHERE c.parents != ''
+        ) SELECT sha FROM chain""",
+        DEMO,
+    )
+    return {sha for (sha,) in rows}
+
+
+def scored_versions(db: Path, path: str) -> list[tuple]:
+    """(sha, mi, sloc) of a file after every commit or merge (its first-parent diff) that changed
+    it, oldest first, scored versions only."""
+    return sql(
+        db,
+        """
+        SELECT c.sha, b.mi, b.sloc FROM (
+          SELECT commit_id, new_blob FROM changes WHERE path = ?1
+          UNION ALL SELECT commit_id, new_blob FROM merge_changes WHERE path = ?1
+        ) v JOIN commits c ON c.id = v.commit_id JOIN repos r ON r.id = c.repo_id AND r.name = ?2
+        JOIN blobs b ON b.blob = v.new_blob WHERE b.sloc IS NOT NULL ORDER BY c.generation""",
+        path,
+        DEMO,
+    )
+
+
+def main_line_versions(db: Path, path: str) -> list[tuple]:
+    """An unrenamed file's scored versions on the main line, merges included."""
+    main = main_line_shas(db)
+    return [v for v in scored_versions(db, path) if v[0] in main]
+
+
+def test_file_history_draws_the_main_line_and_branch_commits_beside_it(app: AppTest, dash_db: Path) -> None:
+    """Two branches alive at once each change their own copy of a file: one line through both
+    zig-zags between them. The line is the main line's versions; branch commits are points."""
+    main = main_line_shas(dash_db)
+    changed = sql(
+        dash_db,
+        """
+        SELECT ch.path, c.sha FROM changes ch JOIN commits c ON c.id = ch.commit_id JOIN repos r ON r.id = ch.repo_id
+        JOIN head_files h ON h.repo_id = r.id AND h.path = ch.path
+        WHERE r.name = ? AND ch.is_python
+          AND ch.path NOT IN (SELECT path FROM changes WHERE change_type = 'rename')""",
+        DEMO,
+    )
+    changed = pd.DataFrame(changed, columns=["path", "sha"])
+    off_main = changed[~changed["sha"].isin(main)]
+    path = off_main.groupby("path").size().sort_index().idxmax()
+    off_main = off_main[off_main["path"] == path]
+    merges = sql(
+        dash_db,
+        "SELECT c.sha FROM merge_changes m JOIN commits c ON c.id = m.commit_id WHERE m.path = ?",
+        path,
+    )
+    app.session_state["history_repo"] = DEMO
+    app.session_state["history_path"] = path
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at, "file_history")
+    traces = figures(at)[0]["data"]
+    line = main_line_versions(dash_db, path)
+    assert {sha for (sha,) in merges} & main, "the main line takes the branch's changes in by a merge"
+    mi_line = next(t for t in traces if t.get("name") == "MI")
+    assert [c[0] for c in mi_line["customdata"]] == [sha[:10] for sha, _, _ in line]
+    assert values(mi_line["y"]) == pytest.approx([mi for _, mi, _ in line])
+    branch = next(t for t in traces if t.get("name") == "On a branch")
+    assert "lines" not in branch["mode"]
+    scored_off_main = {sha for sha, _, _ in scored_versions(dash_db, path)} & set(off_main["sha"])
+    assert sorted(c[0] for c in branch["customdata"]) == sorted(sha[:10] for sha in scored_off_main)
+
+
 def test_file_history_shows_each_change_and_the_functions_of_the_latest_version(
     app: AppTest, engine, dash_db: Path
 ) -> None:
@@ -375,9 +451,10 @@ def test_file_history_shows_each_change_and_the_functions_of_the_latest_version(
     assert shown["Commits"] == str(len({r[0] for r in rows}))
     assert shown["Bug-fix commits"] == str(len({r[0] for r in rows if r[1]}))
     scored = [r for r in rows if r[3] is not None]
-    assert shown["sloc"] == f"{scored[-1][3]:,}"
+    main = main_line_versions(dash_db, path)
+    assert shown["sloc"] == f"{main[-1][2]:,}", "the file at HEAD"
     mi_line = next(t for t in figures(at)[0]["data"] if t.get("name") == "MI")
-    assert values(mi_line["y"]) == pytest.approx([r[2] for r in scored])
+    assert values(mi_line["y"]) == pytest.approx([r[1] for r in main])
     fixes = [t for t in figures(at)[0]["data"] if t.get("name") == "Bug-fix commit"]
     assert (len(values(fixes[0]["x"])) if fixes else 0) == sum(1 for r in scored if r[1])
     links = queries.bug_links(engine, DEMO)

@@ -46,7 +46,7 @@ inducing = set(view.inducing["inducing_sha"])
 if hist.empty:
     components.nothing(f"No commit changed {path}.")
     st.stop()
-scored = hist[hist["sloc"].notna()]
+scored = view.scored
 first, last = (scored.iloc[0], scored.iloc[-1]) if len(scored) else (None, None)
 
 
@@ -129,9 +129,11 @@ if len(unscored):
 if scored.empty:
     components.nothing("No version of this file could be scored by Radon, so there is nothing to plot.")
 else:
-    components.plot(charts.file_history(hist, inducing), key="file_history_chart")
+    components.plot(charts.file_history(hist, view.main_line, inducing), key="file_history_chart")
     st.caption(
-        "Each point is the file after one commit that changed it. Red crosses: bug-fix commits. Orange "
+        "The lines follow the file on the main line (the first-parent chain from HEAD): after each commit "
+        "made there and each merge that brought a branch's changes in. Grey points: commits made on a "
+        "feature branch, to that branch's copy of the file. Red crosses: bug-fix commits. Orange "
         "triangles: bug-inducing commits, the ones a later bug fix's deleted or changed lines were blamed on "
         "(SZZ, computed by `qroi ingest`)."
     )
