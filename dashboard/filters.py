@@ -77,8 +77,10 @@ def sidebar(state: StoreState) -> Filters | None:
     ss["repos"] = [r for r in ss.get("repos", _default_repos(stored)) if r in names]
     first, last = _bounds(stored)
     period = ss.get("period")
-    valid = isinstance(period, tuple | list) and period and all(first <= d <= last for d in period)
-    ss["period"] = tuple(period) if valid else (first, last)
+    if isinstance(period, tuple | list) and period and all(first <= d <= last for d in period):
+        ss["period"] = tuple(period)
+    else:
+        ss["period"] = (first, last)
     ss["measure"] = ss.get("measure") if ss.get("measure") in MEASURES else DEFAULT_MEASURE
 
     bar = st.sidebar

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import sqlmodel
 from sqlalchemy import Engine, case, func, select
 
 from qroi.core.calendar import ALL_TIME, Period, month_starts
@@ -76,7 +77,7 @@ def lead_times(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.DataF
     stmt = (
         select(c.sha, c.authored_ts, f.first_release.label("release"), f.released_ts, f.lead_time_s)
         .join(c, c.id == f.commit_id)
-        .where(f.repo_id == rid, c.is_merge.is_(False), f.lead_time_s.is_not(None))
+        .where(f.repo_id == rid, queries.NON_MERGE, f.lead_time_s.is_not(None))
         .where(*window.where(f.released_ts))
     )
     lead = sql.frame(engine, stmt)
@@ -196,7 +197,7 @@ def failed_changes(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.D
         )
         .join(f, f.commit_id == c.id)
         .outerjoin(induced, induced.c.inducing_commit_id == c.id)
-        .where(c.repo_id == rid, c.is_merge.is_(False), *window.where(c.committed_ts))
+        .where(c.repo_id == rid, queries.NON_MERGE, *window.where(c.committed_ts))
         .where((f.reverted_later.is_(True)) | (induced.c.fixes_induced > 0))
     )
     rows = sql.bools(sql.frame(engine, stmt), "reverted_later")
@@ -210,7 +211,9 @@ def changes(engine: Engine, repo: str, window: Period = ALL_TIME) -> int:
     """Non-merge commits of the window (by commit time): the denominator of every per-change share."""
     rid = repo_id(engine, repo)
     c = models.Commit
-    stmt = select(func.count()).where(c.repo_id == rid, c.is_merge.is_(False), *window.where(c.committed_ts))
+    stmt = select(func.count()).where(
+        sqlmodel.col(c.repo_id) == rid, queries.NON_MERGE, *window.where(sqlmodel.col(c.committed_ts))
+    )
     with engine.connect() as conn:
         return int(conn.execute(stmt).scalar_one())
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, Select, and_, null, select
+from sqlalchemy import Engine, Select, null, select
+from sqlmodel import col
 
 from qroi.read import queries, sql
 from qroi.read.mainline import quality_series
@@ -48,7 +49,7 @@ def _versions(change: type[models.Change] | type[models.MergeChange]) -> Select:
     """
     ch, c, b = change, models.Commit, models.Blob
     lines = (
-        (ch.added, ch.deleted)
+        (col(models.Change.added), col(models.Change.deleted))
         if change is models.Change
         else (null().label("added"), null().label("deleted"))
     )
@@ -65,7 +66,7 @@ def _versions(change: type[models.Change] | type[models.MergeChange]) -> Select:
             ch.old_path,
             ch.change_type,
             *lines,
-            ch.new_blob.label("blob"),
+            col(ch.new_blob).label("blob"),
             b.sloc,
             b.cc_total,
             b.cc_max,
@@ -117,10 +118,12 @@ def file_history(engine: Engine, repo: str, path: str) -> FileHistory:
     merged: list[pd.DataFrame] = []
     current, before_gen, seen = path, None, set()
     for _ in range(MAX_RENAME_HOPS):
-        later = [] if before_gen is None else [c.generation < before_gen]
-        rows = sql.frame(engine, changes.where(and_(ch.repo_id == rid, ch.path == current, *later)))
+        later = [] if before_gen is None else [col(c.generation) < before_gen]
+        rows = sql.frame(engine, changes.where(col(ch.repo_id) == rid, col(ch.path) == current, *later))
         parts.append(rows)
-        merged.append(sql.frame(engine, merges.where(and_(mc.repo_id == rid, mc.path == current, *later))))
+        merged.append(
+            sql.frame(engine, merges.where(col(mc.repo_id) == rid, col(mc.path) == current, *later))
+        )
         renames = rows[(rows["change_type"] == "rename") & rows["old_path"].notna()].sort_values("generation")
         seen.add(current)
         if renames.empty or renames.iloc[0]["old_path"] in seen:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
+import sqlmodel
 from sqlalchemy import Engine, func, select
 
 from qroi.labels import issue_links
@@ -154,6 +155,9 @@ RELEASE_COLUMNS = [
     "median_lead_time_days",
 ]
 DAY = 86_400
+NON_MERGE = sqlmodel.col(models.Commit.is_merge).is_(False)
+"""A change is a non-merge commit: a merge only brings in commits already counted, so every
+per-change figure (lead time, bug-inducing and reverted shares) leaves merges out."""
 MINOR_SHARE = 0.05  # Bird et al. (2011): a minor contributor made under 5% of a file's changes
 
 
@@ -579,7 +583,7 @@ def releases(engine: Engine, repo: str) -> pd.DataFrame:
         engine,
         select(f.first_release, f.lead_time_s)
         .join(c, c.id == f.commit_id)
-        .where(f.repo_id == rid, c.is_merge.is_(False), f.first_release.is_not(None)),
+        .where(f.repo_id == rid, NON_MERGE, f.first_release.is_not(None)),
     )
     df["repo"] = repo
     df["released_at"] = [iso(t, 0) for t in df["released_ts"]]
