@@ -173,8 +173,9 @@ def failed_changes(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.D
     """Non-merge commits of the window that later failed: reverted, or blamed by a bug fix (SZZ).
 
     Merges are left out as in every per-change figure (`ChangeOutcomes`): blame can land on a
-    merge that resolved a conflict, but the change it carries is its branch's commits. Reverts are the plain failures; SZZ links are noisier (blame is a heuristic) and undercount
-    the recent past, whose bugs are not fixed yet.
+    merge that resolved a conflict, but the change it carries is its branch's commits. Reverts
+    are the plain failures; SZZ links are noisier (blame is a heuristic) and undercount the
+    recent past, whose bugs are not fixed yet.
     """
     if not sql.has_table(engine, models.CommitFeatures.__tablename__):
         return pd.DataFrame(columns=FAILURE_COLUMNS)
