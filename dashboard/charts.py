@@ -280,13 +280,17 @@ def hotspots(hot: pd.DataFrame, labelled: int = 8) -> go.Figure:
     return fig
 
 
-def file_history(hist: pd.DataFrame, inducing: set[str] | None = None) -> go.Figure:
-    """MI, CC (total and worst function) and sloc of one file after each commit that changed it.
+def file_history(hist: pd.DataFrame, main_line: pd.DataFrame, inducing: set[str] | None = None) -> go.Figure:
+    """MI, CC (total and worst function) and sloc of one file along its main line.
 
-    Bug-fix commits are red crosses, bug-inducing commits (when SZZ links exist) orange triangles.
+    The lines follow the file's versions on the main line (`main_line`); a commit made on a
+    feature branch changed that branch's copy, so it is a grey point beside the line rather than
+    a zig-zag through it, and the line moves when the merge brings it in. Bug-fix commits are
+    red crosses, bug-inducing commits (when SZZ links exist) orange triangles, wherever made.
     """
     inducing = inducing or set()
     scored = hist[hist["sloc"].notna()]
+    main = main_line[main_line["sloc"].notna()]
     fig = make_subplots(
         rows=3,
         cols=1,
@@ -295,9 +299,7 @@ def file_history(hist: pd.DataFrame, inducing: set[str] | None = None) -> go.Fig
         subplot_titles=["Maintainability index", "Cyclomatic complexity", "Size"],
     )
     hover = "%{x|%d %b %Y} · %{customdata[0]}<br>%{customdata[1]}<br>"
-    custom = (
-        np.column_stack([scored["sha"].str[:10], scored["subject"].str.slice(0, 80)]) if len(scored) else None
-    )
+    custom = np.column_stack([main["sha"].str[:10], main["subject"].str.slice(0, 80)]) if len(main) else None
     series = [
         (1, "mi", "MI", QUALITY, "solid"),
         (2, "cc_total", "CC total", QUALITY, "solid"),
@@ -307,8 +309,8 @@ def file_history(hist: pd.DataFrame, inducing: set[str] | None = None) -> go.Fig
     for row, col, name, colour, dash in series:
         fig.add_trace(
             go.Scatter(
-                x=scored["committed_at"].dt.tz_convert(None),
-                y=scored[col],
+                x=main["committed_at"].dt.tz_convert(None),
+                y=main[col],
                 name=name,
                 mode="lines+markers",
                 line={"color": colour, "width": 2, "dash": dash, "shape": "hv"},
@@ -320,10 +322,11 @@ def file_history(hist: pd.DataFrame, inducing: set[str] | None = None) -> go.Fig
             col=1,
         )
     marks = [
-        ("Bug-fix commit", scored[scored["is_bugfix"]], BUGFIX, "x"),
-        ("Bug-inducing commit", scored[scored["sha"].isin(inducing)], INDUCING, "triangle-up"),
+        ("On a branch", scored[~scored["mainline"]], "#94a3b8", "circle", 7),
+        ("Bug-fix commit", scored[scored["is_bugfix"]], BUGFIX, "x", 11),
+        ("Bug-inducing commit", scored[scored["sha"].isin(inducing)], INDUCING, "triangle-up", 11),
     ]
-    for name, rows, colour, symbol in marks:
+    for name, rows, colour, symbol, size in marks:
         if rows.empty:
             continue
         for row, col in ((1, "mi"), (2, "cc_total"), (3, "sloc")):
@@ -337,7 +340,7 @@ def file_history(hist: pd.DataFrame, inducing: set[str] | None = None) -> go.Fig
                     showlegend=row == 1,
                     marker={
                         "symbol": symbol,
-                        "size": 11,
+                        "size": size,
                         "color": colour,
                         "line": {"width": 1, "color": "white"},
                     },

@@ -34,13 +34,23 @@ def style() -> None:
     st.html(CSS)
 
 
-def header(title: str, lead: str, filters: Filters | None = None) -> None:
-    """Page title, one sentence on what the page answers, and the scope it shows."""
+def header(title: str, lead: str, filters: Filters | None = None, all_history: str | None = None) -> None:
+    """Page title, one sentence on what the page answers, and the scope it shows.
+
+    `all_history`, the reason a page reads the whole history whatever the sidebar's period: the
+    caption then names the history instead of the period, and a notice says the period is not
+    applied, so no figure seems to describe a period it does not.
+    """
     st.title(title)
     st.markdown(lead)
     if filters is not None:
         repos = ", ".join(f"**{r}**" for r in filters.scope.repos)
-        st.caption(f"{repos} · {filters.period_text}")
+        st.caption(f"{repos} · {filters.history_text if all_history else filters.period_text}")
+        if all_history and not filters.full_period:
+            st.info(
+                f"This page uses all history, not the sidebar's period ({filters.period_text}): {all_history}.",
+                icon=":material/history:",
+            )
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def python_paths(url: str, stamp: str, repo: str) -> list[str]:
 
 
 @st.cache_data(show_spinner=False)
-def file_history(url: str, stamp: str, repo: str, path: str) -> pd.DataFrame:
+def file_history(url: str, stamp: str, repo: str, path: str) -> history_reads.FileHistory:
     return history_reads.file_history(engine_for(url), repo, path)
 
 
@@ -134,6 +134,11 @@ def blob_functions(url: str, stamp: str, blob: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def lead_times(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
     return delivery_reads.lead_times(engine_for(url), repo, Period(start, end))
+
+
+@st.cache_data(show_spinner=False)
+def changes(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> int:
+    return delivery_reads.changes(engine_for(url), repo, Period(start, end))
 
 
 @st.cache_data(show_spinner=False)
@@ -221,7 +226,15 @@ class OverviewData:
     releases: pd.DataFrame
     per_repo: pd.DataFrame
     lead_by_month: pd.DataFrame
-    lead_median_days: float | None
+    outcomes: delivery_reads.ChangeOutcomes
+
+
+def _outcomes(scope: Scope, lead: pd.DataFrame) -> delivery_reads.ChangeOutcomes:
+    """The chosen repositories' change outcomes, pooled, as `qroi summary` defines them."""
+    args, window = (scope.url, scope.stamp), (scope.start, scope.end)
+    failed = _concat([failed_changes(*args, r, *window) for r in scope.repos])
+    work = sum(changes(*args, r, *window) for r in scope.repos)
+    return delivery_reads.change_outcomes(lead, failed, work)
 
 
 def _in_window(frame: pd.DataFrame, column: str, scope: Scope) -> pd.DataFrame:
@@ -260,7 +273,7 @@ def overview(scope: Scope) -> OverviewData:
         releases=_concat([releases(*args, r, scope.start, scope.end) for r in scope.repos]),
         per_repo=per_repo,
         lead_by_month=delivery_reads.monthly_lead_time(lead),
-        lead_median_days=float(lead["lead_days"].median()) if len(lead) else None,
+        outcomes=_outcomes(scope, lead),
     )
 
 
@@ -286,20 +299,41 @@ def commits(scope: Scope, where: commit_reads.CommitFilter | None = None) -> pd.
 
 @dataclass(frozen=True)
 class HistoryData:
-    """One file across its commits, the functions of its latest scored version, and SZZ's blame."""
+    """One file across its commits, the functions of its latest scored version, and SZZ's blame.
+
+    `history`: the commits that changed it; `main_line`: its versions on the main line (see
+    `qroi.read.file_history.FileHistory`).
+    """
 
     history: pd.DataFrame
+    main_line: pd.DataFrame
     functions: pd.DataFrame
     inducing: pd.DataFrame
+
+    @property
+    def scored(self) -> pd.DataFrame:
+        return scored_versions(self.history, self.main_line)
+
+
+def scored_versions(history: pd.DataFrame, main_line: pd.DataFrame) -> pd.DataFrame:
+    """The scored versions a file's figures describe, oldest first: the main line's (its last is
+    the file at HEAD), or the changes' for a file that never reached the main line."""
+
+    def scored(versions: pd.DataFrame) -> pd.DataFrame:
+        return versions[versions["blob"].notna() & versions["error_kind"].isna() & versions["sloc"].notna()]
+
+    main = scored(main_line)
+    return main if len(main) else scored(history)
 
 
 def history(scope: Scope, repo: str, path: str) -> HistoryData:
     """What the File history page draws for one file (renames followed back)."""
-    hist = file_history(scope.url, scope.stamp, repo, path)
-    scored = hist[hist["blob"].notna() & hist["error_kind"].isna() & hist["sloc"].notna()]
-    funcs = blob_functions(scope.url, scope.stamp, scored["blob"].iloc[-1]) if len(scored) else pd.DataFrame()
+    versions = file_history(scope.url, scope.stamp, repo, path)
+    hist = versions.changes
+    latest = scored_versions(hist, versions.main_line)
+    funcs = blob_functions(scope.url, scope.stamp, latest["blob"].iloc[-1]) if len(latest) else pd.DataFrame()
     paths = tuple(sorted(set(hist["path"]))) if len(hist) else ()
-    return HistoryData(hist, funcs, bug_inducing(scope.url, scope.stamp, repo, paths))
+    return HistoryData(hist, versions.main_line, funcs, bug_inducing(scope.url, scope.stamp, repo, paths))
 
 
 def commits_export(scope: Scope, where: commit_reads.CommitFilter | None = None) -> pd.DataFrame:
@@ -320,7 +354,8 @@ class DeliveryData:
     """Delivery of the chosen repositories in the period, as the ingest's delivery signals define it.
 
     `issues` are imported tracker issues closed in the period for the repositories that have an
-    import (`tracker_repos`); `spans` are the commit-message fallback for the others.
+    import (`tracker_repos`); `spans` are the commit-message fallback for the others. `outcomes`
+    are the cards' per-change figures, defined as `qroi summary` defines them.
     """
 
     signals: bool
@@ -331,6 +366,7 @@ class DeliveryData:
     spans: pd.DataFrame
     failed: pd.DataFrame
     timeline: pd.DataFrame
+    outcomes: delivery_reads.ChangeOutcomes
 
 
 def delivery(scope: Scope) -> DeliveryData:
@@ -338,10 +374,11 @@ def delivery(scope: Scope) -> DeliveryData:
     args, window = (scope.url, scope.stamp), (scope.start, scope.end)
     tracked = tuple(r for r in scope.repos if has_issues(*args, r))
     others = [r for r in scope.repos if r not in tracked]
+    lead = _concat([lead_times(*args, r, *window) for r in scope.repos])
     return DeliveryData(
         signals=delivery_signals(*args),
         releases=_concat([releases(*args, r, *window) for r in scope.repos]),
-        lead=_concat([lead_times(*args, r, *window) for r in scope.repos]),
+        lead=lead,
         issues=_concat([closed_issues(*args, r, *window) for r in tracked]) if tracked else pd.DataFrame(),
         tracker_repos=tracked,
         spans=_in_window(_concat([issue_spans(*args, r) for r in others]), "closed_ts", scope)
@@ -349,6 +386,7 @@ def delivery(scope: Scope) -> DeliveryData:
         else pd.DataFrame(),
         failed=_concat([failed_changes(*args, r, *window) for r in scope.repos]),
         timeline=_concat([timeline(*args, r, *window) for r in scope.repos]),
+        outcomes=_outcomes(scope, lead),
     )
 
 

@@ -36,12 +36,19 @@ class Filters:
     first_day: date
     last_day: date
     full_period: bool
+    history_days: tuple[date, date]
 
     @property
     def period_text(self) -> str:
         """The period in words, for captions and export notes."""
         text = f"{self.first_day:%d %b %Y} – {self.last_day:%d %b %Y}"
         return f"{text} (all history)" if self.full_period else text
+
+    @property
+    def history_text(self) -> str:
+        """All history in words, for a page that ignores the period and must not seem to honour it."""
+        first, last = self.history_days
+        return f"{first:%d %b %Y} – {last:%d %b %Y} (all history)"
 
 
 def _bounds(stored: pd.DataFrame) -> tuple[date, date]:
@@ -64,13 +71,17 @@ def sidebar(state: StoreState) -> Filters | None:
     stored = stored[stored["commits"] > 0]
     names = list(stored["name"])
     ss = st.session_state
+    # Each value is written back on every run, not only when repaired: Streamlit drops the value
+    # a user gave a widget when `st.switch_page` ends the run (opening a file from Hotspots), so
+    # every later page lost the period and the measure; a value the script set survives it.
     ss["repos"] = [r for r in ss.get("repos", _default_repos(stored)) if r in names]
     first, last = _bounds(stored)
     period = ss.get("period")
-    if not isinstance(period, tuple | list) or not period or not all(first <= d <= last for d in period):
+    if isinstance(period, tuple | list) and period and all(first <= d <= last for d in period):
+        ss["period"] = tuple(period)
+    else:
         ss["period"] = (first, last)
-    if ss.get("measure") not in MEASURES:
-        ss["measure"] = DEFAULT_MEASURE
+    ss["measure"] = ss.get("measure") if ss.get("measure") in MEASURES else DEFAULT_MEASURE
 
     bar = st.sidebar
     bar.multiselect(
@@ -111,7 +122,7 @@ def sidebar(state: StoreState) -> Filters | None:
     start, end = data.day_bounds(day_from, day_to)
     full = day_from <= first and day_to >= last
     scope = data.Scope(state.url, state.stamp, chosen, None if full else start, None if full else end)
-    filters = Filters(scope, MEASURES[ss["measure"]], day_from, day_to, full)
+    filters = Filters(scope, MEASURES[ss["measure"]], day_from, day_to, full, (first, last))
     ss[FILTERS_KEY] = filters
     return filters
 

@@ -275,6 +275,68 @@ def test_choosing_a_hotspot_opens_its_history(app: AppTest, engine, dash_db: Pat
     assert at.selectbox(key="history_path").value == path
 
 
+def test_opening_a_file_from_hotspots_keeps_the_sidebar_filters(app: AppTest, engine) -> None:
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at)
+    days = queries.utc(queries.commits(engine, DEMO)["committed_ts"]).dt.date
+    period = (days.quantile(0.25, interpolation="nearest"), days.quantile(0.75, interpolation="nearest"))
+    at.date_input(key="period").set_value(period)
+    at.selectbox(key="measure").set_value("cc_density")
+    run(at, "hotspots")
+    caption = at.caption[0].value
+    at.selectbox(key="hot_pick").set_value((DEMO, at.dataframe[0].value["path"].iloc[0]))
+    run(at)
+    at.button(key="hot_open").click()
+    run(at)
+    assert at.title[0].value == "File history"
+    for page in (None, "overview"):  # the page opened, then the next one the user goes to
+        if page:
+            run(at, page)
+        assert at.date_input(key="period").value == period
+        assert at.selectbox(key="measure").value == "cc_density"
+        assert at.multiselect(key="repos").value == [DEMO]
+    assert at.caption[0].value == caption, "the Overview describes the period chosen before"
+
+
+def test_file_history_names_how_its_counts_differ_from_the_hotspots(app: AppTest, dash_db: Path) -> None:
+    """A renamed file in a period: Hotspots count its current path in the period, File history its
+    whole story; the page must show both, each named, not two unexplained numbers."""
+    renamed = {
+        p
+        for (p,) in sql(
+            dash_db,
+            "SELECT ch.path FROM changes ch JOIN repos r ON r.id = ch.repo_id WHERE r.name = ? "
+            "AND ch.change_type = 'rename'",
+            DEMO,
+        )
+    }
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at)
+    stamps = sql(
+        dash_db,
+        "SELECT c.committed_ts FROM commits c JOIN repos r ON r.id = c.repo_id WHERE r.name = ?",
+        DEMO,
+    )
+    days = queries.utc(pd.Series([t for (t,) in stamps])).dt.date
+    at.date_input(key="period").set_value((days.quantile(0.25, interpolation="nearest"), days.max()))
+    run(at, "hotspots")
+    table = at.dataframe[0].value
+    row = table[table["path"].isin(renamed)].iloc[0]
+    at.session_state["history_path"] = row["path"]
+    run(at, "file_history")
+    shown = metrics(at)
+    assert (shown["Commits"], shown["Bug-fix commits"]) != (str(row["commits"]), str(row["bugfix_commits"]))
+    text = " ".join(c.value for c in at.caption)
+    assert (
+        f"Hotspots (and `qroi export files` over all history) count {row['commits']:,} commits and "
+        f"{row['bugfix_commits']:,} bug fixes for this file" in text
+    )
+    assert f"The {shown['Commits']} commits and {shown['Bug-fix commits']} bug fixes here" in text
+    assert any("uses all history, not the sidebar's period" in i.value for i in at.info)
+
+
 def unrenamed_path(db: Path) -> str:
     """A Python file at HEAD of the demo history that was never renamed, blamed for bugs (SZZ) most."""
     return sql(
@@ -289,6 +351,82 @@ def unrenamed_path(db: Path) -> str:
                  count(*) DESC, ch.path LIMIT 1""",
         DEMO,
     )[0][0]
+
+
+def main_line_shas(db: Path) -> set[str]:
+    """The first-parent chain from the demo's HEAD, walked by SQLite."""
+    rows = sql(
+        db,
+        """
+        WITH RECURSIVE chain(sha) AS (
+          SELECT head_sha FROM repos WHERE name = ?
+          UNION SELECT substr(c.parents, 1, 40) FROM commits c JOIN chain ON c.sha = chain.sha
+          WHERE c.parents != ''
+        ) SELECT sha FROM chain""",
+        DEMO,
+    )
+    return {sha for (sha,) in rows}
+
+
+def scored_versions(db: Path, path: str) -> list[tuple]:
+    """(sha, mi, sloc) of a file after every commit or merge (its first-parent diff) that changed
+    it, oldest first, scored versions only."""
+    return sql(
+        db,
+        """
+        SELECT c.sha, b.mi, b.sloc FROM (
+          SELECT commit_id, new_blob FROM changes WHERE path = ?1
+          UNION ALL SELECT commit_id, new_blob FROM merge_changes WHERE path = ?1
+        ) v JOIN commits c ON c.id = v.commit_id JOIN repos r ON r.id = c.repo_id AND r.name = ?2
+        JOIN blobs b ON b.blob = v.new_blob WHERE b.sloc IS NOT NULL ORDER BY c.generation""",
+        path,
+        DEMO,
+    )
+
+
+def main_line_versions(db: Path, path: str) -> list[tuple]:
+    """An unrenamed file's scored versions on the main line, merges included."""
+    main = main_line_shas(db)
+    return [v for v in scored_versions(db, path) if v[0] in main]
+
+
+def test_file_history_draws_the_main_line_and_branch_commits_beside_it(app: AppTest, dash_db: Path) -> None:
+    """Two branches alive at once each change their own copy of a file: one line through both
+    zig-zags between them. The line is the main line's versions; branch commits are points."""
+    main = main_line_shas(dash_db)
+    changed = sql(
+        dash_db,
+        """
+        SELECT ch.path, c.sha FROM changes ch JOIN commits c ON c.id = ch.commit_id JOIN repos r ON r.id = ch.repo_id
+        JOIN head_files h ON h.repo_id = r.id AND h.path = ch.path
+        WHERE r.name = ? AND ch.is_python
+          AND ch.path NOT IN (SELECT path FROM changes WHERE change_type = 'rename')""",
+        DEMO,
+    )
+    changed = pd.DataFrame(changed, columns=["path", "sha"])
+    off_main = changed[~changed["sha"].isin(main)]
+    path = off_main.groupby("path").size().sort_index().idxmax()
+    off_main = off_main[off_main["path"] == path]
+    merges = sql(
+        dash_db,
+        "SELECT c.sha FROM merge_changes m JOIN commits c ON c.id = m.commit_id WHERE m.path = ?",
+        path,
+    )
+    app.session_state["history_repo"] = DEMO
+    app.session_state["history_path"] = path
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at, "file_history")
+    traces = figures(at)[0]["data"]
+    line = main_line_versions(dash_db, path)
+    assert {sha for (sha,) in merges} & main, "the main line takes the branch's changes in by a merge"
+    mi_line = next(t for t in traces if t.get("name") == "MI")
+    assert [c[0] for c in mi_line["customdata"]] == [sha[:10] for sha, _, _ in line]
+    assert values(mi_line["y"]) == pytest.approx([mi for _, mi, _ in line])
+    branch = next(t for t in traces if t.get("name") == "On a branch")
+    assert "lines" not in branch["mode"]
+    scored_off_main = {sha for sha, _, _ in scored_versions(dash_db, path)} & set(off_main["sha"])
+    assert sorted(c[0] for c in branch["customdata"]) == sorted(sha[:10] for sha in scored_off_main)
 
 
 def test_file_history_shows_each_change_and_the_functions_of_the_latest_version(
@@ -313,9 +451,10 @@ def test_file_history_shows_each_change_and_the_functions_of_the_latest_version(
     assert shown["Commits"] == str(len({r[0] for r in rows}))
     assert shown["Bug-fix commits"] == str(len({r[0] for r in rows if r[1]}))
     scored = [r for r in rows if r[3] is not None]
-    assert shown["sloc"] == f"{scored[-1][3]:,}"
+    main = main_line_versions(dash_db, path)
+    assert shown["sloc"] == f"{main[-1][2]:,}", "the file at HEAD"
     mi_line = next(t for t in figures(at)[0]["data"] if t.get("name") == "MI")
-    assert values(mi_line["y"]) == pytest.approx([r[2] for r in scored])
+    assert values(mi_line["y"]) == pytest.approx([r[1] for r in main])
     fixes = [t for t in figures(at)[0]["data"] if t.get("name") == "Bug-fix commit"]
     assert (len(values(fixes[0]["x"])) if fixes else 0) == sum(1 for r in scored if r[1])
     links = queries.bug_links(engine, DEMO)
@@ -328,6 +467,17 @@ def test_file_history_shows_each_change_and_the_functions_of_the_latest_version(
     functions = functions[functions["path"] == path]
     table = at.dataframe[0].value
     assert list(table["complexity"]) == list(functions["complexity"])
+
+
+def test_file_history_names_the_function_end_line_as_radons(app: AppTest) -> None:
+    """Radon ends a function whose last statement is an assert on its def line; the table must
+    not present that as the function's last line without saying so."""
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at, "file_history")
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["endline"]["label"] == "Last line (Radon)"
+    assert "assert" in columns["endline"]["help"]
 
 
 # --- commits and export ------------------------------------------------------------------------
@@ -348,6 +498,27 @@ def test_commit_table_deltas_are_first_parent_differences(app: AppTest, engine) 
         assert row.d_cc_total == int(commits.at[full, "py_cc_total"]) - cc_before, full
         sloc_before = int(before["py_sloc"]) if before is not None else 0
         assert row.d_sloc == int(commits.at[full, "py_sloc"]) - sloc_before, full
+
+
+def test_commit_totals_add_up_to_the_overviews_change(app: AppTest, engine) -> None:
+    """Net Δ over all history is HEAD's figure (the root is compared with the empty tree); over a
+    period it is the Overview's change since the period began: branch work is not counted twice."""
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at, "commits")
+    head = queries.commits(engine, DEMO).iloc[-1]
+
+    def net(figure: str) -> str:
+        return next(v for k, v in metrics(at).items() if k.startswith(f"Net Δ {figure}"))
+
+    assert net("sloc") == f"{int(head['py_sloc']):+,}"
+    assert net("CC") == f"{int(head['py_cc_total']):+,}"
+    days = queries.utc(queries.commits(engine, DEMO)["committed_ts"]).dt.date
+    at.date_input(key="period").set_value((days.quantile(0.3, interpolation="nearest"), days.max()))
+    run(at)
+    in_period = net("sloc")
+    run(at, "overview")
+    assert in_period == deltas(at)["Python sloc"]
 
 
 def test_commit_filters_narrow_the_table_and_carry_over_to_the_export(app: AppTest, engine) -> None:
@@ -423,11 +594,11 @@ def test_delivery_figures_are_the_stores_delivery_signals(app: AppTest, engine) 
     issues = queries.issues(engine, DEMO)
     shown = metrics(at)
     assert len(releases) > 0 and shown["Releases"] == str(len(releases))
-    assert shown["Median lead time"] == f"{commits['lead_time_days'].dropna().median():,.1f} days"
+    assert shown["Median lead time"] == f"{work['lead_time_days'].dropna().median():,.1f} days"
     assert shown["Time to close"] == f"{issues['time_to_close_days'].dropna().median():,.1f} days"
     assert shown["Change failure"] == share(int(releases["change_failure"].astype(bool).sum()), len(releases))
-    assert shown["Changes reverted"] == share(int(commits["reverted_later"].astype(bool).sum()), len(work))
-    assert shown["Bug-inducing"] == share(int(commits["bug_inducing"].astype(bool).sum()), len(work))
+    assert shown["Changes reverted"] == share(int(work["reverted_later"].astype(bool).sum()), len(work))
+    assert shown["Bug-inducing"] == share(int(work["bug_inducing"].astype(bool).sum()), len(work))
     assert not at.info, "an imported tracker export needs no import hint"
 
 
@@ -458,6 +629,30 @@ def test_claim_page_shows_the_verdicts_of_tracker_claim(app: AppTest, engine) ->
     plotted = sorted(x for t in forest["data"] for x in values(t["x"]))
     assert plotted == pytest.approx(sorted(expected.effects_frame()["ratio"]))
     assert len(at.get("download_button")) == 2, "panel CSV and JSON report"
+
+
+def test_claim_page_says_it_uses_all_history_when_a_period_is_chosen(app: AppTest, engine) -> None:
+    """The claim test runs on every complete window, as `qroi claim`: a period in the sidebar must
+    not appear as the scope of its verdicts."""
+    app.session_state["claim_precision"] = "quick"
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at)
+    days = queries.utc(queries.commits(engine, DEMO)["committed_ts"]).dt.date
+    first, last = days.quantile(0.4, interpolation="nearest"), days.quantile(0.6, interpolation="nearest")
+    at.date_input(key="period").set_value((first, last))
+    run(at, "claim")
+    scope = at.caption[0].value
+    assert "all history" in scope and f"{first:%d %b %Y}" not in scope, scope
+    assert any("uses all history, not the sidebar's period" in i.value for i in at.info)
+    expected = claim_test(engine, [DEMO], None, ["defects"], "6M", 1.1, n_boot=0).report
+    sizes = [c.value for c in at.caption if "file-windows of" in c.value]
+    assert sizes == [
+        f"95% CI {h.adjusted.ci_low:.2f}–{h.adjusted.ci_high:.2f} · n = {h.n_rows:,} file-windows of "
+        f"{h.n_units:,} files"
+        for h in expected.hypotheses
+        if h.adjusted
+    ], "the figures are those of all history"
 
 
 def test_claim_page_pools_several_repositories(app: AppTest, engine) -> None:

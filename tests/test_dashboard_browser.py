@@ -252,6 +252,10 @@ def test_every_page_renders_and_the_sidebar_filters_follow_across_pages(
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_role("button", name=f"Remove {OTHER}").click()
     settle(page)
+    measure = sidebar.get_by_test_id("stSelectbox").filter(has_text="Quality measure")
+    measure.click()
+    page.get_by_role("option", name="Complexity density").click()
+    settle(page)
 
     visit(page, "Hotspots", charts=1)
     hot = summary.hotspot_table(queries.head_files(engine, DEMO), top=1).iloc[0]
@@ -272,6 +276,10 @@ def test_every_page_renders_and_the_sidebar_filters_follow_across_pages(
     files = queries.head_files(engine, DEMO).set_index("path")
     assert metric(page, "Commits") == f"{int(files.at[path, 'commits']):,}"
     snap(page, "file-history", docs=True)
+    expect(sidebar.get_by_role("combobox", name="Quality measure")).to_have_value("Complexity density")
+    expect(sidebar.get_by_test_id("stMultiSelect")).not_to_contain_text(OTHER)  # opening a file kept both
+    visit(page, "Overview", charts=1)  # and so do the pages after it
+    expect(page.get_by_test_id("stPlotlyChart").filter(visible=True).first).to_contain_text("CC per 100 sloc")
 
     visit(page, "Commits", charts=1)
     assert metric(page, "Commits shown") == f"{len(queries.commits(engine, DEMO)):,}"

@@ -32,6 +32,7 @@ components.header(
     "Do files of worse quality see more bug fixes or churn, once file size and "
     "change frequency are accounted for?",
     f,
+    all_history="like `qroi claim`, the test compares every complete window of the history",
 )
 ss = st.session_state
 

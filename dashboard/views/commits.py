@@ -23,22 +23,19 @@ if shown.empty:
     st.stop()
 
 work = shown[~shown["is_merge"]]
+main = shown[shown["mainline"]]
+summed = (
+    f"Summed over the {len(main):,} shown commits on the mainline (the first-parent chain from HEAD): a "
+    "merge's change already holds what its branch did, so the branch's own commits are not added again. "
+    "Python files only; with no commit filter it is the change the Overview shows for the period."
+)
 components.cards(
     [
         Card("Commits shown", fmt_int(len(shown)), help=f"Of {len(every):,} commits in the period."),
         Card("Bug fixes", fmt_int(shown["is_bugfix"].sum())),
         Card("Reverts", fmt_int(shown["is_revert"].sum())),
-        Card(
-            "Net Δ sloc",
-            f"{shown['d_sloc'].sum():+,.0f}",
-            help="Sum of the shown commits' size changes "
-            "(each against its first parent; merges carry what the branch brought in).",
-        ),
-        Card(
-            "Net Δ CC",
-            f"{shown['d_cc_total'].sum():+,.0f}",
-            help="Sum of the shown commits' total-complexity changes.",
-        ),
+        Card("Net Δ sloc (mainline)", f"{main['d_sloc'].sum():+,.0f}", help=summed),
+        Card("Net Δ CC (mainline)", f"{main['d_cc_total'].sum():+,.0f}", help=summed),
         Card(
             "Raised CC",
             fmt_int((work["d_cc_total"] > 0).sum()),
@@ -62,6 +59,7 @@ columns = [
     "is_bugfix",
     "is_revert",
     "is_merge",
+    "mainline",
     "issue_refs",
     "insertions",
     "deletions",
@@ -81,6 +79,9 @@ st.dataframe(
         "is_bugfix": st.column_config.CheckboxColumn("Fix"),
         "is_revert": st.column_config.CheckboxColumn("Revert"),
         "is_merge": st.column_config.CheckboxColumn("Merge"),
+        "mainline": st.column_config.CheckboxColumn(
+            "Mainline", help="On the first-parent chain from HEAD: the commits the net Δ cards add up."
+        ),
         "issue_refs": "Issues",
         "insertions": st.column_config.NumberColumn("+lines", format="%d"),
         "deletions": st.column_config.NumberColumn("−lines", format="%d"),

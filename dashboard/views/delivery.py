@@ -19,10 +19,8 @@ if not d.signals:
         "issues). Run `qroi ingest` on each repository again: it adds them without re-mining the history.",
         icon=":material/update:",
     )
-work = int(d.timeline["commits"].sum()) if len(d.timeline) else 0
 failed_releases = int(d.releases["change_failure"].sum()) if len(d.releases) else 0
-reverted = d.failed[d.failed["reverted_later"]] if len(d.failed) else d.failed
-inducing = d.failed[d.failed["fixes_induced"] > 0] if len(d.failed) else d.failed
+outcome = d.outcomes
 spans = d.spans[d.spans["days"] > 0] if len(d.spans) else d.spans  # mentioned before the closing commit
 issue_days = d.issues["days"] if len(d.issues) else spans["days"] if len(spans) else None
 
@@ -36,8 +34,9 @@ components.cards(
         ),
         Card(
             "Median lead time",
-            f"{d.lead['lead_days'].median():,.1f} days" if len(d.lead) else "—",
-            help="From a change's author time to the first release that contains it, for changes released in the period.",
+            f"{outcome.median_lead_days:,.1f} days" if outcome.median_lead_days is not None else "—",
+            help="From a change's author time to the first release that contains it, over the "
+            f"{outcome.released:,} changes (non-merge commits) released in the period, as `qroi summary` prints it.",
         ),
         Card(
             "Time to close",
@@ -53,14 +52,20 @@ components.cards(
         ),
         Card(
             "Changes reverted",
-            fmt_share(len(reverted) / work) if work else "—",
-            help="Commits of the period that a later commit reverted, among all non-merge commits.",
+            fmt_share(outcome.reverted_share),
+            f"{outcome.reverted:,} of {outcome.changes:,}",
+            "off",
+            help="Non-merge commits of the period that a later commit reverted, among all non-merge commits.",
+            arrow=False,
         ),
         Card(
             "Bug-inducing",
-            fmt_share(len(inducing) / work) if work and d.signals else "—",
-            help="Commits of the period that SZZ blames for a later bug fix, among all non-merge commits. Recent "
-            "commits look better than they are: their bugs are not fixed yet.",
+            fmt_share(outcome.bug_inducing_share) if d.signals else "—",
+            f"{outcome.bug_inducing:,} of {outcome.changes:,}" if d.signals else None,
+            "off",
+            help="Non-merge commits of the period that SZZ blames for a later bug fix, among all non-merge "
+            "commits. Recent commits look better than they are: their bugs are not fixed yet.",
+            arrow=False,
         ),
     ]
 )

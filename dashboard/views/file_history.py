@@ -10,7 +10,10 @@ from qroi.dashboard.components import Card, fmt_int
 
 f = filters.current()
 components.header(
-    "File history", "How did one file's quality evolve, and did bug fixes cluster around it?", f
+    "File history",
+    "How did one file's quality evolve, and did bug fixes cluster around it?",
+    f,
+    all_history="a file's history is drawn whole, followed back through its renames",
 )
 ss = st.session_state
 repos = list(f.scope.repos)
@@ -24,8 +27,8 @@ paths = data.python_paths(f.scope.url, f.scope.stamp, repo)
 if not paths:
     components.nothing(f"{repo} has no Python files in its history.")
     st.stop()
+hot = data.hotspots_of(f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end)
 if ss.get("history_path") not in paths:
-    hot = data.hotspots_of(f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end)
     ss["history_path"] = hot["path"].iloc[0] if len(hot) else paths[0]
 right.selectbox(
     "File",
@@ -43,7 +46,7 @@ inducing = set(view.inducing["inducing_sha"])
 if hist.empty:
     components.nothing(f"No commit changed {path}.")
     st.stop()
-scored = hist[hist["sloc"].notna()]
+scored = view.scored
 first, last = (scored.iloc[0], scored.iloc[-1]) if len(scored) else (None, None)
 
 
@@ -55,14 +58,20 @@ def since_first(col: str, digits: int = 0) -> str | None:
 
 deleted = hist.iloc[-1]["change_type"] == "delete"
 signals = data.delivery_signals(f.scope.url, f.scope.stamp)
+commits, fixes = hist["sha"].nunique(), hist.loc[hist["is_bugfix"], "sha"].nunique()
 components.cards(
     [
         Card(
             "Commits",
-            fmt_int(hist["sha"].nunique()),
-            help="Commits that changed this file (renames followed back).",
+            fmt_int(commits),
+            help="Commits that changed this file over all history, under this path and the names it had "
+            "before (renames followed back).",
         ),
-        Card("Bug-fix commits", fmt_int(hist.loc[hist["is_bugfix"], "sha"].nunique())),
+        Card(
+            "Bug-fix commits",
+            fmt_int(fixes),
+            help="Bug-fix commits among them (renames followed back, all history).",
+        ),
         Card(
             "Bug-inducing",
             fmt_int(hist.loc[hist["sha"].isin(inducing), "sha"].nunique()) if signals else "—",
@@ -91,6 +100,18 @@ components.cards(
         ),
     ]
 )
+as_hotspot = hot[hot["path"] == path]
+if len(as_hotspot) and (as_hotspot.iloc[0]["commits"], as_hotspot.iloc[0]["bugfix_commits"]) != (
+    commits,
+    fixes,
+):
+    row = as_hotspot.iloc[0]
+    st.caption(
+        f"Hotspots (and `qroi export files` over all history) count {row['commits']:,} commits and "
+        f"{row['bugfix_commits']:,} bug fixes for this file: those made under `{path}` itself, in the "
+        f"period {f.period_text}. The {commits:,} commits and {fixes:,} bug fixes here also include its "
+        "history under earlier names, over all history."
+    )
 if deleted:
     st.warning(
         f"{path} was deleted by {hist.iloc[-1]['sha'][:10]} on {hist.iloc[-1]['committed_at']:%d %b %Y}; "
@@ -108,9 +129,11 @@ if len(unscored):
 if scored.empty:
     components.nothing("No version of this file could be scored by Radon, so there is nothing to plot.")
 else:
-    components.plot(charts.file_history(hist, inducing), key="file_history_chart")
+    components.plot(charts.file_history(hist, view.main_line, inducing), key="file_history_chart")
     st.caption(
-        "Each point is the file after one commit that changed it. Red crosses: bug-fix commits. Orange "
+        "The lines follow the file on the main line (the first-parent chain from HEAD): after each commit "
+        "made there and each merge that brought a branch's changes in. Grey points: commits made on a "
+        "feature branch, to that branch's copy of the file. Red crosses: bug-fix commits. Orange "
         "triangles: bug-inducing commits, the ones a later bug fix's deleted or changed lines were blamed on "
         "(SZZ, computed by `qroi ingest`)."
     )
@@ -134,7 +157,13 @@ else:
             "complexity": st.column_config.NumberColumn("CC", format="%d"),
             "rank": "Rank",
             "lineno": st.column_config.NumberColumn("First line", format="%d"),
-            "endline": st.column_config.NumberColumn("Last line", format="%d"),
+            "endline": st.column_config.NumberColumn(
+                "Last line (Radon)",
+                format="%d",
+                help="Radon's end line: the last line its visitor reaches in the function's last statement. "
+                "A function that ends with an `assert` or a nested def or class ends on its first line here, "
+                "however long it is.",
+            ),
         },
     )
 

@@ -100,8 +100,15 @@ picked = st.dataframe(
         "repo": "Repository",
         "path": st.column_config.TextColumn("File", width="large"),
         "score": st.column_config.NumberColumn("Commits × CC", format="localized"),
-        "commits": st.column_config.NumberColumn("Commits", format="%d"),
-        "bugfix_commits": st.column_config.NumberColumn("Bug-fix commits", format="%d"),
+        "commits": st.column_config.NumberColumn(
+            "Commits",
+            format="%d",
+            help="Commits in the period that changed the file under its current path (as `qroi export "
+            "files`); File history also follows it back through renames, over all history.",
+        ),
+        "bugfix_commits": st.column_config.NumberColumn(
+            "Bug-fix commits", format="%d", help="Bug-fix commits among them (same path, same period)."
+        ),
         "authors": st.column_config.NumberColumn("Authors", format="%d"),
         "cc_total": st.column_config.NumberColumn("CC total", format="%d"),
         "cc_max": st.column_config.NumberColumn("CC max", format="%d"),

@@ -29,6 +29,7 @@ fix_share = (
 )
 single = view.timeline if len(f.scope.repos) == 1 else pd.DataFrame()
 since = "" if f.full_period else " since the period began"
+lead_days = view.outcomes.median_lead_days
 mi, cc, cs, sloc = MEASURES["py_mi"], MEASURES["cc_density"], MEASURES["c_share"], MEASURES["py_sloc"]
 
 
@@ -65,12 +66,10 @@ components.cards(
         Card(
             "Releases",
             fmt_int(h.releases),
-            f"median lead time {view.lead_median_days:,.0f} days"
-            if view.lead_median_days is not None
-            else None,
+            f"median lead time {lead_days:,.1f} days" if lead_days is not None else None,
             "off",
             help="Version tags (v1.2.0, 1.2, release-2.0) made in the period, and the median time from a change's "
-            "commit to the first release that contains it.",
+            "commit (non-merge, author time) to the first release that contains it, as `qroi summary` prints it.",
             arrow=False,
         ),
     ]

@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 import traceback
@@ -741,9 +739,12 @@ def dashboard_cmd(
         "none",
     ]
     env = {**os.environ, "QROI_DB": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    code = subprocess.run(cmd, env=env).returncode
-    if code not in (0, -signal.SIGINT, 130):
-        raise QroiError(f"streamlit exited with status {code}")
+    engine.dispose()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become the server rather than start it as a child: a signal sent to this pid (a supervisor's
+    # SIGTERM, `timeout`, `kill`) then reaches Streamlit itself, and no orphan can keep the port.
+    os.execve(sys.executable, cmd, env)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from sqlalchemy import Engine
 
-from qroi.read import queries
+from qroi.read import delivery, queries
 
 
 @dataclass
@@ -28,6 +28,7 @@ class SummaryData:
     unscored: pd.DataFrame
     releases: pd.DataFrame
     issues: pd.DataFrame
+    outcomes: delivery.ChangeOutcomes
 
 
 def hotspot_table(files: pd.DataFrame, top: int = 10) -> pd.DataFrame:
@@ -61,21 +62,22 @@ def gather(engine: Engine, repo: str, top: int = 10) -> SummaryData:
         unscored=queries.unscored_blobs(engine, repo),
         releases=queries.releases(engine, repo),
         issues=queries.issues(engine, repo),
+        outcomes=delivery.outcomes_of(engine, repo),
     )
 
 
 def delivery_rows(data: SummaryData) -> list[tuple[str, str]]:
     """The delivery side in a few figures; each says what is missing when the data is."""
-    commits, releases, issues = data.commits, data.releases, data.issues
+    commits, releases, issues, outcomes = data.commits, data.releases, data.issues, data.outcomes
     work = commits[~commits["is_merge"].astype(bool)]
     rows = [
         (
             "bug-fix commits (by message or bug issue)",
             f"{int(work['fix'].fillna(False).astype(bool).sum()):,}",
         ),
-        ("bug-inducing commits (SZZ)", f"{int(work['bug_inducing'].fillna(False).astype(bool).sum()):,}"),
+        ("bug-inducing commits (SZZ)", f"{outcomes.bug_inducing:,}"),
         ("lines reworked soon after being written", f"{int(work['reworked_lines'].fillna(0).sum()):,}"),
-        ("reverted commits", f"{int(work['reverted_later'].fillna(False).astype(bool).sum()):,}"),
+        ("reverted commits", f"{outcomes.reverted:,}"),
     ]
     if releases.empty:
         rows.append(("releases", "none (no version tags)"))
@@ -84,7 +86,7 @@ def delivery_rows(data: SummaryData) -> list[tuple[str, str]]:
         failed = int(releases["change_failure"].astype(bool).sum())
         rows += [
             ("releases (per month)", f"{len(releases):,} ({len(releases) / months:.2f})"),
-            ("median lead time to release", f"{work['lead_time_days'].median():.1f} days"),
+            ("median lead time to release", f"{_fmt(outcomes.median_lead_days)} days"),
             ("change failure rate", f"{failed / len(releases):.0%} ({failed} of {len(releases)})"),
         ]
     closed = issues["time_to_close_days"].dropna() if not issues.empty else issues

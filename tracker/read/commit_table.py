@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from qroi.core.calendar import ALL_TIME, Period
 from qroi.read import queries, sql
-from qroi.read.mainline import QUALITY_COLUMNS
+from qroi.read.mainline import QUALITY_COLUMNS, quality_series
 from qroi.store import models
 from qroi.store.database import repo_id
 
@@ -35,6 +35,7 @@ COMMIT_TABLE_COLUMNS = [
     "is_merge",
     "is_bugfix",
     "is_revert",
+    "mainline",
     "issue_refs",
     "insertions",
     "deletions",
@@ -51,6 +52,10 @@ def commit_table(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.Dat
     `d_*` = the commit's `py_*` minus its first parent's: what this commit did to the project's
     Python quality (for a merge, what merging the branch did to the trunk). A root commit is
     compared with the empty tree; its MI delta is empty, as the empty tree has no MI.
+
+    `mainline`: the commit is on the first-parent chain from HEAD. Deltas add up only along it
+    (to HEAD's figure minus the one before the window): a merge's delta already holds what its
+    branch's commits did, so a total over every commit counts the branch twice.
     """
     rid = repo_id(engine, repo)
     c = models.Commit
@@ -96,6 +101,7 @@ def commit_table(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.Dat
         if col != "py_mi":
             base = np.where(is_root, 0.0, base)
         rows[delta] = rows[col].astype("float64").to_numpy() - base
+    rows["mainline"] = rows["sha"].isin(quality_series(engine, repo)["sha"])
     rows["committed_at"] = queries.utc(rows["committed_ts"])
     rows["subject"] = rows["message"].str.split("\n", n=1).str[0]
     rows.insert(0, "repo", repo)

@@ -7,8 +7,10 @@ lacks their tables and gets empty frames with the right columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
+import sqlmodel
 from sqlalchemy import Engine, case, func, select
 
 from qroi.core.calendar import ALL_TIME, Period, month_starts
@@ -75,7 +77,8 @@ def lead_times(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.DataF
     stmt = (
         select(c.sha, c.authored_ts, f.first_release.label("release"), f.released_ts, f.lead_time_s)
         .join(c, c.id == f.commit_id)
-        .where(f.repo_id == rid, f.lead_time_s.is_not(None), *window.where(f.released_ts))
+        .where(f.repo_id == rid, queries.NON_MERGE, f.lead_time_s.is_not(None))
+        .where(*window.where(f.released_ts))
     )
     lead = sql.frame(engine, stmt)
     lead["lead_days"] = lead["lead_time_s"] / 86400
@@ -167,10 +170,12 @@ FAILURE_COLUMNS = [
 
 
 def failed_changes(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.DataFrame:
-    """Commits of the window that later failed: reverted, or blamed by a bug fix (SZZ bug-inducing).
+    """Non-merge commits of the window that later failed: reverted, or blamed by a bug fix (SZZ).
 
-    Reverts are the plain failures; SZZ links are noisier (blame is a heuristic) and undercount
-    the recent past, whose bugs are not fixed yet.
+    Merges are left out as in every per-change figure (`ChangeOutcomes`): blame can land on a
+    merge that resolved a conflict, but the change it carries is its branch's commits. Reverts
+    are the plain failures; SZZ links are noisier (blame is a heuristic) and undercount the
+    recent past, whose bugs are not fixed yet.
     """
     if not sql.has_table(engine, models.CommitFeatures.__tablename__):
         return pd.DataFrame(columns=FAILURE_COLUMNS)
@@ -193,7 +198,7 @@ def failed_changes(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.D
         )
         .join(f, f.commit_id == c.id)
         .outerjoin(induced, induced.c.inducing_commit_id == c.id)
-        .where(c.repo_id == rid, *window.where(c.committed_ts))
+        .where(c.repo_id == rid, queries.NON_MERGE, *window.where(c.committed_ts))
         .where((f.reverted_later.is_(True)) | (induced.c.fixes_induced > 0))
     )
     rows = sql.bools(sql.frame(engine, stmt), "reverted_later")
@@ -201,6 +206,61 @@ def failed_changes(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.D
     rows["days_to_revert"] = rows["time_to_revert_s"] / 86400
     rows.insert(0, "repo", repo)
     return rows.sort_values("committed_ts").reset_index(drop=True)[FAILURE_COLUMNS]
+
+
+def changes(engine: Engine, repo: str, window: Period = ALL_TIME) -> int:
+    """Non-merge commits of the window (by commit time): the denominator of every per-change share."""
+    rid = repo_id(engine, repo)
+    c = models.Commit
+    stmt = select(func.count()).where(
+        sqlmodel.col(c.repo_id) == rid, queries.NON_MERGE, *window.where(sqlmodel.col(c.committed_ts))
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+@dataclass(frozen=True)
+class ChangeOutcomes:
+    """What became of a window's changes: the figures `qroi summary` prints and the dashboard shows.
+
+    Defined once so the two cannot disagree. A change is a non-merge commit: a merge only brings
+    in commits already counted, so counting it too would double a branch's work and skew the
+    median lead time toward the merge's own (later) author time.
+    """
+
+    changes: int
+    reverted: int
+    bug_inducing: int
+    median_lead_days: float | None
+    released: int
+
+    @property
+    def reverted_share(self) -> float | None:
+        """Changes a later commit reverted, among all changes of the window."""
+        return self.reverted / self.changes if self.changes else None
+
+    @property
+    def bug_inducing_share(self) -> float | None:
+        """Changes SZZ blames for a later bug fix, among all changes of the window."""
+        return self.bug_inducing / self.changes if self.changes else None
+
+
+def change_outcomes(lead: pd.DataFrame, failed: pd.DataFrame, changes: int) -> ChangeOutcomes:
+    """Outcomes from `lead_times`, `failed_changes` and `changes` (per repository, or stacked to pool)."""
+    return ChangeOutcomes(
+        changes=changes,
+        reverted=int(failed["reverted_later"].sum()) if len(failed) else 0,
+        bug_inducing=int((failed["fixes_induced"] > 0).sum()) if len(failed) else 0,
+        median_lead_days=float(lead["lead_days"].median()) if len(lead) else None,
+        released=len(lead),
+    )
+
+
+def outcomes_of(engine: Engine, repo: str, window: Period = ALL_TIME) -> ChangeOutcomes:
+    """One repository's change outcomes in the window (what `qroi summary` prints over all time)."""
+    return change_outcomes(
+        lead_times(engine, repo, window), failed_changes(engine, repo, window), changes(engine, repo, window)
+    )
 
 
 def bug_inducing(engine: Engine, repo: str, paths: Sequence[str]) -> pd.DataFrame:

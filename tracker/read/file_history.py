@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, Select, null, select
+from sqlmodel import col
 
 from qroi.read import queries, sql
+from qroi.read.mainline import quality_series
 from qroi.store import models
 from qroi.store.database import repo_id
 
@@ -21,6 +25,7 @@ FILE_HISTORY_COLUMNS = [
     "subject",
     "is_bugfix",
     "is_revert",
+    "mainline",
     "path",
     "old_path",
     "change_type",
@@ -37,15 +42,18 @@ FILE_HISTORY_COLUMNS = [
 ]
 
 
-def file_history(engine: Engine, repo: str, path: str) -> pd.DataFrame:
-    """Every commit that changed a file, oldest first, with the file's scores after each change.
+def _versions(change: type[models.Change] | type[models.MergeChange]) -> Select:
+    """A file's versions as a change table records them: the commit, the change, the new blob's scores.
 
-    Renames are followed backwards: the history of `src/a.py` renamed from `lib/a.py` includes
-    `lib/a.py`'s commits before the rename. A deleting change has no blob and no scores.
+    A merge's diff against its first parent has no line counts (they are not churn).
     """
-    rid = repo_id(engine, repo)
-    ch, c, b = models.Change, models.Commit, models.Blob
-    base = (
+    ch, c, b = change, models.Commit, models.Blob
+    lines = (
+        (col(models.Change.added), col(models.Change.deleted))
+        if change is models.Change
+        else (null().label("added"), null().label("deleted"))
+    )
+    return (
         select(
             c.sha,
             c.generation,
@@ -57,9 +65,8 @@ def file_history(engine: Engine, repo: str, path: str) -> pd.DataFrame:
             ch.path,
             ch.old_path,
             ch.change_type,
-            ch.added,
-            ch.deleted,
-            ch.new_blob.label("blob"),
+            *lines,
+            col(ch.new_blob).label("blob"),
             b.sloc,
             b.cc_total,
             b.cc_max,
@@ -71,26 +78,63 @@ def file_history(engine: Engine, repo: str, path: str) -> pd.DataFrame:
         .join(c, c.id == ch.commit_id)
         .outerjoin(b, b.blob == ch.new_blob)
     )
+
+
+def _finish(frame: pd.DataFrame, repo: str, main: set[str]) -> pd.DataFrame:
+    frame = sql.bools(frame, "is_bugfix", "is_revert")
+    frame = frame.sort_values(["generation", "committed_ts", "sha"], kind="mergesort").reset_index(drop=True)
+    frame.insert(0, "repo", repo)
+    frame["mainline"] = frame["sha"].isin(main)
+    frame["committed_at"] = queries.utc(frame["committed_ts"])
+    frame["subject"] = frame["message"].str.split("\n", n=1).str[0]
+    return frame[FILE_HISTORY_COLUMNS]
+
+
+@dataclass(frozen=True)
+class FileHistory:
+    """One file's history: every change made to it, and the versions its main line went through.
+
+    `changes`: the non-merge commits that changed it (what its commit counts count), oldest first,
+    `mainline` set for those on the first-parent chain from HEAD. `main_line`: the file after each
+    main-line commit that changed it: those non-merge commits, plus the merges that brought a
+    branch's changes in. Branches alive at the same time each hold their own version of the file,
+    so only the main line is one line through time; a feature branch's commits are points beside it.
+    """
+
+    changes: pd.DataFrame
+    main_line: pd.DataFrame
+
+
+def file_history(engine: Engine, repo: str, path: str) -> FileHistory:
+    """Every commit that changed a file, oldest first, with the file's scores after each change.
+
+    Renames are followed backwards: the history of `src/a.py` renamed from `lib/a.py` includes
+    `lib/a.py`'s commits before the rename. A deleting change has no blob and no scores.
+    """
+    rid = repo_id(engine, repo)
+    ch, mc, c = models.Change, models.MergeChange, models.Commit
+    changes, merges = _versions(ch), _versions(mc)
     parts: list[pd.DataFrame] = []
+    merged: list[pd.DataFrame] = []
     current, before_gen, seen = path, None, set()
     for _ in range(MAX_RENAME_HOPS):
-        conds = [ch.repo_id == rid, ch.path == current]
-        if before_gen is not None:
-            conds.append(c.generation < before_gen)
-        rows = sql.frame(engine, base.where(and_(*conds)))
+        later = [] if before_gen is None else [col(c.generation) < before_gen]
+        rows = sql.frame(engine, changes.where(col(ch.repo_id) == rid, col(ch.path) == current, *later))
         parts.append(rows)
+        merged.append(
+            sql.frame(engine, merges.where(col(mc.repo_id) == rid, col(mc.path) == current, *later))
+        )
         renames = rows[(rows["change_type"] == "rename") & rows["old_path"].notna()].sort_values("generation")
         seen.add(current)
         if renames.empty or renames.iloc[0]["old_path"] in seen:
             break
         current, before_gen = renames.iloc[0]["old_path"], int(renames.iloc[0]["generation"])
-    hist = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    hist = sql.bools(hist, "is_bugfix", "is_revert")
-    hist = hist.sort_values(["generation", "committed_ts", "sha"], kind="mergesort").reset_index(drop=True)
-    hist.insert(0, "repo", repo)
-    hist["committed_at"] = queries.utc(hist["committed_ts"])
-    hist["subject"] = hist["message"].str.split("\n", n=1).str[0]
-    return hist[FILE_HISTORY_COLUMNS]
+    main = set(quality_series(engine, repo)["sha"])
+    every = _finish(pd.concat([*parts, *merged], ignore_index=True), repo, main)
+    return FileHistory(
+        _finish(pd.concat(parts, ignore_index=True), repo, main),
+        every[every["mainline"]].reset_index(drop=True),
+    )
 
 
 def historical_paths(engine: Engine, repo: str) -> list[str]:

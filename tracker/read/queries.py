@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
+import sqlmodel
 from sqlalchemy import Engine, func, select
 
 from qroi.labels import issue_links
@@ -154,6 +155,9 @@ RELEASE_COLUMNS = [
     "median_lead_time_days",
 ]
 DAY = 86_400
+NON_MERGE = sqlmodel.col(models.Commit.is_merge).is_(False)
+"""A change is a non-merge commit: a merge only brings in commits already counted, so every
+per-change figure (lead time, bug-inducing and reverted shares) leaves merges out."""
 MINOR_SHARE = 0.05  # Bird et al. (2011): a minor contributor made under 5% of a file's changes
 
 
@@ -568,12 +572,19 @@ def bug_links(engine: Engine, repo: str) -> pd.DataFrame:
 
 
 def releases(engine: Engine, repo: str) -> pd.DataFrame:
-    """Releases in time order with change failure and the median lead time of what they shipped."""
+    """Releases in time order with change failure and the median lead time of what they shipped.
+
+    The median is over the non-merge commits shipped first in the release, as every lead-time
+    figure (`qroi.read.delivery.ChangeOutcomes`): a merge only brings in commits already counted.
+    """
     rid = repo_id(engine, repo)
-    r, f = models.Release, models.CommitFeatures
+    r, f, c = models.Release, models.CommitFeatures, models.Commit
     df = _frame(engine, select(r).where(r.repo_id == rid).order_by(r.released_ts, r.tag))
     lead = _frame(
-        engine, select(f.first_release, f.lead_time_s).where(f.repo_id == rid, f.first_release.is_not(None))
+        engine,
+        select(f.first_release, f.lead_time_s)
+        .join(c, c.id == f.commit_id)
+        .where(f.repo_id == rid, NON_MERGE, f.first_release.is_not(None)),
     )
     df["repo"] = repo
     df["released_at"] = [iso(t, 0) for t in df["released_ts"]]
