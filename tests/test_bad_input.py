@@ -259,3 +259,30 @@ def test_a_wal_store_in_a_read_only_folder_can_be_read(stored: Path, tmp_path: P
             assert result.returncode == 0, (command, result.stderr)
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_odd_commit_headers_are_read_and_every_command_runs(tmp_path: Path) -> None:
+    """Before: summary, export, analyze and ai exited 3 on an offset git reads as 518 hours."""
+    import csv
+    import io
+
+    from qroi.git.log import parse_tz
+    from qroi.sample_repos import odd_headers
+
+    assert (parse_tz("+051800"), parse_tz("-9999"), parse_tz("+0530"), parse_tz("-0700")) == (0, 0, 330, -420)
+    repo = odd_headers.build(tmp_path / "odd")
+    db = tmp_path / "odd.db"
+    ingested = run_qroi("ingest", str(repo), "--db", str(db))
+    assert ingested.returncode == 0, ingested.stderr
+    assert "4 new commits" in ingested.stderr
+    for command in (("summary", "odd"), ("export", "commits", "-r", "odd"), ("ai", "odd"), ("repos",)):
+        result = run_qroi(*command, "--db", str(db))
+        assert result.returncode == 0, (command, result.stderr)
+    analyzed = run_qroi("analyze", "odd", "--db", str(db))
+    assert analyzed.returncode in (0, 2) and "Traceback" not in analyzed.stderr
+    out = tmp_path / "commits.csv"
+    assert run_qroi("export", "commits", "-r", "odd", "--db", str(db), "--out", str(out)).returncode == 0
+    rows = {r["message"].split("\n")[0]: r for r in csv.DictReader(io.StringIO(out.read_text(), newline=""))}
+    assert rows["fix crash in parse"]["authored_at"] == "2017-07-15T06:26:40+00:00"  # +051800 read as UTC
+    assert rows["fix crash in parse"]["author_name"] == ""
+    assert rows["Refactor"]["authored_at"] == "2128-06-11T08:53:20+00:00"

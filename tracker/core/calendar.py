@@ -24,6 +24,20 @@ if TYPE_CHECKING:
     from sqlalchemy.sql import ColumnElement
 
 
+LONGEST_OFFSET = 24 * 60 - 1
+"""Minutes east of UTC a clock can show: Python's datetime, and every spreadsheet, refuse more."""
+
+
+def clock_offset(minutes: int) -> int:
+    """`minutes` if it is an offset a clock can show, else 0 (UTC).
+
+    git stores whatever digits a commit header holds; real histories have commits claiming
+    `+051800` (git reads 518 hours) or `-9999`. The Unix time is still right; only the local
+    clock is nonsense, and it is read as UTC rather than crash every command that prints a date.
+    """
+    return minutes if -LONGEST_OFFSET <= minutes <= LONGEST_OFFSET else 0
+
+
 def month_of(ts: int) -> str:
     """YYYY-MM of a Unix time, in UTC."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m")

@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from qroi.core.calendar import clock_offset
 from qroi.core.files import is_python_path
 from qroi.git import mailmap
 from qroi.git.run import NULL_SHA, failure, neutral_config
@@ -77,10 +78,12 @@ class CommitRecord:
 
 
 def parse_tz(offset: str) -> int:
-    """'+0530' -> 330, '-0700' -> -420 (minutes east of UTC)."""
+    """'+0530' -> 330, '-0700' -> -420 (minutes east of UTC); an impossible offset -> 0 (UTC)."""
     sign = -1 if offset.startswith("-") else 1
     digits = offset.lstrip("+-")
-    return sign * (int(digits[:-2] or 0) * 60 + int(digits[-2:]))
+    if not digits.isdigit() or int(digits[-2:]) >= 60:
+        return 0
+    return clock_offset(sign * (int(digits[:-2] or 0) * 60 + int(digits[-2:])))
 
 
 def _parse_date(raw: str) -> tuple[int, int]:

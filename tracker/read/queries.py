@@ -12,6 +12,7 @@ import pandas as pd
 import sqlmodel
 from sqlalchemy import Engine, func, select
 
+from qroi.core.calendar import clock_offset
 from qroi.labels import issue_links
 from qroi.store import models
 from qroi.store.database import repo_id
@@ -165,7 +166,7 @@ def iso(ts: int | None, tz_minutes: int | None) -> str | None:
     """Unix seconds + offset -> ISO 8601 with the original offset, e.g. 2024-03-01T10:00:00+05:30."""
     if ts is None or pd.isna(ts):
         return None
-    zone = timezone(timedelta(minutes=int(tz_minutes or 0)))
+    zone = timezone(timedelta(minutes=clock_offset(int(tz_minutes or 0))))  # stored by an older qroi
     return datetime.fromtimestamp(int(ts), zone).isoformat()
 
 
