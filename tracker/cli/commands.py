@@ -15,7 +15,7 @@ import traceback
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -327,7 +327,7 @@ def repos_cmd(db: DbOption = None) -> None:
 
     from qroi.read import queries
 
-    def _day(ts: object) -> str:
+    def _day(ts: Any) -> str:
         return "-" if pd.isna(ts) else (queries.iso(int(ts), 0) or "-")[:10]
 
     engine = open_store(db)

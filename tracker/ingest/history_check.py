@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from qroi.git.repository import GitRepo
 from qroi.store import models
@@ -39,10 +40,9 @@ class HistoryChange:
 
 def check(engine: Engine, git: GitRepo, repo_id: int, head: str) -> HistoryChange:
     """Compare the stored commits with what `head` reaches now; one rev-list and one lookup."""
+    c = models.Commit
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(models.Commit.sha, models.Commit.parents).where(models.Commit.repo_id == repo_id)
-        ).all()
+        rows = conn.execute(select(col(c.sha), col(c.parents)).where(col(c.repo_id) == repo_id)).all()
     if not rows:
         return HistoryChange()
     reachable = git.reachable(head)

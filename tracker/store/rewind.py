@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlmodel import col
 
 from qroi.store import models
 
-DERIVED = (
+DERIVED: tuple[Any, ...] = (
     models.IssueRef,
     models.BugLink,
     models.ReworkLink,
@@ -36,8 +37,8 @@ DERIVED = (
 def drop_history(conn: Any, repo_id: int) -> int:
     """Delete the repository's commit-derived rows inside the caller's transaction; commits dropped."""
     dropped = conn.execute(
-        select(func.count()).select_from(models.Commit).where(models.Commit.repo_id == repo_id)
+        select(func.count()).select_from(models.Commit).where(col(models.Commit.repo_id) == repo_id)
     ).scalar_one()
     for table in DERIVED:
-        conn.execute(delete(table).where(table.repo_id == repo_id))
+        conn.execute(delete(table).where(col(table.repo_id) == repo_id))
     return int(dropped)
