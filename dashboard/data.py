@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from qroi.analysis import ai_lens
 from qroi.analysis import claim as claims
+from qroi.core import roles
 from qroi.core.calendar import Period
 from qroi.read import commit_table as commit_reads
 from qroi.read import delivery as delivery_reads
@@ -107,8 +108,10 @@ def releases(url: str, stamp: str, repo: str, start: int | None, end: int | None
 
 
 @st.cache_data(show_spinner=False)
-def hotspots_of(url: str, stamp: str, repo: str, start: int | None, end: int | None) -> pd.DataFrame:
-    return hotspot_reads.hotspots(engine_for(url), repo, Period(start, end))
+def hotspots_of(
+    url: str, stamp: str, repo: str, start: int | None, end: int | None, kept: tuple[str, ...]
+) -> pd.DataFrame:
+    return hotspot_reads.hotspots(engine_for(url), repo, Period(start, end), frozenset(kept))
 
 
 @st.cache_data(show_spinner=False)
@@ -277,9 +280,11 @@ def overview(scope: Scope) -> OverviewData:
     )
 
 
-def hotspots(scope: Scope) -> pd.DataFrame:
-    """Files at HEAD of every chosen repository, ranked by commits in the period x total CC."""
-    frames = [hotspots_of(scope.url, scope.stamp, r, scope.start, scope.end) for r in scope.repos]
+def hotspots(scope: Scope, kept: tuple[str, ...] = (roles.PRODUCT,)) -> pd.DataFrame:
+    """Files at HEAD of every chosen repository whose role is kept, ranked by commits in the
+    period x total CC."""
+    kept = tuple(sorted(kept))
+    frames = [hotspots_of(scope.url, scope.stamp, r, scope.start, scope.end, kept) for r in scope.repos]
     hot = _concat(frames)
     if hot.empty:
         return hot

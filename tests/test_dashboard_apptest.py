@@ -29,6 +29,7 @@ from streamlit.testing.v1 import AppTest
 from qroi.analysis import ai_lens
 from qroi.analysis.claim import claim_test
 from qroi.cli import summary
+from qroi.core import roles
 from qroi.delivery import issues_import
 from qroi.ingest.pipeline import IngestOptions, ingest
 from qroi.read import export, queries
@@ -259,7 +260,13 @@ def test_hotspots_rank_files_as_qroi_summary_does(app: AppTest, engine) -> None:
     assert list(table["cc_total"].astype(int)) == list(expected["cc_total"].astype(int))
     bubbles = figures(at)[0]["data"][0]
     assert values(bubbles["x"]) == list(expected["commits"]), "the chart shows the same files as the table"
-    assert metrics(at)["Python files at HEAD"] == str(len(queries.head_files(engine, DEMO)))
+    files = queries.head_files(engine, DEMO)
+    assert metrics(at)["Python files at HEAD (product)"] == str(int((files["role"] == "product").sum()))
+    at.multiselect(key="hotspot_roles").set_value(list(roles.names()))
+    run(at)
+    assert metrics(at)["Python files at HEAD (" + ", ".join(roles.names()) + ")"] == str(len(files))
+    every = summary.hotspot_table(files, top=len(files), kept=frozenset(roles.names()))
+    assert list(at.dataframe[0].value["path"]) == list(every["path"].head(len(at.dataframe[0].value)))
 
 
 def test_choosing_a_hotspot_opens_its_history(app: AppTest, engine, dash_db: Path) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from qroi.core import roles
 from qroi.dashboard import components, data, filters
 from qroi.read import queries
 
@@ -28,7 +29,7 @@ def commits() -> pd.DataFrame:
 
 
 def files() -> pd.DataFrame:
-    return _iso(data.hotspots(scope), "last_commit_ts", "last_commit_at")
+    return _iso(data.hotspots(scope, roles.names()), "last_commit_ts", "last_commit_at")  # every role
 
 
 def functions() -> pd.DataFrame:

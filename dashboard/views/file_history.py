@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from qroi.core import roles
 from qroi.dashboard import charts, components, data, filters
 from qroi.dashboard.components import Card, fmt_int
 
@@ -27,7 +28,9 @@ paths = data.python_paths(f.scope.url, f.scope.stamp, repo)
 if not paths:
     components.nothing(f"{repo} has no Python files in its history.")
     st.stop()
-hot = data.hotspots_of(f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end)
+hot = data.hotspots_of(
+    f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end, tuple(sorted(roles.names()))
+)
 if ss.get("history_path") not in paths:
     ss["history_path"] = hot["path"].iloc[0] if len(hot) else paths[0]
 right.selectbox(

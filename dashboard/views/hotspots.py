@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from qroi.core import roles
 from qroi.dashboard import charts, components, data, filters
 
 HISTORY_PAGE = "views/file_history.py"
@@ -15,11 +16,19 @@ components.header(
     "complexity changed every week is where quality costs most.",
     f,
 )
-hot = data.hotspots(f.scope)
+kept = st.multiselect(
+    "File roles",
+    roles.names(),
+    default=[roles.PRODUCT],
+    key="hotspot_roles",
+    help="Product code by default: tests, docs and examples change with every fix and would lead "
+    "the list. Roles come from each file's path (qroi.core.roles).",
+)
+hot = data.hotspots(f.scope, tuple(kept))
 if hot.empty:
     components.nothing(
-        "No Python files at HEAD in the chosen repositories.",
-        "Hotspots need Python files in the ingested tree.",
+        "No Python files of these roles at HEAD in the chosen repositories.",
+        "Hotspots need Python files in the ingested tree; add roles above to see tests or docs.",
     )
     st.stop()
 touched = hot[hot["commits"] > 0]
@@ -49,7 +58,7 @@ if len(touched) > 5:
 shown = touched.head(top)
 components.cards(
     [
-        components.Card("Python files at HEAD", components.fmt_int(len(hot))),
+        components.Card(f"Python files at HEAD ({', '.join(kept) or 'no role'})", components.fmt_int(len(hot))),
         components.Card("Changed in the period", components.fmt_int(len(touched))),
         components.Card(
             "Top 10 files' share of commits",

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
 from qroi.cli import console, start
+from qroi.core import roles
 from qroi.core.calendar import Period
 from qroi.core.errors import QroiError
 from qroi.core.parallel import default_workers
@@ -56,6 +57,14 @@ QuietOption = Annotated[
 ]
 RepoOption = Annotated[
     str, typer.Option("--repo", "-r", help="Name of a stored repository (see `qroi repos`).")
+]
+RolesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--roles",
+        help="File roles to include: product (default), all, or a list like product,example"
+        " (roles: product, vendored, generated, test, docs, example, build).",
+    ),
 ]
 
 
@@ -358,12 +367,14 @@ def summary_cmd(
     repo: Annotated[str, typer.Argument(help="Name of a stored repository (see `qroi repos`).")],
     db: DbOption = None,
     top: Annotated[int, typer.Option(min=1, help="How many hotspots to list.")] = 10,
+    file_roles: RolesOption = None,
 ) -> None:
     """A terminal report: quality now, its quarterly trend, and the top hotspots."""
     from qroi.cli import summary as summary_report
 
+    kept = roles.parse_selection(file_roles)
     engine = open_store(db)
-    data = summary_report.gather(engine, repo, top)
+    data = summary_report.gather(engine, repo, top, kept)
     summary_report.render(data, console.out)
     console.summary(
         f"summary of {repo}: {len(data.commits):,} commits, {len(data.files):,} Python files at HEAD"

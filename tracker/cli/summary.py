@@ -13,6 +13,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from sqlalchemy import Engine
 
+from qroi.core import roles
 from qroi.read import delivery, queries
 
 
@@ -25,14 +26,17 @@ class SummaryData:
     files: pd.DataFrame
     trend: pd.DataFrame
     hotspots: pd.DataFrame
+    roles: frozenset[str]
     unscored: pd.DataFrame
     releases: pd.DataFrame
     issues: pd.DataFrame
     outcomes: delivery.ChangeOutcomes
 
 
-def hotspot_table(files: pd.DataFrame, top: int = 10) -> pd.DataFrame:
-    """Files ranked by change frequency x total complexity (Tornhill's hotspot heuristic)."""
+def hotspot_table(files: pd.DataFrame, top: int = 10, kept: frozenset[str] | None = None) -> pd.DataFrame:
+    """Files of the kept roles (product code by default) ranked by change frequency x total
+    complexity (Tornhill's hotspot heuristic)."""
+    files = files[files["role"].isin(kept or {roles.PRODUCT})]
     ranked = files.assign(score=files["commits"] * files["cc_total"].astype("Float64").fillna(0))
     return ranked.sort_values(["score", "commits", "path"], ascending=[False, False, True]).head(top)
 
@@ -50,7 +54,7 @@ def quarterly_trend(commits: pd.DataFrame) -> pd.DataFrame:
     return trend.fillna({"commits": 0, "bugfixes": 0})
 
 
-def gather(engine: Engine, repo: str, top: int = 10) -> SummaryData:
+def gather(engine: Engine, repo: str, top: int = 10, kept: frozenset[str] | None = None) -> SummaryData:
     commits = queries.commits(engine, repo)
     files = queries.head_files(engine, repo)
     return SummaryData(
@@ -58,7 +62,8 @@ def gather(engine: Engine, repo: str, top: int = 10) -> SummaryData:
         commits=commits,
         files=files,
         trend=quarterly_trend(commits),
-        hotspots=hotspot_table(files, top),
+        hotspots=hotspot_table(files, top, kept),
+        roles=kept or frozenset({roles.PRODUCT}),
         unscored=queries.unscored_blobs(engine, repo),
         releases=queries.releases(engine, repo),
         issues=queries.issues(engine, repo),
@@ -158,7 +163,8 @@ def render(data: SummaryData, console: Console) -> None:
     for label, value in delivery_rows(data):
         delivery.add_row(label, value)
 
-    hot = Table(title="hotspots (commits x total complexity)", title_justify="left")
+    shown = "all" if data.roles == set(roles.names()) else ", ".join(sorted(data.roles))
+    hot = Table(title=f"hotspots (commits x total complexity; {shown} files)", title_justify="left")
     for col in ("file", "commits", "bug fixes", "CC total", "CC max", "MI", "sloc"):
         hot.add_column(col, justify="left" if col == "file" else "right")
     for _, row in data.hotspots.iterrows():

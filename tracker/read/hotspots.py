@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
+from qroi.core import roles
 from qroi.core.calendar import ALL_TIME, Period
 from qroi.read import sql
 from qroi.store import models
@@ -13,6 +14,7 @@ from qroi.store.database import repo_id
 HOTSPOT_COLUMNS = [
     "repo",
     "path",
+    "role",
     "commits",
     "bugfix_commits",
     "authors",
@@ -31,12 +33,16 @@ HOTSPOT_COLUMNS = [
 ]
 
 
-def hotspots(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.DataFrame:
+def hotspots(
+    engine: Engine, repo: str, window: Period = ALL_TIME, kept: frozenset[str] | None = None
+) -> pd.DataFrame:
     """Python files at HEAD ranked by change frequency in the window x total complexity at HEAD.
 
     Tornhill's hotspot heuristic (the ranking `qroi summary` prints): complexity that never
     changes costs little; complexity that changes every week is where quality costs most. History
-    is by path, as in the `files` export; over all time the counts equal that table's.
+    is by path, as in the `files` export; over all time the counts equal that table's. Only files
+    whose role (`qroi.core.roles`) is in `kept` are ranked: product code by default, since tests
+    that change with every fix would otherwise lead the list.
     """
     rid = repo_id(engine, repo)
     ch, c, hf, b = models.Change, models.Commit, models.HeadFile, models.Blob
@@ -79,6 +85,8 @@ def hotspots(engine: Engine, repo: str, window: Period = ALL_TIME) -> pd.DataFra
     )
     files = sql.frame(engine, stmt)
     files.insert(0, "repo", repo)
+    files.insert(2, "role", [roles.role_of(p) for p in files["path"]])
+    files = files[files["role"].isin(kept or {roles.PRODUCT})]
     files["score"] = files["commits"] * files["cc_total"].fillna(0)
     files = files.sort_values(["score", "commits", "path"], ascending=[False, False, True], kind="mergesort")
     return files.reset_index(drop=True)[HOTSPOT_COLUMNS]

@@ -12,6 +12,7 @@ import pandas as pd
 import sqlmodel
 from sqlalchemy import Engine, func, select
 
+from qroi.core import roles
 from qroi.core.calendar import clock_offset
 from qroi.labels import issue_links
 from qroi.store import models
@@ -86,6 +87,7 @@ CHANGE_COLUMNS = [
 FILE_COLUMNS = [
     "repo",
     "path",
+    "role",
     "blob",
     "loc",
     "lloc",
@@ -319,6 +321,7 @@ def head_files(engine: Engine, repo: str) -> pd.DataFrame:
     )
     files = _frame(engine, stmt)
     files.insert(0, "repo", repo)
+    files["role"] = [roles.role_of(p) for p in files["path"]]
     files["parse_error"] = [
         f"{k}: {e}" if isinstance(k, str) else None
         for k, e in zip(files["error_kind"], files["error"], strict=True)

@@ -1,0 +1,108 @@
+"""File roles: tests, docs, examples and tooling are told from product code by path, and rankings
+default to the product (on real histories a test module led the hotspots)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from qroi.core import roles
+from qroi.core.errors import QroiError
+from qroi.read import hotspots as hotspot_reads
+from qroi.read import queries
+from qroi.store import database
+from tests.conftest import git, run_qroi
+
+# Layouts of well-known projects (paths as they appear in their histories), judged by hand.
+JUDGED = {
+    "src/flask/app.py": "product",
+    "flask/testing.py": "product",  # a public module named testing, not a test
+    "src/flask/testing.py": "product",
+    "flask/testsuite/basic.py": "test",
+    "tests/test_basic.py": "test",
+    "tests/conftest.py": "test",
+    "test/orm/test_query.py": "test",
+    "lib/sqlalchemy/testing/fixtures.py": "test",
+    "docs/conf.py": "docs",
+    "doc/build/conf.py": "docs",
+    "examples/tutorial/flaskr/db.py": "example",
+    "examples/celery/src/task_app/__init__.py": "example",
+    "setup.py": "build",
+    "scripts/make-release.py": "build",
+    "bench/astmetrics.py": "build",
+    "src/pip/_vendor/requests/api.py": "vendored",
+    "src/attr/_version.py": "generated",
+    "proto/service_pb2.py": "generated",
+    "requests/packages/urllib3/poolmanager.py": "product",  # shipped vendoring under a product name
+    "src/click/core.py": "product",
+}
+
+
+@pytest.mark.parametrize(("path", "role"), sorted(JUDGED.items()))
+def test_role_of_real_layouts(path: str, role: str) -> None:
+    assert roles.role_of(path) == role
+
+
+def test_selection() -> None:
+    assert roles.parse_selection(None) == {"product"}
+    assert roles.parse_selection("all") == set(roles.names())
+    assert roles.parse_selection("product, example") == {"product", "example"}
+    with pytest.raises(QroiError, match="unknown file role tests; choose from all, product"):
+        roles.parse_selection("tests")
+
+
+def _commit(repo: Path, path: str, text: str, message: str) -> None:
+    (repo / path).parent.mkdir(parents=True, exist_ok=True)
+    (repo / path).write_text(text)
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+    }
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "-m", message],
+        check=True,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
+
+
+def _branchy(n: int) -> str:
+    """A test module whose complexity grows with every commit, as test suites do."""
+    cases = "".join(f"    if x == {i}:\n        return {i}\n" for i in range(n))
+    return f"def test_cases(x):\n{cases}    return -1\n"
+
+
+def test_a_churning_test_module_no_longer_leads_the_hotspots(make_repo, tmp_path: Path) -> None:
+    """The trap: tests change with every fix and grow complex, so an all-files ranking puts them
+    first; the product ranking must not, and --roles all must still show them."""
+    repo = make_repo()
+    for i in range(25):
+        _commit(repo, "tests/test_everything.py", _branchy(20 + i), f"fix flaky test {i}")
+    db = tmp_path / "r.db"
+    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    engine = database.connect(str(db))
+    everything = hotspot_reads.hotspots(engine, "repo", kept=frozenset(roles.names()))
+    assert everything["path"].iloc[0] == "tests/test_everything.py"
+    product = hotspot_reads.hotspots(engine, "repo")
+    assert set(product["role"]) == {"product"}
+    assert list(product["path"]) == list(everything[everything["role"] == "product"]["path"])
+    default = run_qroi("summary", "repo", "--db", str(db))
+    assert "product files" in default.stdout and "tests/test_everything.py" not in default.stdout
+    every = run_qroi("summary", "repo", "--db", str(db), "--roles", "all")
+    assert "tests/test_everything.py" in every.stdout
+    bad = run_qroi("summary", "repo", "--db", str(db), "--roles", "tests")
+    assert bad.returncode == 2 and "unknown file role tests" in bad.stderr
+    exported = list(
+        csv.DictReader(io.StringIO(run_qroi("export", "files", "-r", "repo", "--db", str(db)).stdout))
+    )
+    head = set(git(repo, "-c", "core.quotepath=off", "ls-files", "*.py").splitlines())
+    assert {r["path"] for r in exported} <= head
+    assert all(r["role"] == roles.role_of(r["path"]) for r in exported)
+    assert {r["role"] for r in exported} >= {"product", "test"}
+    assert queries.FILE_COLUMNS.index("role") == 2
