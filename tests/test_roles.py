@@ -106,3 +106,32 @@ def test_a_churning_test_module_no_longer_leads_the_hotspots(make_repo, tmp_path
     assert all(r["role"] == roles.role_of(r["path"]) for r in exported)
     assert {r["role"] for r in exported} >= {"product", "test"}
     assert queries.FILE_COLUMNS.index("role") == 2
+
+
+def test_the_claim_test_uses_product_files_unless_told(make_repo, tmp_path: Path) -> None:
+    import json
+
+    from qroi.analysis.claim import claim_test
+
+    repo = make_repo()
+    db = tmp_path / "c.db"
+    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    engine = database.connect(str(db))
+    product = claim_test(engine, ["repo"], ["mi"], ["bugfix_commits"], n_boot=19)
+    every = claim_test(engine, ["repo"], ["mi"], ["bugfix_commits"], n_boot=19, kept=frozenset(roles.names()))
+    assert set(product.panel["role"]) == {"product"}
+    assert set(every.panel["role"]) > {"product"}
+    assert product.rows_every_role == every.rows_every_role == len(every.panel) > len(product.panel)
+    assert list(product.panel.drop(columns="role").columns) == list(every.panel.drop(columns="role").columns)
+    pd_product = every.panel[every.panel["role"] == "product"].reset_index(drop=True)
+    assert pd_product.equals(product.panel)  # the filter takes rows, it changes none
+    out = tmp_path / "r.json"
+    cli = run_qroi("analyze", "repo", "--db", str(db), "--quality", "mi", "--outcome", "bugfix_commits",
+                   "--boot", "19", "--json", str(out))  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    assert (
+        f"{len(product.panel):,} file-windows of product files ({len(every.panel):,} with every role"
+        in cli.stderr
+    )
+    report = json.loads(out.read_text())
+    assert report["file_roles"] == ["product"] and report["rows_every_role"] == len(every.panel)

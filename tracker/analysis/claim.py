@@ -27,6 +27,7 @@ from qroi.analysis import (
 )
 from qroi.analysis.panel import build_panel
 from qroi.analysis.results import to_jsonable
+from qroi.core import roles
 from qroi.core.calendar import months
 from qroi.core.errors import QroiError
 from qroi.core.metrics import METRICS, Metric
@@ -187,6 +188,8 @@ class ClaimResult:
     monthly: pd.DataFrame
     trends: list[dict[str, Any]] = field(default_factory=list)
     pooled: dict[str, PooledResult] = field(default_factory=dict)
+    roles: frozenset[str] = frozenset({roles.PRODUCT})
+    rows_every_role: int = 0  # panel rows before the role filter, to say what it left out
 
     @property
     def report(self) -> Report:
@@ -200,6 +203,9 @@ class ClaimResult:
                 "repos": self.repos,
                 "window": self.window,
                 "unit": "file x window: quality at the window start, outcomes during the window",
+                "file_roles": sorted(self.roles),
+                "rows": len(self.panel),
+                "rows_every_role": self.rows_every_role,
                 "per_repo": {name: report.to_dict() for name, report in self.reports.items()},
                 "pooled": {name: p.to_dict() for name, p in self.pooled.items()},
                 "monthly_view": {
@@ -252,16 +258,26 @@ def claim_test(
     n_boot: int = 199,
     bands: tuple[float, ...] | None = None,
     seed: int = 0,
+    kept: frozenset[str] | None = None,
 ) -> ClaimResult:
-    """Run the declared hypotheses on each repository, pool them, and add the monthly view."""
+    """Run the declared hypotheses on each repository, pool them, and add the monthly view.
+
+    Only files whose role is in `kept` enter the panel: product code by default, since tests and
+    docs have their own quality and their own "fixes" and were most of a real project's rows.
+    """
     if not repos:
         raise QroiError("name at least one stored repository (see `qroi repos`)")
-    panels = {repo: build_panel(engine, repo, window) for repo in repos}
-    for repo, panel in panels.items():
+    kept = kept or frozenset({roles.PRODUCT})
+    full = {repo: build_panel(engine, repo, window) for repo in repos}
+    for repo, panel in full.items():
         if panel.empty:
             raise QroiError(
                 f"{repo}: history shorter than one complete {window} window; try a shorter --window"
             )
+    panels = {repo: panel[panel["role"].isin(kept)].reset_index(drop=True) for repo, panel in full.items()}
+    for repo, panel in panels.items():
+        if panel.empty:
+            raise QroiError(f"{repo}: no {', '.join(sorted(kept))} files in the panel; widen --roles")
     if outcomes is None:
         outcomes = default_outcomes(list(panels.values()))
     specs = hypotheses(qualities, outcomes, sesoi=sesoi, n_boot=n_boot, bands=bands)
@@ -280,4 +296,6 @@ def claim_test(
         monthly_frame,
         _trends(monthly_frame),
         pooled,
+        kept,
+        sum(len(p) for p in full.values()),
     )

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from qroi.core import roles
 from qroi.core.calendar import Window, window_months, windows
 from qroi.labels import issue_links
 from qroi.read import queries
@@ -123,7 +124,7 @@ def _blob_metrics(engine: Engine, blobs: set[str]) -> pd.DataFrame:
 def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     """One row per (Python file at a window's start, window): quality then, outcomes during.
 
-    Columns: repo, path, window, window_start, blob, quality (`QUALITY_COLUMNS`), size (`sloc`,
+    Columns: repo, path, role (`qroi.core.roles`: product, test, docs...), window, window_start, blob, quality (`QUALITY_COLUMNS`), size (`sloc`,
     `loc`), exposure (`commits`: non-merge commits touching the file in the window), outcomes
     (`bugfix_commits`: fixes by message or by a linked bug issue; `bug_inducing`: commits of the
     window that SZZ later blamed for a bug in this file; `rework`: lines of the file rewritten
@@ -162,10 +163,12 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
         panel[col] = panel[col].fillna(0).astype("int64")
     panel["age_days"] = ((panel["window_ts"] - panel["first_ts"]) / 86400).clip(lower=0)
     panel.insert(0, "repo", repo)
+    panel["role"] = [roles.role_of(p) for p in panel["path"]]
     panel["window_start"] = pd.to_datetime(panel["window_ts"], unit="s", utc=True).dt.strftime("%Y-%m-%d")
     ordered = [
         "repo",
         "path",
+        "role",
         "window",
         "window_start",
         "blob",

@@ -480,6 +480,7 @@ def analyze_cmd(
     ] = "count",
     sep: Annotated[str, typer.Option(help="With --table: field separator.")] = ",",
     decimal: Annotated[str, typer.Option(help="With --table: decimal mark, e.g. ',' for 3,5.")] = ".",
+    file_roles: RolesOption = None,
 ) -> None:
     """Test "does higher quality deliver more value here?" with honest statistics."""
     from qroi.analysis import HypothesisSpec, analyze, load_table
@@ -533,8 +534,18 @@ def analyze_cmd(
     if not repos:
         raise QroiError("name one or more stored repositories (see `qroi repos`), or give --table FILE")
     engine = open_store(db)
+    kept = roles.parse_selection(file_roles)
     result = claim_test(
-        engine, repos, quality, outcome, window=window, sesoi=sesoi, n_boot=boot, bands=cuts, seed=seed
+        engine,
+        repos,
+        quality,
+        outcome,
+        window=window,
+        sesoi=sesoi,
+        n_boot=boot,
+        bands=cuts,
+        seed=seed,
+        kept=kept,
     )
     verdicts.render_claim(result, console.out)
     if json_out:
@@ -543,8 +554,12 @@ def analyze_cmd(
         panel_out.write_text(export.csv_text(result.panel))
     found = [h.verdict for r in result.reports.values() for h in r.hypotheses]
     tally = ", ".join(f"{found.count(v)} {v}" for v in dict.fromkeys(found))
+    every = kept == set(roles.names())
+    scope = "files of every role" if every else f"{', '.join(sorted(kept))} files"
+    left_out = "" if every else f" ({result.rows_every_role:,} with every role; --roles to change)"
     console.summary(
         f"analyzed {', '.join(repos)}: {len(found)} hypotheses ({tally}); {len(result.panel):,} file-windows"
+        f" of {scope}{left_out}"
     )
 
 
