@@ -31,6 +31,36 @@ def git(repo: Path, *args: str, check: bool = True) -> str:
     return done.stdout.decode("utf-8", "backslashreplace")
 
 
+def run_qroi_on_terminal(*args: str) -> str:
+    """The CLI on a pseudo-terminal (where progress bars are drawn): everything it showed."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
+    env.pop("QROI_DB", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qroi", *args],
+        cwd=ROOT,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait()
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
 def python_source(data: bytes) -> str:
     """Bytes -> text as `tokenize.open` (Python's own source reader) does it: cookie, BOM, newlines."""
     buffer = io.BytesIO(data)

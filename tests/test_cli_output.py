@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import re
 import subprocess
 import sys
@@ -12,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from qroi.read import queries
-from tests.conftest import ROOT, run_qroi
+from tests.conftest import ROOT, run_qroi, run_qroi_on_terminal
 
 
 def test_piped_ingest_prints_only_its_summary_line(make_repo, tmp_path: Path) -> None:
@@ -33,41 +31,8 @@ def test_terminal_shows_a_progress_bar_and_quiet_silences_it(make_repo, tmp_path
     repo = make_repo("large", commits=1200)
 
     def on_terminal(*extra: str) -> str:
-        leader, follower = pty.openpty()
-        env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
-        env.pop("QROI_DB", None)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "qroi",
-                "ingest",
-                str(repo),
-                "--db",
-                str(tmp_path / f"t{len(extra)}.db"),
-                "--batch-size",
-                "100",
-                *extra,
-            ],
-            cwd=ROOT,
-            stdin=follower,
-            stdout=follower,
-            stderr=follower,
-            env=env,
-        )
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                data = os.read(leader, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        proc.wait()
-        os.close(leader)
-        return b"".join(chunks).decode("utf-8", "replace")
+        db = str(tmp_path / f"t{len(extra)}.db")
+        return run_qroi_on_terminal("ingest", str(repo), "--db", db, "--batch-size", "100", *extra)
 
     shown = on_terminal()
     assert "commits/s" in shown and "blobs scored" in shown and "ETA" in shown and "/1200" in shown

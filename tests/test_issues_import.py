@@ -452,3 +452,17 @@ def test_a_cr_inside_a_quoted_cell_is_kept(db: Path) -> None:
     path.write_bytes(b'id,created_at,title\r\n7,2021-03-01,"two\rlines"\r\n')
     issues_import.import_file(database.connect(str(db)), REPO, path)
     assert _issues(db)["#7"]["title"] == "two\rlines"
+
+
+def test_a_large_file_shows_progress_on_a_terminal_and_quiet_hides_it(db: Path) -> None:
+    from tests.conftest import run_qroi_on_terminal
+
+    path = db.parent / "large.csv"
+    path.write_text(
+        "id,created_at,title\n" + "".join(f"{i},2021-03-01T10:00:00Z,issue {i}\n" for i in range(1, 150_001))
+    )
+    shown = run_qroi_on_terminal("issues", "import", str(path), "--repo", REPO, "--db", str(db))
+    assert "reading large.csv" in shown and "chars/s" in shown and "ETA" in shown
+    assert "150,000 new" in shown
+    quiet = run_qroi_on_terminal("issues", "import", str(path), "--repo", REPO, "--db", str(db), "--quiet")
+    assert "ETA" not in quiet and "150,000 unchanged" in quiet

@@ -699,6 +699,7 @@ def issues_import_cmd(
             help="Comma-separated words that make an issue a feature [default: feature,enhancement,story,improvement]."
         ),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Import an issue-tracker export for a stored repository; a newer export updates it in place."""
     from qroi.delivery import issues_import
@@ -711,7 +712,8 @@ def issues_import_cmd(
         _words(bug_labels, issues_import.DEFAULT_BUG_WORDS),
         _words(feature_labels, issues_import.DEFAULT_FEATURE_WORDS),
     )
-    report = issues_import.import_file(engine, repo, file, fmt.value, columns, rules)
+    with console.reading(f"reading {file.name}", quiet) as watch:
+        report = issues_import.import_file(engine, repo, file, fmt.value, columns, rules, watch)
     kinds = ", ".join(f"{report.kinds[k]:,} {k}" for k in ("bug", "feature", "other"))
     skipped = (
         f", {report.pull_requests_skipped:,} pull requests skipped" if report.pull_requests_skipped else ""

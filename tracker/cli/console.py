@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import (
@@ -17,6 +19,7 @@ from rich.progress import (
     ProgressColumn,
     SpinnerColumn,
     Task,
+    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -139,3 +142,40 @@ class FleetProgress:
 
 def fleet_progress(total_repos: int, quiet: bool) -> FleetProgress:
     return FleetProgress(total_repos, interactive(quiet))
+
+
+class _Characters(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed / 1e6:,.1f}M chars/s" if speed else "- chars/s", style="progress.data.speed")
+
+
+@contextmanager
+def reading(label: str, quiet: bool) -> Iterator[Callable[[int], Callable[[int], None]] | None]:
+    """A bar for parsing a large file (share read, rate, ETA) on a terminal; None when not drawn.
+
+    Yields what `qroi.delivery.issues_import.import_file` takes as `watch`: given the file's
+    length, a function told how much of it has been parsed.
+    """
+    if not interactive(quiet):
+        yield None
+        return
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        _Characters(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+
+    def watch(total: int) -> Callable[[int], None]:
+        task = bar.add_task(label, total=total)
+        return lambda done: bar.update(task, completed=done)
+
+    with bar:
+        yield watch

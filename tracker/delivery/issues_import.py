@@ -22,7 +22,7 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +45,13 @@ _NUMBER = re.compile(r"(?:#|GH-)?(\d{1,18})", re.IGNORECASE)
 _EARLIEST, _LATEST = datetime(1900, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
 """Issue times the store accepts: any UTC offset keeps them inside the years datetime can show."""
 _WORDS = re.compile(r"[a-z0-9]+")
+
+Advance = Callable[[int], None]
+"""Told how many characters of the file have been parsed so far (for a progress bar)."""
+
+
+def _unwatched(_done: int) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,7 @@ def detect(text: str) -> str:
     return "jira" if "Issue key" in [h.strip() for h in header] else "csv"
 
 
-def _json_items(text: str) -> list[tuple[int, Any]]:
+def _json_items(text: str, advance: Advance = _unwatched) -> list[tuple[int, Any]]:
     """The elements of a top-level JSON array, each with the line it starts on."""
     decoder = json.JSONDecoder()
     start = len(text) - len(text.lstrip())
@@ -194,6 +201,8 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
             raise _Bad(line_at(pos), "invalid JSON: nested too deeply for an issue") from None
         items.append((line_at(pos), item))
         pos = end
+        if len(items) % 1000 == 0:
+            advance(pos)
         while pos < len(text) and text[pos].isspace():
             pos += 1
         if text.startswith("]", pos):
@@ -207,10 +216,10 @@ def _json_items(text: str) -> list[tuple[int, Any]]:
     return items
 
 
-def parse_github(text: str) -> tuple[list[ParsedIssue], int]:
+def parse_github(text: str, advance: Advance = _unwatched) -> tuple[list[ParsedIssue], int]:
     """Issues of a GitHub REST or `gh` JSON export, and how many pull requests were skipped."""
     issues, pull_requests = [], 0
-    for line, item in _json_items(text):
+    for line, item in _json_items(text, advance):
         if not isinstance(item, dict):
             raise _Bad(line, "an issue must be a JSON object")
         if item.get("pull_request") is not None or item.get("isPullRequest"):
@@ -248,14 +257,24 @@ def parse_github(text: str) -> tuple[list[ParsedIssue], int]:
     return issues, pull_requests
 
 
-def _rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _lines(text: str, advance: Advance) -> Iterator[str]:
+    """The file's lines for the CSV reader, reporting how far it has read."""
+    done = 0
+    for count, line in enumerate(io.StringIO(text, newline=""), start=1):
+        done += len(line)
+        if count % 5000 == 0:
+            advance(done)
+        yield line
+
+
+def _rows(text: str, advance: Advance = _unwatched) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and each non-empty row with the line it starts on.
 
     Strict: a quote left open would otherwise swallow the rows after it into one cell, silently,
     so the reader refuses it, and a row wider than the header (what a stray quote or delimiter
     makes) is refused too, each with the line where the row starts.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_lines(text, advance), strict=True)
     rows: list[tuple[int, list[str]]] = []
     ended = 0  # the line the last complete row ended on
     try:
@@ -289,8 +308,8 @@ def _cell(row: list[str], index: int | None) -> str:
     return row[index].strip() if index is not None and index < len(row) else ""
 
 
-def parse_jira(text: str) -> list[ParsedIssue]:
-    header, rows = _rows(text)
+def parse_jira(text: str, advance: Advance = _unwatched) -> list[ParsedIssue]:
+    header, rows = _rows(text, advance)
     key = _column(header, "Issue key", True)
     created = _column(header, "Created", True)
     kind, status = _column(header, "Issue Type", False), _column(header, "Status", False)
@@ -317,8 +336,8 @@ def parse_jira(text: str) -> list[ParsedIssue]:
     return issues
 
 
-def parse_csv(text: str, columns: CsvColumns) -> list[ParsedIssue]:
-    header, rows = _rows(text)
+def parse_csv(text: str, columns: CsvColumns, advance: Advance = _unwatched) -> list[ParsedIssue]:
+    header, rows = _rows(text, advance)
 
     def col(given: str | None, default: str, required: bool = False) -> tuple[int | None, str]:
         name = given or default
@@ -353,15 +372,17 @@ def parse_csv(text: str, columns: CsvColumns) -> list[ParsedIssue]:
     return issues
 
 
-def parse(text: str, fmt: str, columns: CsvColumns) -> tuple[str, list[ParsedIssue], int]:
+def parse(
+    text: str, fmt: str, columns: CsvColumns, advance: Advance = _unwatched
+) -> tuple[str, list[ParsedIssue], int]:
     """(format, issues, pull requests skipped); raises _Bad on the first problem."""
     fmt = detect(text) if fmt == "auto" else fmt
     if fmt == "github":
-        issues, skipped = parse_github(text)
+        issues, skipped = parse_github(text, advance)
     elif fmt == "jira":
-        issues, skipped = parse_jira(text), 0
+        issues, skipped = parse_jira(text, advance), 0
     else:
-        issues, skipped = parse_csv(text, columns), 0
+        issues, skipped = parse_csv(text, columns, advance), 0
     first: dict[str, int] = {}
     for issue in issues:
         if issue.key in first:
@@ -396,8 +417,12 @@ def import_file(
     fmt: str = "auto",
     columns: CsvColumns | None = None,
     rules: KindRules | None = None,
+    watch: Callable[[int], Advance] | None = None,
 ) -> ImportReport:
-    """Parse `path` completely, then insert or update its issues for `repo` in one transaction."""
+    """Parse `path` completely, then insert or update its issues for `repo` in one transaction.
+
+    `watch`, given the file's length in characters, returns what parsing reports progress to.
+    """
     if fmt not in FORMATS:
         raise QroiError(f"unknown issue format {fmt!r}; choose from {', '.join(FORMATS)}")
     try:
@@ -407,7 +432,9 @@ def import_file(
     except UnicodeDecodeError as exc:
         raise QroiError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     try:
-        fmt, issues, skipped = parse(text, fmt, columns or CsvColumns())
+        fmt, issues, skipped = parse(
+            text, fmt, columns or CsvColumns(), watch(len(text)) if watch else _unwatched
+        )
     except _Bad as exc:
         raise QroiError(f"{path}: line {exc.line}: {exc}; nothing was imported") from exc
     init_schema(engine)
