@@ -86,3 +86,49 @@ def test_revert_detection() -> None:
     )
     assert revert_of('Revert "Add x"') == (True, None)
     assert revert_of("Reverting to sanity") == (False, None)
+
+
+def test_fix_words_without_a_product_behaviour_change_are_not_bug_fixes(tmp_path: Path) -> None:
+    """The trap: every commit below says "fix"; only three change what the product does."""
+    from qroi.ingest.pipeline import ingest
+    from qroi.sample_repos import noise
+    from qroi.store import database
+
+    repo, planted = noise.build(tmp_path / "noise")
+    engine = database.connect(str(tmp_path / "n.db"))
+    ingest(engine, str(repo))
+    with engine.connect() as conn:
+        stored = dict(conn.exec_driver_sql("SELECT sha, is_bugfix FROM commits").all())
+    regex = bugfix_regex()
+    worded = [p for _, p in planted if is_bugfix(p.message, regex)]
+    assert len(worded) == 8  # the keyword rule alone calls all of these fixes: precision 3/8
+    assert {p.message: bool(stored[sha]) for sha, p in planted} == {
+        p.message: p.fixes_product for _, p in planted
+    }
+
+
+def test_a_store_labelled_by_the_older_rule_is_relabelled_once(tmp_path: Path) -> None:
+    import sqlite3
+
+    from qroi.sample_repos import noise
+    from tests.conftest import run_qroi
+
+    repo, planted = noise.build(tmp_path / "noise")
+    db = tmp_path / "old.db"
+    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    regex = bugfix_regex()
+    conn = sqlite3.connect(db)
+    with conn:  # what an older qroi stored: the message rule alone, and settings without the rule
+        for sha, p in planted:
+            conn.execute("UPDATE commits SET is_bugfix = ? WHERE sha = ?", (is_bugfix(p.message, regex), sha))
+        settings = json.loads(conn.execute("SELECT settings FROM delivery_state").fetchone()[0])
+        del settings["bugfix_rule"]
+        conn.execute("UPDATE delivery_state SET settings = ?", (json.dumps(settings),))
+    conn.close()
+    again = run_qroi("ingest", str(repo), "--db", str(db))
+    assert again.returncode == 0 and "5 commits re-flagged by the bug-fix rule" in again.stderr, again.stderr
+    conn = sqlite3.connect(db)
+    stored = dict(conn.execute("SELECT sha, is_bugfix FROM commits").fetchall())
+    conn.close()
+    assert {sha: bool(stored[sha]) for sha, _ in planted} == {sha: p.fixes_product for sha, p in planted}
+    assert "re-flagged" not in run_qroi("ingest", str(repo), "--db", str(db)).stderr

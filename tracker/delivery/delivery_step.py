@@ -35,7 +35,7 @@ from qroi.delivery import dmm, features, identities, releases, rework, szz
 from qroi.git import mailmap
 from qroi.git.repository import GitRepo
 from qroi.git.run import run_git
-from qroi.labels import issue_links, messages
+from qroi.labels import behaviour, issue_links, messages
 from qroi.store import models
 from qroi.store.database import chunks, insert_rows, transaction, update_rows
 from qroi.store.history import StoredHistory
@@ -199,6 +199,7 @@ def resolve_settings(
         "mailmap_enabled": enabled,
         "mailmap": mailmap.key(git.git_dir, head, enabled),
         "bugfix_pattern": bugfix_pattern(options, stored),
+        "bugfix_rule": behaviour.RULE,
     }
 
 
@@ -207,22 +208,28 @@ def bugfix_pattern(options: DeliveryOptions, stored: dict[str, Any]) -> str:
     return options.bugfix_pattern or stored.get("bugfix_pattern") or messages.DEFAULT_BUGFIX_PATTERN
 
 
-def relabel_fixes(engine: Engine, repo_id: int, pattern: str) -> int:
-    """Re-apply the bug-fix rule to every stored commit (its message is stored); how many changed.
+def relabel_fixes(engine: Engine, git: GitRepo, repo_id: int, pattern: str) -> int:
+    """Re-apply the bug-fix rule to every stored commit (message and diff are stored, the blobs
+    are in git); how many changed.
 
     SZZ needs nothing more: it drops the links of commits that are no longer fixes and blames the
     new ones on this same run, and the claim test reads `is_bugfix` at query time.
     """
     regex = messages.bugfix_regex(pattern)
-    c = models.Commit
+    c, ch = models.Commit, models.Change
     with engine.connect() as conn:
         rows = conn.execute(
             select(c.id, c.message, c.is_merge, c.is_bugfix).where(c.repo_id == repo_id)
         ).all()
+        worded = [cid for cid, message, merge, _ in rows if not merge and messages.is_bugfix(message, regex)]
+        diffs: dict[int, list[Any]] = {}
+        for part in chunks(worded):
+            cols = (ch.commit_id, ch.path, ch.change_type, ch.old_blob, ch.new_blob)
+            for change in conn.execute(select(*cols).where(ch.commit_id.in_(part))):
+                diffs.setdefault(change.commit_id, []).append(change)
+    fixes = {cid for cid in worded if behaviour.changes_product(diffs.get(cid, []), git.read_blob)}
     changed = [
-        {"id": cid, "is_bugfix": fix}
-        for cid, message, merge, was in rows
-        if bool(was) != (fix := not merge and messages.is_bugfix(message, regex))
+        {"id": cid, "is_bugfix": cid in fixes} for cid, _, _, was in rows if bool(was) != (cid in fixes)
     ]
     if changed:
         with transaction(engine) as conn:
@@ -441,8 +448,14 @@ def refresh(
             report.identities_updated = identities.reresolve(
                 engine, git.git_dir, repo_id, head, settings["mailmap_enabled"]
             )
-        if stored.get("bugfix_pattern", messages.DEFAULT_BUGFIX_PATTERN) != settings["bugfix_pattern"]:
-            report.fixes_relabelled = relabel_fixes(engine, repo_id, settings["bugfix_pattern"])
+        pattern_changed = (
+            stored.get("bugfix_pattern", messages.DEFAULT_BUGFIX_PATTERN) != settings["bugfix_pattern"]
+        )
+        rule_changed = (
+            bool(stored) and stored.get("bugfix_rule") != settings["bugfix_rule"]
+        )  # an older qroi's store
+        if pattern_changed or rule_changed:
+            report.fixes_relabelled = relabel_fixes(engine, git, repo_id, settings["bugfix_pattern"])
     with timed(report.seconds, "load"):
         history = report.history = StoredHistory.load(engine, repo_id)
         rows = _feature_rows(engine, repo_id)
