@@ -58,7 +58,9 @@ if len(touched) > 5:
 shown = touched.head(top)
 components.cards(
     [
-        components.Card(f"Python files at HEAD ({', '.join(kept) or 'no role'})", components.fmt_int(len(hot))),
+        components.Card(
+            f"Python files at HEAD ({', '.join(kept) or 'no role'})", components.fmt_int(len(hot))
+        ),
         components.Card("Changed in the period", components.fmt_int(len(touched))),
         components.Card(
             "Top 10 files' share of commits",

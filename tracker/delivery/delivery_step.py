@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
+from sqlmodel import col
 
 from qroi.core.errors import QroiError
 from qroi.core.timing import timed
@@ -224,8 +225,8 @@ def relabel_fixes(engine: Engine, git: GitRepo, repo_id: int, pattern: str) -> i
         worded = [cid for cid, message, merge, _ in rows if not merge and messages.is_bugfix(message, regex)]
         diffs: dict[int, list[Any]] = {}
         for part in chunks(worded):
-            cols = (ch.commit_id, ch.path, ch.change_type, ch.old_blob, ch.new_blob)
-            for change in conn.execute(select(*cols).where(ch.commit_id.in_(part))):
+            cols = (col(ch.commit_id), col(ch.path), col(ch.change_type), col(ch.old_blob), col(ch.new_blob))
+            for change in conn.execute(select(*cols).where(col(ch.commit_id).in_(part))):
                 diffs.setdefault(change.commit_id, []).append(change)
     fixes = {cid for cid in worded if behaviour.changes_product(diffs.get(cid, []), git.read_blob)}
     changed = [
