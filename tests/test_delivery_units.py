@@ -207,3 +207,34 @@ def test_rework_through_a_three_way_merge_and_a_rename(tmp_path: Path) -> None:
     }
     assert commits.loc[deleter, "rework_lines"] == 2  # the merge's own line 5 has no origin: not counted
     assert commits.loc[side, "reworked_lines"] == commits.loc[trunk, "reworked_lines"] == 1
+
+
+def test_release_tags_as_real_projects_name_them(tmp_path: Path) -> None:
+    """Before: a project tagging rel_1_4_0 (a large public ORM, 336 releases) had 0 releases."""
+    import csv
+    import io
+    import subprocess
+
+    from tests.conftest import run_qroi
+
+    releases = ["v1.0.0", "1.1", "widget-1.2.0", "release-1.3", "rel_1_4_0", "2024.05.1"]
+    others = ["2.0b1", "nightly", "v1.5.0-rc1"]
+    repo = tmp_path / "tags"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    env = {"PATH": "/usr/bin:/bin", "GIT_AUTHOR_NAME": "r", "GIT_AUTHOR_EMAIL": "r@x",
+           "GIT_COMMITTER_NAME": "r", "GIT_COMMITTER_EMAIL": "r@x"}  # fmt: skip
+    for day, tag in enumerate(releases + others, start=1):
+        (repo / "app.py").write_text(f"VERSION = {day}\n")
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"2024-02-{day:02d}T10:00:00+0000"
+        subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+        subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", f"work {day}"], check=True, env=env)
+        subprocess.run(["git", "-C", str(repo), "tag", tag], check=True, env=env)
+    db = tmp_path / "t.db"
+    done = run_qroi("ingest", str(repo), "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    assert "6 releases (3 tags not taken as releases: 2.0b1, nightly, v1.5.0-rc1)" in done.stderr
+    rows = list(
+        csv.DictReader(io.StringIO(run_qroi("export", "releases", "-r", "tags", "--db", str(db)).stdout))
+    )
+    assert [r["tag"] for r in rows] == releases
+    assert [r["version"] for r in rows][4] == "1.4.0"

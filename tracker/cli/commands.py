@@ -107,6 +107,14 @@ def _ingest_line(result: IngestResult, engine: Engine) -> str:
     )
 
 
+def _tags_left(names: list[str], shown: int = 3) -> str:
+    """'(2 tags not taken as releases: nightly, v2.0rc1)': what --release-pattern would have to add."""
+    if not names:
+        return ""
+    more = f", +{len(names) - shown:,} more" if len(names) > shown else ""
+    return f" ({len(names):,} tags not taken as releases: {', '.join(names[:shown])}{more})"
+
+
 def _delivery_part(result: IngestResult) -> str:
     report = result.delivery
     if report is None:
@@ -118,7 +126,8 @@ def _delivery_part(result: IngestResult) -> str:
     )
     return (
         f" delivery signals in {report.total_seconds:.1f}s ({relabelled}{report.fixes_blamed:,} fixes blamed,"
-        f" {report.releases:,} releases, {report.change_failures:,} change failures);"
+        f" {report.releases:,} releases{_tags_left(report.tags_not_releases)},"
+        f" {report.change_failures:,} change failures);"
     )
 
 

@@ -102,6 +102,7 @@ class DeliveryReport:
     bug_links: int = 0
     dmm: int = 0
     releases: int = 0
+    tags_not_releases: list[str] = field(default_factory=list)
     change_failures: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     history: StoredHistory | None = field(default=None, repr=False)
@@ -187,6 +188,8 @@ def resolve_settings(
     """This run's settings: the options given, else the stored ones, else the defaults."""
     pick = partial(remembered, options, stored)
     pattern = pick("release_pattern", releases.DEFAULT_RELEASE_PATTERN)
+    if pattern in releases.PREVIOUS_DEFAULTS:
+        pattern = releases.DEFAULT_RELEASE_PATTERN
     releases.release_regex(pattern)
     explicit, effective = _ignore_revs(git, head, options.ignore_revs, stored)
     enabled = mailmap_enabled(options.mailmap, stored)
@@ -408,9 +411,11 @@ def _releases(
     settings: dict[str, Any],
     report: DeliveryReport,
 ) -> None:
+    tags = git.tags()
     release_rows, per_commit = releases.analyse(
-        git.tags(), history, settings["release_pattern"], settings["failure_days"]
+        tags, history, settings["release_pattern"], settings["failure_days"]
     )
+    report.tags_not_releases = releases.not_releases(tags, settings["release_pattern"])
     changed = [
         {"commit_id": cid, **values}
         for cid, values in per_commit.items()

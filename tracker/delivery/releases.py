@@ -3,10 +3,12 @@
 The DORA delivery measures, computed from the store and the tag list alone, so they are cheap to
 rebuild on every ingest (a tag can be added to an old commit at any time):
 
-- a release is a tag whose name matches the release pattern (by default a version number, with
-  an optional `v` or a `name-` / `name/` prefix: `v1.2.3`, `1.2`, `widget-2.0.1`, never
-  `v1.0.0-rc1` or `nightly`); its time is the tag's (the tagger's for an annotated tag, the
-  tagged commit's committer time for a lightweight one);
+- a release is a tag whose name matches the release pattern (by default a version number of two
+  to four parts joined by `.` or `_`, with an optional `v` or a `name-` / `name_` / `name/`
+  prefix, as real projects tag them: `v1.2.3`, `1.2`, `widget-2.0.1`, `release-1.2`, `rel_1_4_0`,
+  calendar versions such as `2024.05.1`; never a pre-release such as `v1.0.0-rc1` or `2.0b1`, nor
+  `nightly`); its time is the tag's (the tagger's for an annotated tag, the tagged commit's
+  committer time for a lightweight one); the ingest says which tags were not taken;
 - a commit's first release is the earliest release whose tagged commit contains it; its lead
   time is that release's time minus the commit's author time;
 - a release is a change failure when, within N days (default 14) after it, a patch release of
@@ -27,8 +29,10 @@ from qroi.git.repository import TagInfo
 from qroi.store.history import StoredHistory
 
 DAY = 86_400
-DEFAULT_RELEASE_PATTERN = r"(?:[A-Za-z][\w.-]*[-_/])?[vV]?\d+(?:\.\d+){1,3}"
-_VERSION = re.compile(r"\d+(?:\.\d+)+")
+DEFAULT_RELEASE_PATTERN = r"(?:[A-Za-z][\w.-]*?[-_/])?[vV]?\d+(?:[._]\d+){1,3}"
+PREVIOUS_DEFAULTS = (r"(?:[A-Za-z][\w.-]*[-_/])?[vV]?\d+(?:\.\d+){1,3}",)
+"""Defaults of older qroi versions: a store that remembers one of them gets today's default."""
+_VERSION = re.compile(r"\d+(?:[._]\d+)+")
 
 
 def release_regex(pattern: str) -> re.Pattern[str]:
@@ -42,7 +46,13 @@ def release_regex(pattern: str) -> re.Pattern[str]:
 def version_of(tag: str) -> tuple[int, ...] | None:
     """The last dotted number in a tag name: 'widget-1.2.3' -> (1, 2, 3)."""
     found = _VERSION.findall(tag)
-    return tuple(int(part) for part in found[-1].split(".")) if found else None
+    return tuple(int(part) for part in re.split(r"[._]", found[-1])) if found else None
+
+
+def not_releases(tags: Sequence[TagInfo], pattern: str) -> list[str]:
+    """Names of the tags the pattern does not take as releases (said after ingest)."""
+    regex = release_regex(pattern)
+    return sorted(t.name for t in tags if not regex.fullmatch(t.name))
 
 
 @dataclass
