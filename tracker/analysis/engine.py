@@ -15,7 +15,7 @@ import pandas as pd
 
 from qroi.analysis import descriptive as desc
 from qroi.analysis.bootstrap import BootstrapCI, cluster_bootstrap
-from qroi.analysis.decision import decide, explain, holm
+from qroi.analysis.decision import decide, explain, holm, interval_label
 from qroi.analysis.models import ModelFit, NotEstimable, fit_outcome, refit_params
 from qroi.analysis.prepare import NOT_ESTIMABLE, Level, Prepared, Refusal, adjustment_levels, prepare
 from qroi.analysis.results import (
@@ -59,23 +59,25 @@ def make_report(results: Sequence[HypothesisResult], n_dropped_on_load: int = 0)
 
 def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
     spec, adj = result.spec, result.adjusted
-    d = decide(adj.log_ratio, adj.se, p_holm, sesoi=spec.sesoi, alpha=spec.alpha)
+    d = decide(adj.log_ratio, adj.se, p_holm, sesoi=spec.sesoi, alpha=spec.alpha, p_value=adj.p_value)
     sentence = explain(
         d,
         adj.ratio,
-        (adj.ci_low, adj.ci_high),
         quality=spec.label(spec.quality),
         outcome=spec.label(spec.outcome) + (" (geometric mean)" if spec.outcome_kind == "time" else ""),
         adjusted_for=[spec.label(c) for c in adj.adjusted_for],
         n_rows=result.n_rows,
         row_noun=spec.row_noun,
         sesoi=spec.sesoi,
+        alpha=spec.alpha,
     )
     return dataclasses.replace(
         result,
         p_holm=d.p_holm,
         tost_p=d.tost_p,
         mde_ratio=d.mde_ratio,
+        verdict_ci=(d.ci_low, d.ci_high),
+        verdict_ci_label=interval_label(d, spec.alpha),
         verdict=d.verdict,
         explanation=sentence,
     )

@@ -124,6 +124,8 @@ class HypothesisResult:
     p_holm: float | None = None
     tost_p: float | None = None
     mde_ratio: float | None = None
+    verdict_ci: tuple[float, float] | None = None  # the interval the verdict rests on (Holm / TOST)
+    verdict_ci_label: str | None = None
     verdict: str | None = None
     explanation: str | None = None
     warnings: tuple[str, ...] = ()
@@ -156,6 +158,9 @@ class HypothesisResult:
             "p_holm": self.p_holm,
             "tost_p": self.tost_p,
             "mde_ratio": self.mde_ratio,
+            "verdict_ci_low": self.verdict_ci[0] if self.verdict_ci else None,
+            "verdict_ci_high": self.verdict_ci[1] if self.verdict_ci else None,
+            "verdict_ci_label": self.verdict_ci_label,
             "adjusted_for": ", ".join(adj.adjusted_for) if adj else None,
             "n_rows": self.n_rows,
             "n_units": self.n_units,
