@@ -186,7 +186,10 @@ def test_repeated_units_use_the_cluster_bootstrap_and_widen_the_ci():
     naive = analyze_hypothesis(panel, spec())
     adj = clustered.adjusted
     assert clustered.clustered and clustered.n_units == 60 and clustered.n_rows == 360
-    assert adj.ci_method == "cluster bootstrap percentile (199 resamples of 60 units by unit)"
+    assert adj.ci_method == (
+        f"cluster bootstrap percentile over 60 units by unit ({adj.boot_failed} of 199 resamples "
+        f"({adj.boot_failed / 199:.1%}) failed to fit)"
+    )
     assert "cluster-robust SE" in adj.model
     assert clustered.band_comparison.ci_method.startswith("cluster bootstrap")
     assert adj.ci_low < 1.4 < adj.ci_high

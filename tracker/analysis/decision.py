@@ -90,6 +90,7 @@ def decide(
     alpha: float,
     p_value: float | None = None,
     df: float | None = None,
+    equivalence_se: float | None = None,
 ) -> Decision:
     """Apply the verdict rules to the adjusted effect (log ratio per SD of worse quality).
 
@@ -97,9 +98,11 @@ def decide(
     No effect (equivalent): not significant and TOST p < alpha. Inconclusive: otherwise.
     `p_value` is the unadjusted p (None: a family of one); `df` switches to a t reference. The
     decision carries the interval the verdict rests on: the (1 - 2 alpha) interval for
-    equivalence, else the one at Holm's level, with the MDE at Holm's level.
+    equivalence, else the one at Holm's level, with the MDE at Holm's level. `equivalence_se`
+    (default `se`) is the SE equivalence must hold under; inf when precision is not shown.
     """
-    t = tost_p(log_ratio, se, sesoi, df)
+    tost_se = se if equivalence_se is None else equivalence_se
+    t = tost_p(log_ratio, tost_se, sesoi, df)
     negligible = abs(log_ratio) < math.log(sesoi)
     if p_holm < alpha:
         verdict: Verdict = "Supported" if log_ratio > 0 else "Contradicted"
@@ -108,8 +111,9 @@ def decide(
     else:
         verdict = "Inconclusive"
     holm_alpha = holm_level(alpha, p_holm if p_value is None else p_value, p_holm)
-    level = 2 * alpha if verdict == "No effect (equivalent)" else holm_alpha
-    half = float(_reference(df).isf(level / 2)) * se
+    equivalent = verdict == "No effect (equivalent)"
+    level = 2 * alpha if equivalent else holm_alpha
+    half = float(_reference(df).isf(level / 2)) * (tost_se if equivalent else se)
     return Decision(
         verdict,
         float(p_holm),

@@ -91,8 +91,11 @@ class _Try:
     failure: str | None = None
 
 
-def _nb_try(y: np.ndarray, X: np.ndarray, name: str, options: dict[str, Any], cov: dict[str, Any]) -> _Try:
-    """Run one optimiser; keep it only if it converged to finite estimates with a usable Hessian."""
+def _nb_try(
+    y: np.ndarray, X: np.ndarray, name: str, options: dict[str, Any], cov: dict[str, Any], errors: bool = True
+) -> _Try:
+    """Run one optimiser; keep it only if it converged to finite estimates and, when `errors`,
+    a usable Hessian and standard errors (a bootstrap refit needs the estimates only)."""
     k = X.shape[1]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -100,19 +103,15 @@ def _nb_try(y: np.ndarray, X: np.ndarray, name: str, options: dict[str, Any], co
             res = sm.NegativeBinomial(y, X, loglike_method="nb2").fit(disp=0, **options, **cov)
         except FIT_ERRORS as exc:
             return _Try(name, failure=f"failed ({exc})")
-    params, bse = np.asarray(res.params), np.asarray(res.bse)
     if not res.mle_retvals.get("converged", False):
         return _Try(name, failure="did not converge")
-    if any(issubclass(w.category, HessianInversionWarning) for w in caught):
+    if errors and any(issubclass(w.category, HessianInversionWarning) for w in caught):
         return _Try(name, failure="Hessian was not invertible")
-    if not (
-        np.all(np.isfinite(params))
-        and np.isfinite(res.llf)
-        and np.all(np.isfinite(bse[:k]))
-        and np.all(bse[:k] > 0)
-    ):
-        return _Try(name, failure="gave non-finite estimates")
-    return _Try(name, result=res)
+    finite = np.all(np.isfinite(res.params)) and np.isfinite(res.llf)
+    if errors:
+        bse = np.asarray(res.bse)[:k]
+        finite = finite and np.all(np.isfinite(bse)) and np.all(bse > 0)
+    return _Try(name, result=res) if finite else _Try(name, failure="gave non-finite estimates")
 
 
 def _nb_tries(y: np.ndarray, X: np.ndarray, cov: dict[str, Any]) -> list[_Try]:
@@ -217,14 +216,31 @@ def fit_outcome(
     return fit_count(y, X, groups, alpha) if kind == "count" else fit_time(y, X, groups, alpha)
 
 
+def _refit_nb(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | None:
+    """From the full-sample optimum (near every resample's): Newton, then BFGS on log alpha
+    (Newton steps alpha itself and can leave it negative); the full search only if both fail."""
+    assert fit.nb_alpha is not None
+    start = np.append(fit.params, fit.nb_alpha)
+    for name, method, maxiter in (("warm Newton", "newton", 50), ("warm BFGS", "bfgs", 200)):
+        options = {"method": method, "maxiter": maxiter, "start_params": start}
+        warm = _nb_try(y, X, name, options, {}, errors=False)
+        if warm.result is not None:
+            return np.asarray(warm.result.params)[: X.shape[1]]
+    good = [t.result for t in _nb_tries(y, X, {}) if t.result is not None]
+    if not good:
+        return None
+    return np.asarray(max(good, key=lambda r: float(r.llf)).params)[: X.shape[1]]
+
+
 def refit_params(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | None:
     """Point estimates only, warm-started from `fit`, for bootstrap resamples; None on failure.
 
-    Uses the same family as the full-sample fit so the bootstrap describes that estimator.
+    Uses the same family as the full-sample fit so the bootstrap describes that estimator, and
+    the same search as the full-sample NB fit when the warm start fails, so a resample fails only
+    when no optimiser fits it (or its design is singular), not because one optimiser got lost.
     """
     if np.linalg.matrix_rank(X) < X.shape[1]:
         return None
-    k = X.shape[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -233,14 +249,6 @@ def refit_params(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | No
             if fit.family == "poisson":
                 res = sm.GLM(y, X, family=sm.families.Poisson()).fit(start_params=fit.params)
                 return np.asarray(res.params) if res.converged else None
-            model = sm.NegativeBinomial(y, X, loglike_method="nb2")
-            for kwargs in (
-                {"method": "newton", "maxiter": 50, "start_params": np.append(fit.params, fit.nb_alpha)},
-                {"maxiter": 200},
-            ):
-                res = model.fit(disp=0, **kwargs)
-                if res.mle_retvals.get("converged") and np.all(np.isfinite(res.params)):
-                    return np.asarray(res.params)[:k]
-        except (np.linalg.LinAlgError, ValueError, OverflowError):
+            return _refit_nb(fit, y, X)
+        except FIT_ERRORS:
             return None
-    return None

@@ -41,6 +41,8 @@ class Effect:
 
     Counts: NB rate ratio. Times: geometric-mean ratio from OLS on log time. `se` is the standard
     error of log(ratio) behind p, TOST, MDE and pooling; `ci_method` says where the CI came from.
+    With a cluster bootstrap, `boot_failed` of `boot_resamples` resamples failed to fit and
+    `boot_se` is the SD of the others (None when too many failed to trust it).
     """
 
     level: str
@@ -54,6 +56,9 @@ class Effect:
     ci_method: str
     model: str
     note: str | None = None
+    boot_resamples: int | None = None
+    boot_failed: int | None = None
+    boot_se: float | None = None
 
 
 @dataclass(frozen=True)

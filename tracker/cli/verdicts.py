@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from qroi.analysis import PooledResult, Report
+from qroi.analysis import Effect, PooledResult, Report
 from qroi.analysis.claim import ClaimResult
 
 STYLE = {
@@ -26,6 +26,15 @@ def _ratio(ratio: float | None, low: float | None, high: float | None) -> str:
     if ratio is None:
         return "-"
     return f"{ratio:.2f} [{low:.2f}-{high:.2f}]"
+
+
+def _effect(e: Effect) -> str:
+    """A rung's 95% interval; with the bootstrap's failure share whenever any resample failed."""
+    cell = _ratio(e.ratio, e.ci_low, e.ci_high)
+    if not e.boot_failed or not e.boot_resamples:
+        return cell
+    fallback = "; Wald" if e.boot_se is None else ""
+    return f"{cell} ({e.boot_failed} of {e.boot_resamples} resamples failed{fallback})"
 
 
 def _verdict_interval(ratio: float | None, ci: tuple[float, float] | None, label: str | None) -> str:
@@ -50,7 +59,7 @@ def render_report(report: Report, console: Console, title: str) -> None:
     for col in (*columns, "verdict"):
         table.add_column(col, justify="left" if col in ("hypothesis", "verdict") else "right")
     for h in report.hypotheses:
-        cells = [_ratio(e.ratio, e.ci_low, e.ci_high) for e in h.effects]
+        cells = [_effect(e) for e in h.effects]
         cells += ["-"] * (3 - len(cells))
         basis = _verdict_interval(h.adjusted.ratio if h.adjusted else None, h.verdict_ci, h.verdict_ci_label)
         p = f"{h.p_holm:.3g}" if h.p_holm is not None else "-"
