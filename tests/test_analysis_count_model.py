@@ -41,3 +41,21 @@ def test_a_negative_binomial_bfgs_leaves_at_alpha_zero_is_fitted_to_its_highest_
     result = analyze_hypothesis(panel, SPEC)
     assert result.adjusted.model == fit.description
     assert not any(w.startswith("model fallback") for w in result.warnings)
+
+
+def test_underdispersed_counts_are_poisson_because_the_likelihood_is_highest_at_alpha_zero():
+    """Binomial (underdispersed) counts adjusted for size and exposure: near alpha = 0 the NB
+    Hessian is singular, so no NB fit passes its checks; that read as "did not converge", where
+    the likelihood itself says "no overdispersion"."""
+    panel = simulate_count_panel(100, n_windows=4, seed=0)
+    z_worse = (70 - panel["quality"]) / 10
+    panel["outcome"] = np.random.default_rng(0).binomial(4, 1 / (1 + np.exp(1 - 0.4 * z_worse)))
+    prep = prepare(panel, SPEC)
+    X = prep.design(adjustment_levels(SPEC)[-1])
+    poisson = float(sm.GLM(prep.y, X, family=sm.families.Poisson()).fit().llf)
+    assert all(_profile_llf(prep.y, X, a) < poisson for a in (0.01, 0.1, 1.0)), "precondition: maximum at 0"
+    fit = fit_count(prep.y, X)
+    assert fit.family == "poisson"
+    assert (
+        fit.fallback == "no overdispersion (the negative binomial profile likelihood is highest at alpha = 0)"
+    )

@@ -12,6 +12,7 @@ errors, so the answer is still honest. The description names the fit used.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ class _Try:
     name: str
     result: Any = None
     failure: str | None = None
+    profile_alpha: float | None = None  # for the try started from it
 
 
 def _nb_try(
@@ -126,7 +128,8 @@ def _nb_tries(y: np.ndarray, X: np.ndarray, cov: dict[str, Any]) -> list[_Try]:
         return [*tries, _Try("profile-likelihood alpha", failure=f"failed ({exc})")]
     start = np.append(params, max(alpha, NB_ALPHA_BOUNDARY))
     options = {"method": "newton", "maxiter": 100, "start_params": start}
-    return [*tries, _nb_try(y, X, "Newton from the profile-likelihood alpha", options, cov)]
+    newton = _nb_try(y, X, "Newton from the profile-likelihood alpha", options, cov)
+    return [*tries, dataclasses.replace(newton, profile_alpha=alpha)]
 
 
 def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float) -> ModelFit | str:
@@ -134,6 +137,10 @@ def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: floa
     k = X.shape[1]
     tries = _nb_tries(y, X, _cov(groups, "nonrobust"))
     good = [t for t in tries if t.result is not None]
+    profile = next((t.profile_alpha for t in tries if t.profile_alpha is not None), None)
+    if not good and profile is not None and profile < NB_ALPHA_BOUNDARY:
+        # Near alpha = 0 the NB Hessian is singular, so no full fit passes; the profile says why.
+        return "no overdispersion (the negative binomial profile likelihood is highest at alpha = 0)"
     if not good:
         return (
             "negative binomial did not converge (" + "; ".join(f"{t.name} {t.failure}" for t in tries) + ")"
