@@ -81,7 +81,8 @@ def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
             if adj.boot_se is not None
             else f"the cluster bootstrap that checks it failed in {adj.boot_failed} of {adj.boot_resamples} resamples"
         )
-        caveats += (f"equivalence not claimed although the model SE alone would show it: {basis}",)
+        note = f"equivalence not claimed although the model SE alone would show it: {basis}"
+        caveats = tuple(dict.fromkeys((*caveats, note)))  # judging a judged result adds it once
     sentence = explain(
         d,
         adj.ratio,
