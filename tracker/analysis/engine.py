@@ -71,6 +71,7 @@ def _equivalence_se(adj: Effect) -> float:
 
 def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
     spec, adj = result.spec, result.adjusted
+    assert adj is not None  # only estimated results are judged
     args = {"sesoi": spec.sesoi, "alpha": spec.alpha, "p_value": adj.p_value}
     d = decide(adj.log_ratio, adj.se, p_holm, equivalence_se=_equivalence_se(adj), **args)
     caveats = result.warnings
