@@ -60,7 +60,8 @@ def test_planted_effect_is_supported_and_inside_the_adjusted_ci():
     assert r.explanation.startswith("Supported: one SD worse maintainability goes with ")
     assert "after adjusting for size and change frequency (" in r.explanation
     assert "n=400 file-windows" in r.explanation
-    assert f"{adj.ratio:.2f}x [{adj.ci_low:.2f}-{adj.ci_high:.2f}]" in r.explanation
+    # A family of one: the verdict rests on the same 95% Wald interval the table shows.
+    assert f"{adj.ratio:.2f}x [{adj.ci_low:.2f}-{adj.ci_high:.2f}, 95% CI]" in r.explanation
     # Quality tracks size here, so the raw effect overstates the adjusted one.
     assert level(r, "unadjusted").ratio > adj.ratio
     # Worst band is the low-maintainability one and has more bugs than the best, net of size.
@@ -185,7 +186,10 @@ def test_repeated_units_use_the_cluster_bootstrap_and_widen_the_ci():
     naive = analyze_hypothesis(panel, spec())
     adj = clustered.adjusted
     assert clustered.clustered and clustered.n_units == 60 and clustered.n_rows == 360
-    assert adj.ci_method == "cluster bootstrap percentile (199 resamples of 60 units by unit)"
+    assert adj.ci_method == (
+        f"cluster bootstrap percentile over 60 units by unit ({adj.boot_failed} of 199 resamples "
+        f"({adj.boot_failed / 199:.1%}) failed to fit)"
+    )
     assert "cluster-robust SE" in adj.model
     assert clustered.band_comparison.ci_method.startswith("cluster bootstrap")
     assert adj.ci_low < 1.4 < adj.ci_high
@@ -241,6 +245,28 @@ def test_holm_correction_across_the_hypotheses_of_a_report():
     mixed = make_report([estimate(panel, specs[0]), estimate(panel.head(10), thin)])
     assert mixed.holm_family_size == 1 and mixed["thin"].verdict == "Too little data"
     assert mixed.hypotheses[0].p_holm == raw
+
+
+def test_a_verdict_stands_next_to_the_interval_it_rests_on_and_the_mde_at_holms_level():
+    """Significant alone, not after Holm over three: the 95% interval excludes 1, the verdict's does not."""
+    panel = simulate_count_panel(300, rate_ratio=1.15, size_corr=0.3, seed=7)
+    for i, s in enumerate((31, 32)):
+        panel[f"null{i}"] = simulate_count_panel(300, size_corr=0.3, seed=s)["outcome"]
+    specs = [spec(n_boot=0), spec(outcome="null0", n_boot=0), spec(outcome="null1", n_boot=0)]
+    h = analyze(panel, specs).hypotheses[0]
+    adj = h.adjusted
+    assert h.verdict == "Inconclusive" and adj.ci_low > 1, "precondition: 95% interval excludes 1"
+    level = 0.05 * adj.p_value / h.p_holm
+    assert 0.05 / 3 <= level < 0.05
+    half = stats.norm.isf(level / 2) * adj.se
+    assert h.verdict_ci == pytest.approx((math.exp(adj.log_ratio - half), math.exp(adj.log_ratio + half)))
+    assert h.verdict_ci[0] < 1 < h.verdict_ci[1]
+    label = f"{100 * (1 - level):.3g}% CI at Holm's level"
+    assert h.verdict_ci_label == label
+    assert f"{adj.ratio:.2f}x [{h.verdict_ci[0]:.2f}-{h.verdict_ci[1]:.2f}, {label}]" in h.explanation
+    # The MDE is the one of the corrected test, not of a test at 5%.
+    assert h.mde_ratio == pytest.approx(mde_ratio(adj.se, level)) and h.mde_ratio > mde_ratio(adj.se, 0.05)
+    assert "with 80% power at Holm's level" in h.explanation
 
 
 def test_large_null_panel_with_generous_sesoi_is_equivalent():

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from qroi.analysis import HypothesisSpec, analyze_hypothesis
+from qroi.analysis.simulate import simulate_count_panel
 from qroi.read import queries
 from tests.conftest import ROOT, run_qroi, run_qroi_on_terminal
 
@@ -81,3 +83,33 @@ def test_the_cli_and_a_whole_ingest_never_import_pandas(make_repo, tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_piped_verdict_table_is_never_cut_and_shows_the_interval_the_verdict_rests_on(
+    tmp_path: Path,
+) -> None:
+    """Piped with no COLUMNS (a report written to a file), rich would lay the table out in 80
+    columns and elide cells ("hypothes…", "Support…")."""
+    names = {
+        "quality": "maintainability_index_of_the_file",
+        "outcome": "bug_fix_commits_in_the_window",
+        "size": "source_lines",
+        "exposure": "commits_in_the_window",
+    }
+    panel = simulate_count_panel(300, rate_ratio=1.3, size_corr=0.3, seed=5).rename(columns=names)
+    table = tmp_path / "long names.csv"
+    panel.to_csv(table, index=False)
+    options = [f"--{role}={column}" for role, column in names.items()]
+    result = run_qroi("analyze", "--table", str(table), *options, "--higher-is-better", env={"COLUMNS": ""})
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    spec = HypothesisSpec(
+        names["quality"], names["outcome"], "count", True, size=names["size"], exposure=names["exposure"]
+    )
+    h = analyze_hypothesis(panel, spec)
+    adj = h.adjusted
+    row = next(
+        line for line in result.stdout.splitlines() if f"{names['quality']} -> {names['outcome']}" in line
+    )
+    basis = f"{adj.ratio:.2f} [{h.verdict_ci[0]:.2f}-{h.verdict_ci[1]:.2f}] {h.verdict_ci_label}"
+    assert basis in row and h.verdict in row and h.verdict == "Supported"

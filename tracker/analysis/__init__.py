@@ -6,7 +6,7 @@ HypothesisSpec naming its columns; output is JSON-ready result records with verd
 
 from qroi.analysis.decision import Decision, Verdict, decide, holm, mde_ratio, tost_p
 from qroi.analysis.engine import analyze, analyze_hypothesis, estimate, make_report
-from qroi.analysis.pooling import PooledResult, RepoEffect, pool
+from qroi.analysis.pooling import PooledResult, RepoEffect, pool, pool_hypotheses
 from qroi.analysis.prepare import MIN_INFORMATIVE_UNITS, MIN_ROWS
 from qroi.analysis.results import (
     BandComparison,
@@ -54,6 +54,7 @@ __all__ = [
     "make_report",
     "mde_ratio",
     "pool",
+    "pool_hypotheses",
     "tost_p",
     "value_trend_regression",
 ]

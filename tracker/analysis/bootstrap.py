@@ -15,15 +15,17 @@ import numpy as np
 from scipy import stats
 
 MAX_FAILED_SHARE = 0.10
-"""If more resamples than this fail to fit, the bootstrap CI is not trusted."""
+"""If more resamples than this fail to fit, the bootstrap CI is not trusted: the resamples
+that fit are not a random half of the rest, so their spread says nothing about the estimator."""
 
 
 @dataclass(frozen=True)
 class BootstrapCI:
-    """Percentile bounds per statistic; `failed` counts resamples whose fit failed (NaN)."""
+    """Percentile bounds and SD per statistic; `failed` counts resamples whose fit failed (NaN)."""
 
     low: np.ndarray
     high: np.ndarray
+    se: np.ndarray
     failed: np.ndarray
     n_boot: int
     n_units: int
@@ -31,6 +33,10 @@ class BootstrapCI:
     def usable(self, i: int) -> bool:
         """Whether statistic i had few enough failed resamples to trust its interval."""
         return bool(self.failed[i] <= MAX_FAILED_SHARE * self.n_boot and np.isfinite(self.low[i]))
+
+    def failures(self, i: int) -> str:
+        """The failure count as a reader needs it wherever the interval is shown."""
+        return f"{int(self.failed[i])} of {self.n_boot} resamples ({self.failed[i] / self.n_boot:.1%}) failed to fit"
 
 
 def cluster_bootstrap(
@@ -69,5 +75,7 @@ def cluster_bootstrap(
     failed = np.sum(~np.isfinite(dist), axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # all-NaN rows give NaN bounds, reported via `failed`
-        low, high = np.nanpercentile(np.where(np.isfinite(dist), dist, np.nan), [tail, 100 - tail], axis=1)
-    return BootstrapCI(low=low, high=high, failed=failed, n_boot=n_boot, n_units=len(codes))
+        finite = np.where(np.isfinite(dist), dist, np.nan)
+        low, high = np.nanpercentile(finite, [tail, 100 - tail], axis=1)
+        se = np.nanstd(finite, axis=1, ddof=1)
+    return BootstrapCI(low=low, high=high, se=se, failed=failed, n_boot=n_boot, n_units=len(codes))

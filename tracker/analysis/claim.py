@@ -22,7 +22,7 @@ from qroi.analysis import (
     Report,
     ValueTrendResult,
     analyze,
-    pool,
+    pool_hypotheses,
     value_trend_regression,
 )
 from qroi.analysis.panel import build_panel
@@ -285,8 +285,7 @@ def claim_test(
     months = [monthly(engine, repo) for repo in repos]
     pooled = {}
     if len(repos) > 1:
-        for spec in specs:
-            pooled[spec.title] = pool({repo: reports[repo][spec.title] for repo in repos})
+        pooled = pool_hypotheses({s.title: {repo: reports[repo][s.title] for repo in repos} for s in specs})
     monthly_frame = pd.concat(months, ignore_index=True)
     return ClaimResult(
         list(repos),

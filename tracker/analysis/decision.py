@@ -15,7 +15,6 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.power import NormalIndPower
 
 Verdict = Literal["Supported", "Contradicted", "No effect (equivalent)", "Inconclusive"]
 
@@ -30,24 +29,42 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
     return multipletests(np.asarray(pvalues, float), method="holm")[1]
 
 
-def tost_p(log_ratio: float, se: float, sesoi: float) -> float:
-    """Two one-sided z-tests against log(1/sesoi) and log(sesoi); the larger p is the TOST p.
+def _reference(df: float | None) -> stats.rv_continuous | stats.rv_frozen:
+    """The test statistic's distribution: normal for model fits, t(df) for a pooled HKSJ estimate."""
+    return stats.norm if df is None else stats.t(df)
 
-    Significant at alpha exactly when the (1 - 2 alpha) interval lies inside the region.
+
+def tost_p(log_ratio: float, se: float, sesoi: float, df: float | None = None) -> float:
+    """Two one-sided tests against log(1/sesoi) and log(sesoi); the larger p is the TOST p.
+
+    Significant at alpha exactly when the (1 - 2 alpha) interval lies inside the region. z-tests,
+    or t-tests with `df` degrees of freedom when the SE itself is estimated from few repositories.
     """
-    bound = math.log(sesoi)
-    p_above_lower = stats.norm.sf((log_ratio + bound) / se)
-    p_below_upper = stats.norm.cdf((log_ratio - bound) / se)
+    bound, dist = math.log(sesoi), _reference(df)
+    p_above_lower = dist.sf((log_ratio + bound) / se)
+    p_below_upper = dist.cdf((log_ratio - bound) / se)
     return float(max(p_above_lower, p_below_upper))
 
 
-def mde_ratio(se: float, alpha: float, power: float = POWER) -> float:
-    """Smallest ratio a two-sided z-test at `alpha` detects with `power`, given this SE.
+def mde_ratio(se: float, alpha: float, power: float = POWER, df: float | None = None) -> float:
+    """Smallest ratio a two-sided test at level `alpha` detects with `power`, given this SE.
 
-    Effects beyond this ratio (or below its inverse) would usually have been found.
+    Effects beyond this ratio (or below its inverse) would usually have been found. The level
+    is the one the verdict uses (Holm's, in a family), so a reader is not promised a power
+    the corrected test does not have.
     """
-    d = NormalIndPower().solve_power(effect_size=None, nobs1=1, alpha=alpha, power=power, ratio=0)
-    return float(math.exp(d * se))
+    dist = _reference(df)
+    return float(math.exp((dist.isf(alpha / 2) + dist.ppf(power)) * se))
+
+
+def holm_level(alpha: float, p_value: float, p_holm: float) -> float:
+    """The level Holm tested this hypothesis at: alpha divided by the factor Holm applied to p.
+
+    Holm rejects exactly when p_holm < alpha, i.e. when p < alpha * p / p_holm; so an interval
+    at this level excludes 1 exactly when the verdict is Supported or Contradicted. The factor
+    lies between 1 and the family size, so the level lies between alpha / m and alpha.
+    """
+    return alpha if p_value <= 0 or p_holm <= p_value else alpha * p_value / p_holm
 
 
 @dataclass(frozen=True)
@@ -59,15 +76,33 @@ class Decision:
     tost_p: float
     mde_ratio: float
     negligible: bool  # point estimate inside the equivalence region
+    level: float  # the interval below has confidence 1 - level
+    ci_low: float  # the interval the verdict rests on, as ratios
+    ci_high: float
 
 
-def decide(log_ratio: float, se: float, p_holm: float, *, sesoi: float, alpha: float) -> Decision:
+def decide(
+    log_ratio: float,
+    se: float,
+    p_holm: float,
+    *,
+    sesoi: float,
+    alpha: float,
+    p_value: float | None = None,
+    df: float | None = None,
+    equivalence_se: float | None = None,
+) -> Decision:
     """Apply the verdict rules to the adjusted effect (log ratio per SD of worse quality).
 
     Supported: Holm p < alpha and ratio > 1. Contradicted: Holm p < alpha and ratio < 1.
     No effect (equivalent): not significant and TOST p < alpha. Inconclusive: otherwise.
+    `p_value` is the unadjusted p (None: a family of one); `df` switches to a t reference. The
+    decision carries the interval the verdict rests on: the (1 - 2 alpha) interval for
+    equivalence, else the one at Holm's level, with the MDE at Holm's level. `equivalence_se`
+    (default `se`) is the SE equivalence must hold under; inf when precision is not shown.
     """
-    t = tost_p(log_ratio, se, sesoi)
+    tost_se = se if equivalence_se is None else equivalence_se
+    t = tost_p(log_ratio, tost_se, sesoi, df)
     negligible = abs(log_ratio) < math.log(sesoi)
     if p_holm < alpha:
         verdict: Verdict = "Supported" if log_ratio > 0 else "Contradicted"
@@ -75,7 +110,20 @@ def decide(log_ratio: float, se: float, p_holm: float, *, sesoi: float, alpha: f
         verdict = "No effect (equivalent)"
     else:
         verdict = "Inconclusive"
-    return Decision(verdict, float(p_holm), t, mde_ratio(se, alpha), negligible)
+    holm_alpha = holm_level(alpha, p_holm if p_value is None else p_value, p_holm)
+    equivalent = verdict == "No effect (equivalent)"
+    level = 2 * alpha if equivalent else holm_alpha
+    half = float(_reference(df).isf(level / 2)) * (tost_se if equivalent else se)
+    return Decision(
+        verdict,
+        float(p_holm),
+        t,
+        mde_ratio(se, holm_alpha, df=df),
+        negligible,
+        level,
+        math.exp(log_ratio - half),
+        math.exp(log_ratio + half),
+    )
 
 
 def fmt_ratio(x: float) -> str:
@@ -88,10 +136,17 @@ def fmt_p(p: float, name: str = "p") -> str:
     return f"{name}<0.001" if p < 0.001 else f"{name}={p:.3f}"
 
 
+def interval_label(decision: Decision, alpha: float) -> str:
+    """How the verdict's interval was made, e.g. "98.3% CI at Holm's level" or "90% CI (TOST)"."""
+    conf = f"{100 * (1 - decision.level):.3g}% CI"
+    if decision.verdict == "No effect (equivalent)":
+        return f"{conf} (TOST)"
+    return f"{conf} at Holm's level" if decision.level < alpha else conf
+
+
 def explain(
     decision: Decision,
     ratio: float,
-    ci: tuple[float, float],
     *,
     quality: str,
     outcome: str,
@@ -99,12 +154,14 @@ def explain(
     n_rows: int,
     row_noun: str,
     sesoi: float,
+    alpha: float,
 ) -> str:
-    """One sentence quoting the adjusted effect and CI behind the verdict."""
+    """One sentence quoting the adjusted effect and the interval the verdict rests on, labelled."""
     adj = f"after adjusting for {' and '.join(adjusted_for)}" if adjusted_for else "without adjustment"
     effect = (
         f"one SD worse {quality} goes with {fmt_ratio(ratio)}x "
-        f"[{fmt_ratio(ci[0])}-{fmt_ratio(ci[1])}] the {outcome} {adj}"
+        f"[{fmt_ratio(decision.ci_low)}-{fmt_ratio(decision.ci_high)}, {interval_label(decision, alpha)}] "
+        f"the {outcome} {adj}"
     )
     n = f"n={n_rows} {row_noun}"
     v = decision.verdict
@@ -125,8 +182,9 @@ def explain(
             f"No effect (equivalent): {effect}, inside the equivalence region "
             f"{fmt_ratio(1 / sesoi)}-{fmt_ratio(sesoi)} ({fmt_p(decision.tost_p, 'TOST p')}, {n})."
         )
+    at_holm = " at Holm's level" if decision.level < alpha else ""
     return (
         f"Inconclusive: {effect}; neither a clear effect nor equivalence, as these data can only "
         f"detect effects beyond {fmt_ratio(decision.mde_ratio)}x (or below "
-        f"{fmt_ratio(1 / decision.mde_ratio)}x) with {POWER:.0%} power ({n})."
+        f"{fmt_ratio(1 / decision.mde_ratio)}x) with {POWER:.0%} power{at_holm} ({n})."
     )

@@ -7,6 +7,7 @@ Flow per hypothesis: prepare rows -> fit each adjustment level -> bands and desc
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -14,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from qroi.analysis import descriptive as desc
-from qroi.analysis.bootstrap import BootstrapCI, cluster_bootstrap
-from qroi.analysis.decision import decide, explain, holm
+from qroi.analysis.bootstrap import MAX_FAILED_SHARE, BootstrapCI, cluster_bootstrap
+from qroi.analysis.decision import decide, explain, holm, interval_label
 from qroi.analysis.models import ModelFit, NotEstimable, fit_outcome, refit_params
 from qroi.analysis.prepare import NOT_ESTIMABLE, Level, Prepared, Refusal, adjustment_levels, prepare
 from qroi.analysis.results import (
@@ -57,27 +58,53 @@ def make_report(results: Sequence[HypothesisResult], n_dropped_on_load: int = 0)
     return Report(tuple(judged), holm_family_size=len(ok), n_dropped_on_load=n_dropped_on_load)
 
 
+def _equivalence_se(adj: Effect) -> float:
+    """The SE equivalence must hold under: the larger of the model's and the bootstrap's.
+
+    Equivalence is a claim of precision, so it must survive the less precise of the two; when
+    the bootstrap ran but too many resamples failed, that precision is not shown at all (inf).
+    """
+    if adj.boot_resamples is None:
+        return adj.se
+    return math.inf if adj.boot_se is None else max(adj.se, adj.boot_se)
+
+
 def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
     spec, adj = result.spec, result.adjusted
-    d = decide(adj.log_ratio, adj.se, p_holm, sesoi=spec.sesoi, alpha=spec.alpha)
+    assert adj is not None  # only estimated results are judged
+    args = {"sesoi": spec.sesoi, "alpha": spec.alpha, "p_value": adj.p_value}
+    d = decide(adj.log_ratio, adj.se, p_holm, equivalence_se=_equivalence_se(adj), **args)
+    caveats = result.warnings
+    model_only = decide(adj.log_ratio, adj.se, p_holm, **args).verdict
+    if model_only == "No effect (equivalent)" and d.verdict != model_only:
+        basis = (
+            f"the cluster bootstrap SE {adj.boot_se:.3f} exceeds the model's {adj.se:.3f}"
+            if adj.boot_se is not None
+            else f"the cluster bootstrap that checks it failed in {adj.boot_failed} of {adj.boot_resamples} resamples"
+        )
+        note = f"equivalence not claimed although the model SE alone would show it: {basis}"
+        caveats = tuple(dict.fromkeys((*caveats, note)))  # judging a judged result adds it once
     sentence = explain(
         d,
         adj.ratio,
-        (adj.ci_low, adj.ci_high),
         quality=spec.label(spec.quality),
         outcome=spec.label(spec.outcome) + (" (geometric mean)" if spec.outcome_kind == "time" else ""),
         adjusted_for=[spec.label(c) for c in adj.adjusted_for],
         n_rows=result.n_rows,
         row_noun=spec.row_noun,
         sesoi=spec.sesoi,
+        alpha=spec.alpha,
     )
     return dataclasses.replace(
         result,
         p_holm=d.p_holm,
         tost_p=d.tost_p,
         mde_ratio=d.mde_ratio,
+        verdict_ci=(d.ci_low, d.ci_high),
+        verdict_ci_label=interval_label(d, spec.alpha),
         verdict=d.verdict,
         explanation=sentence,
+        warnings=caveats,
     )
 
 
@@ -196,9 +223,9 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
     if small:
         caveats.append(f"bands with fewer than {MIN_BAND_ROWS} rows not estimated: {', '.join(small)}")
     if boot is not None:
-        failed = int(boot.failed.max())
-        if failed:
-            caveats.append(f"{failed} of {boot.n_boot} bootstrap resamples failed to fit and were left out")
+        caveats += _bootstrap_caveats(
+            boot, [lv.name for lv in levels] + ["worst-vs-best band"] * bool(band_fit)
+        )
 
     return HypothesisResult(
         name=spec.title,
@@ -315,17 +342,35 @@ def _boot_statistic(
     return statistic
 
 
+def _bootstrap_caveats(boot: BootstrapCI, names: list[str]) -> list[str]:
+    """Per estimate: how many resamples failed, and what became of its interval."""
+    caveats = []
+    for i, name in enumerate(names):
+        if boot.failed[i]:
+            fate = (
+                "left out of its percentile interval"
+                if boot.usable(i)
+                else f"over {MAX_FAILED_SHARE:.0%}, so its interval is cluster-robust Wald instead"
+            )
+            caveats.append(f"bootstrap, {name}: {boot.failures(i)}, {fate}")
+    return caveats
+
+
 def _interval(prep: Prepared, fit: ModelFit, boot: BootstrapCI | None, i: int) -> tuple[float, float, str]:
-    """CI on the log scale and how it was obtained."""
+    """CI on the log scale and how it was obtained, with the bootstrap's failure share."""
     unit = prep.spec.unit
     if boot is not None and boot.usable(i):
         return (
             float(boot.low[i]),
             float(boot.high[i]),
-            f"cluster bootstrap percentile ({boot.n_boot} resamples of {boot.n_units} units by {unit})",
+            f"cluster bootstrap percentile over {boot.n_units} units by {unit} ({boot.failures(i)})",
         )
     if prep.clustered:
-        why = "bootstrap failed too often" if boot is not None else "bootstrap disabled (n_boot=0)"
+        why = (
+            f"bootstrap not trusted: {boot.failures(i)}"
+            if boot is not None
+            else "bootstrap disabled (n_boot=0)"
+        )
         return float(fit.conf_int[1, 0]), float(fit.conf_int[1, 1]), f"cluster-robust Wald by {unit} ({why})"
     return float(fit.conf_int[1, 0]), float(fit.conf_int[1, 1]), "model Wald"
 
@@ -345,6 +390,9 @@ def _effect(prep: Prepared, level: Level, fit: ModelFit, boot: BootstrapCI | Non
         ci_method=method,
         model=fit.description,
         note=fit.fallback,
+        boot_resamples=boot.n_boot if boot is not None else None,
+        boot_failed=int(boot.failed[i]) if boot is not None else None,
+        boot_se=float(boot.se[i]) if boot is not None and boot.usable(i) else None,
     )
 
 

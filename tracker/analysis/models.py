@@ -1,24 +1,36 @@
 """Regression models: negative binomial for counts, OLS on log(time) for times.
 
 Counts are overdispersed (a few files attract most bug fixes), so the main count model is NB2
-with its dispersion alpha estimated. When NB fails (no convergence, alpha at its zero boundary,
-singular Hessian) we fall back to Poisson with robust errors: its coefficients stay consistent
-under any dispersion and the sandwich fixes the errors, so the answer is still honest.
+with its dispersion alpha estimated. Its likelihood is awkward to optimise (alpha is flat far
+from the data and BFGS can stop at alpha = 0 with a far lower likelihood), so it is fitted from
+several starts and optimisers, one of them the profile-likelihood alpha (each alpha fixed is a
+GLM fitted by IRLS, which does not get lost), and the highest likelihood is kept. Only when that
+maximum sits at alpha = 0 (no overdispersion), or no fit converges, do we use Poisson with
+robust errors: its coefficients stay consistent under any dispersion and the sandwich fixes the
+errors, so the answer is still honest. The description names the fit used.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import statsmodels.api as sm
+from scipy import optimize
 from statsmodels.tools.sm_exceptions import HessianInversionWarning
 
 from qroi.analysis.spec import OutcomeKind
 
 NB_ALPHA_BOUNDARY = 1e-4
 """An NB dispersion below this means no overdispersion: the NB likelihood is at its boundary."""
+PROFILE_LOG_ALPHA = (math.log(1e-6), math.log(1e4))
+"""Range searched for the profile-likelihood alpha; the lower end is the Poisson boundary."""
+FIT_ERRORS = (np.linalg.LinAlgError, ValueError, OverflowError, ZeroDivisionError, FloatingPointError)
+"""What statsmodels raises when an optimiser wanders off; such a try counts as failed."""
 
 
 class NotEstimable(Exception):
@@ -37,6 +49,7 @@ class ModelFit:
     description: str
     fallback: str | None = None
     nb_alpha: float | None = None
+    llf: float | None = None
 
 
 def _cov(groups: np.ndarray | None, default: str) -> dict:
@@ -52,47 +65,109 @@ def _check_rank(X: np.ndarray) -> None:
         )
 
 
-def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float) -> ModelFit | str:
-    """NB2 fit, or a short reason why it is not trustworthy.
+def _profile_alpha(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, float]:
+    """The alpha maximising the profile likelihood (IRLS at each alpha), with its coefficients."""
 
-    BFGS first (fast); Nelder-Mead as a retry, since BFGS occasionally diverges on the
-    dispersion parameter where the likelihood is flat.
-    """
+    def fit_at(log_alpha: float) -> Any:
+        family = sm.families.NegativeBinomial(alpha=math.exp(log_alpha))
+        return sm.GLM(y, X, family=family).fit()
+
+    def negative_llf(log_alpha: float) -> float:
+        try:
+            llf = float(fit_at(log_alpha).llf)
+        except FIT_ERRORS:  # IRLS lost at an extreme alpha: that alpha is not the answer
+            return math.inf
+        return -llf if math.isfinite(llf) else math.inf
+
+    best = optimize.minimize_scalar(negative_llf, bounds=PROFILE_LOG_ALPHA, method="bounded")
+    return np.asarray(fit_at(float(best.x)).params), math.exp(float(best.x))
+
+
+@dataclass(frozen=True)
+class _Try:
+    """One NB optimisation: how it was started, and the result or why it was discarded."""
+
+    name: str
+    result: Any = None
+    failure: str | None = None
+    profile_alpha: float | None = None  # for the try started from it
+
+
+def _nb_try(
+    y: np.ndarray, X: np.ndarray, name: str, options: dict[str, Any], cov: dict[str, Any], errors: bool = True
+) -> _Try:
+    """Run one optimiser; keep it only if it converged to finite estimates and, when `errors`,
+    a usable Hessian and standard errors (a bootstrap refit needs the estimates only)."""
     k = X.shape[1]
-    reason = "negative binomial did not converge"
-    for options in ({"method": "bfgs", "maxiter": 200}, {"method": "nm", "maxiter": 5000}):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                res = sm.NegativeBinomial(y, X, loglike_method="nb2").fit(
-                    disp=0, **options, **_cov(groups, "nonrobust")
-                )
-            except (np.linalg.LinAlgError, ValueError, OverflowError) as exc:
-                reason = f"negative binomial failed ({exc})"
-                continue
-        params, bse = np.asarray(res.params), np.asarray(res.bse)
-        if not res.mle_retvals.get("converged", False):
-            continue
-        if any(issubclass(w.category, HessianInversionWarning) for w in caught):
-            reason = "negative binomial Hessian was not invertible"
-            continue
-        if not (np.all(np.isfinite(params)) and np.all(np.isfinite(bse[:k])) and np.all(bse[:k] > 0)):
-            reason = "negative binomial gave non-finite estimates"
-            continue
-        nb_alpha = float(params[-1])
-        if nb_alpha < NB_ALPHA_BOUNDARY:
-            return "no overdispersion (negative binomial alpha at its zero boundary)"
-        robust = ", cluster-robust SE" if groups is not None else ""
-        return ModelFit(
-            params=params[:k],
-            bse=bse[:k],
-            pvalues=np.asarray(res.pvalues)[:k],
-            conf_int=np.asarray(res.conf_int(alpha))[:k],
-            family="nb",
-            description=f"negative binomial (NB2, alpha={nb_alpha:.3g}){robust}",
-            nb_alpha=nb_alpha,
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            res = sm.NegativeBinomial(y, X, loglike_method="nb2").fit(disp=0, **options, **cov)
+        except FIT_ERRORS as exc:
+            return _Try(name, failure=f"failed ({exc})")
+    if not res.mle_retvals.get("converged", False):
+        return _Try(name, failure="did not converge")
+    if errors and any(issubclass(w.category, HessianInversionWarning) for w in caught):
+        return _Try(name, failure="Hessian was not invertible")
+    finite = np.all(np.isfinite(res.params)) and np.isfinite(res.llf)
+    if errors:
+        bse = np.asarray(res.bse)[:k]
+        finite = finite and np.all(np.isfinite(bse)) and np.all(bse > 0)
+    return _Try(name, result=res) if finite else _Try(name, failure="gave non-finite estimates")
+
+
+def _nb_tries(y: np.ndarray, X: np.ndarray, cov: dict[str, Any]) -> list[_Try]:
+    """statsmodels' default start under BFGS and Nelder-Mead, and Newton from the profile alpha."""
+    tries = [
+        _nb_try(y, X, "BFGS", {"method": "bfgs", "maxiter": 200}, cov),
+        _nb_try(y, X, "Nelder-Mead", {"method": "nm", "maxiter": 5000}, cov),
+    ]
+    try:
+        params, alpha = _profile_alpha(y, X)
+    except FIT_ERRORS as exc:
+        return [*tries, _Try("profile-likelihood alpha", failure=f"failed ({exc})")]
+    start = np.append(params, max(alpha, NB_ALPHA_BOUNDARY))
+    options = {"method": "newton", "maxiter": 100, "start_params": start}
+    newton = _nb_try(y, X, "Newton from the profile-likelihood alpha", options, cov)
+    return [*tries, dataclasses.replace(newton, profile_alpha=alpha)]
+
+
+def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float) -> ModelFit | str:
+    """NB2 fit with the highest likelihood over several optimisers, or why NB is not used."""
+    k = X.shape[1]
+    tries = _nb_tries(y, X, _cov(groups, "nonrobust"))
+    good = [t for t in tries if t.result is not None]
+    profile = next((t.profile_alpha for t in tries if t.profile_alpha is not None), None)
+    if not good and profile is not None and profile < NB_ALPHA_BOUNDARY:
+        # Near alpha = 0 the NB Hessian is singular, so no full fit passes; the profile says why.
+        return "no overdispersion (the negative binomial profile likelihood is highest at alpha = 0)"
+    if not good:
+        return (
+            "negative binomial did not converge (" + "; ".join(f"{t.name} {t.failure}" for t in tries) + ")"
         )
-    return reason
+    best = max(good, key=lambda t: float(t.result.llf))
+    res = best.result
+    params = np.asarray(res.params)
+    nb_alpha = float(params[-1])
+    if nb_alpha < NB_ALPHA_BOUNDARY:
+        return (
+            f"no overdispersion (the negative binomial likelihood is highest at alpha = 0 over "
+            f"{len(good)} converged fits)"
+        )
+    robust = ", cluster-robust SE" if groups is not None else ""
+    return ModelFit(
+        params=params[:k],
+        bse=np.asarray(res.bse)[:k],
+        pvalues=np.asarray(res.pvalues)[:k],
+        conf_int=np.asarray(res.conf_int(alpha))[:k],
+        family="nb",
+        description=(
+            f"negative binomial (NB2, alpha={nb_alpha:.3g}, log-likelihood {float(res.llf):.1f} by "
+            f"{best.name}, the highest of {len(good)} of {len(tries)} fits that converged){robust}"
+        ),
+        nb_alpha=nb_alpha,
+        llf=float(res.llf),
+    )
 
 
 def _fit_poisson(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float, why: str) -> ModelFit:
@@ -148,14 +223,31 @@ def fit_outcome(
     return fit_count(y, X, groups, alpha) if kind == "count" else fit_time(y, X, groups, alpha)
 
 
+def _refit_nb(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | None:
+    """From the full-sample optimum (near every resample's): Newton, then BFGS on log alpha
+    (Newton steps alpha itself and can leave it negative); the full search only if both fail."""
+    assert fit.nb_alpha is not None
+    start = np.append(fit.params, fit.nb_alpha)
+    for name, method, maxiter in (("warm Newton", "newton", 50), ("warm BFGS", "bfgs", 200)):
+        options = {"method": method, "maxiter": maxiter, "start_params": start}
+        warm = _nb_try(y, X, name, options, {}, errors=False)
+        if warm.result is not None:
+            return np.asarray(warm.result.params)[: X.shape[1]]
+    good = [t.result for t in _nb_tries(y, X, {}) if t.result is not None]
+    if not good:
+        return None
+    return np.asarray(max(good, key=lambda r: float(r.llf)).params)[: X.shape[1]]
+
+
 def refit_params(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | None:
     """Point estimates only, warm-started from `fit`, for bootstrap resamples; None on failure.
 
-    Uses the same family as the full-sample fit so the bootstrap describes that estimator.
+    Uses the same family as the full-sample fit so the bootstrap describes that estimator, and
+    the same search as the full-sample NB fit when the warm start fails, so a resample fails only
+    when no optimiser fits it (or its design is singular), not because one optimiser got lost.
     """
     if np.linalg.matrix_rank(X) < X.shape[1]:
         return None
-    k = X.shape[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -164,14 +256,6 @@ def refit_params(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | No
             if fit.family == "poisson":
                 res = sm.GLM(y, X, family=sm.families.Poisson()).fit(start_params=fit.params)
                 return np.asarray(res.params) if res.converged else None
-            model = sm.NegativeBinomial(y, X, loglike_method="nb2")
-            for kwargs in (
-                {"method": "newton", "maxiter": 50, "start_params": np.append(fit.params, fit.nb_alpha)},
-                {"maxiter": 200},
-            ):
-                res = model.fit(disp=0, **kwargs)
-                if res.mle_retvals.get("converged") and np.all(np.isfinite(res.params)):
-                    return np.asarray(res.params)[:k]
-        except (np.linalg.LinAlgError, ValueError, OverflowError):
+            return _refit_nb(fit, y, X)
+        except FIT_ERRORS:
             return None
-    return None

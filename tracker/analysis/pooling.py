@@ -1,11 +1,18 @@
-"""Pool one hypothesis across repositories: random-effects meta-analysis (DerSimonian-Laird).
+"""Pool one hypothesis across repositories: random-effects meta-analysis, judged like a repo.
 
 Repos differ in language, team and process, so a single common effect is an assumption to check,
 not to impose: tau^2 is the between-repo variance and I^2 the share of spread it explains.
+
+tau^2 is Paule-Mandel's estimate, which is never negative: DerSimonian-Laird's moment estimate
+can be, and a negative tau^2 gives repositories negative weights and an interval narrower than
+the fixed-effect one. With few repositories the normal interval is too narrow because tau^2 is
+itself a guess from a handful of numbers, so below `HKSJ_BELOW` repos the interval and p-value
+are Hartung-Knapp-Sidik-Jonkman's (t with k - 1 df), never narrower than the standard one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,13 +22,20 @@ import numpy as np
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from qroi.analysis.decision import fmt_ratio
+from qroi.analysis.decision import decide, explain, holm, interval_label
 from qroi.analysis.results import HypothesisResult, to_jsonable
+from qroi.analysis.spec import HypothesisSpec
+
+MIN_REPOS = 2
+HKSJ_BELOW = 10
+"""Fewer repositories than this: Hartung-Knapp-Sidik-Jonkman t intervals instead of normal ones."""
+PM_TOLERANCE = 1e-4
+"""Paule-Mandel has converged when the generalised Q equals k - 1 to within this (or tau^2 = 0)."""
 
 
 @dataclass(frozen=True)
 class RepoEffect:
-    """One repo's adjusted effect and its relative random-effects weight."""
+    """One repo's adjusted effect and its relative random-effects weight (positive, sums to 1)."""
 
     name: str
     ratio: float
@@ -32,8 +46,13 @@ class RepoEffect:
 
 @dataclass(frozen=True)
 class PooledResult:
-    """Random-effects pooled ratio (per SD of worse quality) with heterogeneity statistics."""
+    """Random-effects pooled ratio (per SD of worse quality), its heterogeneity and its verdict.
 
+    `log_ratio` and `se` are what the verdict uses; `df` is set when the reference is t (HKSJ).
+    `ci_low`/`ci_high` are the 1 - alpha interval; `verdict_ci` the one the verdict rests on.
+    """
+
+    name: str
     status: str
     reason: str | None
     k: int
@@ -49,91 +68,178 @@ class PooledResult:
     repos: tuple[RepoEffect, ...]
     excluded: tuple[str, ...]
     summary: str
+    log_ratio: float | None = None
+    se: float | None = None
+    df: float | None = None
+    spec: HypothesisSpec | None = None
+    p_holm: float | None = None
+    tost_p: float | None = None
+    mde_ratio: float | None = None
+    verdict: str | None = None
+    verdict_ci: tuple[float, float] | None = None
+    verdict_ci_label: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the repositories could be pooled."""
+        return self.status == "ok"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
         return to_jsonable(self)
 
 
-MIN_REPOS = 2
+Results = Mapping[str, HypothesisResult] | Sequence[HypothesisResult]
 
 
-def pool(
-    results_per_repo: Mapping[str, HypothesisResult] | Sequence[HypothesisResult], alpha: float = 0.05
-) -> PooledResult:
-    """Pool the adjusted log-ratios of per-repo results of the same hypothesis.
+def pool(results_per_repo: Results) -> PooledResult:
+    """Pool the per-repo results of one hypothesis and judge it as a Holm family of one.
 
     Accepts {repo name: result} or a list (named by position). Refused results are excluded and
     listed. Uses each result's adjusted log ratio and its SE (cluster-robust when units repeat).
     """
-    items = (
-        list(results_per_repo.items())
-        if isinstance(results_per_repo, Mapping)
-        else [(f"repo {i + 1}", r) for i, r in enumerate(results_per_repo)]
+    return judge_pooled([combine(results_per_repo)])[0]
+
+
+def pool_hypotheses(results: Mapping[str, Results]) -> dict[str, PooledResult]:
+    """Pool each hypothesis ({hypothesis: per-repo results}) and judge them as one Holm family.
+
+    The per-repo reports are Holm families of their own; the pooled answers are a second set of
+    tests of the same declared hypotheses, so they are corrected among themselves.
+    """
+    pooled = judge_pooled([combine(r) for r in results.values()])
+    return dict(zip(results, pooled, strict=True))
+
+
+def _named(results: Results) -> list[tuple[str, HypothesisResult]]:
+    if isinstance(results, Mapping):
+        return list(results.items())
+    return [(f"repo {i + 1}", r) for i, r in enumerate(results)]
+
+
+def combine(results_per_repo: Results) -> PooledResult:
+    """The random-effects estimate of one hypothesis across repos, before Holm and verdict."""
+    items = _named(results_per_repo)
+    usable = {n: r for n, r in items if r.ok and r.adjusted is not None and r.adjusted.se > 0}
+    excluded = tuple(n for n, _ in items if n not in usable)
+    name = next((r.name for _, r in items), "")
+    spec = next((r.spec for r in usable.values()), None)
+    small = len(usable) < HKSJ_BELOW
+    method = "random effects (Paule-Mandel tau^2, " + (
+        f"Hartung-Knapp-Sidik-Jonkman t interval with {len(usable) - 1} df)" if small else "normal interval)"
     )
-    used = [(n, r.adjusted) for n, r in items if r.ok and r.adjusted is not None and r.adjusted.se > 0]
-    excluded = tuple(n for n, r in items if not (r.ok and r.adjusted is not None and r.adjusted.se > 0))
-    method = "random effects (DerSimonian-Laird)"
-    if len(used) < MIN_REPOS:
-        reason = f"only {len(used)} repos with an estimate (need at least {MIN_REPOS})"
+    if len(usable) < MIN_REPOS or spec is None:
+        reason = f"only {len(usable)} repos with an estimate (need at least {MIN_REPOS})"
         return PooledResult(
-            "Too little data",
-            reason,
-            len(used),
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            method,
-            (),
-            excluded,
-            f"Too little data: {reason}.",
+            name=name,
+            status="Too little data",
+            reason=reason,
+            k=len(usable),
+            ratio=None,
+            ci_low=None,
+            ci_high=None,
+            p_value=None,
+            tau2=None,
+            i2=None,
+            q=None,
+            q_p=None,
+            method=method,
+            repos=(),
+            excluded=excluded,
+            summary=f"{name}: too little data: {reason}.",
         )
-    names = [n for n, _ in used]
-    eff = np.array([e.log_ratio for _, e in used])
-    var = np.array([e.se for _, e in used]) ** 2
+    names = list(usable)
+    eff = np.array([r.adjusted.log_ratio for r in usable.values()])  # type: ignore[union-attr]
+    var = np.array([r.adjusted.se for r in usable.values()]) ** 2  # type: ignore[union-attr]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # from the HKSJ variants we do not report
-        res = combine_effects(eff, var, method_re="dl", row_names=names, alpha=alpha)
-        frame = res.summary_frame()
-        lo, hi = (float(v) for v in res.conf_int(alpha=alpha, use_t=False)[1])
-    mean, se = float(res.mean_effect_re), float(res.sd_eff_w_re)
-    p = float(2 * stats.norm.sf(abs(mean / se)))
+        warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 in unused columns when tau^2 = 0
+        res = combine_effects(eff, var, method_re="pm", row_names=names, maxiter=200)
+        frame = res.summary_frame(alpha=spec.alpha, use_t=False)
+    tau2, k = float(res.tau2), len(names)
+    notes = []
+    q_ratio = float(res.scale_hksj_re)  # generalised Q / (k - 1) at the estimated tau^2
+    if not (abs(q_ratio - 1) < PM_TOLERANCE or (tau2 == 0 and q_ratio <= 1)):
+        notes.append(f"Paule-Mandel tau^2 did not converge (Q/(k-1) = {q_ratio:.3f})")
+    mean = float(res.mean_effect_re)
+    # HKSJ scales the variance by Q/(k-1); never below 1, or it can undercut even fixed effects.
+    se = float(res.sd_eff_w_re) * (np.sqrt(max(1.0, q_ratio)) if small else 1.0)
+    df = float(k - 1) if small else None
+    dist = stats.norm if df is None else stats.t(df)
+    half = float(dist.isf(spec.alpha / 2)) * se
     homog = res.test_homogeneity()
+    weights = frame.loc[names, "w_re"].to_numpy(float)
     repos = tuple(
         RepoEffect(
             n,
             float(np.exp(frame.loc[n, "eff"])),
             float(np.exp(frame.loc[n, "ci_low"])),
             float(np.exp(frame.loc[n, "ci_upp"])),
-            float(frame.loc[n, "w_re"]),
+            float(w),
         )
-        for n in names
+        for n, w in zip(names, weights, strict=True)
     )
-    ratio, ci = float(np.exp(mean)), (float(np.exp(lo)), float(np.exp(hi)))
     i2 = float(max(res.i2, 0.0))
-    summary = (
-        f"Pooled over {len(used)} repos: one SD worse quality goes with {fmt_ratio(ratio)}x "
-        f"[{fmt_ratio(ci[0])}-{fmt_ratio(ci[1])}] the outcome (random effects, I^2={i2:.0%})."
-    )
     return PooledResult(
-        "ok",
-        None,
-        len(used),
-        ratio,
-        ci[0],
-        ci[1],
+        name=name,
+        status="ok",
+        reason=None,
+        k=k,
+        ratio=float(np.exp(mean)),
+        ci_low=float(np.exp(mean - half)),
+        ci_high=float(np.exp(mean + half)),
+        p_value=float(2 * dist.sf(abs(mean / se))),
+        tau2=tau2,
+        i2=i2,
+        q=float(homog.statistic),
+        q_p=float(homog.pvalue),
+        method=method,
+        repos=repos,
+        excluded=excluded,
+        summary="",
+        log_ratio=mean,
+        se=se,
+        df=df,
+        spec=spec,
+        warnings=tuple(notes),
+    )
+
+
+def judge_pooled(pooled: Sequence[PooledResult]) -> list[PooledResult]:
+    """Holm across the pooled hypotheses, then a verdict and a sentence naming each hypothesis."""
+    ok = [i for i, p in enumerate(pooled) if p.ok]
+    adjusted = holm([pooled[i].p_value for i in ok])  # type: ignore[misc]
+    judged = list(pooled)
+    for i, p_holm in zip(ok, adjusted, strict=True):
+        judged[i] = _judge(pooled[i], float(p_holm))
+    return judged
+
+
+def _judge(p: PooledResult, p_holm: float) -> PooledResult:
+    spec = p.spec
+    assert spec is not None and p.log_ratio is not None and p.se is not None and p.ratio is not None
+    d = decide(p.log_ratio, p.se, p_holm, sesoi=spec.sesoi, alpha=spec.alpha, p_value=p.p_value, df=p.df)
+    sentence = explain(
+        d,
+        p.ratio,
+        quality=spec.label(spec.quality),
+        outcome=spec.label(spec.outcome) + (" (geometric mean)" if spec.outcome_kind == "time" else ""),
+        adjusted_for=[spec.label(c) for c in (spec.size, spec.exposure) if c],
+        n_rows=p.k,
+        row_noun="repos",
+        sesoi=spec.sesoi,
+        alpha=spec.alpha,
+    )
+    summary = (
+        f"{p.name}, pooled over {p.k} repos ({p.method}; I^2={p.i2:.0%}, tau^2={p.tau2:.3g}): {sentence}"
+    )
+    return dataclasses.replace(
         p,
-        float(res.tau2),
-        i2,
-        float(homog.statistic),
-        float(homog.pvalue),
-        method,
-        repos,
-        excluded,
-        summary,
+        p_holm=d.p_holm,
+        tost_p=d.tost_p,
+        mde_ratio=d.mde_ratio,
+        verdict=d.verdict,
+        verdict_ci=(d.ci_low, d.ci_high),
+        verdict_ci_label=interval_label(d, spec.alpha),
+        summary=summary,
     )

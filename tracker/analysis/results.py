@@ -41,6 +41,8 @@ class Effect:
 
     Counts: NB rate ratio. Times: geometric-mean ratio from OLS on log time. `se` is the standard
     error of log(ratio) behind p, TOST, MDE and pooling; `ci_method` says where the CI came from.
+    With a cluster bootstrap, `boot_failed` of `boot_resamples` resamples failed to fit and
+    `boot_se` is the SD of the others (None when too many failed to trust it).
     """
 
     level: str
@@ -54,6 +56,9 @@ class Effect:
     ci_method: str
     model: str
     note: str | None = None
+    boot_resamples: int | None = None
+    boot_failed: int | None = None
+    boot_se: float | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,8 @@ class HypothesisResult:
     p_holm: float | None = None
     tost_p: float | None = None
     mde_ratio: float | None = None
+    verdict_ci: tuple[float, float] | None = None  # the interval the verdict rests on (Holm / TOST)
+    verdict_ci_label: str | None = None
     verdict: str | None = None
     explanation: str | None = None
     warnings: tuple[str, ...] = ()
@@ -156,6 +163,9 @@ class HypothesisResult:
             "p_holm": self.p_holm,
             "tost_p": self.tost_p,
             "mde_ratio": self.mde_ratio,
+            "verdict_ci_low": self.verdict_ci[0] if self.verdict_ci else None,
+            "verdict_ci_high": self.verdict_ci[1] if self.verdict_ci else None,
+            "verdict_ci_label": self.verdict_ci_label,
             "adjusted_for": ", ".join(adj.adjusted_for) if adj else None,
             "n_rows": self.n_rows,
             "n_units": self.n_units,

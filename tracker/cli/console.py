@@ -28,8 +28,21 @@ from rich.text import Text
 
 from qroi.ingest.pipeline import Progress as PipelineProgress
 
+FILE_WIDTH = 10_000
+"""Width of stdout when it is not a terminal: reports go into files, so no cell is ever cut."""
+
+
+def _stdout() -> Console:
+    """rich lays tables out for 80 columns when piped, eliding cells ("hypothes…"); a file has
+    no edge, so off a terminal the console is as wide as any report line."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = FILE_WIDTH
+    return console
+
+
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False)
+out = _stdout()
 
 
 def interactive(quiet: bool) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from qroi.analysis import PooledResult, Report
+from qroi.analysis import Effect, PooledResult, Report
 from qroi.analysis.claim import ClaimResult
 
 STYLE = {
@@ -28,21 +28,46 @@ def _ratio(ratio: float | None, low: float | None, high: float | None) -> str:
     return f"{ratio:.2f} [{low:.2f}-{high:.2f}]"
 
 
+def _effect(e: Effect) -> str:
+    """A rung's 95% interval; with the bootstrap's failure share whenever any resample failed."""
+    cell = _ratio(e.ratio, e.ci_low, e.ci_high)
+    if not e.boot_failed or not e.boot_resamples:
+        return cell
+    fallback = "; Wald" if e.boot_se is None else ""
+    return f"{cell} ({e.boot_failed} of {e.boot_resamples} resamples failed{fallback})"
+
+
+def _verdict_interval(ratio: float | None, ci: tuple[float, float] | None, label: str | None) -> str:
+    if ratio is None or ci is None:
+        return "-"
+    return f"{_ratio(ratio, *ci)} {label}"
+
+
+def _verdict(verdict: str) -> str:
+    return f"[{STYLE.get(verdict, 'dim')}]{verdict}[/]"
+
+
 def render_report(report: Report, console: Console, title: str) -> None:
-    """One row per hypothesis: n, the three adjustment levels, Holm p, verdict; then the sentences."""
+    """One row per hypothesis: n, the three adjustment levels, the verdict's interval, Holm p, verdict.
+
+    The three levels carry 95% intervals; the verdict column's interval is the one the verdict
+    rests on (Holm's level, or TOST's 90%), so a verdict never stands next to an interval that
+    seems to say otherwise.
+    """
     table = Table(title=title, title_justify="left", show_lines=False)
-    for col in ("hypothesis", "n", "unadjusted", "+ size", "+ size + exposure", "Holm p", "verdict"):
+    columns = ("hypothesis", "n", "unadjusted", "+ size", "+ size + exposure", "verdict rests on", "Holm p")
+    for col in (*columns, "verdict"):
         table.add_column(col, justify="left" if col in ("hypothesis", "verdict") else "right")
     for h in report.hypotheses:
-        cells = [_ratio(e.ratio, e.ci_low, e.ci_high) for e in h.effects]
+        cells = [_effect(e) for e in h.effects]
         cells += ["-"] * (3 - len(cells))
+        basis = _verdict_interval(h.adjusted.ratio if h.adjusted else None, h.verdict_ci, h.verdict_ci_label)
         p = f"{h.p_holm:.3g}" if h.p_holm is not None else "-"
-        verdict = h.verdict or h.status
-        table.add_row(h.name, f"{h.n_rows:,}", *cells, p, f"[{STYLE.get(verdict, 'dim')}]{verdict}[/]")
+        table.add_row(h.name, f"{h.n_rows:,}", *cells, basis, p, _verdict(h.verdict or h.status))
     console.print(table)
     console.print(
         "Effects are ratios per 1 SD of worse quality (>1: worse quality, more of the outcome), "
-        "with 95% confidence intervals.",
+        "with 95% confidence intervals; the verdict uses the interval in its own column.",
         style="dim",
     )
     for h in report.hypotheses:
@@ -52,24 +77,30 @@ def render_report(report: Report, console: Console, title: str) -> None:
 
 
 def render_pooled(pooled: dict[str, PooledResult], console: Console) -> None:
+    """One row per pooled hypothesis with its own Holm-corrected verdict, then the sentences."""
     table = Table(title="pooled across repositories (random effects)", title_justify="left")
-    for col in ("hypothesis", "repos", "pooled ratio", "p", "I^2", "tau^2"):
+    for col in ("hypothesis", "repos", "pooled ratio (95%)", "verdict rests on", "Holm p", "I^2", "tau^2"):
         table.add_column(col, justify="left" if col == "hypothesis" else "right")
+    table.add_column("verdict", justify="left")
     for name, p in pooled.items():
-        if p.status != "ok":
-            table.add_row(name, str(p.k), "-", "-", "-", "-")
+        if not p.ok:
+            table.add_row(name, str(p.k), "-", "-", "-", "-", "-", _verdict(p.status))
             continue
         table.add_row(
             name,
             str(p.k),
             _ratio(p.ratio, p.ci_low, p.ci_high),
-            f"{p.p_value:.3g}",
+            _verdict_interval(p.ratio, p.verdict_ci, p.verdict_ci_label),
+            f"{p.p_holm:.3g}",
             f"{p.i2:.0%}",
             f"{p.tau2:.3g}",
+            _verdict(p.verdict or p.status),
         )
     console.print(table)
     for p in pooled.values():
         console.print(f"- {p.summary}", markup=False)
+        for warning in p.warnings:
+            console.print(f"  note: {warning}", style="dim", markup=False)
 
 
 def render_claim(result: ClaimResult, console: Console) -> None:
