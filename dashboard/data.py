@@ -192,9 +192,12 @@ def claim(
     window: str,
     sesoi: float,
     n_boot: int = 199,
+    kept: tuple[str, ...] = (roles.PRODUCT,),
 ) -> claims.ClaimResult:
     """The claim test as `qroi` runs it (whole history: it needs every complete window)."""
-    return claims.claim_test(engine_for(url), list(repos), list(qualities), [outcome], window, sesoi, n_boot)
+    return claims.claim_test(
+        engine_for(url), list(repos), list(qualities), [outcome], window, sesoi, n_boot, kept=frozenset(kept)
+    )
 
 
 @st.cache_data(show_spinner=False)

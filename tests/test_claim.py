@@ -206,7 +206,8 @@ def test_panel_equals_git_and_radon_on_the_snapshots(demo_repo: Path, demo_engin
         assert row.sloc == radon_raw(text).sloc
         assert row.cc_total == ComplexityVisitor.from_code(text).total_complexity
         end = int((pd.Timestamp(row.window_start, tz="UTC") + pd.DateOffset(months=3)).timestamp())
-        log = git(demo_repo, "log", "--all", "--no-merges", "--format=%H %at", "--", row.path).split("\n")
+        names = sorted(set(panel.loc[panel["lineage"] == row.lineage, "path"]))  # the file under each name
+        log = git(demo_repo, "log", "--all", "--no-merges", "--format=%H %at", "--", *names).split("\n")
         touching = [line.split() for line in log if line]
         in_window = {sha for sha, ts in touching if start <= int(ts) < end}
         assert row.commits == len(in_window), row.path
@@ -224,13 +225,14 @@ def test_panel_delivery_outcomes_equal_the_stores_links(
     )
     assert links, "the demo history has SZZ links"
     assert panel["bug_inducing"].sum() > 0
+    names = panel.groupby("lineage")["path"].agg(set)  # a file under each of its names
     for row in panel[panel["commits"] > 0].itertuples():
         start = pd.Timestamp(row.window_start, tz="UTC")
         end = start + pd.DateOffset(months=3)
         induced = {
             link["inducing_sha"]
             for link in links
-            if link["path"] == row.path and start <= pd.Timestamp(link["inducing_at"]) < end
+            if link["path"] in names[row.lineage] and start <= pd.Timestamp(link["inducing_at"]) < end
         }
         assert row.bug_inducing == len(induced), row.path
     assert panel["dev_time"].isna().all()  # no issues imported: no time outcome, never a zero

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health
 from qroi.analysis.claim import claim_test
 from qroi.cli import summary
+from qroi.core import roles
 from qroi.read import ai_frames, export, queries
 from qroi.store import database
 from tests.test_dashboard_apptest import DEMO, OTHER, dash_db, unrenamed_path  # noqa: F401  (the same store)
@@ -202,11 +203,14 @@ def test_overview_renders_and_follows_the_measure_and_repository_pickers(page: P
 
 
 def test_claim_page_shows_the_verdicts(page: Page, server, engine) -> None:
-    open_page(page, server, "claim?claim_precision=Quick")  # the URL carries the controls (shareable)
+    every = "".join(f"&claim_roles={r}" for r in roles.names())  # the demo's product files alone are too few
+    open_page(page, server, f"claim?claim_precision=Quick{every}")  # the URL carries the controls (shareable)
     expect(page.get_by_role("tab", name=OTHER)).to_be_visible(timeout=WAIT)
     page.get_by_test_id("stSidebar").get_by_role("button", name=f"Remove {OTHER}").click()  # one repository
     settle(page)
-    expected = claim_test(engine, [DEMO], None, ["defects"], "6M", 1.1, n_boot=0).report
+    expected = claim_test(
+        engine, [DEMO], None, ["defects"], "6M", 1.1, n_boot=0, kept=frozenset(roles.names())
+    ).report
     main = page.get_by_test_id("stMain")
     for h in expected.hypotheses:
         assert h.verdict in VERDICTS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qroi.analysis import claim as claims
+from qroi.core import roles
 from qroi.core.errors import QroiError
 from qroi.dashboard import charts, components, data, filters
 
@@ -74,6 +75,15 @@ with st.form("claim_controls", border=True):
         format="%.2f×",
         help="Effects closer to 1 than this ratio count as 'no effect' (equivalence).",
     )
+    kept = st.multiselect(
+        "File roles",
+        roles.names(),
+        default=[roles.PRODUCT],
+        key="claim_roles",
+        bind="query-params",
+        help="Which files enter the panel, as `qroi analyze --roles`: product code by default; tests "
+        "and docs have their own quality and their own 'fixes'.",
+    )
     b1, b2 = st.columns([3, 5], vertical_alignment="bottom")
     precision = b2.segmented_control(
         "Intervals",
@@ -102,6 +112,7 @@ try:
             window,
             float(sesoi),
             PRECISION[precision or "standard"][1],
+            tuple(sorted(kept or [roles.PRODUCT])),
         )
 except QroiError as exc:
     components.nothing(

@@ -67,7 +67,7 @@ DEFAULT_OUTCOMES = ("defects",)
 # Outcomes added to the default family when the store has the data behind them.
 WHEN_AVAILABLE = (("bug_inducing", "bug_inducing"), ("dev_time", "dev_time"))
 LABELS = {"sloc": "size", "commits": "change frequency"}
-SIZE, EXPOSURE, UNIT = "sloc", "commits", "path"
+SIZE, EXPOSURE, UNIT = "sloc", "commits", "lineage"  # a file followed through its renames
 
 
 def _lookup(name: str, table: dict[str, Any], what: str) -> Any:

@@ -6,13 +6,20 @@ are counted *during* the window, so "bug fixes make code more complex" cannot ma
 tree at any point is rebuilt by replaying the stored diffs (commit changes and the merges' diffs
 against their first parent), never by asking git.
 
-Files are followed by path: a renamed file starts a new unit. Only complete windows are kept (the
-last, still-running window would undercount outcomes).
+A file is followed through renames and moves (its *lineage*): the unit of analysis, its age,
+prior commits and ownership continue under its new path, so a move into `src/` does not split 73
+files into 93 units. The rule, on the main line's diffs in order: a rename (git's rename detection,
+as mined) continues the old path's lineage; an add starts a new one (a copy, a split, or a path
+used again after its file was renamed away or deleted is another file); a lineage is named by the
+file's first path (`path@time` when a path is reused). Commits off the main line touch the lineage
+their path has at that time on the main line. Only complete windows are kept (the last, still-
+running window would undercount outcomes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -92,6 +99,45 @@ def _snapshots(
         yield window, dict(tree)
 
 
+Lineage = Callable[[str, int], str]
+"""(path, unix time) -> the id of the file's line of history that has that path at that time."""
+
+
+def _lineages(mainline: list[int], times: dict[int, int], diffs: dict[int, list]) -> Lineage:
+    """Follow every file of the main line through its renames (the rule is in the module doc)."""
+    alive: dict[str, str] = {}
+    spans: dict[str, tuple[list[int], list[str]]] = {}
+    for commit_id in mainline:
+        moment = times[commit_id]
+        for path, old_path, kind, _blob, _is_python in diffs.get(commit_id, ()):
+            if kind == "delete":
+                alive.pop(path, None)
+                continue
+            if kind == "rename" and old_path:
+                lineage = alive.pop(old_path, None) or _latest(spans, old_path) or old_path
+            elif kind == "add":
+                lineage = path if path not in spans else f"{path}@{moment}"
+            else:
+                lineage = alive.get(path) or _latest(spans, path) or path
+            alive[path] = lineage
+            at, names = spans.setdefault(path, ([], []))
+            if not names or names[-1] != lineage:
+                at.append(moment)
+                names.append(lineage)
+
+    def lineage_of(path: str, moment: int) -> str:
+        if path not in spans:
+            return path
+        at, names = spans[path]
+        return names[max(bisect_right(at, moment) - 1, 0)]
+
+    return lineage_of
+
+
+def _latest(spans: dict[str, tuple[list[int], list[str]]], path: str) -> str | None:
+    return spans[path][1][-1] if path in spans else None
+
+
 def _blob_metrics(engine: Engine, blobs: set[str]) -> pd.DataFrame:
     b = models.Blob
     cols = [
@@ -124,7 +170,8 @@ def _blob_metrics(engine: Engine, blobs: set[str]) -> pd.DataFrame:
 def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     """One row per (Python file at a window's start, window): quality then, outcomes during.
 
-    Columns: repo, path, role (`qroi.core.roles`: product, test, docs...), window, window_start, blob, quality (`QUALITY_COLUMNS`), size (`sloc`,
+    Columns: repo, path (at the window start), lineage (the unit: the file through its renames), role
+    (`qroi.core.roles`: product, test, docs...), window, window_start, blob, quality (`QUALITY_COLUMNS`), size (`sloc`,
     `loc`), exposure (`commits`: non-merge commits touching the file in the window), outcomes
     (`bugfix_commits`: fixes by message or by a linked bug issue; `bug_inducing`: commits of the
     window that SZZ later blamed for a bug in this file; `rework`: lines of the file rewritten
@@ -146,28 +193,35 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     bounds = windows(int(commits["authored_ts"].min()), int(commits["committed_ts"].max()), months)
     if not bounds:
         return pd.DataFrame()
-    snapshots = list(_snapshots(mainline, times, _diffs(engine, rid), bounds))
+    diffs = _diffs(engine, rid)
+    snapshots = list(_snapshots(mainline, times, diffs, bounds))
     metrics = _blob_metrics(engine, {blob for _, tree in snapshots for blob in tree.values()})
+    lineage_of = _lineages(mainline, times, diffs)
 
     rows = [
-        (window.index, window.start, path, blob) for window, tree in snapshots for path, blob in tree.items()
+        (window.index, window.start, path, lineage_of(path, window.start - 1), blob)
+        for window, tree in snapshots
+        for path, blob in tree.items()
     ]
-    panel = pd.DataFrame(rows, columns=["window", "window_ts", "path", "blob"])
+    # Joins below are on (lineage, window): `path` holds the lineage until the end.
+    panel = pd.DataFrame(rows, columns=["window", "window_ts", "shown_path", "path", "blob"])
     panel = panel[panel["blob"].isin(metrics.index)]
     panel = panel.join(metrics, on="blob")
-    touching = _touching(engine, repo, rid, bounds)
+    touching = _touching(engine, repo, rid, bounds, lineage_of)
     panel = panel.join(_activity(touching), on=["path", "window"])
-    panel = panel.join(_delivery(engine, rid, touching, bounds), on=["path", "window"])
+    panel = panel.join(_delivery(engine, rid, touching, bounds, lineage_of), on=["path", "window"])
     panel = panel.join(_history_before(touching, bounds), on=["path", "window"])
     for col in ("commits", "bugfix_commits", "bug_inducing", "rework", "churn", "authors", "prior_commits"):
         panel[col] = panel[col].fillna(0).astype("int64")
     panel["age_days"] = ((panel["window_ts"] - panel["first_ts"]) / 86400).clip(lower=0)
+    panel = panel.rename(columns={"path": "lineage", "shown_path": "path"})
     panel.insert(0, "repo", repo)
     panel["role"] = [roles.role_of(p) for p in panel["path"]]
     panel["window_start"] = pd.to_datetime(panel["window_ts"], unit="s", utc=True).dt.strftime("%Y-%m-%d")
     ordered = [
         "repo",
         "path",
+        "lineage",
         "role",
         "window",
         "window_start",
@@ -196,11 +250,12 @@ def _window_of(ts: pd.Series, bounds: list[Window]) -> pd.Series:
     return pd.Series(np.where(inside, index, -1), index=ts.index)
 
 
-def _touching(engine: Engine, repo: str, rid: int, bounds: list[Window]) -> pd.DataFrame:
-    """Every (path, non-merge commit) pair, with the commit's window (-1: outside all windows).
+def _touching(engine: Engine, repo: str, rid: int, bounds: list[Window], lineage_of: Lineage) -> pd.DataFrame:
+    """Every (lineage, non-merge commit) pair, with the commit's window (-1: outside all windows),
+    in a column named `path` like the rest of the panel's keys.
 
-    A commit touches a path if it changed, added, deleted, or renamed the file to or from it (a
-    rename's lines count once, at the new path).
+    A commit touches a file if it changed, added, deleted, or renamed it (a rename's lines count
+    once).
     """
     ch = queries.changes(engine, repo)
     ch = ch.assign(
@@ -208,6 +263,7 @@ def _touching(engine: Engine, repo: str, rid: int, bounds: list[Window]) -> pd.D
     )
     moved = ch[(ch["change_type"] == "rename") & ch["old_path"].notna()]
     ch = pd.concat([ch, moved.assign(path=moved["old_path"], lines=0)], ignore_index=True)
+    ch["path"] = [lineage_of(p, int(t)) for p, t in zip(ch["path"], ch["authored_ts"], strict=True)]
     with engine.connect() as conn:
         fixes = issue_links.fix_commit_ids(conn, rid)
     return ch.assign(is_fix=ch["commit_id"].isin(fixes))
@@ -227,8 +283,10 @@ def _activity(touching: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _delivery(engine: Engine, rid: int, touching: pd.DataFrame, bounds: list[Window]) -> pd.DataFrame:
-    """Per (path, window): SZZ bug-inducing commits, rework lines, issues' time in development."""
+def _delivery(
+    engine: Engine, rid: int, touching: pd.DataFrame, bounds: list[Window], lineage_of: Lineage
+) -> pd.DataFrame:
+    """Per (lineage, window): SZZ bug-inducing commits, rework lines, issues' time in development."""
     bl, rl, c = models.BugLink, models.ReworkLink, models.Commit
     with engine.connect() as conn:
         induced = pd.DataFrame(
@@ -248,6 +306,10 @@ def _delivery(engine: Engine, rid: int, touching: pd.DataFrame, bounds: list[Win
             ).all(),
             columns=["path", "lines", "authored_ts"],
         )
+    for frame in (induced, reworked):
+        frame["path"] = [
+            lineage_of(p, int(t)) for p, t in zip(frame["path"], frame["authored_ts"], strict=True)
+        ]
     induced["window"] = _window_of(induced["authored_ts"], bounds) if len(induced) else []
     reworked["window"] = _window_of(reworked["authored_ts"], bounds) if len(reworked) else []
     frame = pd.DataFrame(
