@@ -56,6 +56,8 @@ PLANTED = (
     Planted("Fix whitespace around fields", {"src/pkg/parse.py": PARSE_V6}, True, "behaviour changes"),
     Planted("Fix the legacy printer", {"src/pkg/legacy.py": LEGACY.replace('"value"', '"value:"')}, True,
             "Python 2: no tree to compare, the message stands"),
+    Planted("Fix typo in the legacy docstring", {"src/pkg/legacy.py": '"""Show a value."""\n' + LEGACY.replace('"value"', '"value:"')},
+            False, "Python 2, docstring only: compared after translation"),
     Planted("Tidy the parser", {"src/pkg/parse.py": PARSE_V6 + "\n\n__all__ = ['parse']\n"}, False, "no fix word"),
 )  # fmt: skip
 

@@ -101,7 +101,7 @@ def test_fix_words_without_a_product_behaviour_change_are_not_bug_fixes(tmp_path
         stored = dict(conn.exec_driver_sql("SELECT sha, is_bugfix FROM commits").all())
     regex = bugfix_regex()
     worded = [p for _, p in planted if is_bugfix(p.message, regex)]
-    assert len(worded) == 8  # the keyword rule alone calls all of these fixes: precision 3/8
+    assert len(worded) == 9  # the keyword rule alone calls all of these fixes: precision 3/9
     assert {p.message: bool(stored[sha]) for sha, p in planted} == {
         p.message: p.fixes_product for _, p in planted
     }
@@ -126,7 +126,7 @@ def test_a_store_labelled_by_the_older_rule_is_relabelled_once(tmp_path: Path) -
         conn.execute("UPDATE delivery_state SET settings = ?", (json.dumps(settings),))
     conn.close()
     again = run_qroi("ingest", str(repo), "--db", str(db))
-    assert again.returncode == 0 and "5 commits re-flagged by the bug-fix rule" in again.stderr, again.stderr
+    assert again.returncode == 0 and "6 commits re-flagged by the bug-fix rule" in again.stderr, again.stderr
     conn = sqlite3.connect(db)
     stored = dict(conn.execute("SELECT sha, is_bugfix FROM commits").fetchall())
     conn.close()

@@ -5,8 +5,9 @@ docstring edits, reformatting, lint runs and test-only changes. Git can tell mos
 a commit changes the product's behaviour only if it changes a product file (`qroi.core.roles`:
 not a test, doc, example, build script, vendored or generated file), and a product Python file
 whose syntax tree is the same before and after, docstrings and signature annotations set aside,
-changed only comments, layout, docstrings or type hints. A product file that is not Python, added or deleted, or Python that does not
-parse (a Python 2 blob) counts as a change of behaviour: the message's verdict stands.
+changed only comments, layout, docstrings or type hints. Python 2 blobs are compared after the
+scorer's translation. A product file that is not Python, added or deleted, or Python that does not
+parse even translated counts as a change of behaviour: the message's verdict stands.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Protocol
 from qroi.core import roles
 
 CHANGED_IN_PLACE = ("modify", "rename")
-RULE = "message rule, and a change of product behaviour (2)"
+RULE = "message rule, and a change of product behaviour (3)"
 """Stored with the delivery settings: a store labelled by an older rule is relabelled once."""
 
 
@@ -32,13 +33,29 @@ class Changed(Protocol):
     new_blob: str | None
 
 
+def _tree(data: bytes) -> ast.Module | None:
+    """The syntax tree of a Python 3 source, or of a Python 2 one translated as the scorer does
+    (fissix: the translation is deterministic, so two versions differing only in docstrings or
+    comments still translate to equal trees); None if it is neither."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences in old code
+        try:
+            return ast.parse(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        from qroi.scoring.scorer import decode_source, translate_python2  # only old code pays for fissix
+
+        try:
+            translated = translate_python2(decode_source(data))
+            return ast.parse(translated) if translated is not None else None
+        except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeDecodeError, LookupError):
+            return None
+
+
 def _code(data: bytes) -> str | None:
     """The tree of a Python source without docstrings, as text; None if it does not parse."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences in old code
-            tree = ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _tree(data)
+    if tree is None:
         return None
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
