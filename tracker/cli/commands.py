@@ -810,4 +810,5 @@ def main() -> None:
         sys.exit(3)
     if code == INTERRUPTED_CODE:  # typer turns Ctrl-C into this exit code before it reaches here
         console.err.print(start.INTERRUPTED, markup=False)
+        start.exit_interrupted()
     sys.exit(code if isinstance(code, int) else 0)

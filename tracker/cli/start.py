@@ -7,6 +7,7 @@ are handled by `qroi.cli.commands.main`.
 
 from __future__ import annotations
 
+import os
 import sys
 
 INTERRUPTED = (
@@ -20,5 +21,18 @@ def main() -> None:
         from qroi.cli.commands import main as run
     except KeyboardInterrupt:
         sys.stderr.write(INTERRUPTED + "\n")
-        sys.exit(130)
+        exit_interrupted()
     run()
+
+
+def exit_interrupted() -> None:
+    """Exit 130 now, its message already written.
+
+    Whatever the command started has been unwound by then (context managers close the scoring
+    pool, the store's transactions, git's processes). A normal interpreter exit after a Ctrl-C
+    sometimes ended by re-raising SIGINT on itself instead (exit -2, 3 times in 24 runs), so the
+    finalisation is skipped once the streams are flushed.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
