@@ -6,10 +6,14 @@ No side effects on import, so tests can use it (they already import bench helper
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
+from typing import IO, Any
 
 CHROMIUM = "/usr/bin/chromium"
 """Debian's Chromium (`make browser`): Playwright must never download a browser here."""
@@ -31,6 +35,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_dashboard(db: Path, port: int, cwd: Path | str, out: IO[Any] | int) -> subprocess.Popen:
+    """`qroi dashboard --db DB --port PORT` as a user starts it, in a session of its own (so its
+    process group can be found and stopped), without the caller's QROI_/STREAMLIT_ settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QROI_", "STREAMLIT_"))}
+    return subprocess.Popen(
+        [sys.executable, "-m", "qroi", "dashboard", "--db", str(db), "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_for_health(proc: subprocess.Popen, url: str, seconds: float = 60) -> bool:

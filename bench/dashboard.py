@@ -22,7 +22,6 @@ import argparse
 import logging
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +46,7 @@ quiet()  # before the dashboard's modules declare their cached functions (each o
 from sqlalchemy import inspect, select
 from sqlmodel import SQLModel
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, start_dashboard, wait_for_health
 from qroi.dashboard import data
 from qroi.ingest.pipeline import ingest
 from qroi.read import queries
@@ -177,13 +176,7 @@ class Server:
     def __init__(self, db: Path) -> None:
         self.port = free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the server; closed in stop())
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "qroi", "dashboard", "--db", str(db), "--port", str(self.port)],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=tempfile.gettempdir(),
-        )
+        self.proc = start_dashboard(db, self.port, tempfile.gettempdir(), self.log)
         self.url = f"http://127.0.0.1:{self.port}"
         if not wait_for_health(self.proc, self.url):
             self.log.seek(0)

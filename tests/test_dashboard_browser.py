@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import Engine
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, start_dashboard, wait_for_health
 from qroi.analysis.claim import claim_test
 from qroi.cli import summary
 from qroi.core import roles
@@ -48,15 +47,7 @@ def server(dash_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     port = free_port()
     cwd = tmp_path_factory.mktemp("elsewhere")
     log = (cwd / "server.log").open("w")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QROI_", "STREAMLIT_"))}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qroi", "dashboard", "--db", str(dash_db), "--port", str(port)],
-        cwd=cwd,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    proc = start_dashboard(dash_db, port, cwd, log)
     url = f"http://127.0.0.1:{port}"
     try:
         if not wait_for_health(proc, url):

@@ -9,13 +9,11 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bench.browser import free_port, wait_for_health
+from bench.browser import free_port, start_dashboard, wait_for_health
 
 pytestmark = pytest.mark.xdist_group("dashboard-process")
 
@@ -37,18 +35,10 @@ def _listening(port: int) -> bool:
 def test_sigterm_to_qroi_dashboard_stops_its_streamlit_server(demo_db: Path, tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "server.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QROI_", "STREAMLIT_"))}
     with log.open("w") as out:
         # A session of its own, so that whatever the command leaves behind can be found (and
         # cleaned up) by its process group, and the signal below reaches only the command's pid.
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "qroi", "dashboard", "--db", str(demo_db), "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        proc = start_dashboard(demo_db, port, tmp_path, out)
     try:
         assert wait_for_health(proc, f"http://127.0.0.1:{port}"), log.read_text()
         os.kill(proc.pid, signal.SIGTERM)

@@ -306,9 +306,9 @@ def _delivery(
             ).all(),
             columns=["path", "lines", "authored_ts"],
         )
-    for frame in (induced, reworked):
-        frame["path"] = [
-            lineage_of(p, int(t)) for p, t in zip(frame["path"], frame["authored_ts"], strict=True)
+    for links in (induced, reworked):
+        links["path"] = [
+            lineage_of(p, int(t)) for p, t in zip(links["path"], links["authored_ts"], strict=True)
         ]
     induced["window"] = _window_of(induced["authored_ts"], bounds) if len(induced) else []
     reworked["window"] = _window_of(reworked["authored_ts"], bounds) if len(reworked) else []

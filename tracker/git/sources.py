@@ -59,9 +59,9 @@ def strip_credentials(url: str) -> str:
         keep_user = parts.scheme not in ("http", "https") and ":" not in userinfo
         netloc = f"{userinfo}@{host}" if keep_user else host
     query = parts.query
-    if _secret_params(query):
-        kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _SECRET_PARAM.search(k)]
-        query = urlencode(kept)
+    params = parse_qsl(query, keep_blank_values=True)
+    if any(_SECRET_PARAM.search(k) for k, _ in params):
+        query = urlencode([(k, v) for k, v in params if not _SECRET_PARAM.search(k)])
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
