@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
 from qroi.cli import console, start
+from qroi.cli.check import check_cmd
 from qroi.core import roles
 from qroi.core.calendar import Period
 from qroi.core.errors import QroiError
@@ -67,6 +68,8 @@ RolesOption = Annotated[
     ),
 ]
 
+
+app.command("check")(check_cmd)
 
 ExportTable = StrEnum("ExportTable", {name: name for name in export.TABLES})  # type: ignore[misc]
 

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, even
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlmodel import col
 
 from qroi.core.errors import QroiError
 from qroi.store import migrate, models
@@ -236,6 +237,24 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def pick_repo(engine: Engine, name: str | None) -> str:
+    """The repository a command works on: the one named, or the only one the store holds.
+
+    A new user with one ingested repository should not have to repeat its name; with several,
+    the error names them all.
+    """
+    if name is not None:
+        repo_id(engine, name)
+        return name
+    with engine.connect() as conn:
+        names = list(conn.execute(select(col(models.Repo.name)).order_by(col(models.Repo.name))).scalars())
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise QroiError("the store holds no repository yet; run `qroi ingest PATH` first")
+    raise QroiError(f"the store holds {len(names)} repositories; name one (stored: {', '.join(names)})")
 
 
 def repo_id(engine: Engine, name: str) -> int:
