@@ -113,7 +113,7 @@ SCENARIO = Scenario(
     name="pull_request",
     summary="a planted hotspot and two unmerged pull-request branches (a complex function; a ten-file change)",
     default_commits=90,
-    min_commits=40,
+    min_commits=60,
     populate=populate,
     span_days=400,
 )

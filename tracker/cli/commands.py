@@ -35,7 +35,6 @@ from qroi.ingest.pipeline import IngestOptions, IngestResult, ingest
 from qroi.read import export
 from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS
 from qroi.store import database
-from qroi.store.database import repo_id
 
 INTERRUPTED_CODE = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
@@ -58,6 +57,13 @@ QuietOption = Annotated[
 ]
 RepoOption = Annotated[
     str, typer.Option("--repo", "-r", help="Name of a stored repository (see `qroi repos`).")
+]
+StoredRepo = Annotated[
+    str | None,
+    typer.Argument(help="Name of a stored repository (see `qroi repos`) [default: the only one stored]."),
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="table (for people) or json (for scripts, on standard output).")
 ]
 RolesOption = Annotated[
     str | None,
@@ -342,7 +348,7 @@ def _ingest_many(
 
 
 @app.command("repos")
-def repos_cmd(db: DbOption = None) -> None:
+def repos_cmd(db: DbOption = None, fmt: FormatOption = "table") -> None:
     """List stored repositories: name, commits, authors, last ingest, HEAD."""
     import pandas as pd  # here, not at the top: `qroi ingest` starts a third faster without it
 
@@ -351,8 +357,15 @@ def repos_cmd(db: DbOption = None) -> None:
     def _day(ts: Any) -> str:
         return "-" if pd.isna(ts) else (queries.iso(int(ts), 0) or "-")[:10]
 
+    _check_format(fmt)
     engine = open_store(db)
     frame = queries.repos(engine)
+    commits = int(frame["commits"].sum()) if len(frame) else 0
+    done_line = f"{len(frame)} repositories, {commits:,} commits in {database.shown(str(engine.url))}"
+    if fmt == "json":
+        console.out.print_json(frame.drop(columns="id").to_json(orient="records"))
+        console.summary(done_line)
+        return
     table = Table(title=f"repositories in {database.shown(str(engine.url))}", title_justify="left")
     for col in ("name", "commits", "authors", "history", "last ingest (UTC)", "HEAD", "source"):
         table.add_column(col, justify="right" if col in ("commits", "authors") else "left")
@@ -370,24 +383,34 @@ def repos_cmd(db: DbOption = None) -> None:
             row.source,
         )
     console.out.print(table)
-    commits = int(frame["commits"].sum()) if len(frame) else 0
-    console.summary(f"{len(frame)} repositories, {commits:,} commits in {database.shown(str(engine.url))}")
+    console.summary(done_line)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        raise QroiError(f"--format must be table or json, not {fmt!r}")
 
 
 @app.command("summary")
 def summary_cmd(
-    repo: Annotated[str, typer.Argument(help="Name of a stored repository (see `qroi repos`).")],
+    repo: StoredRepo = None,
     db: DbOption = None,
     top: Annotated[int, typer.Option(min=1, help="How many hotspots to list.")] = 10,
     file_roles: RolesOption = None,
+    fmt: FormatOption = "table",
 ) -> None:
     """A terminal report: quality now, its quarterly trend, and the top hotspots."""
     from qroi.cli import summary as summary_report
 
+    _check_format(fmt)
     kept = roles.parse_selection(file_roles)
     engine = open_store(db)
+    repo = database.pick_repo(engine, repo)
     data = summary_report.gather(engine, repo, top, kept)
-    summary_report.render(data, console.out)
+    if fmt == "json":
+        console.out.print_json(json.dumps(summary_report.to_dict(data), allow_nan=False))
+    else:
+        summary_report.render(data, console.out)
     console.summary(
         f"summary of {repo}: {len(data.commits):,} commits, {len(data.files):,} Python files at HEAD"
     )
@@ -396,7 +419,10 @@ def summary_cmd(
 @app.command("export")
 def export_cmd(
     table: Annotated[ExportTable, typer.Argument(help="Which table.")],
-    repo: RepoOption,
+    repo: Annotated[
+        str | None,
+        typer.Option("--repo", "-r", help="Name of a stored repository [default: the only one stored]."),
+    ] = None,
     db: DbOption = None,
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for standard output.")] = "-",
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet needs --out.")] = ExportFormat.csv,
@@ -405,6 +431,7 @@ def export_cmd(
     if fmt is ExportFormat.parquet and out == "-":
         raise QroiError("--format parquet needs --out FILE")
     engine = open_store(db)
+    repo = database.pick_repo(engine, repo)
     frame = export.table(engine, table.value, repo)
     export.write(frame, out, fmt.value)
     console.summary(
@@ -543,9 +570,8 @@ def analyze_cmd(
             f"analyzed {table.name}: {len(frame):,} rows ({dropped:,} dropped on load), verdict: {h.verdict}"
         )
         return
-    if not repos:
-        raise QroiError("name one or more stored repositories (see `qroi repos`), or give --table FILE")
     engine = open_store(db)
+    repos = repos or [database.pick_repo(engine, None)]
     kept = roles.parse_selection(file_roles)
     result = claim_test(
         engine,
@@ -592,7 +618,7 @@ def _day_start(text: str | None, option: str) -> int | None:
 
 @app.command("ai")
 def ai_cmd(
-    repo: Annotated[str, typer.Argument(help="Name of a stored repository (see `qroi repos`).")],
+    repo: StoredRepo = None,
     db: DbOption = None,
     event: Annotated[
         str | None,
@@ -637,7 +663,7 @@ def ai_cmd(
         raise QroiError("--metric chooses what the event study tests; give --event DATE too")
     window = Period(_day_start(since, "--since"), _day_start(until, "--until"))
     engine = open_store(db)
-    repo_id(engine, repo)
+    repo = database.pick_repo(engine, repo)
     lens = ai_lens.lens(
         engine, [repo], window, _date(event, "--event"), sesoi, tuple(metric or DEFAULT_EVENT_METRICS)
     )
