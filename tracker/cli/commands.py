@@ -85,18 +85,8 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
-def open_store(db: str | None, write: bool = False) -> Engine:
-    """An engine on the store; readers refuse a store that does not exist rather than create one."""
-    url = database.database_url(db)
-    path = database.sqlite_path(url)
-    if not write and path is not None and not path.exists():
-        raise QroiError(f"no store at {path}; run `qroi ingest PATH` first (or pass --db)")
-    if not write and path is not None and not os.access(path.resolve().parent, os.W_OK):
-        url = database.read_only_url(path)
-    engine = database.connect(url)
-    if not write:
-        database.check_readable(engine)
-    return engine
+open_store = database.open_store
+"""Readers refuse a store that does not exist (one definition, shared with the Python API)."""
 
 
 def _ingest_line(result: IngestResult, engine: Engine) -> str:

@@ -176,6 +176,20 @@ def repo_lock(engine: Engine, repo_name: str) -> Iterator[None]:
             fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
+def open_store(db: str | None, write: bool = False) -> Engine:
+    """An engine on the store; readers refuse a store that does not exist rather than create one."""
+    url = database_url(db)
+    path = sqlite_path(url)
+    if not write and path is not None and not path.exists():
+        raise QroiError(f"no store at {path}; run `qroi ingest PATH` first (or pass --db)")
+    if not write and path is not None and not os.access(path.resolve().parent, os.W_OK):
+        url = read_only_url(path)
+    engine = connect(url)
+    if not write:
+        check_readable(engine)
+    return engine
+
+
 def _dialect_insert(conn: Connection, table: Table):
     module = postgresql if conn.dialect.name == "postgresql" else sqlite
     return module.insert(table)
