@@ -26,6 +26,7 @@ from qroi.core.files import is_python_path
 from qroi.git.changes import WORKTREE, ChangedFile, changed_files, read_work_file
 from qroi.git.repository import GitRepo
 from qroi.git.run import run_git
+from qroi.scoring.notebooks import is_notebook_path, score_notebook
 from qroi.scoring.scorer import BlobScore, score_blob
 
 RANKS = "ABCDEF"
@@ -193,11 +194,20 @@ class _Side:
 
     def __init__(self, repo: GitRepo, sha: str) -> None:
         self.repo = repo
-        self.blobs = dict(repo.python_files(sha))
+        self.blobs = dict(repo.python_files(sha, _scored))
 
     def read(self, path: str) -> bytes | None:
         blob = self.blobs.get(path)
         return None if blob is None else self.repo.read_blob(blob)
+
+
+def _scored(path: str) -> bool:
+    """Python modules and notebooks (scored from their code cells, as Radon does)."""
+    return is_python_path(path) or is_notebook_path(path)
+
+
+def _score(path: str, blob: str, data: bytes) -> BlobScore:
+    return score_notebook(blob, data) if is_notebook_path(path) else score_blob(blob, data)
 
 
 def _work_tree(path: Path) -> str | None:
@@ -223,19 +233,17 @@ def run_check(
         changes = changed_files(repo.git_dir, base_sha, head_sha, work_tree)
         before = _Side(repo, base_sha)
         after = None if head == WORKTREE else _Side(repo, head_sha)
-        touched = [
-            c for c in changes if is_python_path(c.path) or (c.old_path and is_python_path(c.old_path))
-        ]
+        touched = [c for c in changes if _scored(c.path) or (c.old_path and _scored(c.old_path))]
 
         def head_bytes(change: ChangedFile) -> bytes | None:
-            if change.status == "D" or not is_python_path(change.path):
+            if change.status == "D" or not _scored(change.path):
                 return None
             if after is None:
                 assert work_tree is not None
                 return read_work_file(work_tree, change.path)
             return after.read(change.path)
 
-        base_lines = {p: split_lines(repo.read_blob(b)) for p, b in before.blobs.items()}
+        base_lines = {p: split_lines(repo.read_blob(b)) for p, b in before.blobs.items() if is_python_path(p)}
         head_lines = dict(base_lines)
         files: list[FileDelta] = []
         findings: list[Finding] = []
@@ -247,15 +255,20 @@ def run_check(
             new = head_bytes(change)
             if change.old_path:
                 head_lines.pop(change.old_path, None)
-            base_score = None if old is None else score_blob(before.blobs[str(change.old_path)], old)
+            base_score = (
+                None if old is None else _score(str(change.old_path), before.blobs[str(change.old_path)], old)
+            )
             if new is None:
                 files.append(
                     FileDelta(change.path, change.old_path, "D", _mi(base_score), None, _count(base_score), 0)
                 )
                 continue
-            head_lines[change.path] = split_lines(new)
-            new_paths[change.path] = change.old_path if change.old_path in base_lines else None
-            head_score = score_blob(f"{head}:{change.path}", new)
+            if is_python_path(
+                change.path
+            ):  # duplicated blocks: Python modules, as qroi's measure counts them
+                head_lines[change.path] = split_lines(new)
+                new_paths[change.path] = change.old_path if change.old_path in base_lines else None
+            head_score = _score(change.path, f"{head}:{change.path}", new)
             error = head_score.error_kind and f"{head_score.error_kind}: {head_score.error}"
             files.append(
                 FileDelta(

@@ -8,9 +8,9 @@ line-independent fingerprint, so a result keeps its identity when later pushes m
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from typing import Any
 
-from qroi import __version__
 from qroi.check.compare import CheckReport
 from qroi.check.findings import RULES
 
@@ -60,7 +60,7 @@ def sarif(report: CheckReport) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "qroi",
-                        "version": __version__,
+                        "version": version("qroi"),
                         "rules": [_rule(r) for r in order],
                     }
                 },

@@ -70,7 +70,7 @@ RolesOption = Annotated[
     typer.Option(
         "--roles",
         help="File roles to include: product (default), all, or a list like product,example"
-        " (roles: product, vendored, generated, test, docs, example, build).",
+        " (roles: product, vendored, generated, notebook, test, docs, example, build).",
     ),
 ]
 
