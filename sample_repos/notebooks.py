@@ -43,16 +43,17 @@ ANALYSIS_CELLS = (
 
 def notebook(cells: tuple[tuple[str, str], ...]) -> bytes:
     """An nbformat 4.5 notebook of (cell type, source) pairs."""
-    body = []
+    body: list[dict[str, object]] = []
     for n, (kind, source) in enumerate(cells):
-        cell = {
+        cell: dict[str, object] = {
             "cell_type": kind,
             "id": f"cell-{n}",
             "metadata": {},
             "source": source.splitlines(keepends=True),
         }
         if kind == "code":
-            cell |= {"execution_count": None, "outputs": []}
+            cell["execution_count"] = None
+            cell["outputs"] = []
         body.append(cell)
     doc = {
         "cells": body,
