@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
 from qroi.cli import console, start
+from qroi.cli.check import check_cmd
 from qroi.core import roles
 from qroi.core.calendar import Period
 from qroi.core.errors import QroiError
@@ -34,7 +35,6 @@ from qroi.ingest.pipeline import IngestOptions, IngestResult, ingest
 from qroi.read import export
 from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS
 from qroi.store import database
-from qroi.store.database import repo_id
 
 INTERRUPTED_CODE = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
@@ -58,15 +58,24 @@ QuietOption = Annotated[
 RepoOption = Annotated[
     str, typer.Option("--repo", "-r", help="Name of a stored repository (see `qroi repos`).")
 ]
+StoredRepo = Annotated[
+    str | None,
+    typer.Argument(help="Name of a stored repository (see `qroi repos`) [default: the only one stored]."),
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="table (for people) or json (for scripts, on standard output).")
+]
 RolesOption = Annotated[
     str | None,
     typer.Option(
         "--roles",
         help="File roles to include: product (default), all, or a list like product,example"
-        " (roles: product, vendored, generated, test, docs, example, build).",
+        " (roles: product, vendored, generated, notebook, test, docs, example, build).",
     ),
 ]
 
+
+app.command("check")(check_cmd)
 
 ExportTable = StrEnum("ExportTable", {name: name for name in export.TABLES})  # type: ignore[misc]
 
@@ -76,18 +85,8 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
-def open_store(db: str | None, write: bool = False) -> Engine:
-    """An engine on the store; readers refuse a store that does not exist rather than create one."""
-    url = database.database_url(db)
-    path = database.sqlite_path(url)
-    if not write and path is not None and not path.exists():
-        raise QroiError(f"no store at {path}; run `qroi ingest PATH` first (or pass --db)")
-    if not write and path is not None and not os.access(path.resolve().parent, os.W_OK):
-        url = database.read_only_url(path)
-    engine = database.connect(url)
-    if not write:
-        database.check_readable(engine)
-    return engine
+open_store = database.open_store
+"""Readers refuse a store that does not exist (one definition, shared with the Python API)."""
 
 
 def _ingest_line(result: IngestResult, engine: Engine) -> str:
@@ -339,7 +338,7 @@ def _ingest_many(
 
 
 @app.command("repos")
-def repos_cmd(db: DbOption = None) -> None:
+def repos_cmd(db: DbOption = None, fmt: FormatOption = "table") -> None:
     """List stored repositories: name, commits, authors, last ingest, HEAD."""
     import pandas as pd  # here, not at the top: `qroi ingest` starts a third faster without it
 
@@ -348,8 +347,15 @@ def repos_cmd(db: DbOption = None) -> None:
     def _day(ts: Any) -> str:
         return "-" if pd.isna(ts) else (queries.iso(int(ts), 0) or "-")[:10]
 
+    _check_format(fmt)
     engine = open_store(db)
     frame = queries.repos(engine)
+    commits = int(frame["commits"].sum()) if len(frame) else 0
+    done_line = f"{len(frame)} repositories, {commits:,} commits in {database.shown(str(engine.url))}"
+    if fmt == "json":
+        console.out.print_json(frame.drop(columns="id").to_json(orient="records"))
+        console.summary(done_line)
+        return
     table = Table(title=f"repositories in {database.shown(str(engine.url))}", title_justify="left")
     for col in ("name", "commits", "authors", "history", "last ingest (UTC)", "HEAD", "source"):
         table.add_column(col, justify="right" if col in ("commits", "authors") else "left")
@@ -367,24 +373,34 @@ def repos_cmd(db: DbOption = None) -> None:
             row.source,
         )
     console.out.print(table)
-    commits = int(frame["commits"].sum()) if len(frame) else 0
-    console.summary(f"{len(frame)} repositories, {commits:,} commits in {database.shown(str(engine.url))}")
+    console.summary(done_line)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        raise QroiError(f"--format must be table or json, not {fmt!r}")
 
 
 @app.command("summary")
 def summary_cmd(
-    repo: Annotated[str, typer.Argument(help="Name of a stored repository (see `qroi repos`).")],
+    repo: StoredRepo = None,
     db: DbOption = None,
     top: Annotated[int, typer.Option(min=1, help="How many hotspots to list.")] = 10,
     file_roles: RolesOption = None,
+    fmt: FormatOption = "table",
 ) -> None:
     """A terminal report: quality now, its quarterly trend, and the top hotspots."""
     from qroi.cli import summary as summary_report
 
+    _check_format(fmt)
     kept = roles.parse_selection(file_roles)
     engine = open_store(db)
+    repo = database.pick_repo(engine, repo)
     data = summary_report.gather(engine, repo, top, kept)
-    summary_report.render(data, console.out)
+    if fmt == "json":
+        console.out.print_json(json.dumps(summary_report.to_dict(data), allow_nan=False))
+    else:
+        summary_report.render(data, console.out)
     console.summary(
         f"summary of {repo}: {len(data.commits):,} commits, {len(data.files):,} Python files at HEAD"
     )
@@ -393,7 +409,10 @@ def summary_cmd(
 @app.command("export")
 def export_cmd(
     table: Annotated[ExportTable, typer.Argument(help="Which table.")],
-    repo: RepoOption,
+    repo: Annotated[
+        str | None,
+        typer.Option("--repo", "-r", help="Name of a stored repository [default: the only one stored]."),
+    ] = None,
     db: DbOption = None,
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for standard output.")] = "-",
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet needs --out.")] = ExportFormat.csv,
@@ -402,6 +421,7 @@ def export_cmd(
     if fmt is ExportFormat.parquet and out == "-":
         raise QroiError("--format parquet needs --out FILE")
     engine = open_store(db)
+    repo = database.pick_repo(engine, repo)
     frame = export.table(engine, table.value, repo)
     export.write(frame, out, fmt.value)
     console.summary(
@@ -540,9 +560,8 @@ def analyze_cmd(
             f"analyzed {table.name}: {len(frame):,} rows ({dropped:,} dropped on load), verdict: {h.verdict}"
         )
         return
-    if not repos:
-        raise QroiError("name one or more stored repositories (see `qroi repos`), or give --table FILE")
     engine = open_store(db)
+    repos = repos or [database.pick_repo(engine, None)]
     kept = roles.parse_selection(file_roles)
     result = claim_test(
         engine,
@@ -589,7 +608,7 @@ def _day_start(text: str | None, option: str) -> int | None:
 
 @app.command("ai")
 def ai_cmd(
-    repo: Annotated[str, typer.Argument(help="Name of a stored repository (see `qroi repos`).")],
+    repo: StoredRepo = None,
     db: DbOption = None,
     event: Annotated[
         str | None,
@@ -634,7 +653,7 @@ def ai_cmd(
         raise QroiError("--metric chooses what the event study tests; give --event DATE too")
     window = Period(_day_start(since, "--since"), _day_start(until, "--until"))
     engine = open_store(db)
-    repo_id(engine, repo)
+    repo = database.pick_repo(engine, repo)
     lens = ai_lens.lens(
         engine, [repo], window, _date(event, "--event"), sesoi, tuple(metric or DEFAULT_EVENT_METRICS)
     )

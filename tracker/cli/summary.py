@@ -6,7 +6,9 @@ and where are the hotspots (files that change often and are complex: where quali
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from rich.console import Console, Group
@@ -112,36 +114,78 @@ def _fmt(value: object, digits: int = 1) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def render(data: SummaryData, console: Console) -> None:
+def overview_figures(data: SummaryData) -> dict[str, Any]:
+    """The "quality now" figures, as numbers: the terminal table and `--format json` both show these."""
     commits = data.commits
     head = commits.iloc[-1] if not commits.empty else None
+    total = int(data.unscored["blobs"].sum()) if not data.unscored.empty else 0
+    failed = data.unscored[data.unscored["error_kind"].notna()] if total else data.unscored
+    figures: dict[str, Any] = {
+        "commits": len(commits),
+        "merges": int(commits["is_merge"].astype(bool).sum()) if not commits.empty else 0,
+        "authors": int(commits["author_email"].nunique()) if not commits.empty else 0,
+        "python_blobs": total,
+        "unscored_blobs": int(failed["blobs"].sum()) if total else 0,
+        "unscored_by_kind": dict(zip(failed["error_kind"], (int(n) for n in failed["blobs"]), strict=True))
+        if total
+        else {},
+    }
+    if head is not None:
+        functions = int(head["py_functions"])
+        figures |= {
+            "first_day": commits["authored_at"].iloc[0][:10],
+            "last_day": head["authored_at"][:10],
+            "py_files": int(head["py_files"]),
+            "py_sloc": int(head["py_sloc"]),
+            "py_mi": None if pd.isna(head["py_mi"]) else float(head["py_mi"]),
+            "py_functions": functions,
+            "c_or_worse": int(head["py_c_or_worse"]),
+            "c_or_worse_share": head["py_c_or_worse"] / functions if functions else None,
+            "bugfix_commits": int(commits["is_bugfix"].astype(bool).sum()),
+        }
+    return figures
+
+
+def _records(frame: pd.DataFrame, index: str | None = None) -> list[dict[str, Any]]:
+    out = frame.reset_index(names=index) if index else frame
+    return json.loads(out.astype({index: str} if index else {}).to_json(orient="records"))
+
+
+def to_dict(data: SummaryData) -> dict[str, Any]:
+    """`qroi summary --format json`: the report's figures, the same numbers the tables print."""
+    return {
+        "repo": data.repo,
+        "file_roles": sorted(data.roles),
+        "overview": overview_figures(data),
+        "delivery": [{"figure": label, "value": value} for label, value in delivery_rows(data)],
+        "trend": _records(data.trend, "quarter") if not data.trend.empty else [],
+        "hotspots": _records(data.hotspots),
+    }
+
+
+def render(data: SummaryData, console: Console) -> None:
+    figures = overview_figures(data)
     overview = Table(title=f"{data.repo}: quality now", show_header=False, title_justify="left")
     overview.add_column(style="bold")
     overview.add_column(justify="right")
-    merges = int(commits["is_merge"].astype(bool).sum()) if not commits.empty else 0
-    overview.add_row("commits (merges)", f"{len(commits):,} ({merges:,})")
-    overview.add_row("authors", _fmt(commits["author_email"].nunique()))
-    if head is not None:
-        overview.add_row("history", f"{commits['authored_at'].iloc[0][:10]} .. {head['authored_at'][:10]}")
-        overview.add_row("Python files at HEAD", _fmt(int(head["py_files"])))
-        overview.add_row("Python sloc", _fmt(int(head["py_sloc"])))
-        overview.add_row("size-weighted MI (0-100, higher is better)", _fmt(head["py_mi"]))
-        functions = int(head["py_functions"])
-        share = head["py_c_or_worse"] / functions if functions else None
+    overview.add_row("commits (merges)", f"{figures['commits']:,} ({figures['merges']:,})")
+    overview.add_row("authors", _fmt(figures["authors"]))
+    if "py_files" in figures:
+        overview.add_row("history", f"{figures['first_day']} .. {figures['last_day']}")
+        overview.add_row("Python files at HEAD", _fmt(figures["py_files"]))
+        overview.add_row("Python sloc", _fmt(figures["py_sloc"]))
+        overview.add_row("size-weighted MI (0-100, higher is better)", _fmt(figures["py_mi"]))
+        share = figures["c_or_worse_share"]
         overview.add_row(
             "functions ranked C or worse (CC >= 11)",
-            f"{int(head['py_c_or_worse']):,} ({_fmt(share and share * 100)}%)",
+            f"{figures['c_or_worse']:,} ({_fmt(share and share * 100)}%)",
         )
-        overview.add_row("bug-fix commits", f"{int(commits['is_bugfix'].astype(bool).sum()):,}")
-    total = int(data.unscored["blobs"].sum()) if not data.unscored.empty else 0
-    failed = data.unscored[data.unscored["error_kind"].notna()] if total else data.unscored
-    failed_n = int(failed["blobs"].sum()) if total else 0
-    kinds = (
-        ", ".join(f"{k} {n}" for k, n in zip(failed["error_kind"], failed["blobs"], strict=True))
-        if failed_n
-        else ""
+        overview.add_row("bug-fix commits", f"{figures['bugfix_commits']:,}")
+    kinds = ", ".join(f"{k} {n}" for k, n in figures["unscored_by_kind"].items())
+    overview.add_row(
+        "unscored Python blobs",
+        f"{figures['unscored_blobs']:,} of {figures['python_blobs']:,}" + (f" ({kinds})" if kinds else ""),
     )
-    overview.add_row("unscored Python blobs", f"{failed_n:,} of {total:,}" + (f" ({kinds})" if kinds else ""))
 
     trend = Table(title="trend (quality at the end of each quarter)", title_justify="left")
     for col in ("quarter", "commits", "bug fixes", "py files", "sloc", "MI", "C-or-worse %"):

@@ -6,7 +6,7 @@ thousands of blobs a history holds costs one pipe round-trip each, not a process
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,8 +102,10 @@ class GitRepo:
     def read_blob(self, sha: str) -> bytes:
         return self._repo.git.get_object_data(sha)[3]
 
-    def python_files(self, commit: str) -> Iterator[tuple[str, str]]:
-        """(path, blob) of every regular Python file in the tree of `commit`."""
+    def python_files(
+        self, commit: str, accept: Callable[[str], bool] = is_python_path
+    ) -> Iterator[tuple[str, str]]:
+        """(path, blob) of every regular Python file (or other file `accept` takes) in the tree of `commit`."""
         proc = run_git(["ls-tree", "-r", "-z", "--full-tree", commit], git_dir=self.git_dir, check=False)
         if proc.returncode != 0:
             raise QroiError(
@@ -115,7 +117,7 @@ class GitRepo:
             meta, _, raw_path = entry.partition(b"\t")
             mode, kind, blob = meta.decode().split(" ")
             path = raw_path.decode("utf-8", "backslashreplace")
-            if kind == "blob" and mode in ("100644", "100755") and is_python_path(path):
+            if kind == "blob" and mode in ("100644", "100755") and accept(path):
                 yield path, blob
 
     def tags(self) -> list[TagInfo]:

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, even
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlmodel import col
 
 from qroi.core.errors import QroiError
 from qroi.store import migrate, models
@@ -175,6 +176,20 @@ def repo_lock(engine: Engine, repo_name: str) -> Iterator[None]:
             fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
+def open_store(db: str | None, write: bool = False) -> Engine:
+    """An engine on the store; readers refuse a store that does not exist rather than create one."""
+    url = database_url(db)
+    path = sqlite_path(url)
+    if not write and path is not None and not path.exists():
+        raise QroiError(f"no store at {path}; run `qroi ingest PATH` first (or pass --db)")
+    if not write and path is not None and not os.access(path.resolve().parent, os.W_OK):
+        url = read_only_url(path)
+    engine = connect(url)
+    if not write:
+        check_readable(engine)
+    return engine
+
+
 def _dialect_insert(conn: Connection, table: Table):
     module = postgresql if conn.dialect.name == "postgresql" else sqlite
     return module.insert(table)
@@ -236,6 +251,24 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def pick_repo(engine: Engine, name: str | None) -> str:
+    """The repository a command works on: the one named, or the only one the store holds.
+
+    A new user with one ingested repository should not have to repeat its name; with several,
+    the error names them all.
+    """
+    if name is not None:
+        repo_id(engine, name)
+        return name
+    with engine.connect() as conn:
+        names = list(conn.execute(select(col(models.Repo.name)).order_by(col(models.Repo.name))).scalars())
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise QroiError("the store holds no repository yet; run `qroi ingest PATH` first")
+    raise QroiError(f"the store holds {len(names)} repositories; name one (stored: {', '.join(names)})")
 
 
 def repo_id(engine: Engine, name: str) -> int:
