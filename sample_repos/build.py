@@ -22,7 +22,7 @@ from qroi.sample_repos.corpus import Corpus, python_version
 from qroi.sample_repos.fastimport import FastImport, FastImportError
 from qroi.sample_repos.history import START, TRUNK, Clock, History
 from qroi.sample_repos.messages import Messages
-from qroi.sample_repos.scenarios import Context, Scenario, ai_era, claim, delivery, demo, large
+from qroi.sample_repos.scenarios import Context, Scenario, ai_era, claim, delivery, demo, large, payback, speed
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -34,6 +34,8 @@ SCENARIOS: dict[str, Scenario] = {
         claim.CONFOUNDED,
         delivery.SCENARIO,
         ai_era.SCENARIO,
+        speed.SCENARIO,
+        *payback.SCENARIOS,
     )
 }
 

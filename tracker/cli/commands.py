@@ -398,7 +398,7 @@ def export_cmd(
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for standard output.")] = "-",
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet needs --out.")] = ExportFormat.csv,
 ) -> None:
-    """Write one table (commits, changes, files, functions, issues, bug_links, releases, lineops, ai, duplication) as CSV or Parquet."""
+    """Write one table (commits, changes, files, functions, issues, bug_links, releases, lineops, ai, duplication, cycle_times) as CSV or Parquet."""
     if fmt is ExportFormat.parquet and out == "-":
         raise QroiError("--format parquet needs --out FILE")
     engine = open_store(db)
