@@ -22,7 +22,17 @@ from qroi.sample_repos.corpus import Corpus, python_version
 from qroi.sample_repos.fastimport import FastImport, FastImportError
 from qroi.sample_repos.history import START, TRUNK, Clock, History
 from qroi.sample_repos.messages import Messages
-from qroi.sample_repos.scenarios import Context, Scenario, ai_era, claim, delivery, demo, large, payback, speed
+from qroi.sample_repos.scenarios import (
+    Context,
+    Scenario,
+    ai_era,
+    claim,
+    delivery,
+    demo,
+    large,
+    payback,
+    speed,
+)
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s

@@ -70,7 +70,9 @@ def _populate(ctx: Context, kind: str) -> None:
             treated = f in refactor_at and quarter > refactor_at[f]
             p = p_fix[f] * (after if treated else 1.0)
             for _ in range(_poisson(rng, 2.0 * sizes[f] / median_size)):
-                events.append((base + rng.randint(DAY, QUARTER - DAY), f, "fix" if rng.random() < p else "change"))
+                events.append(
+                    (base + rng.randint(DAY, QUARTER - DAY), f, "fix" if rng.random() < p else "change")
+                )
             if burst_at.get(f) == quarter:
                 events += [(base + rng.randint(DAY, QUARTER - DAY), f, "fix") for _ in range(3)]
             if refactor_at.get(f) == quarter:

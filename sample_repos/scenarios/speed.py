@@ -25,7 +25,9 @@ CHANGES = 30
 
 
 def _module(index: int, revision: int) -> str:
-    return f'"""Speed module {index}."""\n\nREVISION = {revision}\n\n\ndef value(x):\n    return x + {index}\n'
+    return (
+        f'"""Speed module {index}."""\n\nREVISION = {revision}\n\n\ndef value(x):\n    return x + {index}\n'
+    )
 
 
 def _populate(ctx: Context) -> None:

@@ -412,7 +412,9 @@ def _speed(engine: Engine, repo: str, touching: pd.DataFrame, bounds: list[Windo
       was a fix.
     """
     changes, members = cycle_time.commit_changes(engine, repo)
-    touched = touching[["path", "commit_id"]].merge(members, on="commit_id").drop_duplicates(["path", "change_id"])
+    touched = (
+        touching[["path", "commit_id"]].merge(members, on="commit_id").drop_duplicates(["path", "change_id"])
+    )
     touched = touched.merge(changes, on="change_id")
     touched["window"] = _window_of(touched["landed_ts"], bounds) if len(touched) else []
     grouped = touched[touched["window"] >= 0].groupby(["path", "window"])
