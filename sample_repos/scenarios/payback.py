@@ -8,7 +8,7 @@ delay (committer time minus author time, a squash merge applied later) drawn aro
 mean delay. A refactoring is a commit "Refactor mod_NN: simplify the branching" that rewrites the
 module with a third of its branches (lower complexity, same size class); it is not a fix.
 
-- effect: 16 files are refactored, at staggered quarters 4-8; afterwards their bug-fix
+- effect: 24 files are refactored, at staggered quarters 4-8; afterwards their bug-fix
   probability and their mean delay are halved (`payback_ratio` 0.5);
 - null: the same refactorings, no change afterwards;
 - rtm (regression to the mean): any file may have a burst quarter (three extra bug fixes);
@@ -31,8 +31,8 @@ from qroi.sample_repos.scenarios.claim import _module, _poisson
 FILES = 48
 QUARTERS = 12
 QUARTER = 91 * DAY
-TREATED = 16
-P_FIX = 0.25
+TREATED = 24
+P_FIX = 0.3
 PAYBACK_RATIO = 0.5
 
 

@@ -34,13 +34,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from scipy import stats
 
 from qroi.analysis.decision import decide, holm
 from qroi.analysis.panel import build_panel
@@ -188,24 +187,84 @@ def _unit(data: pd.DataFrame) -> pd.Series:
     return data["stack"].astype(str) + "|" + data["lineage"]
 
 
-def _design(data: pd.DataFrame, treat: list[np.ndarray]) -> np.ndarray:
-    """Treatment columns, then file-in-stack and window-in-stack fixed effects (one window
-    dummy per stack dropped: the file dummies already span each stack's level)."""
-    units = pd.factorize(_unit(data))[0]
-    times = data["stack"].astype(str) + ":" + data["window"].astype(str)
+def _design(data: pd.DataFrame, treat: list[np.ndarray], times: bool = True) -> np.ndarray:
+    """Treatment columns, then window-in-stack dummies (one per stack dropped: the file fixed
+    effects, absorbed in `_fit`, already span each stack's level)."""
+    if not times:
+        return np.column_stack(treat)
+    labels = data["stack"].astype(str) + ":" + data["window"].astype(str)
     firsts = data.groupby("stack")["window"].transform("min")
-    U = np.eye(units.max() + 1)[units]
-    T = pd.get_dummies(times[data["window"] != firsts]).reindex(data.index, fill_value=False)
-    return np.column_stack([*treat, U, T.to_numpy(float)])
+    T = pd.get_dummies(labels[data["window"] != firsts]).reindex(data.index, fill_value=False)
+    return np.column_stack([*treat, T.to_numpy(float)])
 
 
-def _fit(kind: str, y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> Any:
-    cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if kind == "count":
-            return sm.GLM(y, X, family=sm.families.Poisson()).fit(**cov)
-        return sm.OLS(y, X).fit(**cov)
+@dataclass(frozen=True)
+class _Estimates:
+    params: np.ndarray
+    cov: np.ndarray
+
+    @property
+    def bse(self) -> np.ndarray:
+        with np.errstate(invalid="ignore"):  # a negative variance (singular design) gives NaN
+            return np.sqrt(np.diag(self.cov))
+
+
+def _cluster_cov(bread: np.ndarray, scores: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """Sandwich A^-1 B A^-1 with scores summed per cluster and the G / (G - 1) correction."""
+    summed = np.zeros((clusters.max() + 1, scores.shape[1]))
+    np.add.at(summed, clusters, scores)
+    g = summed.shape[0]
+    inverse = np.linalg.pinv(bread)
+    return inverse @ (summed.T @ summed) @ inverse * g / max(g - 1, 1)
+
+
+def _poisson_fe(y: np.ndarray, X: np.ndarray, units: np.ndarray, clusters: np.ndarray) -> _Estimates:
+    """Poisson quasi-likelihood with unit fixed effects concentrated out (the conditional
+    multinomial form, Hausman, Hall & Griliches 1984), Newton steps, Wooldridge's (1999)
+    cluster-robust variance: consistent under any overdispersion."""
+    n_units = units.max() + 1
+    total = np.bincount(units, weights=y, minlength=n_units)
+    b = np.zeros(X.shape[1])
+    for _ in range(100):
+        eta = X @ b
+        e = np.exp(eta - eta.max())
+        p = e / np.bincount(units, weights=e, minlength=n_units)[units]
+        mu = total[units] * p
+        grad = X.T @ (y - mu)
+        m = np.zeros((n_units, X.shape[1]))
+        np.add.at(m, units, X * p[:, None])
+        hessian = (X * mu[:, None]).T @ X - (m * total[:, None]).T @ m
+        step = np.linalg.lstsq(hessian, grad, rcond=None)[0]
+        b = b + step
+        if np.max(np.abs(step)) < 1e-9:
+            break
+    eta = X @ b
+    e = np.exp(eta - eta.max())
+    p = e / np.bincount(units, weights=e, minlength=n_units)[units]
+    mu = total[units] * p
+    m = np.zeros((n_units, X.shape[1]))
+    np.add.at(m, units, X * p[:, None])
+    hessian = (X * mu[:, None]).T @ X - (m * total[:, None]).T @ m
+    scores = (X - m[units]) * (y - mu)[:, None]
+    return _Estimates(b, _cluster_cov(hessian, scores, clusters))
+
+
+def _ols_fe(y: np.ndarray, X: np.ndarray, units: np.ndarray, clusters: np.ndarray) -> _Estimates:
+    """OLS with unit fixed effects by the within transformation, cluster-robust variance."""
+    counts = np.bincount(units)
+    ydm = y - (np.bincount(units, weights=y) / counts)[units]
+    means = np.zeros((counts.size, X.shape[1]))
+    np.add.at(means, units, X)
+    Xdm = X - (means / counts[:, None])[units]
+    b = np.linalg.lstsq(Xdm, ydm, rcond=None)[0]
+    resid = ydm - Xdm @ b
+    return _Estimates(b, _cluster_cov(Xdm.T @ Xdm, Xdm * resid[:, None], clusters))
+
+
+def _fit(kind: str, y: np.ndarray, X: np.ndarray, data: pd.DataFrame) -> _Estimates:
+    units = pd.factorize(_unit(data))[0]
+    clusters = pd.factorize(data["lineage"])[0]
+    return (_poisson_fe if kind == "count" else _ols_fe)(y, X, units, clusters)
 
 
 def _rows(stacked: pd.DataFrame, outcome: str, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -220,35 +279,40 @@ def _rows(stacked: pd.DataFrame, outcome: str, kind: str) -> tuple[pd.DataFrame,
     return data, data[outcome].to_numpy(float)
 
 
+Z95 = 1.959963984540054
+
+
 def did(stacked: pd.DataFrame, outcome: str, kind: str, opts: DesignOptions) -> _Fit:
     """The difference-in-differences ratio and the event-time estimates for one outcome."""
     data, y = _rows(stacked, outcome, kind)
-    groups = pd.factorize(data["lineage"])[0]
     treated = data["invested"].to_numpy(bool)
     if data.empty or treated.sum() == 0 or (~treated).sum() == 0:
         raise ValueError("no usable rows for invested or control files")
     after = data["after"].to_numpy(bool)
-    res = _fit(kind, y, _design(data, [(treated & after).astype(float)]), groups)
-    b, se, p = float(res.params[0]), float(res.bse[0]), float(res.pvalues[0])
+    res = _fit(kind, y, _design(data, [(treated & after).astype(float)]), data)
+    b, se = float(res.params[0]), float(res.bse[0])
     if not (math.isfinite(b) and math.isfinite(se) and se > 0):
         raise ValueError("the model gave no finite estimate (too few informative rows)")
+    p = float(2 * stats.norm.sf(abs(b) / se))
     events = [e for e in range(-opts.pre, opts.post + 1) if e not in (0, -1)]
     cols = [(treated & (data["event"].to_numpy() == e)).astype(float) for e in events]
     keep = [i for i, c in enumerate(cols) if c.any()]
-    ev = _fit(kind, y, _design(data, [cols[i] for i in keep]), groups)
-    ci = np.asarray(ev.conf_int(opts.alpha))
+    ev = _fit(kind, y, _design(data, [cols[i] for i in keep]), data)
     times = tuple(
-        EventTime(events[i], float(np.exp(ev.params[j])), float(np.exp(ci[j, 0])), float(np.exp(ci[j, 1])))
+        EventTime(
+            events[i],
+            float(np.exp(ev.params[j])),
+            float(np.exp(ev.params[j] - Z95 * ev.bse[j])),
+            float(np.exp(ev.params[j] + Z95 * ev.bse[j])),
+        )
         for j, i in enumerate(keep)
     )
     pre = [j for j, i in enumerate(keep) if events[i] < -1]
     pretrend = None
     if pre:
-        R = np.zeros((len(pre), ev.params.shape[0]))
-        R[np.arange(len(pre)), pre] = 1
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pretrend = float(ev.wald_test(R, scalar=True).pvalue)
+        theta = ev.params[pre]
+        wald = float(theta @ np.linalg.pinv(ev.cov[np.ix_(pre, pre)]) @ theta)
+        pretrend = float(stats.chi2.sf(wald, len(pre)))
     model = (
         "Poisson quasi-likelihood" if kind == "count" else "OLS on log days"
     ) + " with file and window fixed effects per stack, errors clustered by file"
@@ -261,11 +325,9 @@ def naive(stacked: pd.DataFrame, outcome: str, kind: str) -> tuple[float, float,
     data, y = _rows(stacked[stacked["invested"]], outcome, kind)
     if data.empty or data["after"].all() or not data["after"].any():
         return None
-    units = pd.factorize(_unit(data))[0]
-    X = np.column_stack([data["after"].to_numpy(float), np.eye(units.max() + 1)[units]])
-    res = _fit(kind, y, X, pd.factorize(data["lineage"])[0])
-    ci = np.asarray(res.conf_int())[0]
-    return float(np.exp(res.params[0])), float(np.exp(ci[0])), float(np.exp(ci[1]))
+    res = _fit(kind, y, _design(data, [data["after"].to_numpy(float)], times=False), data)
+    b, se = float(res.params[0]), float(res.bse[0])
+    return math.exp(b), math.exp(b - Z95 * se), math.exp(b + Z95 * se)
 
 
 def estimate_payback(panel: pd.DataFrame, first: dict[str, int], opts: DesignOptions) -> list[PaybackOutcome]:
@@ -312,7 +374,7 @@ def estimate_payback(panel: pd.DataFrame, first: dict[str, int], opts: DesignOpt
         ):
             verdict = "Inconclusive"
             reason = f"pre-trends differ (joint test p = {fit.pretrend_p:.3f}): parallel trends fail"
-        half = 1.959963984540054 * fit.se
+        half = Z95 * fit.se
         rows = stacked.dropna(subset=[outcome])
         nv = naive(stacked, outcome, kind)
         out.append(
