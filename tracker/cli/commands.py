@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
-from qroi.cli import console, start
+from qroi.cli import console, payback, start
 from qroi.core import roles
 from qroi.core.calendar import Period
 from qroi.core.errors import QroiError
@@ -67,6 +67,8 @@ RolesOption = Annotated[
     ),
 ]
 
+
+app.command("payback")(payback.payback_cmd)
 
 ExportTable = StrEnum("ExportTable", {name: name for name in export.TABLES})  # type: ignore[misc]
 
