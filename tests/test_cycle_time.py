@@ -125,5 +125,5 @@ def test_cli_export_and_analyze_panel_carry_the_speed_outcomes(speed, tmp_path: 
     header = out.read_bytes().decode().splitlines()[0].split(",")
     for column in ("cycle_time", "max_cycle_time", "release_time", "unplanned_share", "value", "value_cost"):
         assert column in header
-    bad = run_qroi("analyze", "repo", "--db", str(db), "--outcome", "speed")
+    bad = run_qroi("analyze", "repo", "--db", str(db), "--window", "1M", "--outcome", "speed")
     assert bad.returncode == 2 and bad.stderr.startswith("qroi: error: unknown outcome 'speed'")

@@ -426,7 +426,7 @@ def _speed(engine: Engine, repo: str, touching: pd.DataFrame, bounds: list[Windo
             "max_cycle_time": grouped["cycle_time_days"].max(),
             "release_time": grouped["release_time_days"].mean(),
         }
-    )
+    ).astype(float)  # numeric even when no change landed in a window
     frame["unplanned_share"] = frame["fix_changes"] / frame["changes"]
     planned = 1 - frame["unplanned_share"]
     frame["value"] = (planned / frame["cycle_time"]).where((frame["cycle_time"] > 0) & (planned > 0))
