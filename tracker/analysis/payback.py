@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,22 +226,32 @@ def _poisson_fe(y: np.ndarray, X: np.ndarray, units: np.ndarray, clusters: np.nd
     n_units = units.max() + 1
     total = np.bincount(units, weights=y, minlength=n_units)
     b = np.zeros(X.shape[1])
-    for _ in range(100):
+
+    def shares(b: np.ndarray) -> np.ndarray:
+        """Each row's share of its unit's expected count (softmax within the unit)."""
         eta = X @ b
-        e = np.exp(eta - eta.max())
-        p = e / np.bincount(units, weights=e, minlength=n_units)[units]
+        top = np.full(n_units, -np.inf)
+        np.maximum.at(top, units, eta)
+        e = np.exp(eta - top[units])
+        return e / np.bincount(units, weights=e, minlength=n_units)[units]
+
+    for _ in range(100):
+        p = shares(b)
         mu = total[units] * p
         grad = X.T @ (y - mu)
         m = np.zeros((n_units, X.shape[1]))
         np.add.at(m, units, X * p[:, None])
         hessian = (X * mu[:, None]).T @ X - (m * total[:, None]).T @ m
-        step = np.linalg.lstsq(hessian, grad, rcond=None)[0]
-        b = b + step
-        if np.max(np.abs(step)) < 1e-9:
+        step = np.linalg.pinv(hessian) @ grad
+        if not np.all(np.isfinite(step)):
+            raise ValueError("the Poisson fit did not converge")
+        largest = float(np.max(np.abs(step))) if step.size else 0.0
+        b = b + step * min(1.0, 1.0 / largest) if largest else b  # damped: at most 1 log unit a step
+        if largest < 1e-9:
             break
-    eta = X @ b
-    e = np.exp(eta - eta.max())
-    p = e / np.bincount(units, weights=e, minlength=n_units)[units]
+    else:
+        raise ValueError("the Poisson fit did not converge in 100 steps")
+    p = shares(b)
     mu = total[units] * p
     m = np.zeros((n_units, X.shape[1]))
     np.add.at(m, units, X * p[:, None])
@@ -348,7 +359,7 @@ def estimate_payback(panel: pd.DataFrame, first: dict[str, int], opts: DesignOpt
             continue
         try:
             fits[outcome] = did(stacked, outcome, kind, opts)
-        except (ValueError, np.linalg.LinAlgError) as exc:
+        except (ValueError, np.linalg.LinAlgError) as exc:  # said as the outcome's reason
             fits[outcome] = str(exc)
     ok = [o for o, f in fits.items() if isinstance(f, _Fit)]
     adjusted = dict(zip(ok, holm([fits[o].p_value for o in ok]), strict=True))  # type: ignore[union-attr]
@@ -519,7 +530,7 @@ def payback_test(
     window: str = "3M",
     opts: DesignOptions | None = None,
     min_gain: float = DEFAULT_MIN_GAIN,
-    kept: set[str] | None = None,
+    kept: Collection[str] | None = None,
     hourly_cost: float | None = None,
 ) -> PaybackResult:
     """Build the panel and the investments of a stored repository and run the design."""

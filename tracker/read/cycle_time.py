@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from qroi.labels import issue_links
 from qroi.store import models
@@ -69,12 +70,20 @@ def commit_changes(engine: Engine, repo: str) -> tuple[pd.DataFrame, pd.DataFram
     rid = repo_id(engine, repo)
     c, f = models.Commit, models.CommitFeatures
     with engine.connect() as conn:
-        head = conn.execute(select(models.Repo.head_sha).where(models.Repo.id == rid)).scalar()
+        head = conn.execute(select(col(models.Repo.head_sha)).where(col(models.Repo.id) == rid)).scalar()
         rows = conn.execute(
-            select(c.id, c.sha, c.parents, c.authored_ts, c.committed_ts, c.is_merge, f.released_ts)
-            .outerjoin(f, f.commit_id == c.id)
-            .where(c.repo_id == rid)
-            .order_by(c.generation, c.committed_ts, c.sha)
+            select(
+                col(c.id),
+                col(c.sha),
+                col(c.parents),
+                col(c.authored_ts),
+                col(c.committed_ts),
+                col(c.is_merge),
+                col(f.released_ts),
+            )
+            .outerjoin(f, col(f.commit_id) == col(c.id))
+            .where(col(c.repo_id) == rid)
+            .order_by(col(c.generation), col(c.committed_ts), col(c.sha))
         ).all()
         fixes = issue_links.fix_commit_ids(conn, rid)
     by_sha = {r.sha: (r.id, r.parents.split()) for r in rows}

@@ -24,6 +24,7 @@ import re
 
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from qroi.labels import issue_links
 from qroi.read import queries
@@ -73,7 +74,9 @@ def _densities(engine: Engine, blobs: set[str]) -> dict[str, tuple[float, float]
     with engine.connect() as conn:
         for part in chunks(sorted(blobs)):
             for blob, cc, sloc in conn.execute(
-                select(b.blob, b.cc_total, b.sloc).where(b.blob.in_(part), b.error_kind.is_(None))
+                select(col(b.blob), col(b.cc_total), col(b.sloc)).where(
+                    col(b.blob).in_(part), col(b.error_kind).is_(None)
+                )
             ):
                 if sloc:
                     out[blob] = (100.0 * (cc or 0) / sloc, float(sloc))
@@ -87,7 +90,11 @@ def investments(engine: Engine, repo: str, min_gain: float = DEFAULT_MIN_GAIN) -
     with engine.connect() as conn:
         fixes = issue_links.fix_commit_ids(conn, rid)
         meta = pd.DataFrame(
-            conn.execute(select(c.id, c.message, c.is_revert).where(c.repo_id == rid, ~c.is_merge)).all(),
+            conn.execute(
+                select(col(c.id), col(c.message), col(c.is_revert)).where(
+                    col(c.repo_id) == rid, ~col(c.is_merge)
+                )
+            ).all(),
             columns=["commit_id", "message", "is_revert"],
         )
     ch = queries.changes(engine, repo)
