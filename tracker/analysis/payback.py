@@ -279,14 +279,21 @@ def _fit(kind: str, y: np.ndarray, X: np.ndarray, data: pd.DataFrame) -> _Estima
 
 
 def _rows(stacked: pd.DataFrame, outcome: str, kind: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Usable rows and the response: log days for time; counts without all-zero files (their
-    fixed effect is at minus infinity and they carry no information about the ratio)."""
+    """Usable rows and the response: log days for time; counts without all-zero files or windows
+    (their fixed effect is at minus infinity and they carry no information about the ratio)."""
     data = stacked.dropna(subset=[outcome])
     if kind == "time":
         data = data[data[outcome] > 0]
         return data.reset_index(drop=True), np.log(data[outcome].to_numpy(float))
-    total = data[outcome].groupby(_unit(data)).transform("sum")
-    data = data[total > 0].reset_index(drop=True)
+    while True:  # zero-total files and windows have estimates at minus infinity: drop them
+        cell = data["stack"].astype(str) + ":" + data["window"].astype(str)
+        keep = (data[outcome].groupby(_unit(data)).transform("sum") > 0) & (
+            data[outcome].groupby(cell).transform("sum") > 0
+        )
+        if keep.all():
+            break
+        data = data[keep]
+    data = data.reset_index(drop=True)
     return data, data[outcome].to_numpy(float)
 
 
@@ -307,7 +314,8 @@ def did(stacked: pd.DataFrame, outcome: str, kind: str, opts: DesignOptions) -> 
     p = float(2 * stats.norm.sf(abs(b) / se))
     events = [e for e in range(-opts.pre, opts.post + 1) if e not in (0, -1)]
     cols = [(treated & (data["event"].to_numpy() == e)).astype(float) for e in events]
-    keep = [i for i, c in enumerate(cols) if c.any()]
+    # An event time whose invested rows have no count at all cannot be estimated (minus infinity).
+    keep = [i for i, c in enumerate(cols) if c.any() and (kind == "time" or y[c > 0].sum() > 0)]
     ev = _fit(kind, y, _design(data, [cols[i] for i in keep]), data)
     times = tuple(
         EventTime(
