@@ -22,7 +22,18 @@ from qroi.sample_repos.corpus import Corpus, python_version
 from qroi.sample_repos.fastimport import FastImport, FastImportError
 from qroi.sample_repos.history import START, TRUNK, Clock, History
 from qroi.sample_repos.messages import Messages
-from qroi.sample_repos.scenarios import Context, Scenario, ai_era, claim, delivery, demo, large, pull_request
+from qroi.sample_repos.scenarios import (
+    Context,
+    Scenario,
+    ai_era,
+    claim,
+    delivery,
+    demo,
+    large,
+    payback,
+    pull_request,
+    speed,
+)
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -35,6 +46,8 @@ SCENARIOS: dict[str, Scenario] = {
         delivery.SCENARIO,
         ai_era.SCENARIO,
         pull_request.SCENARIO,
+        speed.SCENARIO,
+        *payback.SCENARIOS,
     )
 }
 

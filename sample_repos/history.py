@@ -207,7 +207,7 @@ class History:
         self.notes.setdefault(section, []).append(fields)
 
     def _signatures(
-        self, author: Person | None, committer: Person | None, when: int | None
+        self, author: Person | None, committer: Person | None, when: int | None, committed: int | None = None
     ) -> tuple[Person, Person, int, int]:
         author = author or self.pick_author()
         if when is None:
@@ -216,8 +216,11 @@ class History:
             self.clock.now = max(self.clock.now, when)
         if committer is None and author is not self.maintainer and self.rng.random() < self.committer_rate:
             committer = self.maintainer
-        committed = self.clock.later(5 * 60, 2 * DAY) if committer not in (None, author) else when
-        return author, committer or author, when, committed
+        if committed is not None:  # a scripted landing time (a squash merge applied later)
+            self.clock.now = max(self.clock.now, committed)
+        elif committer not in (None, author):
+            committed = self.clock.later(5 * 60, 2 * DAY)
+        return author, committer or author, when, when if committed is None else committed
 
     def _write(
         self,
@@ -258,11 +261,14 @@ class History:
         author: Person | None = None,
         committer: Person | None = None,
         when: int | None = None,
+        committed: int | None = None,
     ) -> Commit:
-        """Commit what is staged in `tree` on the current branch (an empty change set is allowed)."""
+        """Commit what is staged in `tree` on the current branch (an empty change set is allowed);
+        `when` scripts the author time, `committed` the committer time (default: the author's)."""
         branch = self.branch_state
         parents = (branch.tip,) if branch.tip else ()
-        return self._write(branch, as_message(message), parents, self._signatures(author, committer, when))
+        people = self._signatures(author, committer, when, committed)
+        return self._write(branch, as_message(message), parents, people)
 
     def branch(self, name: str, start: str | None = None) -> None:
         """Create `name` at the tip of `start` (default: the current branch) and switch to it."""
@@ -288,11 +294,13 @@ class History:
         committer: Person | None = None,
         fast_forward: bool = False,
         delete: bool = True,
+        when: int | None = None,
     ) -> Commit:
         """Merge `source` into the current branch, as `git merge --no-ff` unless `fast_forward`.
 
         File-level three-way merge from the fork point; a path changed differently on both sides
         raises MergeConflict. A merged branch's ref is deleted afterwards, as after a pull request.
+        `when` scripts the merge's time (its author and committer time).
         """
         into, theirs = self.branch_state, self.branches[source]
         if into.tree.dirty:
@@ -321,7 +329,7 @@ class History:
                 into.tree.write(path, new)
         if message is None:
             message = f"Merge branch '{source}'" + ("" if into.name == TRUNK else f" into {into.name}")
-        people = self._signatures(author, committer, None)
+        people = self._signatures(author, committer, when)
         commit = self._write(into, as_message(message), (into.tip, theirs.tip), people)
         self.merges.append(Merge(commit, source, moved))
         self._forget(source, delete)

@@ -54,6 +54,10 @@ OUTCOMES: dict[str, Outcome] = {
     "rework": Outcome("rework", "rework (lines rewritten soon after)", "count"),
     "churn": Outcome("churn", "churn (lines changed)", "count"),
     "dev_time": Outcome("dev_time", "time in development of linked issues", "time"),
+    "cycle_time": Outcome("cycle_time", "cycle time (mean days from first commit to landing)", "time"),
+    "max_cycle_time": Outcome("max_cycle_time", "worst cycle time in the window (days)", "time"),
+    "release_time": Outcome("release_time", "time from landing to release (mean days)", "time"),
+    "value": Outcome("value_cost", "inverse value (cycle-time days per planned change)", "time"),
 }
 ALIASES = {
     "bugs": "defects",
@@ -61,6 +65,8 @@ ALIASES = {
     "bug_fixes": "defects",
     "szz": "bug_inducing",
     "time_in_development": "dev_time",
+    "time_to_change": "cycle_time",
+    "value_cost": "value",
 }
 DEFAULT_QUALITY = ("mi", "cc_density", "cc_max")
 DEFAULT_OUTCOMES = ("defects",)

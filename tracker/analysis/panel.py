@@ -28,9 +28,21 @@ from sqlalchemy import Engine, select
 from qroi.core import roles
 from qroi.core.calendar import Window, window_months, windows
 from qroi.labels import issue_links
-from qroi.read import queries
+from qroi.read import cycle_time, queries
 from qroi.store import models
 from qroi.store.database import chunks, repo_id
+
+SPEED_COLUMNS = (
+    "changes",
+    "fix_changes",
+    "unplanned_share",
+    "cycle_time",
+    "max_cycle_time",
+    "release_time",
+    "value",
+    "value_cost",
+)
+"""Delivery speed per file x window (definitions: `_speed`; changes: `qroi.read.cycle_time`)."""
 
 QUALITY_COLUMNS = (
     "mi",
@@ -177,7 +189,7 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     window that SZZ later blamed for a bug in this file; `rework`: lines of the file rewritten
     within the rework window, counted when deleted; `churn`: lines added + deleted; `dev_time`:
     median days in development of the closed issues linked to the window's commits, when issues
-    were imported), and controls (`authors` in the window, `age_days` of the file at the window
+    were imported; the delivery-speed columns `SPEED_COLUMNS`, see `_speed`), and controls (`authors` in the window, `age_days` of the file at the window
     start, `prior_commits` before it, `owner_share`: the top author's share of those).
     """
     months = window_months(window)
@@ -211,7 +223,18 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     panel = panel.join(_activity(touching), on=["path", "window"])
     panel = panel.join(_delivery(engine, rid, touching, bounds, lineage_of), on=["path", "window"])
     panel = panel.join(_history_before(touching, bounds), on=["path", "window"])
-    for col in ("commits", "bugfix_commits", "bug_inducing", "rework", "churn", "authors", "prior_commits"):
+    panel = panel.join(_speed(engine, repo, touching, bounds), on=["path", "window"])
+    for col in (
+        "commits",
+        "bugfix_commits",
+        "bug_inducing",
+        "rework",
+        "churn",
+        "authors",
+        "prior_commits",
+        "changes",
+        "fix_changes",
+    ):
         panel[col] = panel[col].fillna(0).astype("int64")
     panel["age_days"] = ((panel["window_ts"] - panel["first_ts"]) / 86400).clip(lower=0)
     panel = panel.rename(columns={"path": "lineage", "shown_path": "path"})
@@ -235,6 +258,7 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
         "rework",
         "churn",
         "dev_time",
+        *SPEED_COLUMNS,
         "authors",
         "age_days",
         "prior_commits",
@@ -370,3 +394,43 @@ def _history_before(touching: pd.DataFrame, bounds: list[Window]) -> pd.DataFram
     history = pd.concat(out).reset_index().set_index(["path", "window"])
     history["first_ts"] = history.index.get_level_values("path").map(first)
     return history
+
+
+def _speed(engine: Engine, repo: str, touching: pd.DataFrame, bounds: list[Window]) -> pd.DataFrame:
+    """Per (lineage, window): the changes (`qroi.read.cycle_time`) that touched the file and
+    landed on the main line in the window, and how fast they were.
+
+    - `changes`: such changes; `fix_changes`: those that are fixes; `unplanned_share` =
+      fix_changes / changes (missing when no change landed);
+    - `cycle_time`: the mean of their cycle times in days (Code Red's mean time in development),
+      `max_cycle_time` their maximum (predictability), `release_time` the mean days from landing
+      to the first release containing them (over the changes released so far);
+    - `value` (Borg et al. 2024: value = capacity x (1 - unplanned share), capacity ~ 1 / time):
+      (1 - unplanned_share) / cycle_time, planned changes deliverable per day of cycle time; and
+      `value_cost` = 1 / value, days of cycle time per planned change, the form the claim test
+      analyses (more is worse, like every outcome). Missing when cycle_time is 0 or every change
+      was a fix.
+    """
+    changes, members = cycle_time.commit_changes(engine, repo)
+    touched = (
+        touching[["path", "commit_id"]].merge(members, on="commit_id").drop_duplicates(["path", "change_id"])
+    )
+    touched = touched.merge(changes, on="change_id")
+    touched["window"] = _window_of(touched["landed_ts"], bounds) if len(touched) else []
+    grouped = touched[touched["window"] >= 0].groupby(["path", "window"])
+    frame = pd.DataFrame(
+        {
+            "changes": grouped["change_id"].nunique(),
+            "fix_changes": grouped["is_fix"].sum(),
+            "cycle_time": grouped["cycle_time_days"].mean(),
+            "max_cycle_time": grouped["cycle_time_days"].max(),
+            "release_time": grouped["release_time_days"].mean(),
+        }
+    ).astype(float)  # numeric even when no change landed in a window
+    frame["unplanned_share"] = frame["fix_changes"] / frame["changes"]
+    planned = 1 - frame["unplanned_share"]
+    frame["value"] = (planned / frame["cycle_time"]).where((frame["cycle_time"] > 0) & (planned > 0))
+    frame["value_cost"] = 1 / frame["value"]
+    if frame.empty:
+        frame.index = pd.MultiIndex.from_arrays([[], []], names=["path", "window"])
+    return frame[list(SPEED_COLUMNS)]

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
-from qroi.cli import console, start
+from qroi.cli import console, payback, start
 from qroi.cli.check import check_cmd
 from qroi.core import roles
 from qroi.core.calendar import Period
@@ -76,6 +76,7 @@ RolesOption = Annotated[
 
 
 app.command("check")(check_cmd)
+app.command("payback")(payback.payback_cmd)
 
 ExportTable = StrEnum("ExportTable", {name: name for name in export.TABLES})  # type: ignore[misc]
 
@@ -417,7 +418,7 @@ def export_cmd(
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for standard output.")] = "-",
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet needs --out.")] = ExportFormat.csv,
 ) -> None:
-    """Write one table (commits, changes, files, functions, issues, bug_links, releases, lineops, ai, duplication) as CSV or Parquet."""
+    """Write one table (commits, changes, files, functions, issues, bug_links, releases, lineops, ai, duplication, cycle_times) as CSV or Parquet."""
     if fmt is ExportFormat.parquet and out == "-":
         raise QroiError("--format parquet needs --out FILE")
     engine = open_store(db)

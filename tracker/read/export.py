@@ -55,6 +55,7 @@ TABLES = (
     "lineops",
     "ai",
     "duplication",
+    "cycle_times",
 )
 """What `qroi export` writes. Names only: the loaders need pandas, which `qroi ingest` (whose
 module also defines this CLI's choices) should not pay for at start-up."""
@@ -62,7 +63,7 @@ module also defines this CLI's choices) should not pay for at start-up."""
 
 def table(engine: Engine, name: str, repo: str) -> pd.DataFrame:
     """One export table with exactly its documented columns, in order."""
-    from qroi.read import ai_frames, queries
+    from qroi.read import ai_frames, cycle_time, queries
 
     load, columns = {
         "commits": (queries.commits, queries.COMMIT_COLUMNS),
@@ -75,6 +76,7 @@ def table(engine: Engine, name: str, repo: str) -> pd.DataFrame:
         "lineops": (ai_frames.lineops_table, ai_frames.LINEOPS_COLUMNS),
         "ai": (ai_frames.declarations_table, ai_frames.AI_COLUMNS),
         "duplication": (ai_frames.duplication_table, ai_frames.DUPLICATION_COLUMNS),
+        "cycle_times": (cycle_time.cycle_times, cycle_time.CHANGE_COLUMNS),
     }[name]
     return load(engine, repo)[columns]
 
