@@ -140,6 +140,7 @@ def data_loads(db: Path) -> None:
 PAGES = [
     ("Overview", ""),
     ("Hotspots", "hotspots"),
+    ("Map", "tree_map"),
     ("File history", "file_history"),
     ("Commits", "commits"),
     ("Delivery", "delivery"),
@@ -150,6 +151,7 @@ PAGES = [
 SHOTS = {
     "Overview": "overview",
     "Hotspots": "hotspots",
+    "Map": "map",
     "File history": "file-history",
     "Commits": "commits",
     "Delivery": "delivery",
@@ -236,6 +238,7 @@ def browser(db: Path, shots: Path | None = None) -> None:
         charts = {
             "Overview": 1,
             "Hotspots": 1,
+            "Map": 1,
             "File history": 2,
             "Commits": 1,
             "Delivery": 3,

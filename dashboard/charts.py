@@ -818,3 +818,44 @@ def duplication(points: pd.DataFrame, repos: list[str]) -> go.Figure:
     fig.update_xaxes(title_text="Last mainline commit of the month / release (UTC)")
     fig.update_yaxes(title_text="Lines in duplicated blocks (%)", rangemode="tozero")
     return fig
+
+
+def tree_map(files: pd.DataFrame) -> go.Figure:
+    """The tree as nested boxes: area is the commits that touched each file, colour its MI (folders:
+    their files' MI weighted by sloc), so big red boxes are complex code that keeps changing."""
+    files = files[files["commits"] > 0]
+    several = files["repo"].nunique() > 1
+    nodes: dict[str, dict[str, float]] = {}
+    for repo, path, commits, sloc, mi in zip(
+        files["repo"], files["path"], files["commits"], files["sloc"].fillna(0), files["mi"], strict=True
+    ):
+        parts = ([repo] if several else []) + path.split("/")
+        for depth in range(1, len(parts) + 1):
+            node = nodes.setdefault("/".join(parts[:depth]), {"value": 0.0, "mi_sloc": 0.0, "sloc": 0.0})
+            node["value"] += float(commits)
+            if pd.notna(mi) and sloc > 0:
+                node["mi_sloc"] += float(mi) * float(sloc)
+                node["sloc"] += float(sloc)
+    ids = list(nodes)
+    colour = [nodes[i]["mi_sloc"] / nodes[i]["sloc"] if nodes[i]["sloc"] else None for i in ids]
+    fig = go.Figure(
+        go.Treemap(
+            ids=ids,
+            labels=[i.rsplit("/", 1)[-1] for i in ids],
+            parents=[i.rsplit("/", 1)[0] if "/" in i else "" for i in ids],
+            values=[nodes[i]["value"] for i in ids],
+            branchvalues="total",
+            marker={
+                "colors": colour,
+                "colorscale": MI_SCALE,
+                "cmin": 0,
+                "cmax": 100,
+                "colorbar": {"title": {"text": "MI"}, "thickness": 12},
+            },
+            customdata=colour,
+            hovertemplate="<b>%{id}</b><br>%{value:,} commits · MI %{customdata:.1f}<extra></extra>",
+            maxdepth=4,
+        )
+    )
+    fig.update_layout(height=620, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    return fig

@@ -429,3 +429,9 @@ more than a scope; the benchmark calls `history`, `commits_export` and `claim` i
 def clear() -> None:
     """Forget every cached result (the sidebar's reload button)."""
     st.cache_data.clear()
+
+
+def head_files(scope: Scope, kept: tuple[str, ...]) -> pd.DataFrame:
+    """`qroi export files` of every chosen repository (all history), files of the kept roles only."""
+    files = _concat([export_table(scope.url, scope.stamp, "files", r) for r in scope.repos])
+    return files[files["role"].isin(kept)].reset_index(drop=True) if len(files) else files
