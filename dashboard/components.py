@@ -7,6 +7,7 @@ as a spreadsheet formula is made inert in the dashboard exactly as in `qroi expo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -68,22 +69,29 @@ class Card:
     arrow: bool = True
 
 
+def is_zero(delta: str | None) -> bool:
+    """Whether a formatted change is nothing ("+0.0", "-0.0 pp"): Streamlit would style it by its sign."""
+    digits = re.sub(r"[^0-9]", "", delta.split(" ")[0]) if delta else ""
+    return bool(digits) and set(digits) == {"0"}
+
+
 def cards(items: list[Card], per_row: int | None = None) -> None:
     """A row of bordered metric cards (sparklines where a trend helps)."""
     per_row = per_row or len(items)
     for start in range(0, len(items), per_row):
         cols = st.columns(per_row)
         for col, card in zip(cols, items[start : start + per_row], strict=False):
+            flat = is_zero(card.delta)
             col.metric(
                 card.label,
                 card.value,
-                card.delta,
-                delta_color=card.delta_color,
+                card.delta.lstrip("+-") if flat and card.delta else card.delta,
+                delta_color="off" if flat else card.delta_color,
                 help=card.help,
                 border=True,
                 chart_data=card.chart,
                 chart_type=card.chart_type,
-                delta_arrow="auto" if card.arrow else "off",
+                delta_arrow="auto" if card.arrow and not flat else "off",
             )
 
 
