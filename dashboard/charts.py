@@ -76,6 +76,26 @@ def _scaled(values: pd.Series, measure: Measure) -> pd.Series:
     return values.astype("float64") * (100 if measure.percent else 1)
 
 
+GAP_DAYS = 92
+"""A line is broken where consecutive points are further apart than this (a quarter): months
+without a value are unknown, and a straight line across years of them invents a trend."""
+
+
+def broken_at_gaps(x: pd.Series, y: pd.Series, days: int = GAP_DAYS) -> tuple[list, list]:  # type: ignore[type-arg]
+    """The points with a None between any two further apart than `days`, which plotly draws as a gap."""
+    xs: list = []  # type: ignore[type-arg]
+    ys: list = []  # type: ignore[type-arg]
+    previous = None
+    for when, value in zip(pd.to_datetime(x), y, strict=True):
+        if previous is not None and (when - previous).days > days:
+            xs.append(previous + (when - previous) / 2)
+            ys.append(None)
+        xs.append(when)
+        ys.append(value)
+        previous = when
+    return xs, ys
+
+
 def _mark_releases(fig: go.Figure, releases: pd.DataFrame, rows: int) -> None:
     """Releases as violet triangles on top; with few releases, labelled and drawn as dotted lines across every row."""
     if releases.empty:
@@ -205,10 +225,11 @@ def timeline(
     )
     if has_lead:
         assert lead_times is not None
+        lead_x, lead_y = broken_at_gaps(lead_times["month"], lead_times["median_days"])
         fig.add_trace(
             go.Scatter(
-                x=lead_times["month"],
-                y=lead_times["median_days"],
+                x=lead_x,
+                y=lead_y,
                 name="Median lead time",
                 mode="lines+markers",
                 line={"color": LEAD, "width": 2},
@@ -228,7 +249,8 @@ def timeline(
         legend={"y": 1.1 if rows == 2 else 1.08},
         margin={"t": 110},
     )
-    fig.update_yaxes(title_text=measure.short, row=1, col=1)
+    # From zero: an axis fitted to the data made a move of half a point look like a collapse.
+    fig.update_yaxes(title_text=measure.short, rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="Count per month", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text="Month (UTC)", row=rows, col=1)
     _mark_releases(fig, releases, rows)

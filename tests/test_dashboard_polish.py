@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from qroi.dashboard import charts
+from qroi.read import delivery as delivery_reads
+from qroi.store import database
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
 def _cards() -> None:
@@ -26,3 +38,39 @@ def test_a_zero_change_is_not_styled_as_an_increase() -> None:
         assert card.proto.color == 2  # MetricColor.GRAY: neither green nor red
         assert card.proto.direction == 2  # MetricDirection.NONE: no arrow
     assert up.delta == "+1.0" and up.proto.direction == 1
+
+
+def _overview(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("QROI_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_overview_axis_from_zero_and_caption_names_the_release_marks_drawn(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _overview(demo_db, monkeypatch)
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert fig["layout"]["yaxis"]["rangemode"] == "tozero"
+    dotted = [s for s in fig["layout"].get("shapes", []) if s.get("line", {}).get("dash") == "dot"]
+    triangles = [t for t in fig["data"] if t.get("name") == "Release"]
+    caption = " ".join(c.value for c in at.caption)
+    assert bool(triangles) == ("Violet triangles on top mark releases" in caption)
+    assert bool(dotted) == ("dotted lines across the charts" in caption)
+    assert "Dotted violet lines are releases" not in caption
+
+
+def test_lead_time_line_is_broken_across_months_without_releases(demo_db: Path) -> None:
+    engine = database.connect(str(demo_db))
+    lead = delivery_reads.monthly_lead_time(delivery_reads.lead_times(engine, "widget"))
+    months = pd.to_datetime(lead["month"])
+    for days in (31, 62, charts.GAP_DAYS):
+        xs, ys = charts.broken_at_gaps(lead["month"], lead["median_days"], days)
+        assert [y for y in ys if y is not None] == list(lead["median_days"])
+        assert sum(y is None for y in ys) == int((months.diff().dt.days > days).sum())
+        for i in range(1, len(ys)):
+            if ys[i] is not None and ys[i - 1] is not None:
+                assert (xs[i] - xs[i - 1]).days <= days

@@ -176,10 +176,16 @@ lead = (
     if len(view.lead_by_month)
     else ""
 )
+release_words = (
+    ""
+    if view.releases.empty
+    else "Violet triangles on top mark releases"
+    + (", with dotted lines across the charts. " if len(view.releases) <= charts.MAX_RELEASE_LABELS else ". ")
+)
 st.caption(
     f"Top: {f.measure.label.lower()} of the mainline after its last commit of each month (change the measure in the "
     "sidebar). Below: commits (slate) with the bug fixes among them (red), and issues closed (green), "
-    f"{' or '.join(closed_by[s] for s in sorted(sources, reverse=True))}. {lead}Dotted violet lines are releases. "
+    f"{' or '.join(closed_by[s] for s in sorted(sources, reverse=True))}. {lead}{release_words}"
     "Months are UTC calendar months of the committed time."
 )
 
