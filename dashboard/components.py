@@ -21,6 +21,8 @@ from qroi.dashboard.filters import Filters
 from qroi.read import export, store_state
 from qroi.read.store_state import StoreState
 
+MISSING = "—"
+"""How a table shows a missing value (a release not yet reverted, an unscored file): never "None"."""
 CSS = """
 <style>
 [data-testid="stMetric"] { background: #f8fafc; }

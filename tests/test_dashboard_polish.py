@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from qroi.dashboard import charts
+from qroi.dashboard import charts, components
 from qroi.read import delivery as delivery_reads
 from qroi.store import database
 
@@ -74,3 +74,35 @@ def test_lead_time_line_is_broken_across_months_without_releases(demo_db: Path) 
         for i in range(1, len(ys)):
             if ys[i] is not None and ys[i - 1] is not None:
                 assert (xs[i] - xs[i - 1]).days <= days
+
+
+@pytest.mark.parametrize(
+    "page", ["overview", "hotspots", "file_history", "commits", "delivery", "ai_era", "tree_map"]
+)
+def test_tables_show_a_missing_value_as_a_dash_not_none(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    monkeypatch.setenv("QROI_DB", str(demo_db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    for table in at.dataframe:
+        assert table.proto.placeholder == components.MISSING
+
+
+def test_time_to_close_states_the_issues_it_rests_on(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QROI_DB", str(demo_db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page("views/delivery.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    card = next(m for m in at.metric if m.label == "Time to close")
+    spans = delivery_reads.issue_spans(database.connect(str(demo_db)), "widget")
+    mentioned = spans[spans["days"] > 0]
+    assert card.delta == f"median of {len(mentioned):,} of {len(spans):,} issues"
+    assert card.value == f"{mentioned['days'].median():,.1f} days"

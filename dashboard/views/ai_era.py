@@ -203,6 +203,7 @@ shown = base.authors[
 st.dataframe(
     shown,
     hide_index=True,
+    placeholder=components.MISSING,
     column_config={
         "author": "Author",
         "commits": st.column_config.NumberColumn("Commits", format="%d"),

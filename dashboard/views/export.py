@@ -198,6 +198,6 @@ st.caption(
     "leading apostrophe, as in `qroi export`. Booleans are 1/0, missing values are empty."
 )
 st.subheader("Preview")
-st.dataframe(frame.head(1000), hide_index=True, height=420)
+st.dataframe(frame.head(1000), hide_index=True, height=420, placeholder=components.MISSING)
 if len(frame) > 1000:
     st.caption(f"The first 1,000 of {len(frame):,} rows; the download has them all.")

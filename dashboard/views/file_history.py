@@ -155,6 +155,7 @@ else:
     st.dataframe(
         funcs[["qualified", "complexity", "rank", "lineno", "endline"]],
         hide_index=True,
+        placeholder=components.MISSING,
         column_config={
             "qualified": st.column_config.TextColumn("Function", width="large"),
             "complexity": st.column_config.NumberColumn("CC", format="%d"),
@@ -191,6 +192,7 @@ log = hist.assign(inducing=hist["sha"].isin(inducing)).iloc[::-1][
 st.dataframe(
     log,
     hide_index=True,
+    placeholder=components.MISSING,
     column_config={
         "committed_at": st.column_config.DatetimeColumn("Committed (UTC)", format="YYYY-MM-DD HH:mm"),
         "sha": st.column_config.TextColumn("Commit", width="small"),

@@ -199,6 +199,7 @@ if len(f.scope.repos) > 1:
     st.dataframe(
         table,
         hide_index=True,
+        placeholder=components.MISSING,
         column_config={
             "repo": "Repository",
             "commits": st.column_config.NumberColumn("Commits", format="%d"),

@@ -59,6 +59,7 @@ components.cards(
 st.dataframe(
     table[[c for c in folders.FOLDER_COLUMNS if c != "repo" or len(f.scope.repos) > 1]],
     hide_index=True,
+    placeholder=components.MISSING,
     column_config={
         "repo": "Repository",
         "folder": st.column_config.TextColumn("Folder", width="medium"),
