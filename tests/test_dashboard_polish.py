@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from qroi.dashboard import charts, components
+from qroi.ingest.pipeline import IngestOptions, ingest
 from qroi.read import delivery as delivery_reads
 from qroi.store import database
 
@@ -106,3 +108,59 @@ def test_time_to_close_states_the_issues_it_rests_on(demo_db: Path, monkeypatch:
     mentioned = spans[spans["days"] > 0]
     assert card.delta == f"median of {len(mentioned):,} of {len(spans):,} issues"
     assert card.value == f"{mentioned['days'].median():,.1f} days"
+
+
+def _git(repo: Path, *args: str, when: str = "2024-01-01T10:00:00+0000") -> None:
+    env = {
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_AUTHOR_NAME": "Dev",
+        "GIT_AUTHOR_EMAIL": "dev@example.com",
+        "GIT_COMMITTER_NAME": "Dev",
+        "GIT_COMMITTER_EMAIL": "dev@example.com",
+        "PATH": "/usr/bin:/bin",
+    }
+    subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+
+
+def _change(repo: Path, n: int, when: str) -> None:
+    (repo / "mod.py").write_text("".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(n)))
+    _git(repo, "commit", "-qam", f"Change {n}", when=when)
+
+
+def test_file_history_lists_its_commits_newest_first_by_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A branch of three early commits and one later mainline commit: the commit graph's order
+    (by generation) puts the branch's older commits above the mainline's newer one."""
+    repo = tmp_path / "branchy"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    (repo / "mod.py").write_text("def f0(x):\n    return x\n")
+    _git(repo, "add", "mod.py")
+    _git(repo, "commit", "-qm", "Start", when="2024-01-01T10:00:00+0000")
+    _git(repo, "checkout", "-qb", "side")
+    for day in (2, 3, 4):
+        _change(repo, day, f"2024-01-0{day}T10:00:00+0000")
+    _git(repo, "checkout", "-q", "main")
+    (repo / "other.py").write_text("X = 1\n")
+    (repo / "mod.py").write_text("def g(x):\n    return x\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "Main change", when="2024-01-08T10:00:00+0000")
+    _git(repo, "merge", "-q", "-X", "theirs", "--no-edit", "side", when="2024-01-09T10:00:00+0000")
+    db = tmp_path / "b.db"
+    engine = database.connect(str(db))
+    ingest(engine, str(repo), IngestOptions(workers=1))
+    engine.dispose()
+    monkeypatch.setenv("QROI_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["history_repo"] = "branchy"
+    at.session_state["history_path"] = "mod.py"
+    at.switch_page("views/file_history.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    log = next(t.value for t in at.dataframe if "subject" in t.value.columns)
+    assert len(log) >= 5
+    assert log["committed_at"].is_monotonic_decreasing

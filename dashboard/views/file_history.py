@@ -172,7 +172,11 @@ else:
     )
 
 st.subheader("Commits that changed it")
-log = hist.assign(inducing=hist["sha"].isin(inducing)).iloc[::-1][
+# Newest first by date: the history's own order follows the commit graph, which put a branch's
+# older commits above the mainline's newer ones.
+log = hist.assign(inducing=hist["sha"].isin(inducing)).sort_values(
+    ["committed_at", "sha"], ascending=False, kind="mergesort"
+)[
     [
         "committed_at",
         "sha",
