@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from qroi.dashboard import charts, components
 from qroi.ingest.pipeline import IngestOptions, ingest
 from qroi.read import delivery as delivery_reads
+from qroi.read import export, queries
 from qroi.store import database
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -164,3 +165,32 @@ def test_file_history_lists_its_commits_newest_first_by_date(
     log = next(t.value for t in at.dataframe if "subject" in t.value.columns)
     assert len(log) >= 5
     assert log["committed_at"].is_monotonic_decreasing
+
+
+def test_files_export_has_every_column_of_qroi_export_files(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QROI_DB", str(demo_db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page("views/export.py")
+    at.run()
+    at.radio(key="export_table").set_value("files")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.dataframe[-1].value
+    cli = export.table(database.connect(str(demo_db)), "files", "widget")
+    width = len(queries.FILE_COLUMNS)
+    assert list(shown.columns[:width]) == queries.FILE_COLUMNS
+    assert [c for c in shown.columns[width:]] == [
+        "period_commits",
+        "period_bugfix_commits",
+        "period_authors",
+        "period_added",
+        "period_deleted",
+        "score",
+    ]
+    assert export.csv_text(shown[queries.FILE_COLUMNS].reset_index(drop=True)) == export.csv_text(
+        cli.head(1000)
+    )
