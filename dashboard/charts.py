@@ -148,8 +148,10 @@ def timeline(
     measure: Measure,
     repos: list[str],
     lead_times: pd.DataFrame | None = None,
+    target: float | None = None,
 ) -> go.Figure:
-    """Quality (one line per repository) above delivery per month (summed over repositories).
+    """Quality (one line per repository) above delivery per month (summed over repositories);
+    `target`, in the measure's displayed unit, is drawn as a dashed line across the quality chart.
 
     Delivery: commits (slate bars) with the bug fixes among them (red bars in front), issues
     closed (green line) and, when releases exist, the median lead time to release (amber, days).
@@ -183,6 +185,19 @@ def timeline(
                 marker={"size": 5 if len(part) <= 60 else 0},
                 legendgroup="quality",
                 hovertemplate=f"{repo}<br>%{{x|%b %Y}}: %{{y:,.{measure.digits}f}}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    if target is not None and len(monthly):
+        fig.add_trace(
+            go.Scatter(
+                x=[monthly["month"].min(), monthly["month"].max()],
+                y=[target, target],
+                mode="lines",
+                name="Target",
+                line={"color": MUTED, "width": 1.5, "dash": "dash"},
+                hovertemplate=f"target {target:,.{measure.digits}f}<extra></extra>",
             ),
             row=1,
             col=1,

@@ -194,3 +194,20 @@ def test_files_export_has_every_column_of_qroi_export_files(
     assert export.csv_text(shown[queries.FILE_COLUMNS].reset_index(drop=True)) == export.csv_text(
         cli.head(1000)
     )
+
+
+def test_a_target_is_drawn_on_the_quality_trend_and_judged(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _overview(demo_db, monkeypatch)
+    mi = float(
+        queries.commits(database.connect(str(demo_db)), "widget").sort_values("generation")["py_mi"].iloc[-1]
+    )
+    for target, verdict in ((mi - 5, "meets"), (mi + 5, "misses")):
+        at.number_input(key="target_py_mi").set_value(round(target, 1))
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+        line = next(t for t in fig["data"] if t.get("name") == "Target")
+        assert line["y"] == [round(target, 1), round(target, 1)]
+        assert any(f"{verdict} the target of {target:,.1f}" in m.value for m in at.markdown)

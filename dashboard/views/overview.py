@@ -164,8 +164,29 @@ components.cards(
     ]
 )
 
-figure = charts.timeline(view.timeline, view.releases, f.measure, list(f.scope.repos), view.lead_by_month)
+target = st.number_input(
+    f"Target for {f.measure.label.lower()} (optional)",
+    value=None,
+    key=f"target_{f.measure.column}",
+    persist_state="session",
+    placeholder="none",
+    help="Drawn as a dashed line on the quality chart, with how the period's end compares.",
+)
+figure = charts.timeline(
+    view.timeline, view.releases, f.measure, list(f.scope.repos), view.lead_by_month, target
+)
 components.plot(figure, key="timeline")
+now = {"py_mi": h.mi, "c_share": h.c_share, "cc_density": h.cc_density, "py_sloc": h.sloc}.get(
+    f.measure.column
+)
+if target is not None and now is not None and f.measure.higher_is_better is not None:
+    shown_now = now * 100 if f.measure.percent else now
+    met = shown_now >= target if f.measure.higher_is_better else shown_now <= target
+    st.markdown(
+        f"At the period's end {f.measure.label.lower()} is **{f.measure.fmt(now)}**: "
+        f"{'meets' if met else 'misses'} the target of {target:,.{f.measure.digits}f} "
+        f"({'higher' if f.measure.higher_is_better else 'lower'} is better)."
+    )
 sources = set(view.timeline["issues_source"]) if len(view.timeline) else set()
 closed_by = {
     "tracker": "as the imported tracker export records them",
