@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -211,3 +212,23 @@ def test_a_target_is_drawn_on_the_quality_trend_and_judged(
         line = next(t for t in fig["data"] if t.get("name") == "Target")
         assert line["y"] == [round(target, 1), round(target, 1)]
         assert any(f"{verdict} the target of {target:,.1f}" in m.value for m in at.markdown)
+
+
+def test_ai_era_without_declared_ai_says_so_once_and_names_the_default_date(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    declared = (
+        sqlite3.connect(demo_db).execute("SELECT count(*) FROM ai_declarations WHERE flagged").fetchone()[0]
+    )
+    assert declared == 0  # the demo history declares no AI assistance
+    monkeypatch.setenv("QROI_DB", str(demo_db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page("views/ai_era.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    event = at.date_input(key="ai_event").value
+    assert any(f"{event:%B %Y}, the middle of the history, is shown" in c.value for c in at.caption)
+    assert any("nothing to compare with the other commits" in i.value for i in at.info)
+    assert not any("Too little data" in m.value for m in at.markdown)
