@@ -81,10 +81,10 @@ GAP_DAYS = 92
 without a value are unknown, and a straight line across years of them invents a trend."""
 
 
-def broken_at_gaps(x: pd.Series, y: pd.Series, days: int = GAP_DAYS) -> tuple[list, list]:  # type: ignore[type-arg]
+def broken_at_gaps(x: pd.Series, y: pd.Series, days: int = GAP_DAYS) -> tuple[list, list]:
     """The points with a None between any two further apart than `days`, which plotly draws as a gap."""
-    xs: list = []  # type: ignore[type-arg]
-    ys: list = []  # type: ignore[type-arg]
+    xs: list = []
+    ys: list = []
     previous = None
     for when, value in zip(pd.to_datetime(x), y, strict=True):
         if previous is not None and (when - previous).days > days:

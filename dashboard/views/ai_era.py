@@ -161,7 +161,7 @@ comparisons = lens.comparisons.comparisons
 declared = int(monthly["ai_commits"].sum())
 if not declared:
     # One line instead of a card per outcome that each says "too little data".
-    comparisons = []
+    comparisons = ()
     components.nothing(
         "No commit in this period declares AI assistance (trailers, markers, agent accounts), so there is "
         "nothing to compare with the other commits.",

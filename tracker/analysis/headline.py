@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, func, inspect, select
+from sqlmodel import col
 
 from qroi.analysis import claim as claims
 from qroi.core import roles
@@ -149,9 +150,9 @@ def compute(engine: Engine, repo: str) -> Headline:
 def _content(conn: object, rid: int) -> tuple[int, str | None]:
     """What the headline rests on: the repository's stored commits and HEAD."""
     commits = conn.execute(  # type: ignore[attr-defined]
-        select(func.count()).select_from(models.Commit).where(models.Commit.repo_id == rid)
+        select(func.count()).select_from(models.Commit).where(col(models.Commit.repo_id) == rid)
     ).scalar_one()
-    head = conn.execute(select(models.Repo.head_sha).where(models.Repo.id == rid)).scalar()  # type: ignore[attr-defined]
+    head = conn.execute(select(col(models.Repo.head_sha)).where(col(models.Repo.id) == rid)).scalar()  # type: ignore[attr-defined]
     return int(commits), head
 
 
@@ -160,7 +161,7 @@ def save(engine: Engine, headline: Headline) -> None:
     rid = repo_id(engine, headline.repo)
     with transaction(engine) as conn:
         commits, head = _content(conn, rid)
-        conn.execute(delete(models.Headline).where(models.Headline.repo_id == rid))
+        conn.execute(delete(models.Headline).where(col(models.Headline.repo_id) == rid))
         conn.execute(
             models.Headline.__table__.insert().values(  # type: ignore[attr-defined]
                 repo_id=rid,
@@ -179,9 +180,9 @@ def load(engine: Engine, repo: str) -> Headline | None:
     rid = repo_id(engine, repo)
     with engine.connect() as conn:
         row = conn.execute(
-            select(models.Headline.commits, models.Headline.head_sha, models.Headline.result).where(
-                models.Headline.repo_id == rid
-            )
+            select(
+                col(models.Headline.commits), col(models.Headline.head_sha), col(models.Headline.result)
+            ).where(col(models.Headline.repo_id) == rid)
         ).first()
         if row is None or (row.commits, row.head_sha) != _content(conn, rid):
             return None
