@@ -12,10 +12,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from qroi.core import roles
 from qroi.dashboard import charts, components
 from qroi.ingest.pipeline import IngestOptions, ingest
 from qroi.read import delivery as delivery_reads
 from qroi.read import export, queries
+from qroi.read import hotspots as hotspot_reads
 from qroi.store import database
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -232,3 +234,35 @@ def test_ai_era_without_declared_ai_says_so_once_and_names_the_default_date(
     assert any(f"{event:%B %Y}, the middle of the history, is shown" in c.value for c in at.caption)
     assert any("nothing to compare with the other commits" in i.value for i in at.info)
     assert not any("Too little data" in m.value for m in at.markdown)
+
+
+def test_file_history_opens_on_the_hottest_product_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests change with every fix, so they lead a ranking of every role; the first file shown is product code."""
+    repo = tmp_path / "testheavy"
+    (repo / "src").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    for day in range(1, 7):
+        body = "".join(f"def test_{i}(x):\n    if x:\n        return {i}\n    return 0\n" for i in range(day))
+        (repo / "tests" / "test_core.py").write_text(body)
+        if day in (1, 4):
+            (repo / "src" / "core.py").write_text(f"def run(x):\n    return x + {day}\n")
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-qm", f"Work {day}", when=f"2024-01-0{day}T10:00:00+0000")
+    db = tmp_path / "t.db"
+    engine = database.connect(str(db))
+    ingest(engine, str(repo), IngestOptions(workers=1))
+    every = hotspot_reads.hotspots(engine, "testheavy", kept=frozenset(roles.names()))
+    product = hotspot_reads.hotspots(engine, "testheavy", kept=frozenset({roles.PRODUCT}))
+    engine.dispose()
+    assert every["role"].iloc[0] != roles.PRODUCT  # the trap: a test file leads every role
+    monkeypatch.setenv("QROI_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page("views/file_history.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="history_path").value == product["path"].iloc[0]

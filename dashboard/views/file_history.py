@@ -32,7 +32,9 @@ hot = data.hotspots_of(
     f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end, tuple(sorted(roles.names()))
 )
 if ss.get("history_path") not in paths:
-    ss["history_path"] = hot["path"].iloc[0] if len(hot) else paths[0]
+    # The first file shown is the hottest product file, as Hotspots ranks by default (tests led).
+    product = hot[hot["role"] == roles.PRODUCT]
+    ss["history_path"] = (product if len(product) else hot)["path"].iloc[0] if len(hot) else paths[0]
 right.selectbox(
     "File",
     paths,
