@@ -1,6 +1,7 @@
 """Benchmark the dashboard on a big store: each page's data load, and first render in a real browser.
 
-Usage: python bench/dashboard.py [--store DB] [--commits N] [--cache DIR] [--no-browser]
+Usage: python bench/dashboard.py [--store DB] [--commits N] [--cache DIR] [--no-browser] [--no-loads]
+       [--screenshots DIR]
 
 Without --store, a `large` sample repository of N commits (default 20,000) is built and ingested
 once into --cache (default $QROI_BENCH_CACHE or /tmp/qroi-bench-dashboard) and reused by later
@@ -139,12 +140,26 @@ def data_loads(db: Path) -> None:
 PAGES = [
     ("Overview", ""),
     ("Hotspots", "hotspots"),
+    ("Map", "tree_map"),
     ("File history", "file_history"),
     ("Commits", "commits"),
     ("Delivery", "delivery"),
+    ("AI era", "ai_era"),
     ("Export", "export"),
     ("Claim test (quick)", "claim"),
 ]
+SHOTS = {
+    "Overview": "overview",
+    "Hotspots": "hotspots",
+    "Map": "map",
+    "File history": "file-history",
+    "Commits": "commits",
+    "Delivery": "delivery",
+    "AI era": "ai-era",
+    "Export": "export",
+    "Claim test (quick)": "claim",
+}
+"""The screenshot each page's first visit saves with --screenshots (README links docs/screenshots)."""
 
 
 def script_runs(db: Path) -> None:
@@ -188,8 +203,9 @@ class Server:
         self.log.close()
 
 
-def render(context, url: str, charts: int, ready: str = "stPlotlyChart") -> float:  # type: ignore[no-untyped-def]
-    """Seconds from navigation until `charts` charts are drawn and the script run is over."""
+def render(context, url: str, charts: int, ready: str = "stPlotlyChart", shot: Path | None = None) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from navigation until `charts` charts are drawn and the script run is over (then,
+    untimed, a screenshot to `shot`)."""
     page = context.new_page()
     start = time.perf_counter()
     page.goto(url)
@@ -202,11 +218,15 @@ def render(context, url: str, charts: int, ready: str = "stPlotlyChart") -> floa
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300_000
     )
     seconds = time.perf_counter() - start
+    if shot is not None:
+        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
+        page.wait_for_timeout(1500)  # chart transitions settle
+        page.screenshot(path=str(shot), full_page=True)
     page.close()
     return seconds
 
 
-def browser(db: Path) -> None:
+def browser(db: Path, shots: Path | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -218,9 +238,11 @@ def browser(db: Path) -> None:
         charts = {
             "Overview": 1,
             "Hotspots": 1,
+            "Map": 1,
             "File history": 2,
             "Commits": 1,
             "Delivery": 3,
+            "AI era": 1,
             "Export": 0,
             "Claim test (quick)": 1,
         }
@@ -236,7 +258,7 @@ def browser(db: Path) -> None:
                 headless=True,
                 executable_path=CHROMIUM,
                 args=CHROMIUM_ARGS,
-                viewport={"width": 1500, "height": 1400},
+                viewport={"width": 1500, "height": 2600 if shots else 1400},
             )
             try:
                 if label:
@@ -244,9 +266,9 @@ def browser(db: Path) -> None:
                     continue
                 for name, page_path, charts in pages:
                     ready = "stPlotlyChart" if charts else "stDownloadButton"
-                    results.append(
-                        (f"{name}, first visit", render(context, f"{server.url}/{page_path}", charts, ready))
-                    )
+                    shot = shots / f"{SHOTS[name]}.png" if shots else None
+                    seconds = render(context, f"{server.url}/{page_path}", charts, ready, shot)
+                    results.append((f"{name}, first visit", seconds))
                 results.append(("Overview, second visit", render(context, server.url, 1)))
             finally:
                 context.close()
@@ -265,13 +287,16 @@ def main() -> None:
         "--cache", type=Path, default=Path(os.environ.get("QROI_BENCH_CACHE", "/tmp/qroi-bench-dashboard"))
     )
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-loads", action="store_true", help="only the browser (and its screenshots)")
+    parser.add_argument("--screenshots", type=Path, help="save each page's first render here (PNG)")
     args = parser.parse_args()
     quiet()
     db = args.store or cached_store(args.cache, args.commits)
-    data_loads(db)
-    script_runs(db)
+    if not args.no_loads:
+        data_loads(db)
+        script_runs(db)
     if not args.no_browser:
-        browser(db)
+        browser(db, args.screenshots)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ PAGES = {
     "Explore": [
         st.Page("views/overview.py", title="Overview", icon=":material/monitoring:", default=True),
         st.Page("views/hotspots.py", title="Hotspots", icon=":material/local_fire_department:"),
+        st.Page("views/tree_map.py", title="Map", icon=":material/grid_view:"),
         st.Page("views/file_history.py", title="File history", icon=":material/history:"),
         st.Page("views/commits.py", title="Commits", icon=":material/commit:"),
     ],

@@ -76,6 +76,26 @@ def _scaled(values: pd.Series, measure: Measure) -> pd.Series:
     return values.astype("float64") * (100 if measure.percent else 1)
 
 
+GAP_DAYS = 92
+"""A line is broken where consecutive points are further apart than this (a quarter): months
+without a value are unknown, and a straight line across years of them invents a trend."""
+
+
+def broken_at_gaps(x: pd.Series, y: pd.Series, days: int = GAP_DAYS) -> tuple[list, list]:
+    """The points with a None between any two further apart than `days`, which plotly draws as a gap."""
+    xs: list = []
+    ys: list = []
+    previous = None
+    for when, value in zip(pd.to_datetime(x), y, strict=True):
+        if previous is not None and (when - previous).days > days:
+            xs.append(previous + (when - previous) / 2)
+            ys.append(None)
+        xs.append(when)
+        ys.append(value)
+        previous = when
+    return xs, ys
+
+
 def _mark_releases(fig: go.Figure, releases: pd.DataFrame, rows: int) -> None:
     """Releases as violet triangles on top; with few releases, labelled and drawn as dotted lines across every row."""
     if releases.empty:
@@ -128,8 +148,10 @@ def timeline(
     measure: Measure,
     repos: list[str],
     lead_times: pd.DataFrame | None = None,
+    target: float | None = None,
 ) -> go.Figure:
-    """Quality (one line per repository) above delivery per month (summed over repositories).
+    """Quality (one line per repository) above delivery per month (summed over repositories);
+    `target`, in the measure's displayed unit, is drawn as a dashed line across the quality chart.
 
     Delivery: commits (slate bars) with the bug fixes among them (red bars in front), issues
     closed (green line) and, when releases exist, the median lead time to release (amber, days).
@@ -163,6 +185,19 @@ def timeline(
                 marker={"size": 5 if len(part) <= 60 else 0},
                 legendgroup="quality",
                 hovertemplate=f"{repo}<br>%{{x|%b %Y}}: %{{y:,.{measure.digits}f}}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    if target is not None and len(monthly):
+        fig.add_trace(
+            go.Scatter(
+                x=[monthly["month"].min(), monthly["month"].max()],
+                y=[target, target],
+                mode="lines",
+                name="Target",
+                line={"color": MUTED, "width": 1.5, "dash": "dash"},
+                hovertemplate=f"target {target:,.{measure.digits}f}<extra></extra>",
             ),
             row=1,
             col=1,
@@ -205,10 +240,11 @@ def timeline(
     )
     if has_lead:
         assert lead_times is not None
+        lead_x, lead_y = broken_at_gaps(lead_times["month"], lead_times["median_days"])
         fig.add_trace(
             go.Scatter(
-                x=lead_times["month"],
-                y=lead_times["median_days"],
+                x=lead_x,
+                y=lead_y,
                 name="Median lead time",
                 mode="lines+markers",
                 line={"color": LEAD, "width": 2},
@@ -228,7 +264,8 @@ def timeline(
         legend={"y": 1.1 if rows == 2 else 1.08},
         margin={"t": 110},
     )
-    fig.update_yaxes(title_text=measure.short, row=1, col=1)
+    # From zero: an axis fitted to the data made a move of half a point look like a collapse.
+    fig.update_yaxes(title_text=measure.short, rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="Count per month", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(title_text="Month (UTC)", row=rows, col=1)
     _mark_releases(fig, releases, rows)
@@ -817,4 +854,45 @@ def duplication(points: pd.DataFrame, repos: list[str]) -> go.Figure:
     )
     fig.update_xaxes(title_text="Last mainline commit of the month / release (UTC)")
     fig.update_yaxes(title_text="Lines in duplicated blocks (%)", rangemode="tozero")
+    return fig
+
+
+def tree_map(files: pd.DataFrame) -> go.Figure:
+    """The tree as nested boxes: area is the commits that touched each file, colour its MI (folders:
+    their files' MI weighted by sloc), so big red boxes are complex code that keeps changing."""
+    files = files[files["commits"] > 0]
+    several = files["repo"].nunique() > 1
+    nodes: dict[str, dict[str, float]] = {}
+    for repo, path, commits, sloc, mi in zip(
+        files["repo"], files["path"], files["commits"], files["sloc"].fillna(0), files["mi"], strict=True
+    ):
+        parts = ([repo] if several else []) + path.split("/")
+        for depth in range(1, len(parts) + 1):
+            node = nodes.setdefault("/".join(parts[:depth]), {"value": 0.0, "mi_sloc": 0.0, "sloc": 0.0})
+            node["value"] += float(commits)
+            if pd.notna(mi) and sloc > 0:
+                node["mi_sloc"] += float(mi) * float(sloc)
+                node["sloc"] += float(sloc)
+    ids = list(nodes)
+    colour = [nodes[i]["mi_sloc"] / nodes[i]["sloc"] if nodes[i]["sloc"] else None for i in ids]
+    fig = go.Figure(
+        go.Treemap(
+            ids=ids,
+            labels=[i.rsplit("/", 1)[-1] for i in ids],
+            parents=[i.rsplit("/", 1)[0] if "/" in i else "" for i in ids],
+            values=[nodes[i]["value"] for i in ids],
+            branchvalues="total",
+            marker={
+                "colors": colour,
+                "colorscale": MI_SCALE,
+                "cmin": 0,
+                "cmax": 100,
+                "colorbar": {"title": {"text": "MI"}, "thickness": 12},
+            },
+            customdata=colour,
+            hovertemplate="<b>%{id}</b><br>%{value:,} commits · MI %{customdata:.1f}<extra></extra>",
+            maxdepth=4,
+        )
+    )
+    fig.update_layout(height=620, margin={"l": 0, "r": 0, "t": 10, "b": 0})
     return fig

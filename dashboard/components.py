@@ -7,6 +7,7 @@ as a spreadsheet formula is made inert in the dashboard exactly as in `qroi expo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,11 +15,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from qroi.analysis import headline as headlines
 from qroi.dashboard import charts
 from qroi.dashboard.filters import Filters
 from qroi.read import export, store_state
 from qroi.read.store_state import StoreState
 
+MISSING = "—"
+"""How a table shows a missing value (a release not yet reverted, an unscored file): never "None"."""
 CSS = """
 <style>
 [data-testid="stMetric"] { background: #f8fafc; }
@@ -67,22 +71,29 @@ class Card:
     arrow: bool = True
 
 
+def is_zero(delta: str | None) -> bool:
+    """Whether a formatted change is nothing ("+0.0", "-0.0 pp"): Streamlit would style it by its sign."""
+    digits = re.sub(r"[^0-9]", "", delta.split(" ")[0]) if delta else ""
+    return bool(digits) and set(digits) == {"0"}
+
+
 def cards(items: list[Card], per_row: int | None = None) -> None:
     """A row of bordered metric cards (sparklines where a trend helps)."""
     per_row = per_row or len(items)
     for start in range(0, len(items), per_row):
         cols = st.columns(per_row)
         for col, card in zip(cols, items[start : start + per_row], strict=False):
+            flat = is_zero(card.delta)
             col.metric(
                 card.label,
                 card.value,
-                card.delta,
-                delta_color=card.delta_color,
+                card.delta.lstrip("+-") if flat and card.delta else card.delta,
+                delta_color="off" if flat else card.delta_color,
                 help=card.help,
                 border=True,
                 chart_data=card.chart,
                 chart_type=card.chart_type,
-                delta_arrow="auto" if card.arrow else "off",
+                delta_arrow="auto" if card.arrow and not flat else "off",
             )
 
 
@@ -158,3 +169,50 @@ def fmt_int(value: int | float | None) -> str:
 def fmt_share(value: float | None, digits: int = 1) -> str:
     """Shares as cards show them: 12.5%."""
     return "—" if value is None or pd.isna(value) else f"{value * 100:.{digits}f}%"
+
+
+ANSWER_STYLE = {
+    "yes": ("#15803d", ":material/check_circle:"),
+    "opposite": ("#b91c1c", ":material/cancel:"),
+    "no": ("#475569", ":material/drag_handle:"),
+    "unclear": ("#b45309", ":material/help:"),
+    "cannot": ("#475569", ":material/block:"),
+}
+
+
+def claim_answer(answer: headlines.Headline, several: bool = False) -> None:
+    """The headline verdict in plain words, the clearest finding, and the statistics folded away."""
+    colour, icon = ANSWER_STYLE[answer.answer]
+    first, _, rest = answer.sentence.partition(":")
+    with st.container(border=True):
+        st.markdown(
+            f"<span style='color:{colour};font-size:1.3rem;font-weight:700'>{first}</span>"
+            f"<span style='font-size:1.05rem'>:{rest}</span>" + (f" · **{answer.repo}**" if several else ""),
+            unsafe_allow_html=True,
+        )
+        clearest = answer.clearest
+        if clearest is not None:
+            st.markdown(f"{icon} The clearest sign: {clearest.plain}.")
+        elif answer.problem:
+            st.markdown(f"{icon} {answer.problem[:1].upper()}{answer.problem[1:]}.")
+        st.caption(
+            f"Product files only, bug fixes counted in {answer.window[:-1]}-month windows; computed "
+            f"{answer.computed}. Open “Does quality pay?” to change the question."
+        )
+        with st.expander("How this was computed"):
+            lines = [
+                f"- **{f.label.capitalize()}**: {f.verdict}; ratio {f.ratio:.2f}× per SD worse "
+                f"(95% CI {f.ci_low:.2f}–{f.ci_high:.2f}), Holm p = {f.p_holm:.3f}, "
+                f"n = {f.n_rows:,} file-windows of {f.n_units:,} files. {f.explanation}"
+                if f.ratio is not None
+                and f.ci_low is not None
+                and f.ci_high is not None
+                and f.p_holm is not None
+                else f"- **{f.label.capitalize()}**: {f.verdict}. {f.explanation}"
+                for f in answer.findings
+            ]
+            st.markdown(
+                "\n".join(lines)
+                + f"\n\nModel: {answer.method}; each quality metric is one hypothesis of a Holm-corrected "
+                "family, adjusted for file size and change frequency; ratios are per standard deviation worse."
+            )

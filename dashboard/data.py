@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from qroi.analysis import ai_lens
 from qroi.analysis import claim as claims
+from qroi.analysis import headline as headlines
 from qroi.core import roles
 from qroi.core.calendar import Period
 from qroi.read import commit_table as commit_reads
@@ -198,6 +199,14 @@ def claim(
     return claims.claim_test(
         engine_for(url), list(repos), list(qualities), [outcome], window, sesoi, n_boot, kept=frozenset(kept)
     )
+
+
+@st.cache_data(show_spinner=False)
+def claim_headline(url: str, stamp: str, repo: str) -> headlines.Headline:
+    """The claim test's headline: the one `qroi ingest` cached while current, else computed here
+    (quick intervals, a few seconds) and kept for the session; the store is never written."""
+    engine = engine_for(url)
+    return headlines.load(engine, repo) or headlines.compute(engine, repo)
 
 
 @st.cache_data(show_spinner=False)
@@ -420,3 +429,9 @@ more than a scope; the benchmark calls `history`, `commits_export` and `claim` i
 def clear() -> None:
     """Forget every cached result (the sidebar's reload button)."""
     st.cache_data.clear()
+
+
+def head_files(scope: Scope, kept: tuple[str, ...]) -> pd.DataFrame:
+    """`qroi export files` of every chosen repository (all history), files of the kept roles only."""
+    files = _concat([export_table(scope.url, scope.stamp, "files", r) for r in scope.repos])
+    return files[files["role"].isin(kept)].reset_index(drop=True) if len(files) else files

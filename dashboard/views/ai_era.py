@@ -127,6 +127,11 @@ event = left.date_input(
     help="When the team adopted an assistant. The default is the first month with a commit that "
     "declares AI assistance.",
 )
+if flagged.empty and event == default:
+    left.caption(
+        f"No commit declares AI assistance, so there is no adoption date to start from: "
+        f"{default:%B %Y}, the middle of the history, is shown. Set the date your team adopted one."
+    )
 lens = data.ai_era(f.scope, event.isoformat())
 metric = right.selectbox("Metric", list(lens.event_metrics), key="ai_metric", format_func=lambda m: labels[m])
 report = lens.event
@@ -153,6 +158,15 @@ st.caption(
 
 st.subheader("Declared-AI vs other commits")
 comparisons = lens.comparisons.comparisons
+declared = int(monthly["ai_commits"].sum())
+if not declared:
+    # One line instead of a card per outcome that each says "too little data".
+    comparisons = ()
+    components.nothing(
+        "No commit in this period declares AI assistance (trailers, markers, agent accounts), so there is "
+        "nothing to compare with the other commits.",
+        "Declarations are read at ingest; `qroi ingest --ai-rules FILE` adds your team's own markers.",
+    )
 for start in range(0, len(comparisons), 3):
     cols = st.columns(3)
     for col, c in zip(cols, comparisons[start : start + 3], strict=False):
@@ -175,11 +189,12 @@ for start in range(0, len(comparisons), 3):
                     help=f"95% CI {adj.ci_low:.2f}–{adj.ci_high:.2f}; adjusted for {', '.join(adj.adjusted_for)}.",
                 )
             st.caption(c.explanation or "")
-st.caption(
-    "Each outcome is compared unadjusted, adjusted for commit size, and adjusted for size, files touched and "
-    "author experience; the verdict rests on the last. Automation accounts (dependency bots) are left out of "
-    "both groups. " + " ".join(lens.comparisons.caveats[1:])
-)
+if comparisons:
+    st.caption(
+        "Each outcome is compared unadjusted, adjusted for commit size, and adjusted for size, files touched and "
+        "author experience; the verdict rests on the last. Automation accounts (dependency bots) are left out of "
+        "both groups. " + " ".join(lens.comparisons.caveats[1:])
+    )
 
 st.subheader("Duplicated code in the tree")
 if base.duplication.empty:
@@ -203,11 +218,12 @@ shown = base.authors[
 st.dataframe(
     shown,
     hide_index=True,
+    placeholder=components.MISSING,
     column_config={
         "author": "Author",
-        "commits": st.column_config.NumberColumn("Commits", format="%d"),
-        "ai_commits": st.column_config.NumberColumn("Declared AI", format="%d"),
-        "operations": st.column_config.NumberColumn("Line operations", format="%d"),
+        "commits": st.column_config.NumberColumn("Commits", format="localized"),
+        "ai_commits": st.column_config.NumberColumn("Declared AI", format="localized"),
+        "operations": st.column_config.NumberColumn("Line operations", format="localized"),
         "copy_paste_share": st.column_config.NumberColumn("Copy/paste", format="percent"),
         "moved_share": st.column_config.NumberColumn("Moved", format="percent"),
         "churn_share": st.column_config.NumberColumn("Churn", format="percent"),

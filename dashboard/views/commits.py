@@ -69,6 +69,7 @@ columns = [
 st.dataframe(
     table[columns if len(f.scope.repos) > 1 else columns[1:]],
     hide_index=True,
+    placeholder=components.MISSING,
     height=560,
     column_config={
         "repo": "Repository",

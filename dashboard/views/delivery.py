@@ -41,8 +41,13 @@ components.cards(
         Card(
             "Time to close",
             f"{issue_days.median():,.1f} days" if issue_days is not None else "—",
+            f"median of {len(issue_days):,} of {len(d.issues) if len(d.issues) else len(d.spans):,} issues"
+            if issue_days is not None
+            else None,
+            "off",
             help="Imported issues: closed minus created. Without an import: first commit that mentions the issue to "
-            "the commit that closes it.",
+            "the commit that closes it, over the issues an earlier commit mentioned (the base count below).",
+            arrow=False,
         ),
         Card(
             "Change failure",
@@ -87,6 +92,7 @@ else:
         st.dataframe(
             table[shown[0 if len(repos) > 1 else 1 :]].iloc[::-1],
             hide_index=True,
+            placeholder=components.MISSING,
             column_config={
                 "repo": "Repository",
                 "tag": "Release",
@@ -187,6 +193,7 @@ if len(d.failed):
             ["repo", "committed_at", "sha", "subject", "reverted_later", "days_to_revert", "fixes_induced"]
         ],
         hide_index=True,
+        placeholder=components.MISSING,
         column_config={
             "repo": "Repository",
             "committed_at": st.column_config.DatetimeColumn("Committed (UTC)", format="YYYY-MM-DD"),

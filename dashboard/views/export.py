@@ -28,8 +28,18 @@ def commits() -> pd.DataFrame:
     return data.commits_export(scope, where)
 
 
+PERIOD_COLUMNS = ["commits", "bugfix_commits", "authors", "added", "deleted"]
+"""Hotspot figures counted in the sidebar's period, added to `qroi export files` as `period_*`."""
+
+
 def files() -> pd.DataFrame:
-    return _iso(data.hotspots(scope, roles.names()), "last_commit_ts", "last_commit_at")  # every role
+    """`qroi export files` exactly (every column, all history, every role), then the period's
+    hotspot figures and score beside them under their own names, so no column means two things."""
+    hot = data.hotspots(scope, roles.names())
+    period = hot[["repo", "path", *PERIOD_COLUMNS, "score"]].rename(
+        columns={c: f"period_{c}" for c in PERIOD_COLUMNS}
+    )
+    return _stack("files").merge(period, how="left", on=["repo", "path"])
 
 
 def functions() -> pd.DataFrame:
@@ -102,8 +112,8 @@ TABLES: dict[str, tuple[str, Callable[[], pd.DataFrame], str]] = {
     "files": (
         "Files (hotspots)",
         files,
-        "Python files at HEAD with their change history in the period and the "
-        "hotspot score (commits × total CC).",
+        "Python files at HEAD: every `qroi export files` column (whole history), then the same change "
+        "figures counted in the period (`period_*`) and the hotspot score (period commits × total CC).",
     ),
     "functions": (
         "Functions",
@@ -198,6 +208,6 @@ st.caption(
     "leading apostrophe, as in `qroi export`. Booleans are 1/0, missing values are empty."
 )
 st.subheader("Preview")
-st.dataframe(frame.head(1000), hide_index=True, height=420)
+st.dataframe(frame.head(1000), hide_index=True, height=420, placeholder=components.MISSING)
 if len(frame) > 1000:
     st.caption(f"The first 1,000 of {len(frame):,} rows; the download has them all.")

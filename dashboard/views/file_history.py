@@ -32,7 +32,9 @@ hot = data.hotspots_of(
     f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end, tuple(sorted(roles.names()))
 )
 if ss.get("history_path") not in paths:
-    ss["history_path"] = hot["path"].iloc[0] if len(hot) else paths[0]
+    # The first file shown is the hottest product file, as Hotspots ranks by default (tests led).
+    product = hot[hot["role"] == roles.PRODUCT]
+    ss["history_path"] = (product if len(product) else hot)["path"].iloc[0] if len(hot) else paths[0]
 right.selectbox(
     "File",
     paths,
@@ -155,6 +157,7 @@ else:
     st.dataframe(
         funcs[["qualified", "complexity", "rank", "lineno", "endline"]],
         hide_index=True,
+        placeholder=components.MISSING,
         column_config={
             "qualified": st.column_config.TextColumn("Function", width="large"),
             "complexity": st.column_config.NumberColumn("CC", format="%d"),
@@ -171,7 +174,11 @@ else:
     )
 
 st.subheader("Commits that changed it")
-log = hist.assign(inducing=hist["sha"].isin(inducing)).iloc[::-1][
+# Newest first by date: the history's own order follows the commit graph, which put a branch's
+# older commits above the mainline's newer ones.
+log = hist.assign(inducing=hist["sha"].isin(inducing)).sort_values(
+    ["committed_at", "sha"], ascending=False, kind="mergesort"
+)[
     [
         "committed_at",
         "sha",
@@ -191,6 +198,7 @@ log = hist.assign(inducing=hist["sha"].isin(inducing)).iloc[::-1][
 st.dataframe(
     log,
     hide_index=True,
+    placeholder=components.MISSING,
     column_config={
         "committed_at": st.column_config.DatetimeColumn("Committed (UTC)", format="YYYY-MM-DD HH:mm"),
         "sha": st.column_config.TextColumn("Commit", width="small"),

@@ -104,6 +104,7 @@ columns = [
 picked = st.dataframe(
     shown[columns if len(f.scope.repos) > 1 else columns[1:]],
     hide_index=True,
+    placeholder=components.MISSING,
     key="hot_table",
     on_select="rerun",
     selection_mode="single-row",

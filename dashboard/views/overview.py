@@ -5,9 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from qroi.core import roles
 from qroi.dashboard import charts, components, data, filters
 from qroi.dashboard.components import Card, fmt_int, fmt_share
+from qroi.dashboard.filters import Filters
 from qroi.dashboard.metrics import MEASURES
+from qroi.read import mainline
+from qroi.read.overview import Headline
 
 f = filters.current()
 components.header(
@@ -33,6 +37,28 @@ lead_days = view.outcomes.median_lead_days
 mi, cc, cs, sloc = MEASURES["py_mi"], MEASURES["cc_density"], MEASURES["c_share"], MEASURES["py_sloc"]
 
 
+def quality_trend(head: Headline, filters: Filters) -> str:
+    """The maintainability trend in one sentence: up, down or flat since the period began."""
+    if head.mi is None:
+        return "No Python file could be scored at the period's end, so there is no quality trend."
+    before, since = head.mi_before, f"Since {filters.first_day:%d %b %Y}"
+    if before is None and len(filters.scope.repos) == 1:
+        # All history: the start is an empty tree, so compare with the mainline a year before the end.
+        series = data.quality_series(filters.scope.url, filters.scope.stamp, filters.scope.repos[0])
+        year_ago = data.day_bounds(filters.last_day, filters.last_day)[1] - 365 * 86400
+        state = mainline.state_at(series, year_ago)
+        before = None if state is None or pd.isna(state["py_mi"]) else float(state["py_mi"])
+        since = "Over the last year of history"
+    if before is None:
+        return f"Maintainability stands at **{head.mi:.1f}** of 100 at the period's end."
+    moved = head.mi - before
+    verb = "held steady at" if abs(moved) < 0.05 else "improved to" if moved > 0 else "worsened to"
+    return (
+        f"{since}, maintainability {verb} **{head.mi:.1f}** of 100 (from {before:.1f}; higher is "
+        "easier to maintain)."
+    )
+
+
 def change(measure_key: str, now: float | None, before: float | None) -> str | None:
     return MEASURES[measure_key].fmt_delta(None if now is None or before is None else now - before)
 
@@ -40,6 +66,30 @@ def change(measure_key: str, now: float | None, before: float | None) -> str | N
 def trend(column: str) -> list[float] | None:
     return [float(v) for v in single[column].dropna()] if len(single) > 1 else None
 
+
+st.markdown("##### Does quality pay here?")
+with st.spinner("Testing the claim on this history (a few seconds, once)…"):
+    answers = [data.claim_headline(f.scope.url, f.scope.stamp, r) for r in f.scope.repos]
+for answer in answers:
+    components.claim_answer(answer, several=len(answers) > 1)
+
+trend_words = quality_trend(view.headline, f)
+hot = data.hotspots(f.scope, (roles.PRODUCT,))
+hot = hot[hot["commits"] > 0].head(3) if len(hot) else hot
+st.markdown("##### Quality trend and what to look at next")
+left, right = st.columns(2)
+left.markdown(trend_words)
+if len(hot):
+    right.markdown(
+        "Start with the product files that change most and are most complex (Hotspots has the full list):\n"
+        + "\n".join(
+            f"- `{row.path}`{f' ({row.repo})' if len(f.scope.repos) > 1 else ''}: changed in {row.commits:,} "
+            f"commits, {row.bugfix_commits:,} of them bug fixes; its most complex function scores {row.cc_max:,.0f}."
+            for row in hot.itertuples()
+        )
+    )
+else:
+    right.markdown("No product file at HEAD was changed in this period: nothing stands out.")
 
 st.markdown("##### Delivery")
 components.cards(
@@ -114,8 +164,29 @@ components.cards(
     ]
 )
 
-figure = charts.timeline(view.timeline, view.releases, f.measure, list(f.scope.repos), view.lead_by_month)
+target = st.number_input(
+    f"Target for {f.measure.label.lower()} (optional)",
+    value=None,
+    key=f"target_{f.measure.column}",
+    persist_state="session",
+    placeholder="none",
+    help="Drawn as a dashed line on the quality chart, with how the period's end compares.",
+)
+figure = charts.timeline(
+    view.timeline, view.releases, f.measure, list(f.scope.repos), view.lead_by_month, target
+)
 components.plot(figure, key="timeline")
+now = {"py_mi": h.mi, "c_share": h.c_share, "cc_density": h.cc_density, "py_sloc": h.sloc}.get(
+    f.measure.column
+)
+if target is not None and now is not None and f.measure.higher_is_better is not None:
+    shown_now = now * 100 if f.measure.percent else now
+    met = shown_now >= target if f.measure.higher_is_better else shown_now <= target
+    st.markdown(
+        f"At the period's end {f.measure.label.lower()} is **{f.measure.fmt(now)}**: "
+        f"{'meets' if met else 'misses'} the target of {target:,.{f.measure.digits}f} "
+        f"({'higher' if f.measure.higher_is_better else 'lower'} is better)."
+    )
 sources = set(view.timeline["issues_source"]) if len(view.timeline) else set()
 closed_by = {
     "tracker": "as the imported tracker export records them",
@@ -126,10 +197,16 @@ lead = (
     if len(view.lead_by_month)
     else ""
 )
+release_words = (
+    ""
+    if view.releases.empty
+    else "Violet triangles on top mark releases"
+    + (", with dotted lines across the charts. " if len(view.releases) <= charts.MAX_RELEASE_LABELS else ". ")
+)
 st.caption(
     f"Top: {f.measure.label.lower()} of the mainline after its last commit of each month (change the measure in the "
     "sidebar). Below: commits (slate) with the bug fixes among them (red), and issues closed (green), "
-    f"{' or '.join(closed_by[s] for s in sorted(sources, reverse=True))}. {lead}Dotted violet lines are releases. "
+    f"{' or '.join(closed_by[s] for s in sorted(sources, reverse=True))}. {lead}{release_words}"
     "Months are UTC calendar months of the committed time."
 )
 
@@ -143,6 +220,7 @@ if len(f.scope.repos) > 1:
     st.dataframe(
         table,
         hide_index=True,
+        placeholder=components.MISSING,
         column_config={
             "repo": "Repository",
             "commits": st.column_config.NumberColumn("Commits", format="%d"),

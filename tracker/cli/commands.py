@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
+from qroi.analysis import headline
 from qroi.cli import console, payback, start
 from qroi.cli.check import check_cmd
 from qroi.core import roles
@@ -90,7 +91,7 @@ open_store = database.open_store
 """Readers refuse a store that does not exist (one definition, shared with the Python API)."""
 
 
-def _ingest_line(result: IngestResult, engine: Engine) -> str:
+def _ingest_line(result: IngestResult, engine: Engine, verdict: str = "") -> str:
     rate = result.commits_added / result.seconds if result.seconds else 0.0
     new = f"{result.commits_added:,} new commits" if result.commits_added else "up to date, 0 new commits"
     if result.history_change:
@@ -103,7 +104,7 @@ def _ingest_line(result: IngestResult, engine: Engine) -> str:
         f" ({rate:,.0f} commits/s); {result.blobs_scored:,} blobs scored"
         f"{f', {result.blobs_translated:,} translated from Python 2' if result.blobs_translated else ''};"
         f" {result.python_blobs_unscored:,} of {result.python_blobs_total:,} Python blobs unscored"
-        f" ({result.unscored_share:.1%});{_delivery_part(result)}{_ai_part(result)} store {database.shown(str(engine.url))}"
+        f" ({result.unscored_share:.1%});{_delivery_part(result)}{_ai_part(result)}{verdict} store {database.shown(str(engine.url))}"
     )
 
 
@@ -289,7 +290,13 @@ def ingest_cmd(
         result = ingest(engine, target, options, progress)
     finally:
         console.stop(progress)
-    console.summary(_ingest_line(result, engine))
+    console.summary(_ingest_line(result, engine, _headline_part(engine, result.repo)))
+
+
+def _headline_part(engine: Engine, repo: str) -> str:
+    """Cache the claim test's headline for the dashboard's first screen (kept while still current)."""
+    cached = headline.load(engine, repo) or headline.refresh(engine, repo)
+    return f" does quality pay: {cached.answer} (cached for the dashboard);"
 
 
 def _ingest_many(

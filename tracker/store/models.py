@@ -429,3 +429,18 @@ class AiState(SQLModel, table=True):
 
     repo_id: int = Field(primary_key=True, foreign_key="repos.id")
     settings: str
+
+
+class Headline(SQLModel, table=True):
+    """The claim test's headline verdict for one repository, computed once (at the end of `qroi
+    ingest`) so the dashboard's first screen answers at once. `commits` and `head_sha` are the
+    store's content it was computed on: once the repository gains commits, it is stale.
+    `result` is the JSON of `qroi.analysis.headline.Headline`."""
+
+    __tablename__ = "headlines"
+
+    repo_id: int = Field(primary_key=True, foreign_key="repos.id")
+    computed_ts: int
+    commits: int
+    head_sha: str | None = None
+    result: str
