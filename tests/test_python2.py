@@ -9,7 +9,7 @@ import pytest
 
 from qroi.sample_repos.python2_era import MODULES, Python2Module
 from qroi.scoring import python2
-from qroi.scoring.scorer import fissix_translation, measure, score_blob
+from qroi.scoring.scorer import measure, score_blob, translate_python2
 
 IDS = [m.path for m in MODULES]
 
@@ -45,7 +45,7 @@ def test_rewrite_keeps_every_line_where_it_was(module: Python2Module) -> None:
 
 @pytest.mark.parametrize("module", [m for m in MODULES if m.fissix_equal], ids=lambda m: m.path)
 def test_pure_syntax_scores_equal_fissix_full_translation(module: Python2Module) -> None:
-    full = fissix_translation(module.python2)
+    full = translate_python2(module.python2)
     assert full is not None
     assert measure(python2.translate(module.python2) or "") == measure(full)
 
@@ -55,13 +55,13 @@ def test_fissix_moves_lines_the_rewrite_keeps() -> None:
     function below; its blanked `__future__` import and `__nonzero__` -> `__bool__` rename are not
     what the author wrote. The rewrite keeps the original's lines and names (tested above)."""
     tuples = next(m for m in MODULES if "tuple" in m.path)
-    full = fissix_translation(tuples.python2) or ""
+    full = translate_python2(tuples.python2) or ""
     assert full.count("\n") > tuples.python2.count("\n")
     shifted = {f["name"]: f["lineno"] for f in measure(full)[1]}
     assert shifted != _def_lines(tuples.python2)
 
     modern = next(m for m in MODULES if "modernised" in m.path)
-    fissix_metrics, fissix_functions, _ = measure(fissix_translation(modern.python2) or "")
+    fissix_metrics, fissix_functions, _ = measure(translate_python2(modern.python2) or "")
     mine_metrics, mine_functions, _ = measure(python2.translate(modern.python2) or "")
     assert "__bool__" in {f["name"] for f in fissix_functions}
     assert "__nonzero__" in {f["name"] for f in mine_functions}

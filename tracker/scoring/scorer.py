@@ -126,11 +126,13 @@ def _refactoring_tool():
     return refactor.RefactoringTool(refactor.get_fixers_from_package("fissix.fixes"))
 
 
-def fissix_translation(text: str) -> str | None:
+def translate_python2(text: str) -> str | None:
     """Python 2 source -> Python 3 with all of fissix's fixers, or None if it is not Python 2 either.
 
-    The reference the in-place rewrite (`qroi.scoring.python2`) is measured against, and its
-    fallback for the constructs it does not rewrite."""
+    Not what the scorer scores (it rewrites only the syntax, `_python2_tree`), but a normal form:
+    the modernising fixers make `d.has_key(k)` and `k in d` one tree, which is what the
+    bug-fix rule's "does this change the product" comparison wants. Also the reference the
+    in-place rewrite is measured against, and its fallback for shapes it does not handle."""
     from fissix.pgen2.parse import ParseError
     from fissix.pgen2.tokenize import TokenError
 
@@ -160,15 +162,8 @@ def _python2_tree(text: str) -> tuple[ast.Module, str] | None:
                 return ast.parse(rewritten), rewritten
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
-    translated = fissix_translation(text)
+    translated = translate_python2(text)
     return None if translated is None else (ast.parse(translated), translated)
-
-
-def translate_python2(text: str) -> str | None:
-    """Python 2 source -> Python 3 that parses, as the scorer translates it; None if it is not
-    Python 2 either."""
-    found = _python2_tree(text)
-    return None if found is None else found[1]
 
 
 def _parse(text: str) -> tuple[ast.AST, str, bool]:
