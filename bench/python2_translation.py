@@ -178,6 +178,7 @@ def compare(repo: str, limit: int | None, show: int) -> None:
     outcome = Counter[str]()
     modernisers = Counter[str]()
     other_fields = Counter[str]()
+    modern_fields = Counter[str]()
     shown = 0
     for sha, data in blobs:
         try:
@@ -218,6 +219,7 @@ def compare(repo: str, limit: int | None, show: int) -> None:
         reference = scores(syntax)
         if reference is not None and not differing_fields(a, reference):
             outcome["differs only by fissix's modernising fixers"] += 1
+            modern_fields.update(fields)
             modernisers.update(name for name in fired if name not in SYNTAX_CLASSES)
             continue
         outcome["differs otherwise"] += 1
@@ -234,6 +236,8 @@ def compare(repo: str, limit: int | None, show: int) -> None:
             "  modernising fixers that fired in those blobs: "
             + ", ".join(f"{n} {c}" for n, c in modernisers.most_common())
         )
+    if modern_fields:
+        print("  fields they change: " + ", ".join(f"{n} {c}" for n, c in modern_fields.most_common()))
     if other_fields:
         print(
             "  fields of the other differences: "

@@ -43,7 +43,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 
 from qroi.ai import declared
-from qroi.ai.duplication import WindowIndex, duplicated_share, split_lines
+from qroi.ai.duplication import WindowIndex, split_lines
 from qroi.ai.lineops import MOVED, CommitOps, LineOpsConfig, Tree, classify, tree_after
 from qroi.core.calendar import month_of
 from qroi.core.errors import QroiError
@@ -235,6 +235,7 @@ class _Walk:
         self.config = LineOpsConfig(settings["min_moved"], settings["min_copy"])
         self.churn_days = settings["churn_days"]
         self.index = WindowIndex(self.config.min_copy)
+        self.point_index = WindowIndex(self.config.min_copy, python_only=True)  # trees at points
         self.trees: dict[str, Tree] = {}
         self.needed: Counter[str] = Counter()
         self.found = _Found()
@@ -321,7 +322,10 @@ class _Walk:
         return None if b"\0" in data[:BINARY_PROBE] else tuple(split_lines(data))
 
     def _share(self, tree: Tree) -> dict[str, Any]:
-        result = duplicated_share(tree, window=self.config.min_copy)
+        """The tree's duplicated-block share (`duplicated_share`), re-hashing only what changed
+        since the previous point."""
+        self.point_index.sync(tree)
+        result = self.point_index.share()
         return {
             "python_files": result.files,
             "python_lines": result.lines,
