@@ -68,7 +68,7 @@ def commit_count(repo: Path) -> int:
 
 
 def scoring_seconds(db: Path) -> tuple[float, float]:
-    """Scorer seconds summed over all blobs, and over the translated ones (the store keeps each)."""
+    """Seconds the scorer took, summed over all blobs and over the translated ones (stored per blob)."""
     import sqlite3
 
     with sqlite3.connect(db) as conn:
@@ -83,28 +83,36 @@ def bench(repo: Path, newest: int, peers: bool, wily: bool, workers: int | None)
     cores = workers or len(os.sched_getaffinity(0))
     n = min(newest, count)
     print(f"\n== {repo.name}: {count:,} commits, {cores} cores; peers on the newest {n:,} ==", flush=True)
+    print(f"{'run':<40} {'commits':>8} {'wall s':>9} {'CPU s':>9} {'peak RSS MB':>12} {'commits/s':>10}")
+
+    def timed_row(name: str, cmd: list[str], commits: int) -> Run:
+        run = timed(name, cmd, commits)  # printed as it ends: a long run is not lost to a later one
+        print(
+            f"{run.name:<40} {run.commits:>8,} {run.wall:>9.2f} {run.cpu:>9.2f} {run.rss_mb:>12.0f} {run.rate:>10,.1f}",
+            flush=True,
+        )
+        return run
+
     with tempfile.TemporaryDirectory(prefix="qroi-real-") as tmp:
         db = Path(tmp) / "bench.db"
-        floor = timed(
+        floor = timed_row(
             "git log --numstat -M (floor)", ["git", "-C", str(repo), "log", "--numstat", "-M"], count
         )
         extra = ["--workers", str(workers)] if workers else []
-        ingest = timed(
+        ingest = timed_row(
             "qroi ingest (empty store)",
             [sys.executable, __file__, "--runner", str(repo), str(db), *extra],
             count,
         )
-        runs: list[Run] = [floor, ingest]
-        newest_floor = timed(
+        newest_floor = timed_row(
             f"git log --numstat -M -n {n}",
             ["git", "-C", str(repo), "log", "--numstat", "-M", "-n", str(n)],
             n,
         )
-        runs.append(newest_floor)
-        peer_runs = []
+        peer_runs: list[Run] = []
         if peers:
             peer_runs.append(
-                timed(
+                timed_row(
                     f"naive PyDriller + Radon, newest {n}",
                     [sys.executable, PEERS, "pydriller", str(repo), "--limit", str(n), "--newest"],
                     n,
@@ -112,27 +120,23 @@ def bench(repo: Path, newest: int, peers: bool, wily: bool, workers: int | None)
             )
             if wily:
                 peer_runs.append(
-                    timed(
+                    timed_row(
                         f"wily build, newest {n}",
                         [sys.executable, PEERS, "wily", str(repo), "--limit", str(n)],
                         n,
                     )
                 )
-        runs += peer_runs
         report = json.loads(ingest.output.strip().splitlines()[-1])
         score_total, score_translated = scoring_seconds(db)
-
-    print(f"{'run':<40} {'commits':>8} {'wall s':>9} {'CPU s':>9} {'peak RSS MB':>12} {'commits/s':>10}")
-    for run in runs:
-        print(
-            f"{run.name:<40} {run.commits:>8,} {run.wall:>9.2f} {run.cpu:>9.2f} {run.rss_mb:>12.0f} {run.rate:>10,.1f}"
-        )
+    cpu = f", {ingest.cpu / floor.cpu:,.1f}x its CPU" if floor.cpu >= 0.05 else ""
     print(
-        f"qroi ingest: {ingest.wall / floor.wall:,.1f}x the floor's wall time, {ingest.cpu / max(floor.cpu, 1e-9):,.1f}x"
-        f" its CPU; {ingest.rate:,.1f} commits/s"
+        f"qroi ingest: {ingest.wall / floor.wall:,.1f}x the floor's wall time{cpu}; {ingest.rate:,.1f} commits/s"
     )
     for run in peer_runs:
-        print(f"  qroi's commits/s are {ingest.rate / run.rate:,.1f}x those of {run.name}")
+        print(
+            f"  qroi's commits/s are {ingest.rate / run.rate:,.1f}x those of {run.name}"
+            f" (which takes {newest_floor.rate / run.rate:,.0f}x the floor's time on its commits)"
+        )
     post = report["delivery_total"] + report["ai_total"]
     print(
         f"steps (wall, inside the ingest's {report['seconds']:.1f}s): scoring, sums and storing"
@@ -144,9 +148,9 @@ def bench(repo: Path, newest: int, peers: bool, wily: bool, workers: int | None)
         print(f"  {name}: {parts}")
     print(
         f"blobs scored {report['blobs_scored']:,} ({report['blobs_translated']:,} translated from Python 2,"
-        f" {report['blobs_failed']:,} unscored); scorer CPU summed over blobs {score_total:.1f}s, of it"
-        f" {score_translated:.1f}s on translated blobs (translation included) = "
-        f"{score_translated / max(ingest.cpu, 1e-9):.1%} of the ingest's CPU"
+        f" {report['blobs_failed']:,} unscored); scoring time summed over blobs {score_total:.1f}s, of it"
+        f" {score_translated:.1f}s ({score_translated / max(score_total, 1e-9):.0%}) on the translated ones,"
+        " translation included"
     )
 
 
