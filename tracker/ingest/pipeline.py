@@ -80,6 +80,7 @@ class IngestResult:
     history_change: history_check.HistoryChange = field(default_factory=history_check.HistoryChange)
     history_dropped: int = 0
     post_steps_overlapped: bool = False
+    post_steps_seconds: float = 0.0
     """Whether the AI-era walk ran beside the delivery step (`qroi.ingest.post_steps`)."""
 
     @property
@@ -469,10 +470,12 @@ def ingest(
                         run.finish(pending.popleft(), known)
                 while pending:
                     run.finish(pending.popleft(), known)
+            post_started = time.perf_counter()
             final = post_steps.history_is_final(git, head, options.delivery, remembered, not stored_before)
             result.delivery, result.ai, result.post_steps_overlapped = post_steps.run(
                 engine, git, repo_id, head, options.delivery, options.ai, options.workers, overlap=final
             )
+            result.post_steps_seconds = time.perf_counter() - post_started
             result.delivery.history = None  # memory: the history is not needed past this point
             result.seconds = time.perf_counter() - started
             _finalise(engine, git, repo_id, head, run.generations, result)
