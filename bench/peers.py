@@ -1,6 +1,6 @@
 """The peers qroi is measured against, each runnable as its own process by bench/ingest.py.
 
-Usage: python bench/peers.py pydriller REPO [--limit N]
+Usage: python bench/peers.py pydriller REPO [--limit N] [--newest]
        python bench/peers.py wily REPO [--limit N]     (runs wily from its own virtualenv)
 
 `pydriller` is the naive loop a user would write first: PyDriller walks the history and every
@@ -24,14 +24,15 @@ from pathlib import Path
 WILY_VENV = Path(__file__).resolve().parent / ".wily-venv"
 
 
-def naive_pydriller(repo: str, limit: int | None) -> None:
+def naive_pydriller(repo: str, limit: int | None, newest: bool = False) -> None:
     from pydriller import Repository
     from radon.complexity import cc_visit
     from radon.metrics import h_visit, mi_visit
     from radon.raw import analyze
 
     commits = files = failures = 0
-    for commit in Repository(repo, order="topo-order").traverse_commits():
+    order = "reverse" if newest else "topo-order"  # reverse: newest first, as wily walks
+    for commit in Repository(repo, order=order).traverse_commits():
         for modified in commit.modified_files:
             if not modified.filename.endswith(".py") or modified.source_code is None:
                 continue
@@ -88,8 +89,14 @@ def main() -> None:
     parser.add_argument("peer", choices=["pydriller", "wily"])
     parser.add_argument("repo")
     parser.add_argument("--limit", type=int, default=None, help="only the first N commits")
+    parser.add_argument(
+        "--newest", action="store_true", help="pydriller: the newest N commits, not the oldest"
+    )
     args = parser.parse_args()
-    (naive_pydriller if args.peer == "pydriller" else wily_build)(args.repo, args.limit)
+    if args.peer == "pydriller":
+        naive_pydriller(args.repo, args.limit, args.newest)
+    else:
+        wily_build(args.repo, args.limit)
     sys.stdout.flush()
 
 

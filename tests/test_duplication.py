@@ -126,3 +126,45 @@ def test_sync_along_a_walk_equals_indexing_each_tree_from_scratch(
         for path, file_lines in tree.items():
             fresh.set_file(path, file_lines)
         assert walking.counts == fresh.counts and walking.paths == sorted(tree)
+
+
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["a.py", "b.py", "c.js"]),
+        st.integers(0, 30),  # where
+        st.integers(0, 4),  # lines removed there
+        st.lists(st.sampled_from(["x = 1", "y = 2", "z = x + y", "", "# c", "return z"]), max_size=4),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(EDITS, st.sampled_from([1, 2, 3, 5]))
+def test_incremental_rehash_of_edited_files_equals_hashing_from_scratch(
+    edits: list[tuple[str, int, int, list[str]]], size: int
+) -> None:
+    """Edits in the middle of files (the lines around them shared, as in a real commit): the index
+    re-hashes only between the common start and end, and must still equal a fresh index, and its
+    share must equal `duplicated_share` of the tree."""
+    start = [b"x = 1", b"y = 2", b"z = x + y", b"x = 1", b"y = 2", b"z = x + y", b"return z"]
+    tree: dict[str, tuple[bytes, ...]] = {
+        "a.py": tuple(start),
+        "b.py": tuple(start[2:]),
+        "c.js": tuple(start),
+    }
+    walking = WindowIndex(size)
+    points = WindowIndex(size, python_only=True)
+    for path, at, removed, added in edits:
+        lines = list(tree[path])
+        at = min(at, len(lines))
+        lines[at : at + removed] = [a.encode() for a in added]
+        tree = {**tree, path: tuple(lines)}
+        walking.sync(tree)
+        points.sync(tree)
+        fresh = WindowIndex(size)
+        for name, file_lines in tree.items():
+            fresh.set_file(name, file_lines)
+        assert walking.counts == fresh.counts
+        assert points.share() == duplicated_share(tree, window=size)

@@ -43,7 +43,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 
 from qroi.ai import declared
-from qroi.ai.duplication import WindowIndex, duplicated_share, split_lines
+from qroi.ai.duplication import WindowIndex, split_lines
 from qroi.ai.lineops import MOVED, CommitOps, LineOpsConfig, Tree, classify, tree_after
 from qroi.core.calendar import month_of
 from qroi.core.errors import QroiError
@@ -235,6 +235,7 @@ class _Walk:
         self.config = LineOpsConfig(settings["min_moved"], settings["min_copy"])
         self.churn_days = settings["churn_days"]
         self.index = WindowIndex(self.config.min_copy)
+        self.point_index = WindowIndex(self.config.min_copy, python_only=True)  # trees at points
         self.trees: dict[str, Tree] = {}
         self.needed: Counter[str] = Counter()
         self.found = _Found()
@@ -321,7 +322,10 @@ class _Walk:
         return None if b"\0" in data[:BINARY_PROBE] else tuple(split_lines(data))
 
     def _share(self, tree: Tree) -> dict[str, Any]:
-        result = duplicated_share(tree, window=self.config.min_copy)
+        """The tree's duplicated-block share (`duplicated_share`), re-hashing only what changed
+        since the previous point."""
+        self.point_index.sync(tree)
+        result = self.point_index.share()
         return {
             "python_files": result.files,
             "python_lines": result.lines,
@@ -334,8 +338,8 @@ class _Walk:
 # -- duplication points ---------------------------------------------------------------------------
 
 
-def _points(engine: Engine, repo_id: int, history: StoredHistory, head: str) -> dict[tuple[str, str], str]:
-    """(kind, at) -> commit sha: the last mainline commit of each month, and each release's commit."""
+def _points_of_months(history: StoredHistory, head: str) -> dict[tuple[str, str], str]:
+    """("month", month) -> the last mainline commit of each month."""
     points: dict[tuple[str, str], str] = {}
     sha: str | None = head
     seen: set[str] = set()
@@ -346,6 +350,12 @@ def _points(engine: Engine, repo_id: int, history: StoredHistory, head: str) -> 
         commit = history.by_sha[sha]
         points.setdefault(("month", month_of(commit.committed_ts)), sha)
         sha = commit.parents[0] if commit.parents else None
+    return points
+
+
+def _points(engine: Engine, repo_id: int, history: StoredHistory, head: str) -> dict[tuple[str, str], str]:
+    """(kind, at) -> commit sha: the last mainline commit of each month, and each release's commit."""
+    points = _points_of_months(history, head)
     with engine.connect() as conn:
         for tag, tagged in conn.execute(
             select(models.Release.tag, models.Release.sha).where(models.Release.repo_id == repo_id)
@@ -427,26 +437,47 @@ def _count_flagged(engine: Engine, repo_id: int) -> int:
         return conn.execute(select(func.count()).where(d.repo_id == repo_id, d.flagged)).scalar_one()
 
 
-def refresh(
+@dataclass
+class Walked:
+    """What the walk computed, ready for `finish`: it can run beside the delivery step (in a
+    process of its own), since it reads only the stored history and the AI step's own settings."""
+
+    found: _Found
+    report: AiReport
+    all_lineops: bool
+
+
+def _wanted(
+    engine: Engine, repo_id: int, history: StoredHistory, head: str, min_copy: int
+) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """The points to (re)measure, and the stored points no longer wanted."""
+    wanted = _points(engine, repo_id, history, head)
+    have = _stored_points(engine, repo_id, history)
+    stale = set(have) - set(wanted)
+    return {key: sha for key, sha in wanted.items() if have.get(key) != (sha, min_copy)}, stale
+
+
+def candidate_points(git: GitRepo, history: StoredHistory, head: str) -> set[str]:
+    """Commits whose tree shares `finish` may want before the releases are known: every month's
+    last mainline commit and every tagged commit (releases are tags the delivery step picks)."""
+    months = set(_points_of_months(history, head).values())
+    return months | {tag.sha for tag in git.tags() if tag.sha in history.by_sha}
+
+
+def walk(
     engine: Engine,
     git: GitRepo,
     repo_id: int,
     head: str,
     options: AiOptions,
     history: StoredHistory | None = None,
-) -> AiReport:
-    """Bring the repository's AI-era tables up to date with its stored commits.
-
-    `history` is the stored history when the caller has just read it (the delivery step does).
-    """
+    points: set[str] | None = None,
+) -> Walked:
+    """The walk: line operations and churn of the commits to do, and tree shares at `points`
+    (default `candidate_points`)."""
     report = AiReport()
     stored = ai_settings.stored_settings(engine, repo_id)
-    identities = delivery_step.stored_settings(engine, repo_id).get("mailmap")
-    settings = resolve_settings(options, stored, identities)
-    with timed(report.seconds, "declarations"):
-        all_declarations = _changed(stored, settings, ("rules_hash", "identities"))
-        declarations = _declarations(engine, repo_id, settings, all_declarations)
-        report.declared = len(declarations)
+    settings = resolve_settings(options, stored, None)  # identities: the walk does not read them
     with timed(report.seconds, "load"):
         history = history or StoredHistory.load(engine, repo_id)
         with engine.connect() as conn:
@@ -457,13 +488,38 @@ def refresh(
             )
         all_lineops = _changed(stored, settings, LINEOPS_KEYS)
         todo = {c.id for c in history.commits if not c.is_merge and (all_lineops or c.id not in done)}
-        wanted = _points(engine, repo_id, history, head)
-        have = _stored_points(engine, repo_id, history)
-        stale = set(have) - set(wanted)
-        wanted = {key: sha for key, sha in wanted.items() if have.get(key) != (sha, settings["min_copy"])}
+        if points is None:
+            points = candidate_points(git, history, head)
     with timed(report.seconds, "lineops"):
-        found = _Walk(git, history, settings, todo, set(wanted.values()), report).run()
+        found = _Walk(git, history, settings, todo, points, report).run()
         report.churn_links = sum(1 for n in found.churn.values() if n)
+    return Walked(found, report, all_lineops)
+
+
+def finish(
+    engine: Engine,
+    git: GitRepo,
+    repo_id: int,
+    head: str,
+    options: AiOptions,
+    walked: Walked,
+    history: StoredHistory | None = None,
+) -> AiReport:
+    """Declarations, the points wanted now that the releases are stored, and one write."""
+    report, found = walked.report, walked.found
+    stored = ai_settings.stored_settings(engine, repo_id)
+    identities = delivery_step.stored_settings(engine, repo_id).get("mailmap")
+    settings = resolve_settings(options, stored, identities)
+    with timed(report.seconds, "declarations"):
+        all_declarations = _changed(stored, settings, ("rules_hash", "identities"))
+        declarations = _declarations(engine, repo_id, settings, all_declarations)
+        report.declared = len(declarations)
+    with timed(report.seconds, "points"):
+        history = history or StoredHistory.load(engine, repo_id)
+        wanted, stale = _wanted(engine, repo_id, history, head, settings["min_copy"])
+        helper = _Walk(git, history, settings, set(), set(), report)
+        for sha in sorted(set(wanted.values()) - found.shares.keys()):  # not among the candidates
+            found.shares[sha] = helper._share(helper._snapshot(sha))
         report.duplication_points = len(wanted)
     with timed(report.seconds, "write"):
         _write(
@@ -472,8 +528,28 @@ def refresh(
             history,
             settings,
             (declarations, all_declarations),
-            (found, all_lineops),
+            (found, walked.all_lineops),
             (wanted, stale),
         )
         report.flagged = _count_flagged(engine, repo_id)
     return report
+
+
+def refresh(
+    engine: Engine,
+    git: GitRepo,
+    repo_id: int,
+    head: str,
+    options: AiOptions,
+    history: StoredHistory | None = None,
+) -> AiReport:
+    """Bring the repository's AI-era tables up to date with its stored commits, in this process.
+
+    `history` is the stored history when the caller has just read it (the delivery step does).
+    The releases are stored already, so the walk measures exactly the points wanted.
+    """
+    history = history or StoredHistory.load(engine, repo_id)
+    min_copy = resolve_settings(options, ai_settings.stored_settings(engine, repo_id), None)["min_copy"]
+    wanted, _ = _wanted(engine, repo_id, history, head, min_copy)
+    walked = walk(engine, git, repo_id, head, options, history, set(wanted.values()))
+    return finish(engine, git, repo_id, head, options, walked, history)

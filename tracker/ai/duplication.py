@@ -89,15 +89,24 @@ def split_lines(text: str | bytes) -> list[bytes]:
 class WindowIndex:
     """The multiset of window hashes of a tree, kept file by file so a commit updates only its files.
 
-    `sync(tree)` takes a snapshot `{path: lines}` and re-hashes only the paths whose lines
+    `sync(tree)` takes a snapshot `{path: lines}` and looks again only at the paths whose lines
     object is not the one it saw last (snapshots that share unchanged files' line tuples make
     this cheap), so one index can follow a walk along a history, jumping between branches.
+    A file that did change is re-hashed incrementally: the lines it shares with its previous
+    version at the start and at the end keep their keys, and the windows lying wholly inside
+    those runs keep their hashes; only the lines and windows in between are hashed again (an
+    edit of one line costs about `size` window hashes, not the whole file's).
     `count(h)` is how many windows of the tree have hash `h`: "does this block exist elsewhere".
+    With `python_only`, files that are not Python are left out (the tree measure's rule) and
+    `share()` gives `duplicated_share` of the indexed tree.
     """
 
     size: int = WINDOW
+    python_only: bool = False
     counts: Counter[int] = field(default_factory=Counter, init=False, repr=False)
-    _files: dict[str, tuple[object, list[int]]] = field(default_factory=dict, init=False, repr=False)
+    _files: dict[str, tuple[object, list[Key], list[int]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.size < 1:
@@ -105,28 +114,89 @@ class WindowIndex:
 
     def set_file(self, path: str, lines: Sequence[bytes]) -> None:
         """Index (or re-index) one file's lines, replacing what was indexed under its path."""
-        self.remove_file(path)
-        hashes = window_hashes([k for k in keys(path, lines) if k is not None], self.size)
-        self.counts.update(hashes)
-        self._files[path] = (lines, hashes)
+        old = self._files.get(path)
+        if old is None:
+            line_keys = keys(path, lines)
+            hashes = window_hashes([k for k in line_keys if k is not None], self.size)
+            self.counts.update(hashes)
+            self._files[path] = (lines, line_keys, hashes)
+            return
+        old_lines, old_keys, old_hashes = old
+        if old_lines == lines:  # same text in a new object (a tree rebuilt from git)
+            self._files[path] = (lines, old_keys, old_hashes)
+            return
+        assert isinstance(old_lines, Sequence)
+        head, tail = _common_ends(old_lines, lines)
+        prefixes = comment_prefixes(path)
+        line_keys = (
+            old_keys[:head]
+            + [line_key(line, prefixes) for line in lines[head : len(lines) - tail]]
+            + old_keys[len(old_keys) - tail :]
+        )
+        before = [k for k in old_keys if k is not None]
+        after = [k for k in line_keys if k is not None]
+        head, tail = _common_ends(before, after)
+        size = self.size
+        n_old, n_new = max(0, len(before) - size + 1), max(0, len(after) - size + 1)
+        kept_head = min(max(0, head - size + 1), n_old, n_new)  # windows inside the common start
+        kept_tail = min(max(0, tail - size + 1), n_old - kept_head, n_new - kept_head)
+        middle = [hash(tuple(after[i : i + size])) for i in range(kept_head, n_new - kept_tail)]
+        dropped = old_hashes[kept_head : n_old - kept_tail]
+        self._forget(dropped)
+        self.counts.update(middle)
+        self._files[path] = (
+            lines,
+            line_keys,
+            old_hashes[:kept_head] + middle + old_hashes[n_old - kept_tail :],
+        )
+
+    def _forget(self, hashes: Sequence[int]) -> None:
+        counts = self.counts
+        counts.subtract(hashes)
+        for h in hashes:
+            if counts.get(h, 1) <= 0:
+                del counts[h]
 
     def remove_file(self, path: str) -> None:
         """Forget one file (a no-op when it is not indexed)."""
         old = self._files.pop(path, None)
         if old is not None:
-            self.counts.subtract(old[1])
-            for h in old[1]:
-                if self.counts[h] <= 0:
-                    del self.counts[h]
+            self._forget(old[2])
 
     def sync(self, tree: Mapping[str, Sequence[bytes]]) -> None:
         """Make the index describe `tree`, re-hashing only files whose lines object changed."""
         for path in [p for p in self._files if p not in tree]:
             self.remove_file(path)
         for path, lines in tree.items():
+            if self.python_only and not is_python_path(path):
+                continue
             known = self._files.get(path)
             if known is None or known[0] is not lines:
                 self.set_file(path, lines)
+
+    def share(self) -> DuplicationResult:
+        """`duplicated_share` of the indexed files, from the hashes already counted."""
+        counts, size = self.counts, self.size
+        repeated = {h for h, n in counts.items() if n > 1}
+        per_file: dict[str, tuple[int, int]] = {}
+        for path in sorted(self._files):
+            _, line_keys, hashes = self._files[path]
+            keyed = len(line_keys) - line_keys.count(None)
+            if repeated.isdisjoint(hashes):
+                per_file[path] = (keyed, 0)
+                continue
+            covered = bytearray(keyed)
+            for i, h in enumerate(hashes):
+                if h in repeated:
+                    covered[i : i + size] = b"\x01" * size
+            per_file[path] = (keyed, sum(covered))
+        return DuplicationResult(
+            files=len(per_file),
+            lines=sum(n for n, _ in per_file.values()),
+            duplicated_lines=sum(d for _, d in per_file.values()),
+            window=size,
+            per_file=per_file,
+        )
 
     def count(self, window: int) -> int:
         """Windows of the tree with this hash."""
@@ -139,6 +209,18 @@ class WindowIndex:
     def paths(self) -> list[str]:
         """Indexed paths, sorted."""
         return sorted(self._files)
+
+
+def _common_ends(old: Sequence[Any], new: Sequence[Any]) -> tuple[int, int]:
+    """Lengths of the longest common start and (in what is left) the longest common end."""
+    limit = min(len(old), len(new))
+    head = 0
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    return head, tail
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from qroi.delivery import delivery_step
 from qroi.git.log import CommitRecord, FileChange, iter_commits, iter_listed
 from qroi.git.repository import GitRepo
 from qroi.git.sources import Source, resolve
-from qroi.ingest import history_check
+from qroi.ingest import history_check, post_steps
 from qroi.ingest.tree_quality import Contribution, TreeQuality, python_blobs
 from qroi.labels import behaviour, messages
 from qroi.scoring.pool import ScoringPool
@@ -79,6 +79,9 @@ class IngestResult:
     ai: ai_step.AiReport | None = None
     history_change: history_check.HistoryChange = field(default_factory=history_check.HistoryChange)
     history_dropped: int = 0
+    post_steps_overlapped: bool = False
+    post_steps_seconds: float = 0.0
+    """Whether the AI-era walk ran beside the delivery step (`qroi.ingest.post_steps`)."""
 
     @property
     def unscored_share(self) -> float:
@@ -467,10 +470,12 @@ def ingest(
                         run.finish(pending.popleft(), known)
                 while pending:
                     run.finish(pending.popleft(), known)
-            result.delivery = delivery_step.refresh(
-                engine, git, repo_id, head, options.delivery, options.workers
+            post_started = time.perf_counter()
+            final = post_steps.history_is_final(git, head, options.delivery, remembered, not stored_before)
+            result.delivery, result.ai, result.post_steps_overlapped = post_steps.run(
+                engine, git, repo_id, head, options.delivery, options.ai, options.workers, overlap=final
             )
-            result.ai = ai_step.refresh(engine, git, repo_id, head, options.ai, result.delivery.history)
+            result.post_steps_seconds = time.perf_counter() - post_started
             result.delivery.history = None  # memory: the history is not needed past this point
             result.seconds = time.perf_counter() - started
             _finalise(engine, git, repo_id, head, run.generations, result)

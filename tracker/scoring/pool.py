@@ -20,7 +20,7 @@ INLINE_BELOW = 12
 TASK_BYTES = 256_000
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Workers exit when the ingest process dies, even by SIGKILL (Linux prctl PR_SET_PDEATHSIG)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -58,7 +58,7 @@ class ScoringPool:
             return [done]
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent
+                self.workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
             )
         futures = []
         task: list[tuple[str, bytes]] = []

@@ -10,7 +10,8 @@ own code where they cannot vouch for it, so every stored number equals what Rado
 
 A source that cannot be scored is reported with a kind and a message, never as zeros:
 - `decode`: bytes that are not text in the declared (or default UTF-8) encoding;
-- `syntax`: not Python 3, and not Python 2 that a lib2to3-style translation (fissix) can rescue;
+- `syntax`: not Python 3, and not Python 2 that an in-place rewrite (`qroi.scoring.python2`) or
+  fissix's lib2to3 translation can rescue;
 - `too_deep`: nesting beyond what the parser or Radon's recursive visitors can take;
 - `too_large`: over the size limit;
 - `timeout`: over the per-blob time budget (Radon is superlinear on some big literal tables);
@@ -36,7 +37,7 @@ from radon.complexity import cc_rank
 from radon.metrics import h_visit_ast, mi_compute, mi_rank
 from radon.visitors import ComplexityVisitor
 
-from qroi.scoring import astmetrics, rawmetrics
+from qroi.scoring import astmetrics, python2, rawmetrics
 
 DEFAULT_BUDGET_SECONDS = 10.0
 DEFAULT_MAX_BYTES = 4_000_000
@@ -126,7 +127,12 @@ def _refactoring_tool():
 
 
 def translate_python2(text: str) -> str | None:
-    """Python 2 source -> Python 3 with fissix's fixers, or None if it is not Python 2 either."""
+    """Python 2 source -> Python 3 with all of fissix's fixers, or None if it is not Python 2 either.
+
+    Not what the scorer scores (it rewrites only the syntax, `_python2_tree`), but a normal form:
+    the modernising fixers make `d.has_key(k)` and `k in d` one tree, which is what the
+    bug-fix rule's "does this change the product" comparison wants. Also the reference the
+    in-place rewrite is measured against, and its fallback for shapes it does not handle."""
     from fissix.pgen2.parse import ParseError
     from fissix.pgen2.tokenize import TokenError
 
@@ -142,6 +148,24 @@ def translate_python2(text: str) -> str | None:
     return translated
 
 
+def _python2_tree(text: str) -> tuple[ast.Module, str] | None:
+    """The tree and text of a Python 2 source translated to Python 3, or None if it is not Python 2.
+
+    Only what stops the Python 3 parser is rewritten, in place (`qroi.scoring.python2`: one
+    tokenization, lines and line numbers kept); a source in a shape that rewrite does not handle
+    goes through fissix's full translation instead."""
+    rewritten = python2.translate(text if text.endswith("\n") else text + "\n")
+    if rewritten is not None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse(rewritten), rewritten
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    translated = translate_python2(text)
+    return None if translated is None else (ast.parse(translated), translated)
+
+
 def _parse(text: str) -> tuple[ast.AST, str, bool]:
     """The syntax tree, the text it came from, and whether that text is a Python 2 translation."""
     try:
@@ -149,10 +173,10 @@ def _parse(text: str) -> tuple[ast.AST, str, bool]:
     except SyntaxError as exc:
         if "too many nested" in str(exc):
             raise
-        translated = translate_python2(text)
-        if translated is None:
+        found = _python2_tree(text)
+        if found is None:
             raise
-        return ast.parse(translated), translated, True
+        return found[0], found[1], True
 
 
 def measure(text: str) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
