@@ -166,3 +166,19 @@ def test_cli_table_shows_the_band_ladder_and_clusters_only_when_asked(tmp_path: 
     h = json.loads(out.read_text())["hypotheses"][0]
     assert "treated as independent" not in clustered.stdout
     assert h["n_units"] == 12 and h["effects"][-1]["ci_method"].startswith("cluster-robust Wald by codebase")
+
+
+def test_a_window_only_few_files_were_in_does_not_sink_the_bootstrap():
+    """A project's first window often holds a single file (flask: flask.py). Resamples without it
+    have an all-zero indicator for that window; they used to fail, and with ~37% failed the rungs
+    fell back to Wald intervals. The window's effect has no rows there, so it leaves the design."""
+    panel = simulate_count_panel(40, n_windows=4, size_corr=0.3, unit_sd=0.3, seed=6)
+    panel["window"] += 1
+    first = panel[panel["unit"] == panel["unit"].iloc[0]].head(1).assign(window=0)
+    spec = HypothesisSpec(
+        "quality", "outcome", "count", True, size="size", exposure="exposure", unit="unit", period="window"
+    )
+    r = analyze_hypothesis(pd.concat([first, panel], ignore_index=True), dataclasses.replace(spec, n_boot=99))
+    for e in [*r.effects[1:], *r.band_ladder[1:]]:
+        assert e.ci_method.startswith("cluster bootstrap percentile"), e.ci_method
+        assert "(0 of 99 resamples" in e.ci_method

@@ -87,7 +87,7 @@ class Prepared:
     log_covariates: dict[str, np.ndarray]
     units: np.ndarray | None
     clustered: bool
-    period_dummies: np.ndarray | None  # one indicator per calendar window but the first
+    period_dummies: np.ndarray | None  # one indicator per calendar window but the most populated
     n_rows: int
     n_units: int
     n_dropped: int
@@ -223,7 +223,10 @@ def prepare(panel: pd.DataFrame, spec: HypothesisSpec) -> Prepared:
     log_covs = {c: np.log(rows[c].to_numpy(float)) for c in (spec.size, spec.exposure) if c}
     period_dummies = None
     if spec.period:
-        dummies = pd.get_dummies(panel.loc[keep, spec.period], drop_first=True, dtype=float).to_numpy()
+        # The reference window is the most populated one, so a bootstrap resample almost always
+        # has rows in it (an absent other window only leaves an all-zero column, see refit_params).
+        dummies = pd.get_dummies(panel.loc[keep, spec.period], dtype=float)
+        dummies = dummies.drop(columns=dummies.sum().idxmax()).to_numpy()
         period_dummies = dummies if dummies.shape[1] else None
     return Prepared(
         spec=spec,
