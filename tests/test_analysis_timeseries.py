@@ -162,7 +162,8 @@ def test_value_regression_compares_a_months_value_with_quality_at_its_start_not_
     rng = np.random.default_rng(21)
     months = 60
     unplanned = 0.3 + 0.1 * rng.normal(size=months)  # the month's share of bug-fix work, no memory
-    mi_end = 65 - 40 * (unplanned - 0.3) + rng.normal(size=months)  # fixes this month reshape this month's code
+    # Fixes this month reshape this month's code, so its month-end MI follows its own bug-fix share.
+    mi_end = 65 - 40 * (unplanned - 0.3) + rng.normal(size=months)
     data = pd.DataFrame(
         {
             "month": pd.period_range("2021-01", periods=months, freq="M").astype(str),

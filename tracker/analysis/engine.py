@@ -104,7 +104,7 @@ def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
         sesoi=spec.sesoi,
         alpha=spec.alpha,
     )
-    sentence = " ".join([sentence, *_reading_notes(result)])
+    sentence = " ".join([sentence, *_reading_notes(result, adj)])
     return dataclasses.replace(
         result,
         p_holm=d.p_holm,
@@ -118,13 +118,13 @@ def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
     )
 
 
-def _reading_notes(result: HypothesisResult) -> list[str]:
+def _reading_notes(result: HypothesisResult, adj: Effect) -> list[str]:
     """What the verdict's rows and rung leave out, in words, after the verdict sentence."""
     spec, notes = result.spec, []
     censored = result.dropped.get(censored_label(spec)) if spec.censored_periods else None
     if censored:
         notes.append(f"Left out: the {censored_label(spec)}, {censored:,} {spec.row_noun}.")
-    if spec.exposure and spec.exposure in result.adjusted.adjusted_for:
+    if spec.exposure and spec.exposure in adj.adjusted_for:
         exposure, no_exposure = (
             spec.label(spec.exposure),
             result.dropped.get(non_positive_label(spec.exposure), 0),
@@ -135,7 +135,7 @@ def _reading_notes(result: HypothesisResult) -> list[str]:
             else ""
         )
         notes.append(
-            f"The {result.adjusted.level} rung compares {spec.row_noun} of equal {exposure}: it measures whether "
+            f"The {adj.level} rung compares {spec.row_noun} of equal {exposure}: it measures whether "
             f"worse {spec.label(spec.quality)} goes with more {spec.label(spec.outcome)} per change, not whether "
             f"worse files are changed more often (a path of the effect this rung adjusts away){left_out}."
         )
