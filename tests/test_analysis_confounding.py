@@ -182,3 +182,16 @@ def test_a_window_only_few_files_were_in_does_not_sink_the_bootstrap():
     for e in [*r.effects[1:], *r.band_ladder[1:]]:
         assert e.ci_method.startswith("cluster bootstrap percentile"), e.ci_method
         assert "(0 of 99 resamples" in e.ci_method
+
+
+def test_windows_without_any_of_the_outcome_are_left_out_and_counted():
+    """Early windows of a real project often have no bug fix at all: their window effect is -inf,
+    and the fit of the adjusted rungs ran for minutes without converging (flask). They say nothing
+    about quality within a window, so they leave the rows, counted."""
+    panel = simulate_count_panel(60, n_windows=5, size_corr=0.3, seed=7)
+    panel.loc[panel["window"] == 0, "outcome"] = 0
+    spec = HypothesisSpec(
+        "quality", "outcome", "count", True, size="size", exposure="exposure", period="window", n_boot=0
+    )
+    r = analyze_hypothesis(panel, spec)
+    assert r.dropped == {"windows without any outcome": 60} and r.n_rows == 240

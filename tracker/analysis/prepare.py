@@ -185,6 +185,11 @@ def prepare(panel: pd.DataFrame, spec: HypothesisSpec) -> Prepared:
             drop(frame[c] <= 0, non_positive_label(c))
     if spec.period:
         drop(panel[spec.period].isna(), f"missing {spec.period}")
+        if spec.outcome_kind == "count":
+            # A window no row has any of the outcome in has a window effect of -inf: the fit
+            # cannot converge, and its rows say nothing about quality within a window.
+            sums = frame[spec.outcome][keep].groupby(panel.loc[keep, spec.period]).sum()
+            drop(panel[spec.period].isin(sums.index[sums == 0]), f"{spec.period}s without any {spec.outcome}")
         if spec.censored_periods:
             last = np.sort(panel.loc[keep, spec.period].unique())[-spec.censored_periods :]
             drop(panel[spec.period].isin(last), censored_label(spec))
