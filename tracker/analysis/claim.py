@@ -9,6 +9,7 @@ of value against repository-level quality. The CLI and the dashboard both call `
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,7 @@ from qroi.analysis import (
 from qroi.analysis.panel import build_panel
 from qroi.analysis.results import to_jsonable
 from qroi.core import roles
-from qroi.core.calendar import months
+from qroi.core.calendar import months, window_months
 from qroi.core.errors import QroiError
 from qroi.core.metrics import METRICS, Metric
 from qroi.read import queries
@@ -53,6 +54,7 @@ OUTCOMES: dict[str, Outcome] = {
     "bug_inducing": Outcome("bug_inducing", "rate of bug-inducing changes (SZZ)", "count"),
     "rework": Outcome("rework", "rework (lines rewritten soon after)", "count"),
     "churn": Outcome("churn", "churn (lines changed)", "count"),
+    "change_proneness": Outcome("commits", "change-proneness (commits per file-window)", "count"),
     "dev_time": Outcome("dev_time", "time in development of linked issues", "time"),
     "cycle_time": Outcome("cycle_time", "cycle time (mean days from first commit to landing)", "time"),
     "max_cycle_time": Outcome("max_cycle_time", "worst cycle time in the window (days)", "time"),
@@ -67,13 +69,18 @@ ALIASES = {
     "time_in_development": "dev_time",
     "time_to_change": "cycle_time",
     "value_cost": "value",
+    "commits": "change_proneness",
 }
 DEFAULT_QUALITY = ("mi", "cc_density", "cc_max")
-DEFAULT_OUTCOMES = ("defects",)
+DEFAULT_OUTCOMES = ("defects", "change_proneness")
 # Outcomes added to the default family when the store has the data behind them.
 WHEN_AVAILABLE = (("bug_inducing", "bug_inducing"), ("dev_time", "dev_time"))
-LABELS = {"sloc": "size", "commits": "change frequency"}
+LABELS = {"sloc": "size", "commits": "change frequency", "window": "calendar window"}
 SIZE, EXPOSURE, UNIT = "sloc", "commits", "lineage"  # a file followed through its renames
+PERIOD = "window"  # adjusted rungs get one fixed effect per calendar window
+DAYS_PER_MONTH = 365.25 / 12
+SZZ_OUTCOMES = frozenset({"bug_inducing"})
+"""Outcomes SZZ finds only once a later fix blames them: the last windows are right-censored."""
 
 
 def _lookup(name: str, table: dict[str, Any], what: str) -> Any:
@@ -90,13 +97,20 @@ def hypotheses(
     sesoi: float = 1.1,
     n_boot: int = 199,
     bands: tuple[float, ...] | None = None,
+    szz_censored: tuple[int, str] = (1, "SZZ finds a bug's origin only once the bug is fixed"),
 ) -> list[HypothesisSpec]:
-    """The declared hypotheses: every quality metric crossed with every outcome (one Holm family)."""
+    """The declared hypotheses: every quality metric crossed with every outcome (one Holm family).
+
+    Change-proneness (commits per file-window) is the exposure itself, so it is adjusted for size
+    only and keeps the file-windows without a commit. SZZ outcomes leave out the last
+    `szz_censored[0]` windows, for the reason given (see `szz_censoring`).
+    """
     specs = []
     for q in qualities or DEFAULT_QUALITY:
         metric = _lookup(q, QUALITY, "quality metric")
         for o in outcomes or DEFAULT_OUTCOMES:
             outcome = _lookup(o, OUTCOMES, "outcome")
+            szz = ALIASES.get(o, o) in SZZ_OUTCOMES
             specs.append(
                 HypothesisSpec(
                     quality=metric.name,
@@ -104,8 +118,11 @@ def hypotheses(
                     outcome_kind=outcome.kind,
                     higher_is_better=metric.higher_is_better,
                     size=SIZE,
-                    exposure=EXPOSURE,
+                    exposure=EXPOSURE if outcome.column != EXPOSURE else None,
                     unit=UNIT,
+                    period=PERIOD,
+                    censored_periods=szz_censored[0] if szz else 0,
+                    censored_reason=szz_censored[1] if szz else None,
                     bands=bands,
                     sesoi=sesoi,
                     n_boot=n_boot,
@@ -115,6 +132,23 @@ def hypotheses(
                 )
             )
     return specs
+
+
+def szz_censoring(engine: Engine, repo: str, window: str) -> tuple[int, str]:
+    """How many of the last windows SZZ outcomes leave out, and why, from the repo's own SZZ links.
+
+    A bug introduced shortly before the data end is mostly not yet fixed, so SZZ has not found
+    it: the last windows undercount bug-inducing changes, more so the later they are. Window
+    effects absorb a thinning common to all files of a window; the windows ending within the
+    median fix delay (at least the last one) are thinned too much to keep.
+    """
+    links = queries.bug_links(engine, repo).drop_duplicates(["fix_sha", "inducing_sha"])
+    delays = links["days_to_fix"]
+    if delays.empty:
+        return 1, "SZZ finds a bug's origin only once the bug is fixed"
+    median = float(delays.median())
+    n = max(1, math.ceil(median / (window_months(window) * DAYS_PER_MONTH)))
+    return n, f"SZZ finds a bug's origin only once it is fixed, a median {median:.0f} days later here"
 
 
 def default_outcomes(panels: list[pd.DataFrame]) -> list[str]:
@@ -216,7 +250,8 @@ class ClaimResult:
                 "pooled": {name: p.to_dict() for name, p in self.pooled.items()},
                 "monthly_view": {
                     "caveat": "weaker evidence than the file panel: one series per repository, few months, and "
-                    "everything else that changed over time; linear trend and AR(1) errors",
+                    "everything else that changed over time; linear trend and AR(1) errors; quality at the "
+                    "month's start (the previous month's end), so the month's own work cannot move it",
                     "trends": self.trends,
                 },
             }
@@ -286,12 +321,23 @@ def claim_test(
             raise QroiError(f"{repo}: no {', '.join(sorted(kept))} files in the panel; widen --roles")
     if outcomes is None:
         outcomes = default_outcomes(list(panels.values()))
-    specs = hypotheses(qualities, outcomes, sesoi=sesoi, n_boot=n_boot, bands=bands)
-    reports = {repo: analyze(panel, specs, seed=seed) for repo, panel in panels.items()}
+    specs = {
+        repo: hypotheses(
+            qualities,
+            outcomes,
+            sesoi=sesoi,
+            n_boot=n_boot,
+            bands=bands,
+            szz_censored=szz_censoring(engine, repo, window),
+        )
+        for repo in repos
+    }
+    reports = {repo: analyze(panel, specs[repo], seed=seed) for repo, panel in panels.items()}
     months = [monthly(engine, repo) for repo in repos]
     pooled = {}
     if len(repos) > 1:
-        pooled = pool_hypotheses({s.title: {repo: reports[repo][s.title] for repo in repos} for s in specs})
+        titles = [s.title for s in specs[repos[0]]]
+        pooled = pool_hypotheses({t: {repo: reports[repo][t] for repo in repos} for t in titles})
     monthly_frame = pd.concat(months, ignore_index=True)
     return ClaimResult(
         list(repos),

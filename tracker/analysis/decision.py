@@ -136,6 +136,11 @@ def fmt_p(p: float, name: str = "p") -> str:
     return f"{name}<0.001" if p < 0.001 else f"{name}={p:.3f}"
 
 
+def and_list(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def interval_label(decision: Decision, alpha: float) -> str:
     """How the verdict's interval was made, e.g. "98.3% CI at Holm's level" or "90% CI (TOST)"."""
     conf = f"{100 * (1 - decision.level):.3g}% CI"
@@ -157,7 +162,7 @@ def explain(
     alpha: float,
 ) -> str:
     """One sentence quoting the adjusted effect and the interval the verdict rests on, labelled."""
-    adj = f"after adjusting for {' and '.join(adjusted_for)}" if adjusted_for else "without adjustment"
+    adj = f"after adjusting for {and_list(adjusted_for)}" if adjusted_for else "without adjustment"
     effect = (
         f"one SD worse {quality} goes with {fmt_ratio(ratio)}x "
         f"[{fmt_ratio(decision.ci_low)}-{fmt_ratio(decision.ci_high)}, {interval_label(decision, alpha)}] "

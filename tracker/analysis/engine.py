@@ -18,7 +18,16 @@ from qroi.analysis import descriptive as desc
 from qroi.analysis.bootstrap import MAX_FAILED_SHARE, BootstrapCI, cluster_bootstrap
 from qroi.analysis.decision import decide, explain, holm, interval_label
 from qroi.analysis.models import ModelFit, NotEstimable, fit_outcome, refit_params
-from qroi.analysis.prepare import NOT_ESTIMABLE, Level, Prepared, Refusal, adjustment_levels, prepare
+from qroi.analysis.prepare import (
+    NOT_ESTIMABLE,
+    Level,
+    Prepared,
+    Refusal,
+    adjustment_levels,
+    censored_label,
+    non_positive_label,
+    prepare,
+)
 from qroi.analysis.results import (
     BandComparison,
     BandSummary,
@@ -95,6 +104,7 @@ def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
         sesoi=spec.sesoi,
         alpha=spec.alpha,
     )
+    sentence = " ".join([sentence, *_reading_notes(result, adj)])
     return dataclasses.replace(
         result,
         p_holm=d.p_holm,
@@ -106,6 +116,32 @@ def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
         explanation=sentence,
         warnings=caveats,
     )
+
+
+def _reading_notes(result: HypothesisResult, adj: Effect) -> list[str]:
+    """What the verdict's rows and rung leave out, in words, after the verdict sentence."""
+    spec, notes = result.spec, []
+    censored = result.dropped.get(censored_label(spec)) if spec.censored_periods else None
+    if censored:
+        notes.append(f"Left out: the {censored_label(spec)}, {censored:,} {spec.row_noun}.")
+    if spec.exposure and spec.exposure in adj.adjusted_for:
+        exposure, no_exposure = (
+            spec.label(spec.exposure),
+            result.dropped.get(non_positive_label(spec.exposure), 0),
+        )
+        left_out = (
+            f", and it leaves out the {no_exposure:,} {spec.row_noun} with no {exposure}"
+            if no_exposure
+            else ""
+        )
+        notes.append(
+            f"The {adj.level} rung compares {spec.row_noun} of equal {exposure}: it measures whether "
+            f"worse {spec.label(spec.quality)} goes with more {spec.label(spec.outcome)} per change, not whether "
+            f"worse files are changed more often (a path of the effect this rung adjusts away){left_out}."
+        )
+    if not spec.unit:
+        notes.append("Rows are treated as independent (no cluster column given).")
+    return notes
 
 
 def estimate(panel: pd.DataFrame, spec: HypothesisSpec, *, seed: int = 0) -> HypothesisResult:
@@ -185,30 +221,38 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
     cuts = spec.bands or desc.default_cuts(prep.quality)
     bands = _bands(prep, cuts)
     band_groups = groups[bands.rows] if groups is not None else None
-    band_fit = None
+    # The worst-vs-best ratio at every rung, all on the same rows (those in usable bands).
+    band_fits: list[ModelFit | None] = []
     caveats: list[str] = []
     if len(bands.usable) > 1:
-        X = prep.design(levels[-1], bands.rows, extra=bands.dummies)
-        try:
-            band_fit = fit_outcome(kind, prep.y[bands.rows], X, band_groups, alpha)
-        except NotEstimable as exc:
-            caveats.append(f"worst-vs-best band comparison not estimable: {exc}")
+        for lv in levels:
+            X = prep.design(lv, bands.rows, extra=bands.dummies)
+            try:
+                band_fits.append(fit_outcome(kind, prep.y[bands.rows], X, band_groups, alpha))
+            except NotEstimable as exc:
+                band_fits.append(None)
+                caveats.append(f"worst-vs-best band comparison, {lv.name}, not estimable: {exc}")
 
     boot = None
     if prep.clustered and spec.n_boot > 0:
         boot = cluster_bootstrap(
             prep.units,
-            _boot_statistic(prep, levels, fits, bands, band_fit),
+            _boot_statistic(prep, levels, fits, bands, band_fits),
             n_boot=spec.n_boot,
             confidence=1 - alpha,
             seed=seed,
         )
 
-    notes = list(dict.fromkeys(f.fallback for f in [*fits, band_fit] if f is not None and f.fallback))
+    notes = list(dict.fromkeys(f.fallback for f in [*fits, *band_fits] if f is not None and f.fallback))
     effects = tuple(
         _effect(prep, lv, fit, boot, i) for i, (lv, fit) in enumerate(zip(levels, fits, strict=True))
     )
-    comparison = _comparison(prep, levels[-1], bands, band_fit, boot, len(levels)) if band_fit else None
+    ladder = tuple(
+        _comparison(lv, bands, fit, _interval(prep, fit, boot, len(levels) + i))
+        for i, (lv, fit) in enumerate(zip(levels, band_fits, strict=False))
+        if fit is not None
+    )
+    most_adjusted = ladder[-1] if ladder and ladder[-1].level == levels[-1].name else None
 
     counts = np.bincount(bands.index, minlength=len(bands.defs))
     summaries = _band_summaries(prep, bands, counts, band_groups)
@@ -223,9 +267,10 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
     if small:
         caveats.append(f"bands with fewer than {MIN_BAND_ROWS} rows not estimated: {', '.join(small)}")
     if boot is not None:
-        caveats += _bootstrap_caveats(
-            boot, [lv.name for lv in levels] + ["worst-vs-best band"] * bool(band_fit)
-        )
+        names = [lv.name for lv in levels] + [
+            f"worst-vs-best band, {lv.name}" for lv in levels[: len(band_fits)]
+        ]
+        caveats += _bootstrap_caveats(boot, names)
 
     return HypothesisResult(
         name=spec.title,
@@ -241,7 +286,8 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
         cut_points=tuple(cuts),
         bands_source="given" if spec.bands else "tertiles",
         bands=summaries,
-        band_comparison=comparison,
+        band_comparison=most_adjusted,
+        band_ladder=ladder,
         descriptive=_descriptive(prep, bands),
         warnings=tuple(caveats),
     )
@@ -319,9 +365,9 @@ def _position(band: int, usable: list[int]) -> str:
 
 
 def _boot_statistic(
-    prep: Prepared, levels: list[Level], fits: list[ModelFit], bands: _Bands, band_fit: ModelFit | None
+    prep: Prepared, levels: list[Level], fits: list[ModelFit], bands: _Bands, band_fits: list[ModelFit | None]
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """Refit every level (and the band contrast) on one resample of units.
+    """Refit every level (and the band contrast at every level) on one resample of units.
 
     Quality is re-standardised inside each resample, because "one SD" is itself estimated.
     """
@@ -333,9 +379,13 @@ def _boot_statistic(
         for lv, fit in zip(levels, fits, strict=True):
             params = refit_params(fit, prep.y[rows], prep.design(lv, rows))
             out.append(params[1] if params is not None else np.nan)
-        if band_fit is not None:
-            sub = rows[band_member[rows]]
-            params = refit_params(band_fit, prep.y[sub], prep.design(levels[-1], sub, extra=bands.dummies))
+        sub = rows[band_member[rows]]
+        for lv, band_fit in zip(levels, band_fits, strict=False):
+            params = (
+                refit_params(band_fit, prep.y[sub], prep.design(lv, sub, extra=bands.dummies))
+                if band_fit is not None
+                else None
+            )
             out.append(params[1] if params is not None else np.nan)
         return np.array(out)
 
@@ -380,7 +430,7 @@ def _effect(prep: Prepared, level: Level, fit: ModelFit, boot: BootstrapCI | Non
     b = float(fit.params[1])
     return Effect(
         level=level.name,
-        adjusted_for=level.covariates,
+        adjusted_for=level.adjusted_for,
         ratio=float(np.exp(b)),
         ci_low=float(np.exp(lo)),
         ci_high=float(np.exp(hi)),
@@ -397,9 +447,9 @@ def _effect(prep: Prepared, level: Level, fit: ModelFit, boot: BootstrapCI | Non
 
 
 def _comparison(
-    prep: Prepared, level: Level, bands: _Bands, fit: ModelFit, boot: BootstrapCI | None, i: int
+    level: Level, bands: _Bands, fit: ModelFit, interval: tuple[float, float, str]
 ) -> BandComparison:
-    lo, hi, method = _interval(prep, fit, boot, i)
+    lo, hi, method = interval
     return BandComparison(
         worst=bands.defs[bands.usable[0]][0],
         best=bands.defs[bands.usable[-1]][0],
@@ -407,9 +457,10 @@ def _comparison(
         ci_low=float(np.exp(lo)),
         ci_high=float(np.exp(hi)),
         p_value=float(fit.pvalues[1]),
-        adjusted_for=level.covariates,
+        adjusted_for=level.adjusted_for,
         ci_method=method,
         model=fit.description,
+        level=level.name,
     )
 
 

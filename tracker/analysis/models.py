@@ -246,6 +246,11 @@ def refit_params(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | No
     the same search as the full-sample NB fit when the warm start fails, so a resample fails only
     when no optimiser fits it (or its design is singular), not because one optimiser got lost.
     """
+    present = np.flatnonzero(np.any(X != 0, axis=0))
+    if len(present) < X.shape[1]:
+        # A window none of the resampled units were in: its indicator is all zero and its effect
+        # has no rows to be estimated from, so it leaves the design (quality stays column 1).
+        X, fit = X[:, present], dataclasses.replace(fit, params=fit.params[present])
     if np.linalg.matrix_rank(X) < X.shape[1]:
         return None
     with warnings.catch_warnings():

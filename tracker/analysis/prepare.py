@@ -65,10 +65,16 @@ def varies(values: pd.Series | np.ndarray) -> bool:
 
 @dataclass(frozen=True)
 class Level:
-    """One adjustment level: which log covariates enter the model next to quality."""
+    """One adjustment level: which log covariates (and whether window effects) enter next to quality."""
 
     name: str
     covariates: tuple[str, ...]
+    period: str | None = None  # the calendar-window column whose fixed effects enter, if any
+
+    @property
+    def adjusted_for(self) -> tuple[str, ...]:
+        """Every column the level adjusts for, as named in the panel."""
+        return (*self.covariates, self.period) if self.period else self.covariates
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class Prepared:
     log_covariates: dict[str, np.ndarray]
     units: np.ndarray | None
     clustered: bool
+    period_dummies: np.ndarray | None  # one indicator per calendar window but the most populated
     n_rows: int
     n_units: int
     n_dropped: int
@@ -106,18 +113,38 @@ class Prepared:
         covs = [
             self.log_covariates[c] if rows is None else self.log_covariates[c][rows] for c in level.covariates
         ]
+        if level.period and self.period_dummies is not None:
+            covs.append(self.period_dummies if rows is None else self.period_dummies[rows])
         return np.column_stack([np.ones(n), first, *covs])
 
 
 def adjustment_levels(spec: HypothesisSpec) -> list[Level]:
-    """Unadjusted, then + log size, then + log exposure: the confounding shown step by step."""
+    """Unadjusted, then + log size, then + log exposure: the confounding shown step by step.
+
+    With a period column every adjusted rung also has window fixed effects (and without size or
+    exposure a "window" rung is added): calendar time confounds every rung alike.
+    """
     levels = [Level("unadjusted", ())]
     if spec.size:
-        levels.append(Level("size", (spec.size,)))
+        levels.append(Level("size", (spec.size,), spec.period))
     if spec.exposure:
         covs = tuple(c for c in (spec.size, spec.exposure) if c)
-        levels.append(Level("size+exposure" if spec.size else "exposure", covs))
+        levels.append(Level("size+exposure" if spec.size else "exposure", covs, spec.period))
+    if spec.period and len(levels) == 1:
+        levels.append(Level("window", (), spec.period))
     return levels
+
+
+def non_positive_label(column: str) -> str:
+    """The drop reason for rows whose size or exposure has no log (e.g. file-windows with no commit)."""
+    return f"non-positive {column} (log undefined)"
+
+
+def censored_label(spec: HypothesisSpec) -> str:
+    """The drop reason for the right-censored last windows, as the verdict quotes it."""
+    n = spec.censored_periods
+    why = f" ({spec.censored_reason})" if spec.censored_reason else ""
+    return f"last {n} {spec.period}{'s' if n > 1 else ''}, outcome not yet complete{why}"
 
 
 def prepare(panel: pd.DataFrame, spec: HypothesisSpec) -> Prepared:
@@ -155,7 +182,17 @@ def prepare(panel: pd.DataFrame, spec: HypothesisSpec) -> Prepared:
         drop(y <= 0, f"non-positive {spec.outcome} (log undefined)")
     for c in (spec.size, spec.exposure):
         if c:
-            drop(frame[c] <= 0, f"non-positive {c} (log undefined)")
+            drop(frame[c] <= 0, non_positive_label(c))
+    if spec.period:
+        drop(panel[spec.period].isna(), f"missing {spec.period}")
+        if spec.outcome_kind == "count":
+            # A window no row has any of the outcome in has a window effect of -inf: the fit
+            # cannot converge, and its rows say nothing about quality within a window.
+            sums = frame[spec.outcome][keep].groupby(panel.loc[keep, spec.period]).sum()
+            drop(panel[spec.period].isin(sums.index[sums == 0]), f"{spec.period}s without any {spec.outcome}")
+        if spec.censored_periods:
+            last = np.sort(panel.loc[keep, spec.period].unique())[-spec.censored_periods :]
+            drop(panel[spec.period].isin(last), censored_label(spec))
 
     rows = frame[keep]
     n_rows = len(rows)
@@ -189,6 +226,13 @@ def prepare(panel: pd.DataFrame, spec: HypothesisSpec) -> Prepared:
             raise refuse(f"{role} column {c!r} has no variation")
 
     log_covs = {c: np.log(rows[c].to_numpy(float)) for c in (spec.size, spec.exposure) if c}
+    period_dummies = None
+    if spec.period:
+        # The reference window is the most populated one, so a bootstrap resample almost always
+        # has rows in it (an absent other window only leaves an all-zero column, see refit_params).
+        dummies = pd.get_dummies(panel.loc[keep, spec.period], dtype=float)
+        dummies = dummies.drop(columns=dummies.sum().idxmax()).to_numpy()
+        period_dummies = dummies if dummies.shape[1] else None
     return Prepared(
         spec=spec,
         y=outcome if spec.outcome_kind == "count" else np.log(outcome),
@@ -196,6 +240,7 @@ def prepare(panel: pd.DataFrame, spec: HypothesisSpec) -> Prepared:
         log_covariates=log_covs,
         units=units,
         clustered=clustered,
+        period_dummies=period_dummies,
         n_rows=n_rows,
         n_units=n_units,
         n_dropped=n_dropped,

@@ -80,7 +80,11 @@ class BandSummary:
 
 @dataclass(frozen=True)
 class BandComparison:
-    """Adjusted ratio of the outcome in the worst vs the best quality band."""
+    """Ratio of the outcome in the worst vs the best quality band at one adjustment level.
+
+    Counts: rate ratio; times: geometric-mean ratio. A hypothesis carries one per rung
+    (`band_ladder`), fitted on the same rows, so a raw "15x" can be watched shrinking.
+    """
 
     worst: str
     best: str
@@ -91,6 +95,7 @@ class BandComparison:
     adjusted_for: tuple[str, ...]
     ci_method: str
     model: str
+    level: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,8 @@ class HypothesisResult:
     cut_points: tuple[float, ...] = ()
     bands_source: str | None = None
     bands: tuple[BandSummary, ...] = ()
-    band_comparison: BandComparison | None = None
+    band_comparison: BandComparison | None = None  # the most adjusted rung of `band_ladder`
+    band_ladder: tuple[BandComparison, ...] = ()
     descriptive: Descriptive | None = None
     p_holm: float | None = None
     tost_p: float | None = None
@@ -176,6 +182,13 @@ class HypothesisResult:
     def effects_frame(self) -> pd.DataFrame:
         """One row per adjustment level: watch the raw effect shrink as confounders enter."""
         rows = [{"hypothesis": self.name, **dataclasses.asdict(e)} for e in self.effects]
+        for r in rows:
+            r["adjusted_for"] = ", ".join(r["adjusted_for"])
+        return pd.DataFrame(rows)
+
+    def band_ladder_frame(self) -> pd.DataFrame:
+        """One row per adjustment level: the worst-vs-best band ratio as confounders enter."""
+        rows = [{"hypothesis": self.name, **dataclasses.asdict(b)} for b in self.band_ladder]
         for r in rows:
             r["adjusted_for"] = ", ".join(r["adjusted_for"])
         return pd.DataFrame(rows)

@@ -62,6 +62,7 @@ def simulate_count_panel(
     nb_alpha: float = 0.7,
     unit_sd: float = 0.0,
     mean_count: float = 1.5,
+    window_trend: float = 0.0,
     higher_is_better: bool = True,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -70,15 +71,24 @@ def simulate_count_panel(
     Columns: unit, window, quality, outcome, size, exposure. `rate_ratio` is the true ratio per
     SD of worse quality given size and exposure; `size_corr` confounds quality with size;
     `unit_sd` adds a persistent per-unit effect, so windows of a unit are not independent.
+    `window_trend` confounds by calendar time: the recorded quality gets worse by that many SD
+    per window and the log rate rises as much, with nothing between them within a window.
     """
     rng = np.random.default_rng(seed)
     unit, window, log_size = _layout(rng, n_units, n_windows)
     z = _quality(rng, unit, log_size, size_corr, n_units)
     exposure = 1 + rng.poisson(3, len(unit))
-    eta = np.log(rate_ratio) * z + log_size + np.log(exposure) + unit_sd * rng.normal(size=n_units)[unit]
+    drift = window_trend * (window - window.mean())
+    eta = (
+        np.log(rate_ratio) * z
+        + drift
+        + log_size
+        + np.log(exposure)
+        + unit_sd * rng.normal(size=n_units)[unit]
+    )
     mu = mean_count * np.exp(eta - np.log(np.mean(np.exp(eta))))
     y = rng.negative_binomial(1 / nb_alpha, 1 / (1 + nb_alpha * mu))
-    return _frame(unit, window, z, y, log_size, exposure, higher_is_better)
+    return _frame(unit, window, z + drift, y, log_size, exposure, higher_is_better)
 
 
 def simulate_time_panel(

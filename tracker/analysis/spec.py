@@ -25,7 +25,14 @@ class HypothesisSpec:
     - outcome: count column (negative binomial) or time column (OLS on log time).
     - size, exposure: optional confounder columns, entered as log covariates (must be > 0).
     - unit: optional column identifying the file/repo; when a unit repeats across windows the CI
-      comes from a cluster bootstrap over units and p-values from cluster-robust errors.
+      comes from a cluster bootstrap over units and p-values from cluster-robust errors. Without
+      it, rows are treated as independent (and the verdict says so).
+    - period: optional calendar-window column; the adjusted rungs get one fixed effect per window,
+      so quality and outcome both drifting with time (growing projects, changing practice) cannot
+      pass for a quality effect: the effect is estimated within windows.
+    - censored_periods: leave out the last N windows of `period` because the outcome is not yet
+      complete there (SZZ finds a bug's origin only once the bug is fixed); `censored_reason` says
+      why, in the verdict.
     - bands: ascending cut points on the quality scale; None means tertiles of the analysed rows.
     - sesoi: smallest effect of interest as a ratio; the equivalence region is [1/sesoi, sesoi].
     - n_boot: cluster-bootstrap resamples; 0 uses cluster-robust Wald CIs instead (fast preview).
@@ -40,6 +47,9 @@ class HypothesisSpec:
     size: str | None = None
     exposure: str | None = None
     unit: str | None = None
+    period: str | None = None
+    censored_periods: int = 0
+    censored_reason: str | None = None
     bands: tuple[float, ...] | None = None
     sesoi: float = 1.1
     alpha: float = 0.05
@@ -55,6 +65,10 @@ class HypothesisSpec:
             raise ValueError(f"sesoi must be a ratio above 1 (e.g. 1.1), not {self.sesoi!r}")
         if not 0 < self.alpha < 0.5:
             raise ValueError(f"alpha must be between 0 and 0.5, not {self.alpha!r}")
+        if self.censored_periods < 0 or (self.censored_periods and not self.period):
+            raise ValueError(
+                f"censored_periods needs a period column and must be >= 0, not {self.censored_periods!r}"
+            )
         if self.n_boot < 0:
             raise ValueError(f"n_boot must be >= 0, not {self.n_boot!r}")
         if self.bands is not None:
@@ -75,7 +89,9 @@ class HypothesisSpec:
 
     def columns(self) -> list[str]:
         """Every panel column this hypothesis reads."""
-        return [c for c in (self.quality, self.outcome, self.size, self.exposure, self.unit) if c]
+        return [
+            c for c in (self.quality, self.outcome, self.size, self.exposure, self.unit, self.period) if c
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form, stored in each result so a report says what was asked."""
@@ -88,6 +104,9 @@ class HypothesisSpec:
             "size": self.size,
             "exposure": self.exposure,
             "unit": self.unit,
+            "period": self.period,
+            "censored_periods": self.censored_periods,
+            "censored_reason": self.censored_reason,
             "bands": list(self.bands) if self.bands is not None else None,
             "sesoi": self.sesoi,
             "alpha": self.alpha,

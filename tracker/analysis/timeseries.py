@@ -106,10 +106,25 @@ class ValueTrendResult:
     n_repos: int
     repo_effects: bool
     errors: str
+    quality_lag: int = 1  # periods between the quality measured and the value it is set against
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
         return to_jsonable(self)
+
+
+def lagged(df: pd.DataFrame, column: str, time: str, repo: str | None, lag: int) -> pd.Series:
+    """`column` as it was `lag` periods before each row's (NaN when that period is not in the data).
+
+    Matched on the period index, not on row order, so a gap in the months never pairs a value
+    with the wrong month's quality.
+    """
+    if lag == 0:
+        return df[column]
+    key = pd.DataFrame({"_repo": df[repo] if repo else "", "_t": period_index(df[time])}, index=df.index)
+    earlier = pd.Series(df[column].to_numpy(), index=pd.MultiIndex.from_frame(key.assign(_t=key["_t"] + lag)))
+    earlier = earlier[~earlier.index.duplicated()]
+    return pd.Series(earlier.reindex(pd.MultiIndex.from_frame(key)).to_numpy(), index=df.index, dtype=float)
 
 
 def value_trend_regression(
@@ -124,9 +139,14 @@ def value_trend_regression(
     errors: ErrorModel = "ar1",
     maxlags: int | None = None,
     alpha: float = 0.05,
+    quality_lag: int = 1,
 ) -> ValueTrendResult:
     """Regress value on standardised worse quality + linear trend (+ repo fixed effects).
 
+    Quality is taken `quality_lag` periods before the value (default: the previous month's end,
+    i.e. this month's start): a month's own work (its bug fixes, its refactorings) moves the
+    quality measured at its end, so comparing a month's value with its month-end quality would
+    let the outcome drive the "cause". 0 compares each row's own values.
     With repo fixed effects (default, when several repos) the quality effect is estimated within
     repos over time, so stable differences between repos cannot masquerade as a quality effect.
     `effect` is in the value's own units per 1 SD of worse quality. With errors="ar1" several
@@ -134,12 +154,27 @@ def value_trend_regression(
     """
     _check_errors(errors)
     _require(df, [c for c in (value, quality, time, repo) if c])
-    data = df[[c for c in (value, quality, time, repo) if c]].dropna()
+    if quality_lag < 0:
+        raise ValueError(f"quality_lag must be >= 0, not {quality_lag!r}")
+    data = df[[c for c in (value, quality, time, repo) if c]].copy()
+    data[quality] = lagged(df, quality, time, repo, quality_lag)
+    data = data.dropna()
     n_repos = data[repo].nunique() if repo else 1
 
     def refuse(reason: str) -> ValueTrendResult:
         return ValueTrendResult(
-            "Too little data", reason, None, None, None, None, None, len(data), n_repos, False, errors
+            "Too little data",
+            reason,
+            None,
+            None,
+            None,
+            None,
+            None,
+            len(data),
+            n_repos,
+            False,
+            errors,
+            quality_lag,
         )
 
     if len(data) < MIN_PERIODS:
@@ -172,6 +207,7 @@ def value_trend_regression(
         n_repos,
         fixed,
         described,
+        quality_lag,
     )
 
 

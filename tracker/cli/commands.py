@@ -512,6 +512,13 @@ def analyze_cmd(
     unit: Annotated[
         str | None, typer.Option(help="With --table: unit column (e.g. file) when units repeat across rows.")
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="With --table: cluster rows by this column (e.g. codebase) for errors and bootstrap; "
+            "overrides --unit [default: rows are independent]."
+        ),
+    ] = None,
     outcome_kind: Annotated[
         str, typer.Option(help="With --table: count (negative binomial) or time (log-linear).")
     ] = "count",
@@ -539,7 +546,7 @@ def analyze_cmd(
                 outcome[0],
                 size=size,
                 exposure=exposure,
-                unit=unit,
+                unit=cluster or unit,
                 sep=sep,
                 decimal=decimal,
             )
@@ -550,7 +557,7 @@ def analyze_cmd(
                 higher_is_better=higher_is_better,
                 size=size,
                 exposure=exposure,
-                unit=unit,
+                unit=cluster or unit,
                 bands=cuts,
                 sesoi=sesoi,
                 n_boot=boot,

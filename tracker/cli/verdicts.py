@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from qroi.analysis import Effect, PooledResult, Report
+from qroi.analysis import BandComparison, Effect, PooledResult, Report
 from qroi.analysis.claim import ClaimResult
 
 STYLE = {
@@ -70,10 +70,39 @@ def render_report(report: Report, console: Console, title: str) -> None:
         "with 95% confidence intervals; the verdict uses the interval in its own column.",
         style="dim",
     )
+    if any(h.spec.period for h in report.hypotheses if h.ok):
+        console.print("The adjusted rungs include one fixed effect per calendar window.", style="dim")
+    render_band_ladder(report, console)
     for h in report.hypotheses:
         console.print(f"- {h.explanation}", markup=False)
         for warning in h.warnings:
             console.print(f"  note: {warning}", style="dim", markup=False)
+
+
+def _band(b: BandComparison | None) -> str:
+    return "-" if b is None else _ratio(b.ratio, b.ci_low, b.ci_high)
+
+
+def render_band_ladder(report: Report, console: Console) -> None:
+    """Worst vs best quality band at every rung, side by side (Code Red's comparison, then adjusted).
+
+    Counts are rate ratios, times geometric-mean ratios; all rungs of a row are fitted on the
+    same rows, so only the adjustment differs between its cells.
+    """
+    shown = [h for h in report.hypotheses if h.band_ladder]
+    if not shown:
+        return
+    table = Table(title="worst vs best quality band", title_justify="left")
+    for col in ("hypothesis", "bands", "ratio of", "unadjusted", "+ size", "+ size + exposure"):
+        table.add_column(col, justify="left" if col in ("hypothesis", "bands", "ratio of") else "right")
+    for h in shown:
+        by_level = {b.level: b for b in h.band_ladder}
+        cells = [_band(by_level.get(e.level)) for e in h.effects]
+        cells += ["-"] * (3 - len(cells))
+        first = h.band_ladder[0]
+        kind = "geometric means" if h.spec.outcome_kind == "time" else "rates"
+        table.add_row(h.name, f"{first.worst} vs {first.best}", kind, *cells)
+    console.print(table)
 
 
 def render_pooled(pooled: dict[str, PooledResult], console: Console) -> None:
@@ -118,7 +147,7 @@ def render_claim(result: ClaimResult, console: Console) -> None:
             console.print(f"- {trend['label']}: {trend['status']} ({trend['reason']})", markup=False)
             continue
         console.print(
-            f"- {trend['label']}: {trend['effect']:+.3g} per SD lower MI "
+            f"- {trend['label']}: {trend['effect']:+.3g} per SD lower MI at the month's start "
             f"[{trend['ci_low']:+.3g} to {trend['ci_high']:+.3g}], p={trend['p_value']:.3g}, "
             f"n={trend['n_obs']} months",
             markup=False,
