@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
 from qroi.cli import console, start
+from qroi.cli import labels as labels_cli
 from qroi.core import roles
 from qroi.core.calendar import Period
 from qroi.core.errors import QroiError
@@ -557,6 +558,7 @@ def analyze_cmd(
         kept=kept,
     )
     verdicts.render_claim(result, console.out)
+    labels_cli.render_calibration(engine, result, console.out)
     if json_out:
         json_out.write_text(result.to_json())
     if panel_out:
@@ -651,6 +653,7 @@ issues_app = typer.Typer(
     help="Issue-tracker exports: import them so issues link to the commits that name them.",
 )
 app.add_typer(issues_app, name="issues")
+app.add_typer(labels_cli.app, name="labels")
 
 
 class IssueFormat(StrEnum):

@@ -24,7 +24,8 @@ TYPING_MODULES = frozenset({"typing", "typing_extensions", "__future__", "collec
 NONE, LAYOUT, DOCSTRING, STRINGS, CODE = "none", "layout", "docstring", "strings", "code"
 LEVELS = (NONE, LAYOUT, DOCSTRING, STRINGS, CODE)
 """How far a commit changed its product files, least first: not at all (no product file), only
-comments/layout/annotations, docstrings too, the text of string literals, or the code itself."""
+comments/layout/annotations, docstrings too, the prose of string literals (messages of two words
+or more; a changed one-word string such as a header name or a code is data, so code), or the code."""
 
 
 class Changed(Protocol):
@@ -129,7 +130,27 @@ def file_level(old: bytes, new: bytes) -> str:
         return LAYOUT
     if _code(old) == _code(new):
         return DOCSTRING
-    return STRINGS if _code(old, strings=True) == _code(new, strings=True) else CODE
+    if _code(old, strings=True) != _code(new, strings=True):
+        return CODE
+    before, after = _texts(old), _texts(new)
+    changed = [(a, b) for a, b in zip(before, after, strict=False) if a != b]
+    prose = len(before) == len(after) and all(_is_prose(a) and _is_prose(b) for a, b in changed)
+    return STRINGS if prose else CODE
+
+
+def _texts(data: bytes) -> list[str]:
+    """The string literals of a source outside docstrings (f-string parts too), in tree order."""
+    tree = _tree(data)
+    if tree is None:
+        return []
+    _strip(tree, docstrings=True)
+    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def _is_prose(text: str) -> bool:
+    """A message for people ("text must not be None"), not data the program matches or sends
+    ("Content-Length", "UPS"): only a change to prose leaves behaviour alone."""
+    return len(text.split()) >= 2 and any(ch.isalpha() for ch in text)
 
 
 def product_level(changes: Iterable[Changed], read_blob: Callable[[str], bytes]) -> str:

@@ -8,7 +8,8 @@ strongest first:
 
 1. git's own structure: a merge; a revert (`Revert "..."`, "This reverts commit");
 2. a bug issue imported from a tracker and linked to the commit, if it touches a product file;
-3. a conventional-commit prefix (`fix(scope)!:` ...), mapped by `kinds.toml`;
+3. a conventional-commit prefix (`fix(scope)!:` ...), mapped by `kinds.toml` (a fix type counts
+   only when the fix words match it too, so `--bugfix-pattern` stays the last word on "fix");
 4. message rules shipped as data (`kinds.toml`: releases, dependency bumps, linters, deprecations,
    text-only changes), checked before the fix words;
 5. the fix words (`--bugfix-pattern`), outside closing references ("fixes #12" alone is a fix
@@ -196,7 +197,10 @@ def classify(
         scope = (prefix["scope"] or "").lower()
         kind = DEPS if scope in ("deps", "deps-dev") else rules.conventional[prefix["type"].lower()]
         why = f"conventional prefix '{prefix['type'].lower()}{'(' + scope + ')' if scope else ''}:'"
-        return _claimed_fix(message, level(), changes, why, rules) if kind == FIX else Label(kind, why)
+        if kind != FIX:
+            return Label(kind, why)
+        if fix_words.search(subject):  # a --bugfix-pattern that does not take `fix:` as a fix overrules it
+            return _claimed_fix(message, level(), changes, why, rules)
     for rule in rules.before_fix:
         if rule.matches(subject, message, level):
             return Label(rule.kind, rule.name)
