@@ -14,8 +14,9 @@ strongest first:
    text-only changes), checked before the fix words;
 5. the fix words (`--bugfix-pattern`), outside closing references ("fixes #12" alone is a fix
    unless the subject starts with a feature verb);
-6. the rest of the message rules (refactor and feature verbs);
-7. the files: a commit touching no product file takes the kind of the files it touches.
+6. the files: a commit touching no product file takes the kind of the files it touches;
+7. the rest of the message rules (a named failure or correction with a code change, refactor
+   and feature verbs).
 
 A fix must also change product behaviour (`qroi.labels.behaviour`): a "fix" that changes only
 comments, layout, annotations or docstrings of product code is style or docs; one that changes
@@ -213,9 +214,9 @@ def classify(
     if worded or closing:
         why = "the message says fix" if worded else "a closing reference says fix ('fixes #N')"
         return _claimed_fix(message, level(), changes, why, rules)
+    if not product:
+        return _by_files(changes, "")
     for rule in rules.after_fix:
         if rule.matches(subject, message, level):
             return Label(rule.kind, rule.name)
-    if not product:
-        return _by_files(changes, "")
     return Label(FEATURE, "changes product files; no other signal")
