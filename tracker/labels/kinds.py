@@ -12,8 +12,8 @@ strongest first:
    only when the fix words match it too, so `--bugfix-pattern` stays the last word on "fix");
 4. message rules shipped as data (`kinds.toml`: releases, dependency bumps, linters, deprecations,
    text-only changes), checked before the fix words;
-5. the fix words (`--bugfix-pattern`), outside closing references ("fixes #12" alone is a fix
-   unless the subject starts with a feature verb);
+5. the fix words (`--bugfix-pattern`) in the subject, outside closing references, or a closing
+   reference anywhere ("Fixes #12": a fix unless the subject starts with a feature verb);
 6. the files: a commit touching no product file takes the kind of the files it touches;
 7. the rest of the message rules (a named failure or correction with a code change, refactor
    and feature verbs).
@@ -205,8 +205,10 @@ def classify(
     for rule in rules.before_fix:
         if rule.matches(subject, message, level):
             return Label(rule.kind, rule.name)
-    worded = bool(fix_words.search(_CLOSING.sub(" ", message)))
-    closing = not worded and bool(fix_words.search(message))
+    # The subject speaks for the commit; a squashed pull request's body lists every step
+    # ("* Fix lint", "* fix test"), so there only a closing reference ("Fixes #12") counts.
+    worded = bool(fix_words.search(_CLOSING.sub(" ", subject)))
+    closing = not worded and any(fix_words.search(m.group(0)) for m in _CLOSING.finditer(message))
     if closing and rules.feature_verb.search(subject):
         return Label(
             FEATURE, "only a closing reference says fix ('fixes #N'), the subject starts with a feature verb"
