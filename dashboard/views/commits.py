@@ -81,7 +81,9 @@ st.dataframe(
         "kind": st.column_config.TextColumn(
             "Kind", help="fix, feature, refactor, docs, style, test, build, deps, release, revert or merge."
         ),
-        "kind_rule": st.column_config.TextColumn("Why", help="The rule that decided the kind.", width="medium"),
+        "kind_rule": st.column_config.TextColumn(
+            "Why", help="The rule that decided the kind.", width="medium"
+        ),
         "is_bugfix": st.column_config.CheckboxColumn("Fix", help="Exactly the commits of kind fix."),
         "is_revert": st.column_config.CheckboxColumn("Revert"),
         "is_merge": st.column_config.CheckboxColumn("Merge"),

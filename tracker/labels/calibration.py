@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, delete, func, select
+from sqlmodel import col
 
 from qroi.core.errors import QroiError
 from qroi.labels import kinds
@@ -57,9 +58,18 @@ def sample(engine: Engine, repo: str, n: int, seed: int = 0) -> list[dict[str, A
     c, ch = models.Commit, models.Change
     with engine.connect() as conn:
         rows = conn.execute(
-            select(c.id, c.sha, c.kind, c.kind_rule, c.message, c.insertions, c.deletions, c.files_changed)
-            .where(c.repo_id == rid, ~c.is_merge, c.kind.is_not(None))  # type: ignore[union-attr]
-            .order_by(c.generation, c.sha)
+            select(
+                col(c.id),
+                col(c.sha),
+                col(c.kind),
+                col(c.kind_rule),
+                col(c.message),
+                col(c.insertions),
+                col(c.deletions),
+                col(c.files_changed),
+            )
+            .where(col(c.repo_id) == rid, ~col(c.is_merge), col(c.kind).is_not(None))
+            .order_by(col(c.generation), col(c.sha))
         ).all()
         if not rows:
             raise QroiError(f"{repo}: no classified commits; run `qroi ingest` first")
@@ -71,7 +81,9 @@ def sample(engine: Engine, repo: str, n: int, seed: int = 0) -> list[dict[str, A
         chosen = [(row, len(strata[k])) for k in sorted(strata) for row in rng.sample(strata[k], take[k])]
         paths: dict[int, list[str]] = defaultdict(list)
         for part in database.chunks([row.id for row, _ in chosen]):
-            for cid, path in conn.execute(select(ch.commit_id, ch.path).where(ch.commit_id.in_(part))):  # type: ignore[attr-defined]
+            for cid, path in conn.execute(
+                select(col(ch.commit_id), col(ch.path)).where(col(ch.commit_id).in_(part))
+            ):
                 paths[cid].append(path)
     out = []
     for row, size in chosen:
@@ -111,7 +123,9 @@ def store(engine: Engine, repo: str, rows: Iterable[dict[str, str]]) -> int:
     rid = database.repo_id(engine, repo)
     c, j = models.Commit, models.LabelJudgement
     with engine.connect() as conn:
-        ids = {sha: cid for sha, cid in conn.execute(select(c.sha, c.id).where(c.repo_id == rid))}
+        ids = {
+            sha: cid for sha, cid in conn.execute(select(col(c.sha), col(c.id)).where(col(c.repo_id) == rid))
+        }
     records = []
     for line, row in enumerate(rows, start=2):
         missing = [k for k in ("sha", "kind", "stratum_size", "judgement") if k not in row]
@@ -152,7 +166,7 @@ def store(engine: Engine, repo: str, rows: Iterable[dict[str, str]]) -> int:
         )
     with transaction(engine) as conn:
         for part in database.chunks([r["commit_id"] for r in records]):
-            conn.execute(delete(j).where(j.commit_id.in_(part)))  # type: ignore[attr-defined]
+            conn.execute(delete(j).where(col(j.commit_id).in_(part)))
         database.insert_rows(conn, j.__table__, records)
     return len(records)
 
@@ -162,9 +176,9 @@ def judgements(engine: Engine, repo: str) -> pd.DataFrame:
     rid = database.repo_id(engine, repo)
     c, j = models.Commit, models.LabelJudgement
     stmt = (
-        select(c.sha, c.kind, j.labelled, j.judged, j.stratum_size)
-        .join(c, c.id == j.commit_id)
-        .where(j.repo_id == rid)
+        select(col(c.sha), col(c.kind), col(j.labelled), col(j.judged), col(j.stratum_size))
+        .join(c, col(c.id) == col(j.commit_id))
+        .where(col(j.repo_id) == rid)
     )
     with engine.connect() as conn:
         frame = pd.DataFrame(
@@ -178,4 +192,6 @@ def count(engine: Engine, repo: str) -> int:
     rid = database.repo_id(engine, repo)
     j = models.LabelJudgement
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(j).where(j.repo_id == rid)).scalar() or 0)
+        return int(
+            conn.execute(select(func.count()).select_from(j).where(col(j.repo_id) == rid)).scalar() or 0
+        )

@@ -9,6 +9,7 @@ so importing issues before or after the commits gives the same links.
 from __future__ import annotations
 
 from sqlalchemy import Connection, and_, select
+from sqlmodel import col
 
 from qroi.core import roles
 from qroi.store import models
@@ -25,10 +26,10 @@ def bug_issue_of(conn: Connection, repo_id: int) -> dict[int, str]:
     """Commit id -> the key of a bug issue linked to it (the smallest key when several are)."""
     i, r = models.Issue, models.IssueRef
     rows = conn.execute(
-        select(r.commit_id, i.key)
-        .join(r, and_(r.repo_id == i.repo_id, r.ref == i.key))
-        .where(i.repo_id == repo_id, i.kind == "bug")
-        .order_by(i.key.desc())
+        select(col(r.commit_id), col(i.key))
+        .join(r, and_(col(r.repo_id) == col(i.repo_id), col(r.ref) == col(i.key)))
+        .where(col(i.repo_id) == repo_id, col(i.kind) == "bug")
+        .order_by(col(i.key).desc())
     )
     return {commit_id: key for commit_id, key in rows}
 
@@ -36,7 +37,7 @@ def bug_issue_of(conn: Connection, repo_id: int) -> dict[int, str]:
 def fix_commit_ids(conn: Connection, repo_id: int) -> set[int]:
     """The bug fixes: commits of kind 'fix' (`qroi.labels.kinds`; `is_bugfix` is exactly that)."""
     c = models.Commit
-    return set(conn.execute(select(c.id).where(c.repo_id == repo_id, c.is_bugfix)).scalars())
+    return set(conn.execute(select(col(c.id)).where(col(c.repo_id) == repo_id, col(c.is_bugfix))).scalars())
 
 
 def fixes_after_next_ingest(conn: Connection, repo_id: int) -> set[int]:
@@ -45,9 +46,9 @@ def fixes_after_next_ingest(conn: Connection, repo_id: int) -> set[int]:
     c, ch = models.Commit, models.Change
     bug = linked_commits("bug").where(models.Issue.repo_id == repo_id).subquery()
     paths = conn.execute(
-        select(ch.commit_id, ch.path)
-        .join(c, c.id == ch.commit_id)
-        .where(~c.is_merge, ch.commit_id.in_(select(bug.c.commit_id)))  # type: ignore[attr-defined]
+        select(col(ch.commit_id), col(ch.path))
+        .join(c, col(c.id) == col(ch.commit_id))
+        .where(~col(c.is_merge), col(ch.commit_id).in_(select(bug.c.commit_id)))
     )
     touching = {cid for cid, path in paths if roles.role_of(path) == roles.PRODUCT}
     return fix_commit_ids(conn, repo_id) | touching

@@ -102,8 +102,11 @@ class Rules:
 
 def _rule(data: dict[str, object]) -> MessageRule:
     kind = str(data["kind"])
-    levels = data.get("levels")
-    if kind not in KINDS or (levels is not None and not set(levels) <= set(behaviour.LEVELS)):  # type: ignore[arg-type]
+    raw = data.get("levels")
+    levels = None if raw is None else [str(v) for v in raw] if isinstance(raw, list) else None
+    if kind not in KINDS or (
+        raw is not None and (levels is None or not set(levels) <= set(behaviour.LEVELS))
+    ):
         raise ValueError(f"rule {data.get('name')!r}: unknown kind or level")
     unless = data.get("unless")
     return MessageRule(
@@ -112,7 +115,7 @@ def _rule(data: dict[str, object]) -> MessageRule:
         re.compile(str(data["pattern"]), re.IGNORECASE),
         data.get("on", "subject") == "message",
         re.compile(str(unless), re.IGNORECASE) if unless else None,
-        frozenset(levels) if levels is not None else None,  # type: ignore[arg-type]
+        frozenset(levels) if levels is not None else None,
     )
 
 
