@@ -221,7 +221,8 @@ def classify(
         return _claimed_fix(message, level(), changes, why, rules)
     if not product:
         return _by_files(changes, "")
+    custom = fix_words.pattern != messages.DEFAULT_BUGFIX_PATTERN  # a --bugfix-pattern alone says fix
     for rule in rules.after_fix:
-        if rule.matches(subject, message, level):
+        if not (custom and rule.kind == FIX) and rule.matches(subject, message, level):
             return Label(rule.kind, rule.name)
     return Label(FEATURE, "changes product files; no other signal")
