@@ -56,6 +56,8 @@ columns = [
     "d_cc_total",
     "d_mi",
     "d_c_or_worse",
+    "kind",
+    "kind_rule",
     "is_bugfix",
     "is_revert",
     "is_merge",
@@ -77,7 +79,13 @@ st.dataframe(
         "sha": st.column_config.TextColumn("Commit", width="small"),
         "author_name": "Author",
         "subject": st.column_config.TextColumn("Subject", width="medium"),
-        "is_bugfix": st.column_config.CheckboxColumn("Fix"),
+        "kind": st.column_config.TextColumn(
+            "Kind", help="fix, feature, refactor, docs, style, test, build, deps, release, revert or merge."
+        ),
+        "kind_rule": st.column_config.TextColumn(
+            "Why", help="The rule that decided the kind.", width="medium"
+        ),
+        "is_bugfix": st.column_config.CheckboxColumn("Fix", help="Exactly the commits of kind fix."),
         "is_revert": st.column_config.CheckboxColumn("Revert"),
         "is_merge": st.column_config.CheckboxColumn("Merge"),
         "mainline": st.column_config.CheckboxColumn(

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from qroi.ai.ai_step import AiOptions
 from qroi.analysis import headline
 from qroi.cli import console, payback, start
+from qroi.cli import labels as labels_cli
 from qroi.cli.check import check_cmd
 from qroi.core import roles
 from qroi.core.calendar import Period
@@ -591,6 +592,7 @@ def analyze_cmd(
         kept=kept,
     )
     verdicts.render_claim(result, console.out)
+    labels_cli.render_calibration(engine, result, console.out)
     if json_out:
         json_out.write_text(result.to_json())
     if panel_out:
@@ -685,6 +687,7 @@ issues_app = typer.Typer(
     help="Issue-tracker exports: import them so issues link to the commits that name them.",
 )
 app.add_typer(issues_app, name="issues")
+app.add_typer(labels_cli.app, name="labels")
 
 
 class IssueFormat(StrEnum):

@@ -4,10 +4,11 @@ Called once at the end of every `qroi ingest`, after the commit batches are writ
 chosen from the store, not from "what this run added", so a run killed anywhere resumes exactly:
 
 1. identities: if the `.mailmap` at HEAD changed, stored commits are re-resolved (`mailmap`);
+   change kinds for the commits without one, or whose bug-issue link changed (`kinds`);
 2. Kamei features and complexity delta for commits without them (`features`; a commit slotted
    into the middle of the canonical order recomputes the commits after it);
 3. rework for commits without it (`rework`, one streamed diff over the relevant window);
-4. SZZ for bug fixes (flagged, or linked to a bug issue) not blamed yet (`szz`);
+4. SZZ for bug fixes (`kind == "fix"`, which a linked bug issue can decide) not blamed yet (`szz`);
 5. DMM, only when asked (`dmm`);
 6. releases, first release, lead time, change failure and reverts, rebuilt from the store (`releases`).
 
@@ -36,7 +37,7 @@ from qroi.delivery import dmm, features, identities, releases, rework, szz
 from qroi.git import mailmap
 from qroi.git.repository import GitRepo
 from qroi.git.run import run_git
-from qroi.labels import behaviour, issue_links, messages
+from qroi.labels import issue_links, kinds, messages
 from qroi.store import models
 from qroi.store.database import chunks, insert_rows, transaction, update_rows
 from qroi.store.history import StoredHistory
@@ -203,7 +204,7 @@ def resolve_settings(
         "mailmap_enabled": enabled,
         "mailmap": mailmap.key(git.git_dir, head, enabled),
         "bugfix_pattern": bugfix_pattern(options, stored),
-        "bugfix_rule": behaviour.RULE,
+        "bugfix_rule": kinds.VERSION,
     }
 
 
@@ -212,33 +213,52 @@ def bugfix_pattern(options: DeliveryOptions, stored: dict[str, Any]) -> str:
     return options.bugfix_pattern or stored.get("bugfix_pattern") or messages.DEFAULT_BUGFIX_PATTERN
 
 
-def relabel_fixes(engine: Engine, git: GitRepo, repo_id: int, pattern: str) -> int:
-    """Re-apply the bug-fix rule to every stored commit (message and diff are stored, the blobs
-    are in git); how many changed.
+def refresh_kinds(engine: Engine, git: GitRepo, repo_id: int, pattern: str, everything: bool) -> int:
+    """Classify the commits that need it (`qroi.labels.kinds`); how many stored fixes changed flag.
 
-    SZZ needs nothing more: it drops the links of commits that are no longer fixes and blames the
-    new ones on this same run, and the claim test reads `is_bugfix` at query time.
+    Needing it: every commit when the rules or the bug-fix pattern changed (`everything`), else
+    those without a kind yet (new, or stored before kinds existed) and those whose bug-issue link
+    came or went since. `is_bugfix` is written with the kind, always `kind == "fix"`. SZZ needs
+    nothing more: it drops the links of commits that are no longer fixes and blames the new ones
+    on this same run.
     """
     regex = messages.bugfix_regex(pattern)
     c, ch = models.Commit, models.Change
     with engine.connect() as conn:
         rows = conn.execute(
-            select(c.id, c.message, c.is_merge, c.is_bugfix).where(c.repo_id == repo_id)
+            select(c.id, c.message, c.is_merge, c.is_bugfix, c.kind, c.kind_rule).where(c.repo_id == repo_id)
         ).all()
-        worded = [cid for cid, message, merge, _ in rows if not merge and messages.is_bugfix(message, regex)]
+        bug_issue = issue_links.bug_issue_of(conn, repo_id)
+        todo = [
+            row
+            for row in rows
+            if everything
+            or row.kind is None
+            or (row.id in bug_issue) != (row.kind_rule or "").startswith(kinds.LINKED_RULE)
+        ]
         diffs: dict[int, list[Any]] = {}
-        for part in chunks(worded):
+        for part in chunks([row.id for row in todo if not row.is_merge]):
             cols = (col(ch.commit_id), col(ch.path), col(ch.change_type), col(ch.old_blob), col(ch.new_blob))
             for change in conn.execute(select(*cols).where(col(ch.commit_id).in_(part))):
                 diffs.setdefault(change.commit_id, []).append(change)
-    fixes = {cid for cid in worded if behaviour.changes_product(diffs.get(cid, []), git.read_blob)}
-    changed = [
-        {"id": cid, "is_bugfix": cid in fixes} for cid, _, _, was in rows if bool(was) != (cid in fixes)
-    ]
-    if changed:
+    updates, reflagged = [], 0
+    for row in todo:
+        label = kinds.classify(
+            row.message,
+            bool(row.is_merge),
+            diffs.get(row.id, []),
+            git.read_blob,
+            regex,
+            bug_issue.get(row.id),
+        )
+        fix = label.kind == kinds.FIX
+        if (row.kind, row.kind_rule, bool(row.is_bugfix)) != (label.kind, label.rule, fix):
+            updates.append({"id": row.id, "kind": label.kind, "kind_rule": label.rule, "is_bugfix": fix})
+        reflagged += bool(row.is_bugfix) != fix and (everything or row.kind is not None)
+    if updates:
         with transaction(engine) as conn:
-            update_rows(conn, c.__table__, "id", changed, ["is_bugfix"])
-    return len(changed)
+            update_rows(conn, c.__table__, "id", updates, ["kind", "kind_rule", "is_bugfix"])
+    return reflagged
 
 
 def _update(conn: Connection, rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> None:
@@ -460,8 +480,9 @@ def refresh(
         rule_changed = (
             bool(stored) and stored.get("bugfix_rule") != settings["bugfix_rule"]
         )  # an older qroi's store
-        if pattern_changed or rule_changed:
-            report.fixes_relabelled = relabel_fixes(engine, git, repo_id, settings["bugfix_pattern"])
+        report.fixes_relabelled = refresh_kinds(
+            engine, git, repo_id, settings["bugfix_pattern"], pattern_changed or rule_changed
+        )
     with timed(report.seconds, "load"):
         history = report.history = StoredHistory.load(engine, repo_id)
         rows = _feature_rows(engine, repo_id)

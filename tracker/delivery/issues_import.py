@@ -470,7 +470,7 @@ def import_file(
         report.added, report.updated = len(inserts), len(updates)
         links = issue_links.linked_commits().where(models.Issue.repo_id == repo_id).subquery()
         report.linked = len(set(conn.execute(select(links.c.issue_id)).scalars()))
-        fixes = issue_links.fix_commit_ids(conn, repo_id)
+        fixes = issue_links.fixes_after_next_ingest(conn, repo_id)
         done = set(
             conn.execute(
                 select(models.CommitFeatures.commit_id).where(

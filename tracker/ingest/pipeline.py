@@ -28,7 +28,7 @@ from qroi.git.repository import GitRepo
 from qroi.git.sources import Source, resolve
 from qroi.ingest import history_check, post_steps
 from qroi.ingest.tree_quality import Contribution, TreeQuality, python_blobs
-from qroi.labels import behaviour, messages
+from qroi.labels import messages
 from qroi.scoring.pool import ScoringPool
 from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS, BlobScore
 from qroi.store import models, rewind
@@ -121,7 +121,6 @@ class _Run:
         self.options = options
         self.result = result
         self.progress = progress
-        self.bugfix_re = messages.bugfix_regex(delivery_step.bugfix_pattern(options.delivery, {}))
         self.contributions: dict[str, Contribution] = {}
         self.inflight: set[str] = set()
         self.states: OrderedDict[str, TreeQuality] = OrderedDict()
@@ -278,9 +277,6 @@ class _Run:
             "insertions": sum(c.added or 0 for c in own),
             "deletions": sum(c.deleted or 0 for c in own),
             "files_changed": len(own),
-            "is_bugfix": not commit.is_merge
-            and messages.is_bugfix(commit.message, self.bugfix_re)
-            and behaviour.changes_product(commit.changes, self.git.read_blob),
             "is_revert": is_revert,
             "reverted_sha": known(reverted) if reverted else None,
             "issue_refs": " ".join(sorted(refs)),

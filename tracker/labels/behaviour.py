@@ -20,8 +20,12 @@ from typing import Protocol
 from qroi.core import roles
 
 CHANGED_IN_PLACE = ("modify", "rename")
-RULE = "message rule, and a change of product behaviour (3)"
-"""Stored with the delivery settings: a store labelled by an older rule is relabelled once."""
+TYPING_MODULES = frozenset({"typing", "typing_extensions", "__future__", "collections.abc"})
+NONE, LAYOUT, DOCSTRING, STRINGS, CODE = "none", "layout", "docstring", "strings", "code"
+LEVELS = (NONE, LAYOUT, DOCSTRING, STRINGS, CODE)
+"""How far a commit changed its product files, least first: not at all (no product file), only
+comments/layout/annotations, docstrings too, the prose of string literals (messages of two words
+or more; a changed one-word string such as a header name or a code is data, so code), or the code."""
 
 
 class Changed(Protocol):
@@ -52,36 +56,106 @@ def _tree(data: bytes) -> ast.Module | None:
             return None
 
 
-def _code(data: bytes) -> str | None:
-    """The tree of a Python source without docstrings, as text; None if it does not parse."""
-    tree = _tree(data)
-    if tree is None:
-        return None
+def _is_typing_only(node: ast.stmt) -> bool:
+    """`import typing`, `from typing import ...` and `if TYPE_CHECKING:` blocks: read by checkers only."""
+    if isinstance(node, ast.Import):
+        return all(a.name in TYPING_MODULES for a in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return node.module in TYPING_MODULES
+    if isinstance(node, ast.If):
+        test = node.test
+        name = test.id if isinstance(test, ast.Name) else test.attr if isinstance(test, ast.Attribute) else ""
+        return name == "TYPE_CHECKING" and not node.orelse
+    return False
+
+
+def _strip(tree: ast.Module, docstrings: bool) -> None:
+    """Drop what cannot change behaviour: annotations, typing-only statements, docstrings if asked."""
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             node.returns = None  # signature annotations: checkers read them, the program does not
         elif isinstance(node, ast.arg):
             node.annotation = None
         body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        kept: list[ast.stmt] = []
+        for stmt in body:
+            if _is_typing_only(stmt):
+                continue
+            if isinstance(stmt, ast.AnnAssign):  # `x: int = 1` runs as `x = 1`; `x: int` as nothing
+                if stmt.value is None:
+                    continue
+                stmt = ast.Assign(targets=[stmt.target], value=stmt.value, lineno=0)
+            kept.append(stmt)
         if (
-            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-            and body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)
+            docstrings
+            and isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and kept
+            and isinstance(kept[0], ast.Expr)
+            and isinstance(kept[0].value, ast.Constant)
+            and isinstance(kept[0].value.value, str)
         ):
-            node.body = body[1:] or [ast.Pass()]
+            kept = kept[1:]
+        setattr(node, "body", kept or [ast.Pass()])  # noqa: B010 (any node with a body)
+
+
+def _code(data: bytes, docstrings: bool = True, strings: bool = False) -> str | None:
+    """The tree of a Python source without annotations (and docstrings, and every string's text
+    when asked), as text; None if it does not parse."""
+    tree = _tree(data)
+    if tree is None:
+        return None
+    _strip(tree, docstrings)
+    if strings:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+                node.value = ""
+            elif isinstance(node, ast.JoinedStr):  # an f-string's literal parts, not its fields
+                node.values = [v for v in node.values if not isinstance(v, ast.Constant)]
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
 
 
 def same_behaviour(old: bytes, new: bytes) -> bool:
-    """True when two versions of a file differ only in comments, layout and docstrings."""
+    """True when two versions of a file differ only in comments, layout, annotations and docstrings."""
     before = _code(old)
     return before is not None and before == _code(new)
 
 
-def changes_product(changes: Iterable[Changed], read_blob: Callable[[str], bytes]) -> bool:
-    """True when some product file of the commit may behave differently after it."""
+def file_level(old: bytes, new: bytes) -> str:
+    """The level (`LEVELS`) of the change from one Python version of a file to another."""
+    if _code(old) is None or _code(new) is None:
+        return CODE
+    if _code(old, docstrings=False) == _code(new, docstrings=False):
+        return LAYOUT
+    if _code(old) == _code(new):
+        return DOCSTRING
+    if _code(old, strings=True) != _code(new, strings=True):
+        return CODE
+    before, after = _texts(old), _texts(new)
+    changed = [(a, b) for a, b in zip(before, after, strict=False) if a != b]
+    prose = len(before) == len(after) and all(_is_prose(a) and _is_prose(b) for a, b in changed)
+    return STRINGS if prose else CODE
+
+
+def _texts(data: bytes) -> list[str]:
+    """The string literals of a source outside docstrings (f-string parts too), in tree order."""
+    tree = _tree(data)
+    if tree is None:
+        return []
+    _strip(tree, docstrings=True)
+    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def _is_prose(text: str) -> bool:
+    """A message for people ("text must not be None"), not data the program matches or sends
+    ("Content-Length", "UPS"): only a change to prose leaves behaviour alone."""
+    return len(text.split()) >= 2 and any(ch.isalpha() for ch in text)
+
+
+def product_level(changes: Iterable[Changed], read_blob: Callable[[str], bytes]) -> str:
+    """The highest level (`LEVELS`) of change over a commit's product files."""
+    level = NONE
     for change in changes:
         if roles.role_of(change.path) != roles.PRODUCT:
             continue
@@ -91,9 +165,22 @@ def changes_product(changes: Iterable[Changed], read_blob: Callable[[str], bytes
             and change.old_blob
             and change.new_blob
         ):
-            return True
-        if change.old_blob != change.new_blob and not same_behaviour(
-            read_blob(change.old_blob), read_blob(change.new_blob)
-        ):
-            return True
-    return False
+            return CODE
+        if change.old_blob == change.new_blob:
+            found = LAYOUT
+        else:
+            found = file_level(read_blob(change.old_blob), read_blob(change.new_blob))
+        if found == CODE:
+            return CODE
+        level = max(level, found, key=LEVELS.index)
+    return level
+
+
+def touches_product(changes: Iterable[Changed]) -> bool:
+    """True when the commit changes some product file (whatever the change)."""
+    return any(roles.role_of(change.path) == roles.PRODUCT for change in changes)
+
+
+def changes_product(changes: Iterable[Changed], read_blob: Callable[[str], bytes]) -> bool:
+    """True when some product file of the commit may behave differently after it."""
+    return product_level(changes, read_blob) in (STRINGS, CODE)

@@ -72,6 +72,8 @@ COMMIT_COLUMNS = [
     "time_to_revert_days",
     "rework_lines",
     "reworked_lines",
+    "kind",
+    "kind_rule",
 ]
 CHANGE_COLUMNS = [
     "repo",

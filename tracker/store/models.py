@@ -64,6 +64,11 @@ class Commit(SQLModel, table=True):
     deletions: int = 0
     files_changed: int = 0
     is_bugfix: bool = False
+    """Exactly `kind == "fix"` (`qroi.labels.kinds`), kept as a column for the queries that count fixes."""
+    kind: str | None = None
+    """fix, feature, refactor, docs, style, test, build, deps, release, revert or merge; None until
+    the delivery step of an ingest has classified the commit."""
+    kind_rule: str | None = None
     is_revert: bool = False
     reverted_sha: str | None = None
     issue_refs: str = ""
@@ -339,6 +344,22 @@ class ReworkLink(SQLModel, table=True):
     origin_commit_id: int = Field(foreign_key="commits.id")
     path: str
     lines: int
+
+
+class LabelJudgement(SQLModel, table=True):
+    """A person's judgement of one commit's kind (`qroi labels calibrate`): the measured precision and
+    recall of the fix label rest on these. The kind and stratum size at sampling time are kept,
+    because the stored kind may change with the rules after the judgement."""
+
+    __tablename__ = "label_judgements"
+    __table_args__ = (Index("ix_label_judgements_repo", "repo_id"),)
+
+    commit_id: int = Field(primary_key=True, foreign_key="commits.id")
+    repo_id: int = Field(foreign_key="repos.id")
+    labelled: str
+    judged: str
+    stratum_size: int
+    judged_ts: int
 
 
 class DeliveryState(SQLModel, table=True):
