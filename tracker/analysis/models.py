@@ -52,6 +52,10 @@ class ModelFit:
     llf: float | None = None
 
 
+NELDER_MEAD_MAX_COLUMNS = 8
+"""Design width up to which the NB fit also tries Nelder-Mead (it slows badly beyond)."""
+
+
 def _cov(groups: np.ndarray | None, default: str) -> dict:
     if groups is None:
         return {"cov_type": default} if default != "nonrobust" else {}
@@ -117,11 +121,16 @@ def _nb_try(
 
 
 def _nb_tries(y: np.ndarray, X: np.ndarray, cov: dict[str, Any]) -> list[_Try]:
-    """statsmodels' default start under BFGS and Nelder-Mead, and Newton from the profile alpha."""
-    tries = [
-        _nb_try(y, X, "BFGS", {"method": "bfgs", "maxiter": 200}, cov),
-        _nb_try(y, X, "Nelder-Mead", {"method": "nm", "maxiter": 5000}, cov),
-    ]
+    """statsmodels' default start under BFGS (and Nelder-Mead on small designs), and Newton from
+    the profile alpha.
+
+    Nelder-Mead is skipped past NELDER_MEAD_MAX_COLUMNS: with window effects a design has dozens
+    of columns, where the simplex crawls (14 s a fit on flask) and rarely converges; the profile
+    likelihood (one-dimensional in alpha, IRLS inside) is what finds alpha off the boundary there.
+    """
+    tries = [_nb_try(y, X, "BFGS", {"method": "bfgs", "maxiter": 200}, cov)]
+    if X.shape[1] <= NELDER_MEAD_MAX_COLUMNS:
+        tries.append(_nb_try(y, X, "Nelder-Mead", {"method": "nm", "maxiter": 5000}, cov))
     try:
         params, alpha = _profile_alpha(y, X)
     except FIT_ERRORS as exc:
