@@ -76,3 +76,22 @@ def test_store_of_an_older_qroi_is_upgraded_in_place(
     # backfilled from git, delivery signals computed for the old commits).
     assert run_qroi("ingest", str(demo_repo), "--db", str(fresh_db)).returncode == 0
     assert dump(engine, "widget") == dump(database.connect(str(fresh_db)), "widget")
+
+
+def test_readers_refuse_a_store_of_an_older_schema_in_one_line_and_leave_it_as_it_was(tmp_path: Path) -> None:
+    """A store one migration behind (here 0004: no change kinds) cannot answer today's queries;
+    readers say how to upgrade it instead of failing on a missing column, and never write."""
+    from alembic import command
+
+    db = tmp_path / "older.db"
+    engine = database.connect(str(db))
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "0004")
+    before = db.read_bytes()
+    for args in (("summary",), ("analyze",), ("export", "commits"), ("repos",)):
+        result = run_qroi(*args, "--db", str(db))
+        assert result.returncode == 2, (args, result.stderr)
+        line = result.stderr.strip()
+        assert "\n" not in line and "Traceback" not in line
+        assert "schema revision 0004" in line and "qroi ingest" in line, line
+    assert db.read_bytes() == before

@@ -248,6 +248,25 @@ def _refit_nb(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | None:
     return np.asarray(max(good, key=lambda r: float(r.llf)).params)[: X.shape[1]]
 
 
+def _without_eventless_indicators(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the rows of every adjustment indicator (a window) whose rows have no event at all.
+
+    Such a window's effect goes to minus infinity, so no optimiser converges (before this, most
+    refits of a resample that drew such a window fell through to the slow full search and many
+    failed). In that limit its rows add nothing to the likelihood (a count of 0 at a mean of 0 has
+    probability 1 under Poisson and NB), so the maximum over the other parameters is exactly the
+    fit without those rows; their indicator is then all zero and leaves the design below.
+    Columns 0 and 1 (constant, quality or band) are never touched.
+    """
+    keep = np.ones(len(y), bool)
+    for j in range(2, X.shape[1]):
+        column = X[:, j]
+        on = column == 1
+        if on.any() and np.all((column == 0) | on) and not np.any(y[on & keep] > 0):
+            keep &= ~on
+    return (y, X) if keep.all() else (y[keep], X[keep])
+
+
 def refit_params(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | None:
     """Point estimates only, warm-started from `fit`, for bootstrap resamples; None on failure.
 
@@ -255,6 +274,8 @@ def refit_params(fit: ModelFit, y: np.ndarray, X: np.ndarray) -> np.ndarray | No
     the same search as the full-sample NB fit when the warm start fails, so a resample fails only
     when no optimiser fits it (or its design is singular), not because one optimiser got lost.
     """
+    if fit.family != "ols":
+        y, X = _without_eventless_indicators(y, X)
     present = np.flatnonzero(np.any(X != 0, axis=0))
     if len(present) < X.shape[1]:
         # A window none of the resampled units were in: its indicator is all zero and its effect

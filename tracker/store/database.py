@@ -130,12 +130,20 @@ def transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def check_readable(engine: Engine) -> None:
-    """Fail early, in one line, on a corrupt or foreign file before any command reads it."""
+    """Fail early, in one line, on a corrupt, foreign or outdated store before any command reads it."""
     try:
         with engine.connect() as conn:
             conn.execute(select(models.Repo.id).limit(1)).all()
+            revision = migrate.current(conn)
     except DBAPIError as exc:
         raise QroiError(describe_db_error(engine, exc)) from exc
+    if revision is not None and revision != migrate.head():
+        migrate.check_known(revision)
+        # Readers never write, and an upgrade may need git (0005 classifies every commit).
+        raise QroiError(
+            f"store {shown(str(engine.url))} has schema revision {revision}, older than this qroi's "
+            f"{migrate.head()}: run `qroi ingest REPO --db ...` once to upgrade it in place"
+        )
 
 
 @contextmanager

@@ -63,7 +63,7 @@ def _check_ownership(connection: Connection) -> None:
                 )
 
 
-def _check_known(revision: str | None) -> None:
+def check_known(revision: str | None) -> None:
     """A store stamped by a newer qroi cannot be upgraded (or safely written) by this one."""
     if revision is None:
         return
@@ -87,7 +87,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         elif connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         before = current(connection)
-        _check_known(before)
+        check_known(before)
         if MigrationContext.configure(connection).get_current_revision() is None:
             _check_ownership(connection)
         config = _config(connection)
