@@ -28,7 +28,7 @@ from qroi.core.parallel import default_workers
 from qroi.delivery import delivery_step
 from qroi.git import mailmap
 from qroi.git.repository import GitRepo
-from qroi.labels import behaviour, messages
+from qroi.labels import kinds, messages
 from qroi.scoring.pool import die_with_parent
 
 
@@ -53,7 +53,7 @@ def history_is_final(
     return (
         remembered.get("mailmap") == mailmap.key(git.git_dir, head, enabled)
         and remembered.get("bugfix_pattern", messages.DEFAULT_BUGFIX_PATTERN) == pattern
-        and remembered.get("bugfix_rule") == behaviour.RULE
+        and remembered.get("bugfix_rule") == kinds.VERSION
     )
 
 
