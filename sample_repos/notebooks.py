@@ -1,12 +1,17 @@
 """Jupyter notebooks (nbformat 4 JSON) for the tests of notebook scoring: code, magics, prose, and broken ones.
 
 Written with the standard library's JSON encoder, as Jupyter writes them: a cell's source is a
-list of lines, keys sorted, one-space indent.
+list of lines, keys sorted, one-space indent. `build` commits them into a small repository (a
+notebook in two versions beside a Python module, then a malformed one) for the ingest tests.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
+
+from qroi.sample_repos.build import _check_dest, git_env
 
 ANALYSIS_CELLS = (
     ("markdown", "# Cohort analysis\n\nWhich customers come back?"),
@@ -74,3 +79,58 @@ BROKEN = {
     "bad source": b'{"cells": [{"cell_type": "code", "source": 42}], "nbformat": 4}',
 }
 """Files named .ipynb that Radon cannot read as notebooks either."""
+
+
+NOTEBOOK = "analysis/cohorts.ipynb"
+MALFORMED = "analysis/broken.ipynb"
+MODULE = "src/lab/cohorts.py"
+
+
+def first_version() -> bytes:
+    """The notebook as first committed: prose, magics and the tangled `score`, no class yet."""
+    return notebook(ANALYSIS_CELLS[:3])
+
+
+HISTORY: tuple[tuple[str, dict[str, bytes]], ...] = (
+    ("Add the cohort module", {MODULE: b"def size(rows):\n    return len([r for r in rows if r])\n"}),
+    ("Add the cohort analysis notebook", {NOTEBOOK: first_version()}),
+    ("Add the Cohort helper and the timing cell", {NOTEBOOK: analysis()}),
+    ("Save a notebook the editor truncated", {MALFORMED: BROKEN["truncated"]}),
+)
+"""(message, files written) per commit, oldest first."""
+
+
+def commit(repo: Path, files: dict[str, bytes], message: str, when: int) -> None:
+    """Write `files` into the work tree of `repo` and commit them at Unix time `when` (deterministic)."""
+    for path, data in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_bytes(data)
+    stamp = f"{when} +0000"
+    env = {
+        **git_env(repo),
+        "GIT_AUTHOR_NAME": "Nora Analyst",
+        "GIT_AUTHOR_EMAIL": "nora@lab.example",
+        "GIT_COMMITTER_NAME": "Nora Analyst",
+        "GIT_COMMITTER_EMAIL": "nora@lab.example",
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+    }
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "-m", message], check=True, env=env, capture_output=True
+    )
+
+
+def build(dest: Path, start: int = 1_700_000_000) -> Path:
+    """Create the repository of `HISTORY` at `dest` (branch main, one commit a day); returns `dest`."""
+    _check_dest(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["git", "init", "-q", "-b", "main", "--template=", str(dest)],
+        check=True,
+        env=git_env(dest),
+        capture_output=True,
+    )
+    for n, (message, files) in enumerate(HISTORY):
+        commit(dest, files, message, start + n * 86_400)
+    return dest

@@ -22,12 +22,12 @@ from qroi.ai.duplication import WINDOW, split_lines
 from qroi.check.duplicates import added_blocks
 from qroi.check.findings import FAIL_ON, Finding, fingerprint
 from qroi.core.errors import QroiError
-from qroi.core.files import is_python_path
+from qroi.core.files import is_notebook_path, is_python_path, is_scored_path
 from qroi.git.changes import WORKTREE, ChangedFile, changed_files, read_work_file
 from qroi.git.repository import GitRepo
 from qroi.git.run import run_git
-from qroi.scoring.notebooks import is_notebook_path, score_notebook
-from qroi.scoring.scorer import BlobScore, score_blob
+from qroi.scoring.notebooks import score_source
+from qroi.scoring.scorer import BlobScore
 
 RANKS = "ABCDEF"
 
@@ -194,20 +194,15 @@ class _Side:
 
     def __init__(self, repo: GitRepo, sha: str) -> None:
         self.repo = repo
-        self.blobs = dict(repo.python_files(sha, _scored))
+        self.blobs = dict(repo.python_files(sha, is_scored_path))
 
     def read(self, path: str) -> bytes | None:
         blob = self.blobs.get(path)
         return None if blob is None else self.repo.read_blob(blob)
 
 
-def _scored(path: str) -> bool:
-    """Python modules and notebooks (scored from their code cells, as Radon does)."""
-    return is_python_path(path) or is_notebook_path(path)
-
-
 def _score(path: str, blob: str, data: bytes) -> BlobScore:
-    return score_notebook(blob, data) if is_notebook_path(path) else score_blob(blob, data)
+    return score_source(blob, data, is_notebook_path(path))
 
 
 def _work_tree(path: Path) -> str | None:
@@ -233,10 +228,12 @@ def run_check(
         changes = changed_files(repo.git_dir, base_sha, head_sha, work_tree)
         before = _Side(repo, base_sha)
         after = None if head == WORKTREE else _Side(repo, head_sha)
-        touched = [c for c in changes if _scored(c.path) or (c.old_path and _scored(c.old_path))]
+        touched = [
+            c for c in changes if is_scored_path(c.path) or (c.old_path and is_scored_path(c.old_path))
+        ]
 
         def head_bytes(change: ChangedFile) -> bytes | None:
-            if change.status == "D" or not _scored(change.path):
+            if change.status == "D" or not is_scored_path(change.path):
                 return None
             if after is None:
                 assert work_tree is not None

@@ -1,4 +1,4 @@
-"""What a path is, by its name alone: Python source or not, and how its language writes a comment.
+"""What a path is, by its name alone: Python source, notebook or neither, and how its language writes a comment.
 
 Several steps ask these questions (the miner which blobs to score, SZZ which blamed lines are noise,
 the duplication index which lines carry content); they must agree, so the answers live here once.
@@ -9,11 +9,22 @@ from __future__ import annotations
 import os
 
 PYTHON_SUFFIXES = (".py",)
+NOTEBOOK_SUFFIX = ".ipynb"
 
 
 def is_python_path(path: str) -> bool:
     """Python source is recognised by file name, as Radon's own harvester does."""
     return path.endswith(PYTHON_SUFFIXES)
+
+
+def is_notebook_path(path: str) -> bool:
+    """A Jupyter notebook, by name (Radon's `--include-ipynb` takes `*.ipynb`)."""
+    return path.endswith(NOTEBOOK_SUFFIX)
+
+
+def is_scored_path(path: str) -> bool:
+    """The files ingest scores: Python sources and notebooks (whose code cells are Python)."""
+    return is_python_path(path) or is_notebook_path(path)
 
 
 _HASH = ("#",)

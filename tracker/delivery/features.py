@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from qroi.core.files import is_python_path
+from qroi.core.files import is_scored_path
 from qroi.store.history import StoredChange, StoredCommit, StoredHistory
 
 DAY = 86_400
@@ -200,7 +200,7 @@ def cc_delta(commit: StoredCommit, cc: dict[str, int | None]) -> int | None:
     for change in commit.changes:
         if change.is_python:
             sides.append((change.new_blob, 1))
-        if is_python_path(change.old_path or change.path):
+        if is_scored_path(change.old_path or change.path):
             sides.append((change.old_blob, -1))
     if commit.is_merge or not sides:
         return None

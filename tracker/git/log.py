@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from qroi.core.calendar import clock_offset
-from qroi.core.files import is_python_path
+from qroi.core.files import is_scored_path
 from qroi.git import mailmap
 from qroi.git.run import NULL_SHA, failure, neutral_config
 
@@ -42,7 +42,8 @@ class FileChange:
 
     @property
     def is_python(self) -> bool:
-        return is_python_path(self.path)
+        """A file ingest scores: Python source, or a notebook (its code cells are Python)."""
+        return is_scored_path(self.path)
 
     @property
     def new_is_regular(self) -> bool:

@@ -22,12 +22,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from qroi.ai import ai_step
 from qroi.core.errors import QroiError
+from qroi.core.files import is_notebook_path, is_scored_path
 from qroi.delivery import delivery_step
 from qroi.git.log import CommitRecord, FileChange, iter_commits, iter_listed
 from qroi.git.repository import GitRepo
 from qroi.git.sources import Source, resolve
 from qroi.ingest import history_check, post_steps
-from qroi.ingest.tree_quality import Contribution, TreeQuality, python_blobs
+from qroi.ingest.tree_quality import Contribution, TreeQuality, scored_blobs
 from qroi.labels import messages
 from qroi.scoring.pool import ScoringPool
 from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS, BlobScore
@@ -161,15 +162,15 @@ class _Run:
     def prepare(self, commits: list[CommitRecord], pool: ScoringPool) -> _Batch:
         """Give each commit its generation and start scoring the blobs nobody has scored yet."""
         generations = {}
-        needed: set[str] = set()
+        needed: dict[str, bool] = {}
         for commit in commits:
             generation = 1 + max((self.generations.get(p, 0) for p in commit.parents), default=0)
             self.generations[commit.sha] = generations[commit.sha] = generation
-            needed |= python_blobs(commit.changes)
-        self._load_contributions(needed)
+            needed |= scored_blobs(commit.changes)
+        self._load_contributions(set(needed))
         new = sorted(b for b in needed if b not in self.contributions and b not in self.inflight)
         self.inflight.update(new)
-        return _Batch(commits, generations, pool.submit([(b, self.git.read_blob(b)) for b in new]))
+        return _Batch(commits, generations, pool.submit([(b, self.git.read_blob(b), needed[b]) for b in new]))
 
     def _state_for(self, parent: str | None) -> TreeQuality:
         if parent is None:
@@ -178,25 +179,27 @@ class _Run:
             self.states.move_to_end(parent)
             return self.states[parent].copy()
         # Not in memory (resumed run, or a long-lived branch): rebuild from the parent's tree.
-        files = list(self.git.python_files(parent))
-        blobs = {blob for _, blob in files}
-        self._load_contributions(blobs)
-        self._score_now(blobs - self.contributions.keys())
         state = TreeQuality()
-        for path, blob in files:
+        for path, blob in self.scored_tree(parent):
             state.set_file(path, blob, self.contributions)
         return state
 
-    def _score_now(self, blobs: set[str]) -> None:
-        """Score blobs found in a tree but never in a stored diff (e.g. an earlier partial run)."""
+    def scored_tree(self, commit: str) -> list[tuple[str, str]]:
+        """(path, blob) of the scored files in `commit`'s tree, each blob's score loaded or made now."""
+        files = list(self.git.python_files(commit, is_scored_path))
+        notebook = {blob: is_notebook_path(path) for path, blob in files}
+        self._load_contributions(set(notebook))
+        self._score_now({b: n for b, n in notebook.items() if b not in self.contributions})
+        return files
+
+    def _score_now(self, blobs: dict[str, bool]) -> None:
+        """Score blobs found in a tree but never in a stored diff (an earlier partial run, or notebooks
+        of a store ingested before qroi scored them); values say which blobs are notebooks."""
         if not blobs:
             return
         with ScoringPool(1, self.options.budget) as pool:
-            scores = [
-                s
-                for f in pool.submit([(b, self.git.read_blob(b)) for b in sorted(blobs)])
-                for s in f.result()
-            ]
+            tasks = [(b, self.git.read_blob(b), blobs[b]) for b in sorted(blobs)]
+            scores = [s for f in pool.submit(tasks) for s in f.result()]
         with transaction(self.engine) as conn:
             self._store_scores(conn, scores)
 
@@ -359,12 +362,12 @@ def _finalise(
     git: GitRepo,
     repo_id: int,
     head: str,
+    head_files: list[tuple[str, str]],
     known_generation: dict[str, int],
     result: IngestResult,
 ) -> None:
-    """Tags and the Python files at HEAD, replaced in one transaction at the end of a run."""
+    """Tags and the scored files at HEAD, replaced in one transaction at the end of a run."""
     tags = [t for t in git.tags() if t.sha in known_generation]
-    head_files = list(git.python_files(head))
     with transaction(engine) as conn:
         conn.execute(delete(models.Tag).where(models.Tag.repo_id == repo_id))
         insert_rows(
@@ -398,7 +401,7 @@ def _finalise(
 
 
 def _count_python_blobs(conn: Any, repo_id: int, result: IngestResult) -> None:
-    """Distinct Python blobs of the repository's history, and how many could not be scored."""
+    """Distinct Python and notebook blobs of the repository's history, and how many could not be scored."""
     blobs = (
         select(models.Change.new_blob)
         .where(models.Change.repo_id == repo_id, models.Change.is_python, models.Change.new_blob.is_not(None))
@@ -466,6 +469,7 @@ def ingest(
                         run.finish(pending.popleft(), known)
                 while pending:
                     run.finish(pending.popleft(), known)
+            head_files = run.scored_tree(head)
             post_started = time.perf_counter()
             final = post_steps.history_is_final(git, head, options.delivery, remembered, not stored_before)
             result.delivery, result.ai, result.post_steps_overlapped = post_steps.run(
@@ -474,7 +478,7 @@ def ingest(
             result.post_steps_seconds = time.perf_counter() - post_started
             result.delivery.history = None  # memory: the history is not needed past this point
             result.seconds = time.perf_counter() - started
-            _finalise(engine, git, repo_id, head, run.generations, result)
+            _finalise(engine, git, repo_id, head, head_files, run.generations, result)
         except DBAPIError as exc:
             raise QroiError(describe_db_error(engine, exc)) from exc
     result.seconds = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""Repository-level Python quality after each commit, kept as running sums.
+"""Repository-level Python quality after each commit, kept as running sums (notebooks included).
 
 Re-reading every tree would cost a tree walk per commit; instead the state after a commit is its
 first parent's state plus the commit's diff against that parent (path -> blob map and integer
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qroi.core.files import is_python_path
+from qroi.core.files import is_notebook_path
 from qroi.git.log import FileChange
 
 MI_SCALE = 1_000_000
@@ -108,6 +108,10 @@ class TreeQuality:
         }
 
 
-def python_blobs(changes: Iterable[FileChange]) -> set[str]:
-    """The blobs a diff brings into the Python tree (they need a score)."""
-    return {c.new_blob for c in changes if c.new_blob and c.new_is_regular and is_python_path(c.path)}
+def scored_blobs(changes: Iterable[FileChange]) -> dict[str, bool]:
+    """The blobs a diff brings into the scored tree (they need a score), each with: is it a notebook?"""
+    return {
+        c.new_blob: is_notebook_path(c.path)
+        for c in changes
+        if c.new_blob and c.new_is_regular and c.is_python
+    }

@@ -61,6 +61,7 @@ ROLE_KINDS = {
     "test": TEST,
     "docs": DOCS,
     "example": DOCS,
+    "notebook": DOCS,
     "build": BUILD,
     "vendored": DEPS,
     "generated": BUILD,

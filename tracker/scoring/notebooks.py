@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import json
 
+from qroi.core.files import is_notebook_path
 from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS, DEFAULT_MAX_BYTES, BlobScore, score_blob
 
-NOTEBOOK_SUFFIX = ".ipynb"
+__all__ = ["NotebookError", "code_of", "is_notebook_path", "score_notebook", "score_source"]
 
 
 class NotebookError(ValueError):
     """The bytes are not a notebook Radon could read."""
-
-
-def is_notebook_path(path: str) -> bool:
-    return path.endswith(NOTEBOOK_SUFFIX)
 
 
 def _text(source: object) -> str:
@@ -65,3 +62,14 @@ def score_notebook(
     result = score_blob(blob, code.encode("utf-8"), budget, max_bytes)
     result.size_bytes = len(data)
     return result
+
+
+def score_source(
+    blob: str,
+    data: bytes,
+    notebook: bool,
+    budget: float | None = DEFAULT_BUDGET_SECONDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> BlobScore:
+    """A blob's scores as a notebook or as Python source: its bytes alone do not say which it is."""
+    return (score_notebook if notebook else score_blob)(blob, data, budget, max_bytes)

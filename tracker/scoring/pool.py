@@ -2,7 +2,8 @@
 
 Scoring is CPU-bound Python, so it runs in worker processes; blobs travel in batches so the
 per-task overhead stays small next to Radon's milliseconds per blob. A handful of blobs (the usual
-incremental ingest) is scored in-process: starting workers would cost more than it saves.
+incremental ingest) is scored in-process: starting workers would cost more than it saves. A task
+carries, per blob, whether it is a notebook: a blob id says nothing of the path it was found at.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from qroi.core.parallel import default_workers
-from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS, DEFAULT_MAX_BYTES, BlobScore, score_blob
+from qroi.scoring.notebooks import score_source
+from qroi.scoring.scorer import DEFAULT_BUDGET_SECONDS, DEFAULT_MAX_BYTES, BlobScore
+
+BlobTask = tuple[str, bytes, bool]
+"""(blob id, bytes, is a notebook): one blob to score."""
 
 INLINE_BELOW = 12
 TASK_BYTES = 256_000
@@ -30,8 +35,8 @@ def die_with_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled once, by the parent
 
 
-def _score_many(items: Sequence[tuple[str, bytes]], budget: float | None, max_bytes: int) -> list[BlobScore]:
-    return [score_blob(blob, data, budget, max_bytes) for blob, data in items]
+def _score_many(items: Sequence[BlobTask], budget: float | None, max_bytes: int) -> list[BlobScore]:
+    return [score_source(blob, data, notebook, budget, max_bytes) for blob, data, notebook in items]
 
 
 class ScoringPool:
@@ -48,8 +53,8 @@ class ScoringPool:
         self.max_bytes = max_bytes
         self._executor: ProcessPoolExecutor | None = None
 
-    def submit(self, items: Sequence[tuple[str, bytes]]) -> list[Future[list[BlobScore]]]:
-        """Start scoring `items` ((blob id, bytes) pairs); one future per task."""
+    def submit(self, items: Sequence[BlobTask]) -> list[Future[list[BlobScore]]]:
+        """Start scoring `items` ((blob id, bytes, is a notebook)); one future per task."""
         if not items:
             return []
         if self.workers <= 1 or (self._executor is None and len(items) < INLINE_BELOW):
@@ -61,7 +66,7 @@ class ScoringPool:
                 self.workers, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent
             )
         futures = []
-        task: list[tuple[str, bytes]] = []
+        task: list[BlobTask] = []
         size = 0
         for item in items:
             task.append(item)
