@@ -104,10 +104,7 @@ def _shape(prep: Prepared) -> ShapeTest:
     slope_rest, bend = float(fit.params[1]), float(fit.params[2])
     z, p = bend / float(fit.bse[2]), float(fit.pvalues[2])
     # A return is a fall in the outcome: the healthy half's return minus the rest's is -bend.
-    if p < prep.spec.alpha:
-        reading = GROWING if bend < 0 else FLATTEN
-    else:
-        reading = NO_EVIDENCE
+    reading = (GROWING if bend < 0 else FLATTEN) if p < prep.spec.alpha else NO_EVIDENCE
     return ShapeTest(
         method="hinge at the median quality",
         statistic=z,

@@ -16,8 +16,8 @@ import pandas as pd
 
 from qroi.analysis import descriptive as desc
 from qroi.analysis.bootstrap import MAX_FAILED_SHARE, BootstrapCI, cluster_bootstrap
-from qroi.analysis.dose_response import dose_response
 from qroi.analysis.decision import decide, explain, holm, interval_label
+from qroi.analysis.dose_response import dose_response
 from qroi.analysis.models import ModelFit, NotEstimable, fit_outcome, refit_params
 from qroi.analysis.prepare import (
     NOT_ESTIMABLE,

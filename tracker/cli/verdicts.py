@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from qroi.analysis import BandComparison, Effect, HypothesisResult, PooledResult, Report
-from qroi.analysis.results import DoseBin
 from qroi.analysis.claim import ClaimResult
+from qroi.analysis.results import DoseBin
 
 STYLE = {
     "Supported": "bold green",
