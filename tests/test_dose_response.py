@@ -14,6 +14,7 @@ from qroi.analysis import HypothesisSpec, analyze_hypothesis
 from qroi.analysis.dose_response import DECILE_MIN_ROWS, FLATTEN, GROWING, NO_EVIDENCE, dose_response
 from qroi.analysis.prepare import prepare
 from qroi.analysis.results import to_jsonable
+from qroi.cli.verdicts import dose_line
 from qroi.ingest.pipeline import IngestOptions, ingest
 from qroi.sample_repos.build import build
 from qroi.store import database
@@ -163,3 +164,13 @@ def test_cli_json_has_dose_response_whose_bins_cover_the_hypothesis_rows(tmp_pat
     assert all(b["ci_low"] <= b["outcome"] <= (b["ci_high"] or math.inf) for b in d["bins"])
     assert d["shape"]["reading"] in {GROWING, FLATTEN, NO_EVIDENCE} and d["shape"]["p_value"] is not None
     assert f"{h['name']}, {d['scheme']}, {d['measure']}: worst" in result.stdout.replace("\n", " ")
+
+
+def test_a_bin_without_events_is_zero_with_no_upper_bound_and_says_so():
+    panel = curve_panel(FLAT, seed=8)
+    panel.loc[panel["quality"] >= panel["quality"].quantile(0.9), "outcome"] = 0
+    r = analyze_hypothesis(panel, spec())
+    best = r.dose_response.bins[-1]
+    assert (best.outcome, best.ci_low, best.ci_high) == (0.0, 0.0, None)
+    assert all(b.ci_high is not None and b.outcome > 0 for b in r.dose_response.bins[:-1])
+    assert dose_line(r).split("best ")[1].startswith("0 [0-no upper bound];")
