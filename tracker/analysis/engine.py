@@ -17,6 +17,7 @@ import pandas as pd
 from qroi.analysis import descriptive as desc
 from qroi.analysis.bootstrap import MAX_FAILED_SHARE, BootstrapCI, cluster_bootstrap
 from qroi.analysis.decision import decide, explain, holm, interval_label
+from qroi.analysis.dose_response import dose_response
 from qroi.analysis.models import ModelFit, NotEstimable, fit_outcome, refit_params
 from qroi.analysis.prepare import (
     NOT_ESTIMABLE,
@@ -289,6 +290,7 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
         band_comparison=most_adjusted,
         band_ladder=ladder,
         descriptive=_descriptive(prep, bands),
+        dose_response=dose_response(prep),
         warnings=tuple(caveats),
     )
 

@@ -99,6 +99,49 @@ class BandComparison:
 
 
 @dataclass(frozen=True)
+class DoseBin:
+    """One quality bin of the dose-response curve (worst first): its quality range, rows, level.
+
+    `outcome` is the bin's level at the median size (see `qroi.analysis.dose_response`).
+    """
+
+    quality_low: float
+    quality_high: float
+    n_rows: int
+    outcome: float
+    ci_low: float
+    ci_high: float | None  # None: a count bin without a single event has no upper bound
+
+
+@dataclass(frozen=True)
+class ShapeTest:
+    """Does the return per SD of quality bend in the healthier half? (hinge at the median).
+
+    `statistic` is the Wald z of the change in slope; the ratios are the outcome's change per SD
+    *healthier* in each half (below 1: the outcome falls as quality improves).
+    """
+
+    method: str
+    statistic: float | None
+    p_value: float | None
+    ratio_per_sd_worse_half: float | None
+    ratio_per_sd_healthy_half: float | None
+    reading: str
+    model: str
+
+
+@dataclass(frozen=True)
+class DoseResponse:
+    """The outcome by quality decile (or quintile) with CIs, and the shape test at the healthy end."""
+
+    scheme: str
+    measure: str
+    ci_method: str
+    bins: tuple[DoseBin, ...]
+    shape: ShapeTest
+
+
+@dataclass(frozen=True)
 class Descriptive:
     """Model-free view; signs oriented so positive means worse quality goes with more outcome."""
 
@@ -132,6 +175,7 @@ class HypothesisResult:
     band_comparison: BandComparison | None = None  # the most adjusted rung of `band_ladder`
     band_ladder: tuple[BandComparison, ...] = ()
     descriptive: Descriptive | None = None
+    dose_response: DoseResponse | None = None
     p_holm: float | None = None
     tost_p: float | None = None
     mde_ratio: float | None = None

@@ -10,8 +10,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from qroi.analysis import BandComparison, Effect, PooledResult, Report
+from qroi.analysis import BandComparison, Effect, HypothesisResult, PooledResult, Report
 from qroi.analysis.claim import ClaimResult
+from qroi.analysis.results import DoseBin
 
 STYLE = {
     "Supported": "bold green",
@@ -73,6 +74,7 @@ def render_report(report: Report, console: Console, title: str) -> None:
     if any(h.spec.period for h in report.hypotheses if h.ok):
         console.print("The adjusted rungs include one fixed effect per calendar window.", style="dim")
     render_band_ladder(report, console)
+    render_dose_response(report, console)
     for h in report.hypotheses:
         console.print(f"- {h.explanation}", markup=False)
         for warning in h.warnings:
@@ -103,6 +105,38 @@ def render_band_ladder(report: Report, console: Console) -> None:
         kind = "geometric means" if h.spec.outcome_kind == "time" else "rates"
         table.add_row(h.name, f"{first.worst} vs {first.best}", kind, *cells)
     console.print(table)
+
+
+def dose_line(h: HypothesisResult) -> str | None:
+    """One line per hypothesis: the level per quality bin (worst to best), then the shape reading.
+
+    Only the end bins carry their CI, to keep the line short; `--json` has every bin's interval.
+    """
+    d = h.dose_response
+    if d is None:
+        return None
+
+    def with_ci(b: DoseBin) -> str:
+        high = f"{b.ci_high:.3g}" if b.ci_high is not None else "no upper bound"
+        return f"{b.outcome:.3g} [{b.ci_low:.3g}-{high}]"
+
+    middle = " ".join(f"{b.outcome:.3g}" for b in d.bins[1:-1])
+    curve = f"worst {with_ci(d.bins[0])} {middle} best {with_ci(d.bins[-1])}"
+    s = d.shape
+    test = f"bend z={s.statistic:.2f}, p={s.p_value:.3g}: {s.reading}" if s.p_value is not None else s.reading
+    return f"{h.name}, {d.scheme}, {d.measure}: {curve}; {test}"
+
+
+def render_dose_response(report: Report, console: Console) -> None:
+    """The shape of each relation: does the return keep growing toward the healthiest code?"""
+    lines = [line for h in report.hypotheses if (line := dose_line(h))]
+    if not lines:
+        return
+    console.print(
+        "Dose-response (outcome by quality bin, worst to best, 95% CI; bend at the median quality):"
+    )
+    for line in lines:
+        console.print(f"  {line}", markup=False)
 
 
 def render_pooled(pooled: dict[str, PooledResult], console: Console) -> None:
