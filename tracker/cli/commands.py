@@ -23,7 +23,6 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from qroi.ai.ai_step import AiOptions
-from qroi.analysis import headline
 from qroi.cli import console, payback, start
 from qroi.cli import labels as labels_cli
 from qroi.cli.check import check_cmd
@@ -296,6 +295,8 @@ def ingest_cmd(
 
 def _headline_part(engine: Engine, repo: str) -> str:
     """Cache the claim test's headline for the dashboard's first screen (kept while still current)."""
+    from qroi.analysis import headline  # statsmodels and scipy: only commands that analyse load them
+
     cached = headline.load(engine, repo) or headline.refresh(engine, repo)
     return f" does quality pay: {cached.answer} (cached for the dashboard);"
 

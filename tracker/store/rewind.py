@@ -5,6 +5,8 @@ deepened), every derived figure may be wrong: generations, the boundary commit's
 rework, releases, line operations. Rather than patch each, the ingest drops the commit-derived rows
 and mines the current history again. Kept: the repository row and its remembered delivery and
 AI settings, imported issues, and blob scores (content-addressed, so re-mining scores nothing twice).
+Label judgements name commits by id, so they go with them: `qroi labels calibrate` stores the same
+judgement file again after the re-mine (commits that survived the rewrite keep their sha).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ DERIVED: tuple[Any, ...] = (
     models.HeadFile,
     models.MergeChange,
     models.Change,
+    models.Headline,
+    models.LabelJudgement,
     models.Commit,
 )
 """Every table whose rows come from the mined history, children before the commits they name."""
