@@ -13,6 +13,7 @@ parse even translated counts as a change of behaviour: the message's verdict sta
 from __future__ import annotations
 
 import ast
+import functools
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Protocol
@@ -22,6 +23,7 @@ from qroi.core import roles
 CHANGED_IN_PLACE = ("modify", "rename")
 TYPING_MODULES = frozenset({"typing", "typing_extensions", "__future__", "collections.abc"})
 NONE, LAYOUT, DOCSTRING, STRINGS, CODE = "none", "layout", "docstring", "strings", "code"
+CACHED_BLOBS = 1024  # file versions whose comparison forms are kept: a version meets its parent and child
 LEVELS = (NONE, LAYOUT, DOCSTRING, STRINGS, CODE)
 """How far a commit changed its product files, least first: not at all (no product file), only
 comments/layout/annotations, docstrings too, the prose of string literals (messages of two words
@@ -40,18 +42,34 @@ class Changed(Protocol):
 def _tree(data: bytes) -> ast.Module | None:
     """The syntax tree of a Python 3 source, or of a Python 2 one translated as the scorer does
     (fissix: the translation is deterministic, so two versions differing only in docstrings or
-    comments still translate to equal trees); None if it is neither."""
+    comments still translate to equal trees); None if it is neither. A fresh tree each call:
+    callers strip it in place."""
+    source = _python3_source(data)
+    if source is None:
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escape sequences in old code
+        return ast.parse(source)
+
+
+@functools.lru_cache(maxsize=CACHED_BLOBS)
+def _python3_source(data: bytes) -> bytes | str | None:
+    """`data` if Python 3 parses it, else its translation, else None: fissix runs once per blob,
+    not once per comparison (a file version is compared with its parent and with its child)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         try:
-            return ast.parse(data)
+            ast.parse(data)
+            return data
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
         from qroi.scoring.scorer import decode_source, translate_python2  # only old code pays for fissix
 
         try:
             translated = translate_python2(decode_source(data))
-            return ast.parse(translated) if translated is not None else None
+            if translated is not None:
+                ast.parse(translated)
+            return translated
         except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeDecodeError, LookupError):
             return None
 
@@ -100,6 +118,7 @@ def _strip(tree: ast.Module, docstrings: bool) -> None:
         setattr(node, "body", kept or [ast.Pass()])  # noqa: B010 (any node with a body)
 
 
+@functools.lru_cache(maxsize=CACHED_BLOBS)
 def _code(data: bytes, docstrings: bool = True, strings: bool = False) -> str | None:
     """The tree of a Python source without annotations (and docstrings, and every string's text
     when asked), as text; None if it does not parse."""
@@ -138,13 +157,14 @@ def file_level(old: bytes, new: bytes) -> str:
     return STRINGS if prose else CODE
 
 
-def _texts(data: bytes) -> list[str]:
+@functools.lru_cache(maxsize=CACHED_BLOBS)
+def _texts(data: bytes) -> tuple[str, ...]:
     """The string literals of a source outside docstrings (f-string parts too), in tree order."""
     tree = _tree(data)
     if tree is None:
-        return []
+        return ()
     _strip(tree, docstrings=True)
-    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return tuple(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
 def _is_prose(text: str) -> bool:
