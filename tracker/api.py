@@ -129,6 +129,10 @@ class Store:
         """One row per file a commit changed: lines, blob before/after, quality before/after."""
         return self.table("changes", repo)
 
+    def cycle_times(self, repo: str | None = None) -> pd.DataFrame:
+        """One row per change landed on the main line: method, cycle time, release time, fix flag."""
+        return self.table("cycle_times", repo)
+
     def files(self, repo: str | None = None) -> pd.DataFrame:
         """One row per file at HEAD: role, history counts, Radon metrics."""
         return self.table("files", repo)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from qroi.core.errors import QroiError
-from qroi.store import ai_settings, database, models
+from qroi.store import ai_settings, database, migrate, models
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,13 @@ def probe(url: str, engine_for: Callable[[str], Engine]) -> StoreState:
         if not tables.has_table(models.Repo.__tablename__):
             return StoreState(url, shown, None, True, "")
         with engine.connect() as conn:
+            revision = migrate.current(conn)
+            if revision is not None and revision != migrate.head():
+                problem = (
+                    f"its schema revision {revision} is older than this qroi's {migrate.head()}: run "
+                    "`qroi ingest` on each repository again to upgrade it in place (nothing is re-mined)"
+                )
+                return StoreState(url, shown, problem, True, "")
             repos, last = conn.execute(select(func.count(), func.max(models.Repo.last_ingest_ts))).one()
             top = conn.execute(select(func.max(models.Commit.id))).scalar()
             i = models.Issue
