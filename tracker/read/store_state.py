@@ -63,6 +63,7 @@ def probe(url: str, engine_for: Callable[[str], Engine]) -> StoreState:
         with engine.connect() as conn:
             revision = migrate.current(conn)
             if revision is not None and revision != migrate.head():
+                migrate.check_known(revision)  # a newer qroi's store: its own one line
                 problem = (
                     f"its schema revision {revision} is older than this qroi's {migrate.head()}: run "
                     "`qroi ingest` on each repository again to upgrade it in place (nothing is re-mined)"
