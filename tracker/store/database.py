@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,10 +110,27 @@ def init_schema(engine: Engine) -> None:
                 conn.exec_driver_sql("ROLLBACK")
         migrate.upgrade(engine)  # first: it refuses a foreign or newer file before anything is written
         if engine.dialect.name == "sqlite":
-            with engine.connect() as conn:
-                conn.execute(text("PRAGMA journal_mode = WAL"))
+            _switch_to_wal(engine)
     except DBAPIError as exc:
         raise QroiError(describe_db_error(engine, exc)) from exc
+
+
+def _switch_to_wal(engine: Engine, patience: float = 60.0) -> None:
+    """Put an SQLite store in WAL mode, waiting for other writers as the busy timeout would.
+
+    Leaving rollback-journal mode needs the file to itself, and SQLite answers "database is
+    locked" at once, without its busy handler, while another process holds a lock: concurrent
+    ingests into a new shared file would fail here. Once one of them switched, the rest find WAL.
+    """
+    deadline = time.monotonic() + patience
+    with engine.connect() as conn:
+        while conn.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
+            try:
+                conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+            except DBAPIError as exc:
+                if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
 
 @contextmanager
