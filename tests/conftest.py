@@ -6,13 +6,16 @@ file, the `qroi` command run as a subprocess exactly as a user runs it.
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import io
 import os
+import sqlite3
 import subprocess
 import sys
 import tokenize
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -114,6 +117,53 @@ def ingested(repo: Path, folder: Path, name: str) -> Path:
 def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_repo: Path) -> Path:
     """An SQLite store holding the demo repository, ingested once per test session."""
     return ingested(demo_repo, tmp_path_factory.mktemp("stores"), "demo.db")
+
+
+CLAIM_KINDS = ("effect", "null", "confounded")
+
+
+@dataclass(frozen=True)
+class ClaimHistories:
+    """The three planted claim histories and the one store holding them (repositories named by kind)."""
+
+    db: Path
+    repos: dict[str, Path]
+
+
+def _shared_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all xdist workers of this run share (the run's own base folder without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def claim_histories(tmp_path_factory: pytest.TempPathFactory) -> ClaimHistories:
+    """The planted effect, null and confounded histories (2,000 commits each), ingested once per run.
+
+    Ingesting them is minutes of CPU, and four test modules need them: the first worker to ask
+    builds them under a lock in the run's shared temp folder, the others wait and reuse the store.
+    Read it only; copy it with `copy_store` before writing.
+    """
+    root = _shared_temp(tmp_path_factory) / "claim-histories"
+    root.mkdir(exist_ok=True)
+    repos = {kind: root / kind for kind in CLAIM_KINDS}
+    with open(root.with_suffix(".lock"), "a+") as lock:
+        fcntl.lockf(lock, fcntl.LOCK_EX)
+        if not (root / "complete").exists():
+            engine = database.connect(str(root / "claim.db"))
+            for kind, repo in repos.items():
+                build(f"claim_{kind}", repo)
+                ingest(engine, str(repo), IngestOptions(workers=2))
+            engine.dispose()
+            (root / "complete").touch()
+    return ClaimHistories(root / "claim.db", repos)
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    """A consistent copy of an SQLite store (SQLite's backup API: WAL contents included)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,25 +19,18 @@ from sqlalchemy import Engine
 
 from qroi.analysis.claim import claim_test
 from qroi.analysis.panel import build_panel
-from qroi.ingest.pipeline import IngestOptions, ingest
-from qroi.sample_repos.build import build
 from qroi.store import database
-from tests.conftest import git, python_source, run_qroi
+from tests.conftest import ClaimHistories, git, python_source, run_qroi
 
 pytestmark = pytest.mark.xdist_group("claim")
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Engine]]:
-    """The three planted histories, ingested into one store (so they can be pooled too)."""
-    root = tmp_path_factory.mktemp("claim")
-    engine = database.connect(str(root / "claim.db"))
-    repos = {}
-    for kind in ("effect", "null", "confounded"):
-        repo = build(f"claim_{kind}", root / kind)
-        ingest(engine, str(repo), IngestOptions(workers=2))
-        repos[kind] = repo
-    return {"engine": engine, "db": root / "claim.db", **repos}  # type: ignore[dict-item]
+def planted(claim_histories: ClaimHistories) -> Iterator[dict[str, Path | Engine]]:
+    """The three planted histories in one store (so they can be pooled too)."""
+    engine = database.connect(str(claim_histories.db))
+    yield {"engine": engine, "db": claim_histories.db, **claim_histories.repos}
+    engine.dispose()
 
 
 def _truth(repo: Path) -> dict:

@@ -15,10 +15,7 @@ from qroi.analysis.dose_response import DECILE_MIN_ROWS, FLATTEN, GROWING, NO_EV
 from qroi.analysis.prepare import prepare
 from qroi.analysis.results import to_jsonable
 from qroi.cli.verdicts import dose_line
-from qroi.ingest.pipeline import IngestOptions, ingest
-from qroi.sample_repos.build import build
-from qroi.store import database
-from tests.conftest import run_qroi
+from tests.conftest import ClaimHistories, run_qroi
 
 
 def curve_panel(
@@ -148,10 +145,10 @@ def test_attached_to_the_hypothesis_result_and_its_json():
     assert data["dose_response"]["shape"]["reading"] == FLATTEN
 
 
-def test_cli_json_has_dose_response_whose_bins_cover_the_hypothesis_rows(tmp_path: Path) -> None:
-    repo = build("claim_effect", tmp_path / "effect")
-    db = tmp_path / "claim.db"
-    ingest(database.connect(str(db)), str(repo), IngestOptions(workers=2))
+def test_cli_json_has_dose_response_whose_bins_cover_the_hypothesis_rows(
+    claim_histories: ClaimHistories, tmp_path: Path
+) -> None:
+    db = claim_histories.db
     out = tmp_path / "report.json"
     args = ("--window", "3M", "--quality", "cc_density", "--outcome", "defects", "--boot", "0")
     result = run_qroi("analyze", "effect", "--db", str(db), *args, "--json", str(out))

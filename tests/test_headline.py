@@ -1,6 +1,6 @@
 """The first screen answers "does quality pay here?": the claim test's headline, cached by `qroi ingest`.
 
-Real planted histories (an effect and none, from `sample_repos`), ingested by
+Real planted histories (an effect, none and a confounder, from `sample_repos`), brought up to date by
 the CLI as a user does, so the cache is the one the command writes; the cached verdicts are
 compared with a fresh run of the claim test, never with values written here.
 """
@@ -22,23 +22,27 @@ from qroi.analysis.claim import claim_test
 from qroi.ingest.pipeline import IngestOptions, ingest
 from qroi.sample_repos.build import build
 from qroi.store import database
-from tests.conftest import run_qroi
+from tests.conftest import CLAIM_KINDS, ClaimHistories, copy_store, run_qroi
 
 pytestmark = pytest.mark.xdist_group("headline")
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-KINDS = ("effect", "null")
+KINDS = CLAIM_KINDS
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Engine, dict[str, str]]]:
-    """Two planted claim histories (an effect, none), each ingested by `qroi ingest` into one store."""
-    root = tmp_path_factory.mktemp("headline")
-    db = root / "claim.db"
+def planted(
+    claim_histories: ClaimHistories, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, Engine, dict[str, str]]]:
+    """The planted claim histories, each brought up to date by `qroi ingest` in a copy of their store.
+
+    The library ingest that stored them caches no headline; the command does, as a user runs it.
+    """
+    db = copy_store(claim_histories.db, tmp_path_factory.mktemp("headline") / "claim.db")
     said = {}
     for kind in KINDS:
-        repo = build(f"claim_{kind}", root / kind)
-        done = run_qroi("ingest", str(repo), "--db", str(db), "--workers", "2")
+        assert headline.load(database.connect(str(db)), kind) is None
+        done = run_qroi("ingest", str(claim_histories.repos[kind]), "--db", str(db), "--workers", "2")
         assert done.returncode == 0, done.stderr
         said[kind] = done.stderr
     engine = database.connect(str(db))

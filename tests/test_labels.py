@@ -13,8 +13,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from qroi.sample_repos import noise
-from qroi.sample_repos.build import build
-from tests.conftest import run_qroi
+from tests.conftest import ClaimHistories, copy_store, run_qroi
 
 
 @pytest.fixture(scope="module")
@@ -120,10 +119,10 @@ def test_bad_judgements_are_refused_whole(noisy, tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM label_judgements").fetchone()[0] == before
 
 
-def test_analyze_prints_the_measured_label_error_and_a_sensitivity_line(tmp_path: Path) -> None:
-    repo = build("claim_effect", tmp_path / "effect")
-    db = tmp_path / "c.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--name", "effect", "--quiet").returncode == 0
+def test_analyze_prints_the_measured_label_error_and_a_sensitivity_line(
+    claim_histories: ClaimHistories, tmp_path: Path
+) -> None:
+    db = copy_store(claim_histories.db, tmp_path / "c.db")  # calibrate writes judgements
     args = (
         "analyze",
         "effect",
