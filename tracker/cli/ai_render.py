@@ -266,7 +266,8 @@ def render_growth(grown: GrowthEvent, console: Console) -> None:
         )
     console.print(table)
     console.print(
-        f"{grown.rows_before:,} file-windows before, {grown.rows_after:,} after; Supported: growth slows "
-        "later changes more after the date than before (the halves share files: the interval is optimistic).",
+        f"{grown.rows_before:,} file-windows before, {grown.rows_after:,} after. A Supported change would mean "
+        "growth slows later changes more after the date than before (the halves share files: its interval is "
+        "optimistic).",
         markup=False,
     )
