@@ -29,6 +29,7 @@ from qroi.sample_repos.scenarios import (
     claim,
     delivery,
     demo,
+    growth,
     large,
     payback,
     pull_request,
@@ -48,6 +49,7 @@ SCENARIOS: dict[str, Scenario] = {
         pull_request.SCENARIO,
         speed.SCENARIO,
         *payback.SCENARIOS,
+        *growth.SCENARIOS,
     )
 }
 

@@ -423,3 +423,17 @@ def test_panel_columns_may_have_any_names():
     )
     assert r.status == "ok" and r.adjusted.adjusted_for == ("LOC", "# commits")
     assert isinstance(r.effects_frame(), pd.DataFrame)
+
+
+def test_holm_equals_statsmodels_holm_on_ties_and_any_order():
+    from statsmodels.stats.multitest import multipletests
+
+    from qroi.analysis.decision import holm
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 3, 6, 12):
+        for _ in range(50):
+            p = rng.uniform(0, 1, n) ** 3
+            p[rng.integers(n)] = p[0]  # a tie
+            assert holm(p) == pytest.approx(multipletests(p, method="holm")[1])
+    assert holm([]).size == 0

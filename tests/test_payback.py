@@ -6,17 +6,22 @@ import json
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
 
-from qroi.analysis.payback import DesignOptions, PaybackResult, estimate_payback, payback_test
+from qroi.analysis.claim import claim_test
+from qroi.analysis.payback import DesignOptions, PaybackOutcome, PaybackResult, estimate_payback, payback_test
 from qroi.analysis.payback_simulate import payback_panel
 from qroi.ingest.pipeline import IngestOptions, ingest
 from qroi.read import investments
 from qroi.sample_repos.build import build
 from qroi.store import database
 from tests.conftest import run_qroi
+from tests.test_dashboard_apptest import values
 
 pytestmark = pytest.mark.xdist_group("payback")
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +101,30 @@ def test_a_planted_panel_effect_is_covered_and_mostly_found() -> None:
     assert covered >= 8 and supported >= 6
 
 
+def _with_fixes(ratio: float, low: float, high: float) -> PaybackResult:
+    """A result whose bug-fix outcome has this ratio and interval (the other outcomes as found)."""
+    fixes = PaybackOutcome(
+        "bugfix_commits", "bug-fix rate", "count", "x", ratio=ratio, ci_low=low, ci_high=high
+    )
+    cost = {"commits": 4, "files": 4, "changed_lines": 400, "author_days": 5}
+    return PaybackResult("r", "3M", 12, cost, 2, (fixes,), observed_fixes_after=20, hourly_cost=50.0)
+
+
+def test_a_break_even_is_given_only_when_the_payback_is_shown() -> None:
+    paid = _with_fixes(0.5, 0.3, 0.8).break_even()
+    assert paid is not None and paid["paid_back"]
+    assert paid["avoided_fixes"] == pytest.approx(20.0)  # 20 x (1 / 0.5 - 1)
+    assert paid["break_even_cost_per_fix"] == pytest.approx(5 * 8 * 50 / 20.0)
+    assert paid["statement"] == "they pay back if a bug fix costs more than 100."
+    spans = _with_fixes(0.8, 0.5, 1.3).break_even()
+    assert spans is not None and not spans["paid_back"] and spans["break_even_cost_per_fix"] is None
+    assert "includes 1 (no effect)" in spans["statement"] and "no break-even" in spans["statement"]
+    worse = _with_fixes(1.4, 1.1, 1.8).break_even()
+    assert worse is not None and not worse["paid_back"] and worse["break_even_cost_per_fix"] is None
+    assert worse["statement"].startswith("they did not pay back on bug fixes")
+    assert "pay back if" not in spans["statement"] + worse["statement"]
+
+
 def test_cli_prints_the_table_break_even_and_json(planted, tmp_path: Path) -> None:
     out = tmp_path / "payback.json"
     done = run_qroi(
@@ -109,6 +138,63 @@ def test_cli_prints_the_table_break_even_and_json(planted, tmp_path: Path) -> No
     assert set(rows) == {"bugfix_commits", "cycle_time", "churn"}
     for row in rows.values():
         assert {"outcome", "ratio", "ci_low", "ci_high", "verdict"} <= set(row)
-    assert data["break_even"]["cost"] == data["cost"]["author_days"] * 8 * 80
+    even = data["break_even"]
+    assert even["cost"] == data["cost"]["author_days"] * 8 * 80
+    assert even["paid_back"] and even["statement"] in " ".join(done.stdout.split())
+    assert even["break_even_cost_per_fix"] == pytest.approx(even["cost"] / even["avoided_fixes"])
     bad = run_qroi("payback", "missing", "--db", str(planted["db"]))
     assert bad.returncode == 2 and bad.stderr.startswith("qroi: error:")
+
+
+def test_cli_says_plainly_when_there_is_no_payback_to_break_even_on(planted, tmp_path: Path) -> None:
+    out = tmp_path / "null.json"
+    done = run_qroi("payback", "null", "--db", str(planted["db"]), "--hourly-cost", "80", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    even = json.loads(out.read_bytes())["break_even"]
+    assert not even["paid_back"] and even["break_even_cost_per_fix"] is None
+    shown = " ".join(done.stdout.split())
+    assert even["statement"] in shown and "pay back if a bug fix costs more" not in shown
+    assert "no break-even" in even["statement"]
+
+
+def test_dashboard_leads_with_the_three_answers(planted, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "Does quality pay?" opens with cost, payback and curve, each with the numbers the CLI gives."""
+    monkeypatch.setenv("QROI_DB", str(planted["db"]))
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["claim_precision"] = "quick"  # the form's own test below the answers: Wald intervals
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    links = [e for e in at.get("page_link")]
+    assert any("Does quality pay? Three answers" in str(e.proto.label) for e in links)
+    at.multiselect(key="repos").set_value(["effect"])
+    at.switch_page("views/claim.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    for question in (
+        "1. Do worse files cost more?",
+        "2. Did quality work pay back?",
+        "3. What does the curve",
+    ):
+        assert question in text
+    paid = payback_test(planted["engine"], "effect")
+    assert paid.sentence()[1:] in text
+    for o in paid.outcomes:
+        assert (
+            f"{o.ratio:.2f}× (95% CI {o.ci_low:.2f}–{o.ci_high:.2f})" in text and f"**{o.verdict}**" in text
+        )
+    cost = claim_test(
+        planted["engine"],
+        ["effect"],
+        ["cc_density"],
+        ["defects", "cycle_time", "max_cycle_time"],
+        "6M",
+        n_boot=0,
+    )
+    for h in cost.report.hypotheses:
+        assert f"{h.adjusted.ratio:.2f}× (95% CI {h.adjusted.ci_low:.2f}–{h.adjusted.ci_high:.2f})" in text
+    dose = cost.report.hypotheses[0].dose_response
+    assert dose is not None and dose.shape.reading in text
+    drawn = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert values(drawn["y"]) == pytest.approx([b.outcome for b in dose.bins])

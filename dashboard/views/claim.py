@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from qroi.analysis import claim as claims
+from qroi.analysis.payback import PaybackResult, payback_test
+from qroi.analysis.results import DoseResponse
 from qroi.core import roles
 from qroi.core.errors import QroiError
 from qroi.dashboard import charts, components, data, filters
@@ -30,21 +33,139 @@ PRECISION = {"quick": ("Quick", 0), "standard": ("Standard", 199), "thorough": (
 f = filters.current()
 components.header(
     "Does quality pay?",
-    "Do files of worse quality see more bug fixes or churn, once file size and "
-    "change frequency are accounted for?",
+    "Do worse files cost more, did quality work pay back, and what does the curve look like? "
+    "Below the three answers, test any quality metric against any outcome.",
     f,
     all_history="like `qroi claim`, the test compares every complete window of the history",
 )
 ss = st.session_state
 
 
-def cached_answer() -> None:
-    """The headline cached at ingest, shown at once while the test chosen below runs (issue 17)."""
+ANSWER_QUALITY = "cc_density"
+"""The quality the three answers speak of: complexity per 100 lines (the page's form below asks more)."""
+COSTS = (("defects", "bug fixes"), ("cycle_time", "time to change"), ("max_cycle_time", "predictability"))
+"""Answer 1's outcomes and how each is named in its sentence."""
+PAYBACK_WORDS = {"bugfix_commits": "bug fixes", "cycle_time": "time to change", "churn": "churn"}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def costs(url: str, stamp: str, repo: str) -> claims.ClaimResult:
+    """Answer 1 and 3: complexity density against bug fixes, cycle time and its worst, as
+    `qroi analyze --quality cc_density --outcome defects --outcome cycle_time --outcome
+    max_cycle_time --boot 0` computes them (quick intervals)."""
+    return claims.claim_test(
+        data.engine_for(url), [repo], [ANSWER_QUALITY], [o for o, _ in COSTS], "6M", 1.1, n_boot=0
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def payback_of(url: str, stamp: str, repo: str) -> PaybackResult:
+    """Answer 2: `qroi payback REPO` with its defaults."""
+    return payback_test(data.engine_for(url), repo)
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f" (95% CI {low:.2f}–{high:.2f})"
+
+
+def cost_answer(result: claims.ClaimResult) -> list[str]:
+    """Answer 1, one line per outcome: the adjusted ratio per SD more complex, CI, verdict."""
+    lines = []
+    for (name, words), h in zip(COSTS, result.report.hypotheses, strict=True):
+        adj = h.adjusted
+        if adj is None:
+            lines.append(f"- **{words.capitalize()}**: not testable here ({h.reason or h.status}).")
+            continue
+        more = f"{adj.ratio:.2f}×{_ci(adj.ci_low, adj.ci_high)}"
+        lines.append(
+            f"- **{words.capitalize()}**: files one SD more complex have {more} the "
+            f"{claims.OUTCOMES[name].label} of files of the same size that change as often: **{h.verdict}**."
+        )
+    return lines
+
+
+def payback_answer(result: PaybackResult) -> list[str]:
+    """Answer 2, one line per payback outcome, and the payback sentence."""
+    lines = [f"{result.sentence()[:1].upper()}{result.sentence()[1:]}."]
+    for o in result.outcomes:
+        if o.ratio is None:
+            lines.append(f"- **{PAYBACK_WORDS[o.outcome].capitalize()}**: {o.verdict} ({o.reason}).")
+            continue
+        lines.append(
+            f"- **{PAYBACK_WORDS[o.outcome].capitalize()}**: invested files {o.ratio:.2f}×"
+            f"{_ci(o.ci_low, o.ci_high)} their matched files' change, after vs before: **{o.verdict}**"
+            + (f" ({o.reason})" if o.reason else "")
+            + "."
+        )
+    return lines
+
+
+def curve(dose: DoseResponse, axis: str) -> go.Figure:
+    """The outcome by quality bin (worst first on the left) with its 95% intervals."""
+    mid = [(b.quality_low + b.quality_high) / 2 for b in dose.bins]
+    high = [(b.ci_high - b.outcome) if b.ci_high is not None else 0 for b in dose.bins]
+    fig = go.Figure(
+        go.Scatter(
+            x=mid,
+            y=[b.outcome for b in dose.bins],
+            mode="lines+markers",
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": high,
+                "arrayminus": [b.outcome - b.ci_low for b in dose.bins],
+            },
+            customdata=[[b.quality_low, b.quality_high, b.n_rows] for b in dose.bins],
+            hovertemplate="%{customdata[0]:.1f}–%{customdata[1]:.1f}: %{y:.2f} (%{customdata[2]} rows)<extra></extra>",
+            name=dose.measure,
+        )
+    )
+    fig.update_layout(
+        xaxis_title=f"{claims.QUALITY[ANSWER_QUALITY].label.capitalize()} ({dose.scheme}, bin middle)",
+        yaxis_title=axis,
+        height=320,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        showlegend=False,
+    )
+    return fig
+
+
+def three_answers() -> None:
+    """The page's lead: do worse files cost more, did quality work pay back, what the curve looks like."""
     for repo in f.scope.repos:
-        components.claim_answer(data.claim_headline(f.scope.url, f.scope.stamp, repo), len(f.scope.repos) > 1)
+        st.markdown(f"##### Three answers{f' for {repo}' if len(f.scope.repos) > 1 else ''}")
+        try:
+            with st.spinner("Testing cost, payback and the curve on this history…"):
+                cost = costs(f.scope.url, f.scope.stamp, repo)
+                paid = payback_of(f.scope.url, f.scope.stamp, repo)
+        except QroiError as exc:
+            components.nothing(f"These answers cannot be computed here: {exc}.")
+            continue
+        one, two, three = st.columns(3)
+        with one.container(border=True):
+            st.markdown("**1. Do worse files cost more?**")
+            st.markdown("\n".join(cost_answer(cost)))
+            st.caption("Adjusted for size, commits and the calendar window; 6-month windows, product files.")
+        with two.container(border=True):
+            st.markdown("**2. Did quality work pay back?**")
+            st.markdown("\n".join(payback_answer(paid)))
+            st.caption("Refactorings against matched files left alone (`qroi payback`): below 1 is a gain.")
+        with three.container(border=True):
+            st.markdown("**3. What does the curve look like?**")
+            h = cost.report.hypotheses[0]
+            dose = h.dose_response
+            if dose is None:
+                st.markdown("Too few file-windows to draw the curve.")
+            else:
+                st.markdown(
+                    f"Bug fixes by {claims.QUALITY[ANSWER_QUALITY].label} ({dose.scheme}, at the median size): "
+                    f"**{dose.shape.reading}**"
+                    + (f" (p = {dose.shape.p_value:.3f})." if dose.shape.p_value is not None else ".")
+                )
+                components.plot(curve(dose, "Bug fixes per file-window"), key=f"curve_{repo}")
 
 
-cached_answer()
+three_answers()
 
 with st.form("claim_controls", border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 1.3, 2])

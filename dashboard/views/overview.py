@@ -72,6 +72,12 @@ with st.spinner("Testing the claim on this history (a few seconds, once)…"):
     answers = [data.claim_headline(f.scope.url, f.scope.stamp, r) for r in f.scope.repos]
 for answer in answers:
     components.claim_answer(answer, several=len(answers) > 1)
+st.page_link(
+    "views/claim.py",
+    label="Does quality pay? Three answers: do worse files cost more, did quality work pay back, "
+    "and the shape of the curve",
+    icon=":material/balance:",
+)
 
 trend_words = quality_trend(view.headline, f)
 hot = data.hotspots(f.scope, (roles.PRODUCT,))

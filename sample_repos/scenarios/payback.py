@@ -1,17 +1,17 @@
 """Planted payback of quality work: `payback_effect`, `payback_null`, `payback_rtm`.
 
-Forty-eight modules under `src/pay/` of set size and branching (as in the claim scenarios, later
+Thirty-six modules under `src/pay/` of set size and branching (as in the claim scenarios, later
 edits only bump a `REVISION = n` line, so a file's Radon scores change only when it is
 refactored). Per file and quarter the number of commits is Poisson with a mean proportional to
 the file's size; each commit is a bug fix with the file's probability, and lands after a planted
-delay (committer time minus author time, a squash merge applied later) drawn around the file's
-mean delay. A refactoring is a commit "Refactor mod_NN: simplify the branching" that rewrites the
+delay (committer time minus author time, a squash merge applied later), log-normal around the
+file's mean delay. A refactoring is a commit "Refactor mod_NN: simplify the branching" that rewrites the
 module with a third of its branches (lower complexity, same size class); it is not a fix.
 
-- effect: 24 files are refactored, at staggered quarters 4-8; afterwards their bug-fix
+- effect: 18 files are refactored, at staggered quarters 4-6 of 10; afterwards their bug-fix
   probability and their mean delay are halved (`payback_ratio` 0.5);
 - null: the same refactorings, no change afterwards;
-- rtm (regression to the mean): any file may have a burst quarter (three extra bug fixes);
+- rtm (regression to the mean): any file may have a burst quarter (`BURST` extra bug fixes);
   files are refactored in the quarter right after their burst (about half of the bursting
   files), with no change afterwards: a before/after comparison of the refactored files alone
   shows a drop that is only the burst ending.
@@ -28,20 +28,28 @@ from qroi.sample_repos.history import DAY, HOUR, TEAM
 from qroi.sample_repos.scenarios import Context, Scenario
 from qroi.sample_repos.scenarios.claim import _module, _poisson
 
-FILES = 48
-QUARTERS = 12
+FILES = 36
+QUARTERS = 10
 QUARTER = 91 * DAY
-TREATED = 24
-P_FIX = 0.3
+TREATED = 18
+P_FIX = 0.7
+BURST = 4
+"""Extra bug fixes in a burst quarter (the trap)."""
+DELAY_SD = 0.6
+"""SD of a change's log delay around its file's mean (log-normal)."""
+CHANGES = 1.3
+"""Mean commits per file and quarter (times the file's size over the median size)."""
 PAYBACK_RATIO = 0.5
+FIRST, LAST = 4, QUARTERS - 4
+"""Refactoring quarters: three windows before for the pre-trends, four after (`qroi payback`'s defaults)."""
 
 
 def _plan(rng: Random, kind: str) -> tuple[dict[int, int], dict[int, int]]:
     """(file -> refactoring quarter, file -> burst quarter)."""
     if kind != "rtm":
         files = rng.sample(range(FILES), TREATED)
-        return {f: rng.randint(4, 8) for f in files}, {}
-    bursts = {f: rng.randint(3, 8) for f in range(FILES) if rng.random() < 0.6}
+        return {f: rng.randint(FIRST, LAST) for f in files}, {}
+    bursts = {f: rng.randint(FIRST - 1, LAST - 1) for f in range(FILES) if rng.random() < 0.6}
     refactored = {f: q + 1 for f, q in bursts.items() if rng.random() < 0.5}
     return refactored, bursts
 
@@ -50,7 +58,7 @@ def _populate(ctx: Context, kind: str) -> None:
     h, rng = ctx.history, ctx.rng
     sizes = [math.exp(rng.uniform(math.log(60), math.log(300))) for _ in range(FILES)]
     densities = [rng.uniform(0.3, 0.9) for _ in range(FILES)]
-    p_fix = [min(P_FIX * math.exp(rng.gauss(0, 0.3)), 0.6) for _ in range(FILES)]
+    p_fix = [min(P_FIX * math.exp(rng.gauss(0, 0.3)), 0.9) for _ in range(FILES)]
     delay_hours = [math.exp(rng.uniform(math.log(6), math.log(72))) for _ in range(FILES)]
     texts = [_module(i, Random(f"m{i}"), int(sizes[i]), densities[i]) for i in range(FILES)]
     simpler = [_module(i, Random(f"m{i}"), int(sizes[i]), densities[i] / 3) for i in range(FILES)]
@@ -69,12 +77,12 @@ def _populate(ctx: Context, kind: str) -> None:
             base = start + quarter * QUARTER
             treated = f in refactor_at and quarter > refactor_at[f]
             p = p_fix[f] * (after if treated else 1.0)
-            for _ in range(_poisson(rng, 2.0 * sizes[f] / median_size)):
+            for _ in range(_poisson(rng, CHANGES * sizes[f] / median_size)):
                 events.append(
                     (base + rng.randint(DAY, QUARTER - DAY), f, "fix" if rng.random() < p else "change")
                 )
             if burst_at.get(f) == quarter:
-                events += [(base + rng.randint(DAY, QUARTER - DAY), f, "fix") for _ in range(3)]
+                events += [(base + rng.randint(DAY, QUARTER - DAY), f, "fix") for _ in range(BURST)]
             if refactor_at.get(f) == quarter:
                 events.append((base + rng.randint(2 * DAY, 20 * DAY), f, "refactor"))
     events.sort()
@@ -93,7 +101,7 @@ def _populate(ctx: Context, kind: str) -> None:
         h.tree.write(paths[f], text.replace("_REVISION = 0", f"_REVISION = {revision[f]}", 1))
         treated = f in refactor_at and when >= start + (refactor_at[f] + 1) * QUARTER
         mean = delay_hours[f] * (after if treated else 1.0)
-        delay = int(rng.expovariate(1 / mean) * HOUR) + 60
+        delay = int(mean * math.exp(rng.gauss(0, DELAY_SD)) * HOUR) + 60
         subject = {
             "fix": f"Fix wrong result in mod_{f:02d}",
             "change": f"Tune mod_{f:02d}",
@@ -122,10 +130,10 @@ def _scenario(kind: str, summary: str) -> Scenario:
     return Scenario(
         f"payback_{kind}",
         summary,
-        default_commits=1400,
-        min_commits=1400,
+        default_commits=660,
+        min_commits=660,
         populate=lambda ctx: _populate(ctx, kind),
-        span_days=1300,
+        span_days=1100,
     )
 
 

@@ -46,7 +46,17 @@ class Outcome:
 
 QUALITY: dict[str, Metric] = {
     name: METRICS[name]
-    for name in ("mi", "cc_density", "cc_max", "cc_mean", "cc_total", "c_share", "h_volume", "h_effort")
+    for name in (
+        "mi",
+        "cc_density",
+        "cc_max",
+        "cc_mean",
+        "cc_total",
+        "c_share",
+        "h_volume",
+        "h_effort",
+        "cc_growth",
+    )
 }
 """The panel's quality metrics a hypothesis may name (their meaning: `qroi.core.metrics`)."""
 OUTCOMES: dict[str, Outcome] = {
@@ -70,6 +80,7 @@ ALIASES = {
     "time_to_change": "cycle_time",
     "value_cost": "value",
     "commits": "change_proneness",
+    "growth": "cc_growth",
 }
 DEFAULT_QUALITY = ("mi", "cc_density", "cc_max")
 DEFAULT_OUTCOMES = ("defects", "change_proneness")

@@ -14,7 +14,6 @@ from typing import Literal
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 Verdict = Literal["Supported", "Contradicted", "No effect (equivalent)", "Inconclusive"]
 
@@ -23,10 +22,20 @@ POWER = 0.8
 
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
-    """Holm step-down adjusted p-values for one report's declared hypotheses."""
-    if len(pvalues) == 0:
+    """Holm step-down adjusted p-values for one report's declared hypotheses.
+
+    The k-th smallest p is multiplied by (m - k + 1), made non-decreasing and capped at 1: what
+    statsmodels' `multipletests(method="holm")` returns, without the full garbage collection it
+    runs on every call (1.5 s in a large process, most of a payback simulation's time).
+    """
+    p = np.asarray(pvalues, float)
+    if p.size == 0:
         return np.array([])
-    return multipletests(np.asarray(pvalues, float), method="holm")[1]
+    order = np.argsort(p, kind="stable")
+    stepped = np.minimum(np.maximum.accumulate(p[order] * np.arange(p.size, 0, -1)), 1.0)
+    out = np.empty_like(p)
+    out[order] = stepped
+    return out
 
 
 def _reference(df: float | None) -> stats.rv_continuous | stats.rv_frozen:

@@ -56,6 +56,11 @@ QUALITY_COLUMNS = (
     "h_effort",
     "h_bugs",
 )
+GROWTH = "cc_growth"
+"""Complexity growth: the file's `cc_density` at the window start minus at the previous window's
+start (the change of complexity per 100 sloc over the previous window); NaN in a file's first
+window. Quality at the window start against outcomes during it, like every quality column, so a
+file's growth is always measured before the changes whose speed it is tested against."""
 
 
 def _mainline(commits: pd.DataFrame, head: str) -> list[int]:
@@ -241,6 +246,7 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     panel.insert(0, "repo", repo)
     panel["role"] = [roles.role_of(p) for p in panel["path"]]
     panel["window_start"] = pd.to_datetime(panel["window_ts"], unit="s", utc=True).dt.strftime("%Y-%m-%d")
+    panel[GROWTH] = _growth(panel)
     ordered = [
         "repo",
         "path",
@@ -250,6 +256,7 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
         "window_start",
         "blob",
         *QUALITY_COLUMNS,
+        GROWTH,
         "sloc",
         "loc",
         "commits",
@@ -265,6 +272,14 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
         "owner_share",
     ]
     return panel[ordered].sort_values(["window", "path"]).reset_index(drop=True)
+
+
+def _growth(panel: pd.DataFrame) -> pd.Series:
+    """`cc_density` minus the same lineage's in the window just before (see `GROWTH`)."""
+    before = panel[["lineage", "window", "cc_density"]].assign(window=panel["window"] + 1)
+    before = before.drop_duplicates(["lineage", "window"])
+    previous = panel[["lineage", "window"]].merge(before, on=["lineage", "window"], how="left")
+    return pd.Series(panel["cc_density"].to_numpy() - previous["cc_density"].to_numpy(), index=panel.index)
 
 
 def _window_of(ts: pd.Series, bounds: list[Window]) -> pd.Series:

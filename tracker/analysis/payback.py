@@ -453,11 +453,14 @@ class PaybackResult:
         )
 
     def break_even(self) -> dict[str, Any] | None:
-        """Avoided bug fixes and the cost per avoided fix at which the investment breaks even.
+        """Avoided bug fixes, and the cost per avoided fix at which the investment breaks even.
 
         Avoided fixes = observed fixes after x (1 / ratio - 1): what the invested files would
         have had without the investment, minus what they had. Needs `hourly_cost`; the cost is
-        author-days x 8 hours x the hourly cost.
+        author-days x 8 hours x the hourly cost. A break-even is given only when the payback is
+        shown: the whole interval of the ratio below 1. A ratio of 1 or more, or an interval
+        that includes 1, has no break-even (`break_even_cost_per_fix` None), and `statement`
+        says why in plain words: the one wording the CLI and the JSON share.
         """
         o = self.outcome("bugfix_commits")
         if self.hourly_cost is None or o.ratio is None:
@@ -469,11 +472,28 @@ class PaybackResult:
             return seen * (1 / ratio - 1)
 
         best = avoided(o.ratio)
+        low, high = o.ci_low or o.ratio, o.ci_high or o.ratio
+        shown = f"{o.ratio:.2f}x [{low:.2f}-{high:.2f}]"
+        paid = high < 1 and best > 0
+        if paid:
+            statement = f"they pay back if a bug fix costs more than {spent / best:,.0f}."
+        elif o.ratio >= 1:
+            statement = (
+                f"they did not pay back on bug fixes: the invested files had {shown} the bug-fix rate of"
+                " matched files, no fewer fixes, so there is no break-even."
+            )
+        else:
+            statement = (
+                f"there is no evidence they paid back on bug fixes: the ratio {shown} includes 1 (no"
+                " effect), so the avoided fixes may be none and no break-even can be claimed."
+            )
         return {
             "cost": spent,
             "avoided_fixes": best,
-            "avoided_fixes_ci": [avoided(o.ci_high or o.ratio), avoided(o.ci_low or o.ratio)],
-            "break_even_cost_per_fix": spent / best if best > 0 else None,
+            "avoided_fixes_ci": [avoided(high), avoided(low)],
+            "paid_back": paid,
+            "break_even_cost_per_fix": spent / best if paid else None,
+            "statement": statement,
         }
 
     def to_dict(self) -> dict[str, Any]:

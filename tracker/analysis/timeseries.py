@@ -182,6 +182,8 @@ def value_trend_regression(
     q = data[quality].astype(float)
     if not varies(q):
         return refuse(f"quality column {quality!r} has no variation")
+    if not varies(data[value].astype(float)):  # e.g. no bug fix at all: nothing to relate quality to
+        return refuse(f"{value} has no variation")
     data = data.assign(
         _t=period_index(data[time]), _z=(q - q.mean()) / q.std() * (-1 if higher_is_better else 1)
     )

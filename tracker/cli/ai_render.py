@@ -15,6 +15,7 @@ from rich.table import Table
 
 from qroi.analysis.ai_compare import Comparison, GroupEffect
 from qroi.analysis.ai_lens import Lens
+from qroi.analysis.growth import GrowthEvent
 
 STYLE = {
     "Supported": "bold red",
@@ -234,4 +235,39 @@ def summary(lens: Lens) -> str:
         f"AI-era lens of {', '.join(lens.repos)}: {t['commits']:,} commits ({t['ai_commits']:,} declared AI), "
         f"copy/paste {pct(t['copy_paste_share'])}, moved {pct(t['moved_share'])}, churn {pct(t['churn_share'])}; "
         f"comparisons: {tally}{event}"
+    )
+
+
+def _ratio(value: float | None, low: float | None, high: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} [{low:.2f}-{high:.2f}]"
+
+
+def render_growth(grown: GrowthEvent, console: Console) -> None:
+    """Complexity growth -> later speed, before and after the adoption date (`qroi.analysis.growth`)."""
+    table = Table(
+        title=f"does complexity growth slow later changes? before vs after {grown.event} "
+        f"({grown.window} windows; ratio per SD more growth, adjusted for size, commits and window)",
+        title_justify="left",
+    )
+    for col in ("outcome", "before", "after", "after / before", "verdict"):
+        table.add_column(col)
+    for c in grown.changes:
+        sides = []
+        for h in (c.before, c.after):
+            adj = h.adjusted
+            sides.append(
+                f"{_ratio(adj.ratio, adj.ci_low, adj.ci_high)} {h.verdict}" if adj else f"- ({h.status})"
+            )
+        table.add_row(
+            c.outcome,
+            *sides,
+            _ratio(c.ratio, c.ci_low, c.ci_high),
+            c.verdict + (f" ({c.reason})" if c.reason else ""),
+        )
+    console.print(table)
+    console.print(
+        f"{grown.rows_before:,} file-windows before, {grown.rows_after:,} after. A Supported change would mean "
+        "growth slows later changes more after the date than before (the halves share files: its interval is "
+        "optimistic).",
+        markup=False,
     )

@@ -660,7 +660,7 @@ def ai_cmd(
     ] = None,
 ) -> None:
     """The AI-era lens: copy/paste vs moved code, churn, declared AI assistance, before/after an adoption date."""
-    from qroi.analysis import ai_lens
+    from qroi.analysis import ai_lens, growth
     from qroi.analysis.ai_event import DEFAULT_EVENT_METRICS, EVENT_METRICS
     from qroi.cli import ai_render
 
@@ -677,8 +677,12 @@ def ai_cmd(
     )
     period = f" ({since or 'start'} to {until or 'end'})" if since or until else ""
     ai_render.render(lens, console.out, f"{repo}: the AI-era lens{period}", months)
+    grown = growth.growth_event(engine, repo, event, sesoi=sesoi) if event else None
+    if grown is not None:
+        ai_render.render_growth(grown, console.out)
     if json_out:
-        json_out.write_text(json.dumps(lens.to_dict(), indent=2, allow_nan=False))
+        report = {**lens.to_dict(), "growth": grown.to_dict() if grown else None}
+        json_out.write_text(json.dumps(report, indent=2, allow_nan=False))
     console.summary(ai_render.summary(lens))
 
 

@@ -81,17 +81,16 @@ def payback_cmd(
     console.out.print(sentence[0].upper() + sentence[1:] + ".", markup=False)
     even = result.break_even()
     if even is not None:
-        per_fix = even["break_even_cost_per_fix"]
-        console.out.print(
+        spent = (
             f"Break-even at {hourly_cost:,.2f}/hour: the investments cost {even['cost']:,.0f} "
-            f"({result.cost['author_days']} author-days x 8 h); an estimated {even['avoided_fixes']:.1f} bug fixes "
-            f"were avoided [{even['avoided_fixes_ci'][0]:.1f} to {even['avoided_fixes_ci'][1]:.1f}], so "
-            + (
-                f"they pay back if a bug fix costs more than {per_fix:,.0f}."
-                if per_fix is not None
-                else "no bug fixes were avoided: they do not pay back on bug fixes."
-            ),
-            markup=False,
+            f"({result.cost['author_days']} author-days x 8 h)"
+        )
+        avoided = (
+            f"; an estimated {even['avoided_fixes']:.1f} bug fixes were avoided"
+            f" [{even['avoided_fixes_ci'][0]:.1f} to {even['avoided_fixes_ci'][1]:.1f}], so "
+        )
+        console.out.print(
+            spent + (avoided if even["paid_back"] else ", but ") + even["statement"], markup=False
         )
     for caveat in result.caveats:
         console.out.print(f"caveat: {caveat}", markup=False)

@@ -72,6 +72,14 @@ METRICS: dict[str, Metric] = {
             unit="CC per 100 sloc",
         ),
         _m(
+            "cc_growth",
+            "Complexity growth",
+            "complexity growth over the previous window",
+            axis="Change of CC per 100 sloc over the previous window",
+            short="CC growth",
+            unit="CC per 100 sloc",
+        ),
+        _m(
             "cc_total",
             "Total complexity",
             axis="Total cyclomatic complexity (CC)",

@@ -37,26 +37,28 @@ from pathlib import Path
 from qroi.core import roles
 from qroi.core.errors import QroiError
 from qroi.labels import behaviour, messages
+from qroi.labels import kind_names as names
 
 FIX, FEATURE, REFACTOR, DOCS, STYLE, TEST, BUILD, DEPS, RELEASE, REVERT, MERGE = (
-    "fix",
-    "feature",
-    "refactor",
-    "docs",
-    "style",
-    "test",
-    "build",
-    "deps",
-    "release",
-    "revert",
-    "merge",
+    names.FIX,
+    names.FEATURE,
+    names.REFACTOR,
+    names.DOCS,
+    names.STYLE,
+    names.TEST,
+    names.BUILD,
+    names.DEPS,
+    names.RELEASE,
+    names.REVERT,
+    names.MERGE,
 )
-KINDS = (FIX, FEATURE, REFACTOR, DOCS, STYLE, TEST, BUILD, DEPS, RELEASE, REVERT, MERGE)
+KINDS = names.KINDS
 RULES = Path(__file__).with_name("kinds.toml")
 VERSION = "change kinds (1)"
 """Stored with the delivery settings: a store classified by another version is classified again."""
 LINKED_RULE = "linked to a bug issue"
 """The start of the rule of every commit made a fix by its bug issue."""
+UNSIGNALLED_RULE = names.UNSIGNALLED_RULE
 ROLE_KINDS = {
     "test": TEST,
     "docs": DOCS,
@@ -226,4 +228,4 @@ def classify(
     for rule in rules.after_fix:
         if not (custom and rule.kind == FIX) and rule.matches(subject, message, level):
             return Label(rule.kind, rule.name)
-    return Label(FEATURE, "changes product files; no other signal")
+    return Label(FEATURE, UNSIGNALLED_RULE)

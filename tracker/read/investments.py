@@ -3,16 +3,17 @@
 An investment is a non-merge commit that changes a Python file, is behaviour-neutral, and is
 either
 
-- of kind refactor (`is_refactor`: its subject says refactor, clean up, simplify, restructure,
-  tidy, reorganise or extract), or
+- of kind refactor (the stored change kind, `qroi.labels.kinds`: one definition of "refactor"
+  for the labels, the exports and this test), or
 - a quality gain: it lowers the file's complexity density (Radon's total cyclomatic complexity
   per 100 source lines) by at least `min_gain` (default 15%) while keeping at least half of the
   file's source lines (a deletion is not an improvement).
 
-Behaviour-neutral means: not a bug fix (`qroi.labels.issue_links.fix_commit_ids`: by message or
-linked bug issue), not a revert, and no feature wording in the subject (`add`, `implement`,
-`support`, `new`, `feature`, `introduce`). Git cannot prove that a commit kept behaviour; these
-signals only exclude the commits that say they changed it.
+Behaviour-neutral is read from the stored kind too (`is_behaviour_neutral`): not a fix (by message
+or linked bug issue), not a revert, and not a feature by a feature signal (a feature verb or a
+`feat:` prefix); a commit the kinds call feature only because it changes product files with no
+other signal stays neutral. Git cannot prove that a commit kept behaviour; these signals only
+exclude the commits that say they changed it. Commits not yet classified (kind NULL) are none.
 
 Cost: the investment commits' changed lines (added + deleted, every file they touch) and their
 author-days (distinct author and UTC calendar day pairs).
@@ -20,26 +21,16 @@ author-days (distinct author and UTC calendar day pairs).
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
-from qroi.labels import issue_links
+from qroi.labels import kind_names as kinds
 from qroi.read import queries
 from qroi.store import models
 from qroi.store.database import chunks, repo_id
 
 DEFAULT_MIN_GAIN = 0.15
-REFACTOR = re.compile(
-    r"\b(refactor\w*|clean(?:ed|s|ing)?[ -]?up|cleanup|simplif\w*|restructur\w*|tid(?:y|ied|ies)|"
-    r"reorgani[sz]\w*|extract\w*)\b",
-    re.IGNORECASE,
-)
-FEATURE = re.compile(
-    r"\b(add(?:s|ed|ing)?|implement\w*|support\w*|new|feature\w*|introduc\w*)\b", re.IGNORECASE
-)
 INVESTMENT_COLUMNS = [
     "commit_id",
     "sha",
@@ -53,18 +44,11 @@ INVESTMENT_COLUMNS = [
 ]
 
 
-def is_refactor(message: str) -> bool:
-    """Whether a commit is of kind refactor, by its subject.
-
-    The one place that decides it: when the labels layer stores change kinds, this becomes a
-    look-up of the stored kind and nothing else changes.
-    """
-    return bool(REFACTOR.search(message.split("\n", 1)[0]))
-
-
-def is_behaviour_neutral(message: str, is_fix: bool, is_revert: bool) -> bool:
-    """No signal that the commit changed behaviour (see the module doc)."""
-    return not (is_fix or is_revert or FEATURE.search(message.split("\n", 1)[0]))
+def is_behaviour_neutral(kind: str | None, rule: str | None) -> bool:
+    """No stored signal that the commit changed behaviour (see the module doc)."""
+    if kind == kinds.FEATURE:
+        return rule == kinds.UNSIGNALLED_RULE
+    return kind is not None and kind not in (kinds.FIX, kinds.REVERT, kinds.MERGE)
 
 
 def _densities(engine: Engine, blobs: set[str]) -> dict[str, tuple[float, float]]:
@@ -88,26 +72,20 @@ def investments(engine: Engine, repo: str, min_gain: float = DEFAULT_MIN_GAIN) -
     rid = repo_id(engine, repo)
     c = models.Commit
     with engine.connect() as conn:
-        fixes = issue_links.fix_commit_ids(conn, rid)
         meta = pd.DataFrame(
             conn.execute(
-                select(col(c.id), col(c.message), col(c.is_revert)).where(
+                select(col(c.id), col(c.kind), col(c.kind_rule)).where(
                     col(c.repo_id) == rid, ~col(c.is_merge)
                 )
             ).all(),
-            columns=["commit_id", "message", "is_revert"],
+            columns=["commit_id", "kind", "kind_rule"],
         )
     ch = queries.changes(engine, repo)
     if ch.empty or meta.empty:
         return pd.DataFrame(columns=INVESTMENT_COLUMNS)
     lines = (ch["added"].fillna(0) + ch["deleted"].fillna(0)).groupby(ch["commit_id"]).sum()
-    meta = meta[
-        [
-            is_behaviour_neutral(m, cid in fixes, bool(r))
-            for cid, m, r in zip(meta["commit_id"], meta["message"], meta["is_revert"], strict=True)
-        ]
-    ]
-    meta = meta.assign(refactor=[is_refactor(m) for m in meta["message"]])
+    meta = meta[[is_behaviour_neutral(k, r) for k, r in zip(meta["kind"], meta["kind_rule"], strict=True)]]
+    meta = meta.assign(refactor=meta["kind"] == kinds.REFACTOR)
     py = ch[ch["is_python"] & (ch["change_type"] == "modify")].merge(meta, on="commit_id")
     scores = _densities(engine, set(py["old_blob"].dropna()) | set(py["new_blob"].dropna()))
     before = [scores.get(b) for b in py["old_blob"]]
