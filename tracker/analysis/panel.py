@@ -28,7 +28,7 @@ from sqlalchemy import Engine, select
 from qroi.core import roles
 from qroi.core.calendar import Window, window_months, windows
 from qroi.labels import issue_links
-from qroi.read import cycle_time, queries
+from qroi.read import cycle_time, file_roles, queries
 from qroi.store import models
 from qroi.store.database import chunks, repo_id
 
@@ -179,7 +179,9 @@ def _blob_metrics(engine: Engine, blobs: set[str]) -> pd.DataFrame:
     return metrics
 
 
-def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
+def build_panel(
+    engine: Engine, repo: str, window: str = "6M", globs: roles.Overrides | None = None
+) -> pd.DataFrame:
     """One row per (Python file at a window's start, window): quality then, outcomes during.
 
     Columns: repo, path (at the window start), lineage (the unit: the file through its renames), role
@@ -239,7 +241,7 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     panel["age_days"] = ((panel["window_ts"] - panel["first_ts"]) / 86400).clip(lower=0)
     panel = panel.rename(columns={"path": "lineage", "shown_path": "path"})
     panel.insert(0, "repo", repo)
-    panel["role"] = [roles.role_of(p) for p in panel["path"]]
+    panel["role"] = file_roles.role_column(engine, repo, panel["path"], globs)
     panel["window_start"] = pd.to_datetime(panel["window_ts"], unit="s", utc=True).dt.strftime("%Y-%m-%d")
     ordered = [
         "repo",

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, case, func, select
 
 from qroi.core import roles
 from qroi.core.calendar import ALL_TIME, Period
-from qroi.read import sql
+from qroi.read import file_roles, sql
 from qroi.store import models
 from qroi.store.database import repo_id
 
@@ -34,7 +34,11 @@ HOTSPOT_COLUMNS = [
 
 
 def hotspots(
-    engine: Engine, repo: str, window: Period = ALL_TIME, kept: frozenset[str] | None = None
+    engine: Engine,
+    repo: str,
+    window: Period = ALL_TIME,
+    kept: frozenset[str] | None = None,
+    globs: roles.Overrides | None = None,
 ) -> pd.DataFrame:
     """Python files at HEAD ranked by change frequency in the window x total complexity at HEAD.
 
@@ -42,7 +46,8 @@ def hotspots(
     changes costs little; complexity that changes every week is where quality costs most. History
     is by path, as in the `files` export; over all time the counts equal that table's. Only files
     whose role (`qroi.core.roles`) is in `kept` are ranked: product code by default, since tests
-    that change with every fix would otherwise lead the list.
+    that change with every fix would otherwise lead the list; `globs` are the command's
+    `--include`/`--exclude` (`qroi.read.file_roles`).
     """
     rid = repo_id(engine, repo)
     ch, c, hf, b = models.Change, models.Commit, models.HeadFile, models.Blob
@@ -85,7 +90,7 @@ def hotspots(
     )
     files = sql.frame(engine, stmt)
     files.insert(0, "repo", repo)
-    files.insert(2, "role", [roles.role_of(p) for p in files["path"]])
+    files.insert(2, "role", file_roles.role_column(engine, repo, files["path"], globs))
     files = files[files["role"].isin(kept or {roles.PRODUCT})]
     files["score"] = files["commits"] * files["cc_total"].fillna(0)
     files = files.sort_values(["score", "commits", "path"], ascending=[False, False, True], kind="mergesort")

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from qroi.core import roles
 from qroi.core.calendar import clock_offset
 from qroi.labels import issue_links
+from qroi.read import file_roles
 from qroi.store import models
 from qroi.store.database import repo_id
 
@@ -287,8 +288,9 @@ def changes(engine: Engine, repo: str) -> pd.DataFrame:
     return _repo_frame(engine, stmt, repo)
 
 
-def head_files(engine: Engine, repo: str) -> pd.DataFrame:
-    """Python files at the ingested HEAD with their Radon scores and change history by path."""
+def head_files(engine: Engine, repo: str, globs: roles.Overrides | None = None) -> pd.DataFrame:
+    """Python files at the ingested HEAD with their Radon scores and change history by path; `role`
+    as `qroi.read.file_roles` resolves it (with a command's `--include`/`--exclude` `globs`)."""
     rid = repo_id(engine, repo)
     hf, b = models.HeadFile, models.Blob
     stmt = (
@@ -323,7 +325,7 @@ def head_files(engine: Engine, repo: str) -> pd.DataFrame:
     )
     files = _frame(engine, stmt)
     files.insert(0, "repo", repo)
-    files["role"] = [roles.role_of(p) for p in files["path"]]
+    files["role"] = file_roles.role_column(engine, repo, files["path"], globs)
     files["parse_error"] = [
         f"{k}: {e}" if isinstance(k, str) else None
         for k, e in zip(files["error_kind"], files["error"], strict=True)
