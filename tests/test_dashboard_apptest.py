@@ -759,3 +759,19 @@ def test_ai_era_page_says_what_is_missing(
     at = run(_fresh(path, monkeypatch))
     assert not at.exception
     assert any("run `qroi ingest` on each repository again" in e.value for e in at.error), at.error
+
+
+def test_every_page_opens_on_a_history_with_odd_commit_headers(tmp_path: Path, monkeypatch) -> None:
+    """+051800, a 2128 date, a date before 1970, no date, a Latin-1 name: every page still draws."""
+    from qroi.sample_repos import odd_headers
+
+    repo = odd_headers.build(tmp_path / "odd")
+    db = tmp_path / "odd.db"
+    eng = database.connect(str(db))
+    ingest(eng, str(repo), IngestOptions(workers=1))
+    eng.dispose()
+    at = _fresh(db, monkeypatch)
+    run(at)
+    for page in ("overview", "commits", "hotspots", "file_history", "delivery", "tree_map", "export"):
+        run(at, page)
+    assert sql(db, "SELECT count(*) FROM commits WHERE header_flags IS NOT NULL") == [(4,)]

@@ -284,6 +284,7 @@ class _Run:
             "is_revert": is_revert,
             "reverted_sha": known(reverted) if reverted else None,
             "issue_refs": " ".join(sorted(refs)),
+            "header_flags": commit.header_flags,
             **state.columns(),
         }
 

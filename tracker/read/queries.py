@@ -75,6 +75,7 @@ COMMIT_COLUMNS = [
     "reworked_lines",
     "kind",
     "kind_rule",
+    "header_flags",
 ]
 CHANGE_COLUMNS = [
     "repo",
