@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from qroi.core import roles
 from qroi.core.calendar import clock_offset
 from qroi.labels import issue_links
-from qroi.read import file_roles
+from qroi.read import file_roles, lineage
 from qroi.store import models
 from qroi.store.database import repo_id
 
@@ -290,8 +290,12 @@ def changes(engine: Engine, repo: str) -> pd.DataFrame:
 
 
 def head_files(engine: Engine, repo: str, globs: roles.Overrides | None = None) -> pd.DataFrame:
-    """Python files at the ingested HEAD with their Radon scores and change history by path; `role`
-    as `qroi.read.file_roles` resolves it (with a command's `--include`/`--exclude` `globs`)."""
+    """Python files at the ingested HEAD with their Radon scores and change history; `role` as
+    `qroi.read.file_roles` resolves it (with a command's `--include`/`--exclude` `globs`).
+
+    History and ownership are per lineage (`qroi.read.lineage`): a file's commits under the paths it
+    had before a rename count for its path at HEAD. SZZ and rework columns are by path.
+    """
     rid = repo_id(engine, repo)
     hf, b = models.HeadFile, models.Blob
     stmt = (
@@ -331,7 +335,7 @@ def head_files(engine: Engine, repo: str, globs: roles.Overrides | None = None) 
         f"{k}: {e}" if isinstance(k, str) else None
         for k, e in zip(files["error_kind"], files["error"], strict=True)
     ]
-    ch = changes(engine, repo)
+    ch, _ = lineage.followed(engine, repo, changes(engine, repo), files["path"])
     files = files.merge(_history_by_path(ch), how="left", left_on="path", right_index=True)
     files = files.merge(_ownership_by_path(ch), how="left", left_on="path", right_index=True)
     files = files.merge(_defects_by_path(engine, rid), how="left", left_on="path", right_index=True)
