@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from qroi.core import roles
 from qroi.core.calendar import ALL_TIME, Period
@@ -73,17 +74,17 @@ def hotspots(
     touched = sql.frame(
         engine,
         select(
-            ch.path,
-            ch.commit_id,
-            c.is_bugfix,
-            c.author_email,
-            ch.added,
-            ch.deleted,
-            c.authored_ts,
-            c.committed_ts,
+            col(ch.path),
+            col(ch.commit_id),
+            col(c.is_bugfix),
+            col(c.author_email),
+            col(ch.added),
+            col(ch.deleted),
+            col(c.authored_ts),
+            col(c.committed_ts),
         )
-        .join(c, c.id == ch.commit_id)
-        .where(ch.repo_id == rid, *window.where(c.committed_ts)),
+        .join(c, col(c.id) == col(ch.commit_id))
+        .where(col(ch.repo_id) == rid, *window.where(col(c.committed_ts))),
     )
     touched, earlier = lineage.followed(engine, repo, touched, files["path"])
     files = files.join(_history(touched), on="path")

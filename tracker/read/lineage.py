@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from qroi.store import models
 from qroi.store.database import repo_id
@@ -122,11 +123,11 @@ def of_repo(engine: Engine, repo: str) -> Lineages:
     c = models.Commit
     with engine.connect() as conn:
         rows = conn.execute(
-            select(c.id, c.sha, c.parents, c.committed_ts)
-            .where(c.repo_id == rid)
-            .order_by(c.generation, c.committed_ts, c.sha)
+            select(col(c.id), col(c.sha), col(c.parents), col(c.committed_ts))
+            .where(col(c.repo_id) == rid)
+            .order_by(col(c.generation), col(c.committed_ts), col(c.sha))
         ).all()
-        head = conn.execute(select(models.Repo.head_sha).where(models.Repo.id == rid)).scalar()
+        head = conn.execute(select(col(models.Repo.head_sha)).where(col(models.Repo.id) == rid)).scalar()
     if not rows:
         return Lineages({})
     commits = pd.DataFrame(rows, columns=["id", "sha", "parents", "committed_ts"])
