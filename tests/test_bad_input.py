@@ -274,7 +274,7 @@ def test_odd_commit_headers_are_read_and_every_command_runs(tmp_path: Path) -> N
     db = tmp_path / "odd.db"
     ingested = run_qroi("ingest", str(repo), "--db", str(db))
     assert ingested.returncode == 0, ingested.stderr
-    assert "4 new commits" in ingested.stderr
+    assert "6 new commits" in ingested.stderr
     for command in (("summary", "odd"), ("export", "commits", "-r", "odd"), ("ai", "odd"), ("repos",)):
         result = run_qroi(*command, "--db", str(db))
         assert result.returncode == 0, (command, result.stderr)
@@ -285,4 +285,57 @@ def test_odd_commit_headers_are_read_and_every_command_runs(tmp_path: Path) -> N
     rows = {r["message"].split("\n")[0]: r for r in csv.DictReader(io.StringIO(out.read_text(), newline=""))}
     assert rows["fix crash in parse"]["authored_at"] == "2017-07-15T06:26:40+00:00"  # +051800 read as UTC
     assert rows["fix crash in parse"]["author_name"] == ""
-    assert rows["Refactor"]["authored_at"] == "2128-06-11T08:53:20+00:00"
+    odd = rows["fix crash in parse"]["header_flags"]
+    assert "author offset +51800 is no clock offset, stored as +0000" in odd
+    assert "author name is empty" in odd and "author e-mail is empty" in odd
+    assert 'raw author: " <> 1500100000 +051800"' in odd  # the offset exactly as written
+    assert 'raw committer: "Odd Importer <odd@example.org> 1500100000 +051800"' in odd
+    # 2128 on both dates: no sane date to borrow, so clamped to the last second before 2100.
+    assert rows["Refactor"]["authored_at"] == rows["Refactor"]["committed_at"] == "2099-12-31T23:59:59+00:00"
+    assert "author date 5000000000 is outside 1970-2100" in rows["Refactor"]["header_flags"]
+    # Before 1970 (git prints no date): the committer's date, and the Latin-1 name read as Latin-1.
+    latin = rows["Handle empty join"]
+    assert latin["author_name"] == "José García"
+    assert (
+        latin["authored_at"] == "2017-07-17T14:00:00+00:00"
+        and latin["committed_at"] == "2017-07-17T16:00:00+02:00"
+    )
+    assert "author date git cannot read" in latin["header_flags"]
+    assert "author name is not UTF-8" in latin["header_flags"]
+    assert 'raw author: "Jos\\xe9 Garc\\xeda <jose@example.org> -100000 +0000"' in latin["header_flags"]
+    undated = rows["Tidy join"]
+    assert undated["authored_at"] == undated["committed_at"] == "2017-07-18T17:46:40+00:00"
+    assert "author date git cannot read" in undated["header_flags"]
+    assert 'raw author: "No Date <nd@example.org>"' in undated["header_flags"]
+    assert rows["Add app"]["header_flags"] == ""  # a normal header is not flagged
+    assert sum(bool(r["header_flags"]) for r in rows.values()) == 4  # the CR name is no header fault
+
+
+def test_header_dates_outside_what_a_calendar_shows_are_stored_sane_and_flagged() -> None:
+    from datetime import UTC, datetime
+
+    from qroi.git import headers
+
+    for authored, committed, expected in (
+        ("99999999999999 +0000", "1500000000 +0100", (1500000000, 0, 1500000000, 60)),  # year 3e6
+        ("1500000000 +0100", "", (1500000000, 60, 1500000000, 0)),
+        ("", "", (0, 0, 0, 0)),
+        (
+            "18446744073709551615 +0000",
+            "7000000000 +0000",
+            (headers.LATEST_TS - 1, 0, headers.LATEST_TS - 1, 0),
+        ),
+    ):
+        flags = headers.Flags()
+        stored = headers.dates(authored, committed, flags)
+        assert stored == expected and flags.notes, (authored, committed)
+        for ts in stored[::2]:
+            assert datetime.fromtimestamp(ts, UTC).year < 2100
+    normal = headers.Flags()
+    assert headers.dates("1500000000 +0530", "1500000001 -0700", normal) == (
+        1500000000,
+        330,
+        1500000001,
+        -420,
+    )
+    assert normal.text({}) is None

@@ -307,13 +307,13 @@ def test_opening_a_file_from_hotspots_keeps_the_sidebar_filters(app: AppTest, en
 
 
 def test_file_history_names_how_its_counts_differ_from_the_hotspots(app: AppTest, dash_db: Path) -> None:
-    """A renamed file in a period: Hotspots count its current path in the period, File history its
-    whole story; the page must show both, each named, not two unexplained numbers."""
-    renamed = {
+    """A renamed file in a period: Hotspots count it (through its renames) in the period, File
+    history its whole story; the page must show both, each named, not two unexplained numbers."""
+    renamed_from = {
         p
         for (p,) in sql(
             dash_db,
-            "SELECT ch.path FROM changes ch JOIN repos r ON r.id = ch.repo_id WHERE r.name = ? "
+            "SELECT ch.old_path FROM changes ch JOIN repos r ON r.id = ch.repo_id WHERE r.name = ? "
             "AND ch.change_type = 'rename'",
             DEMO,
         )
@@ -327,20 +327,33 @@ def test_file_history_names_how_its_counts_differ_from_the_hotspots(app: AppTest
         DEMO,
     )
     days = queries.utc(pd.Series([t for (t,) in stamps])).dt.date
-    at.date_input(key="period").set_value((days.quantile(0.25, interpolation="nearest"), days.max()))
+    at.date_input(key="period").set_value((days.quantile(0.75, interpolation="nearest"), days.max()))
     run(at, "hotspots")
     table = at.dataframe[0].value
-    row = table[table["path"].isin(renamed)].iloc[0]
+    from qroi.read import hotspots as hotspot_reads
+
+    engine = database.connect(str(dash_db))
+    whole = hotspot_reads.hotspots(engine, DEMO, kept=frozenset(roles.names())).set_index("path")["commits"]
+    engine.dispose()
+    moved = table["previous_paths"] != ""  # renamed on the main line
+    row = table[moved & (table["commits"] < table["path"].map(whole))].iloc[0]  # fewer in the period
+    assert set(row["previous_paths"].split("; ")) <= renamed_from
     at.session_state["history_path"] = row["path"]
     run(at, "file_history")
     shown = metrics(at)
     assert (shown["Commits"], shown["Bug-fix commits"]) != (str(row["commits"]), str(row["bugfix_commits"]))
     text = " ".join(c.value for c in at.caption)
     assert (
-        f"Hotspots (and `qroi export files` over all history) count {row['commits']:,} commits and "
-        f"{row['bugfix_commits']:,} bug fixes for this file" in text
+        f"Hotspots count {row['commits']:,} commits and {row['bugfix_commits']:,} bug fixes for this "
+        "file in the period" in text
     )
-    assert f"The {shown['Commits']} commits and {shown['Bug-fix commits']} bug fixes here" in text
+    assert (
+        f"the {shown['Commits']} commits and {shown['Bug-fix commits']} bug fixes here are over all history"
+        in text
+    )
+    # Both follow the file through its renames: the earlier paths are the hotspot row's, named.
+    assert f"before `{row['path']}` this file was" in text
+    assert all(f"`{p}`" in text for p in row["previous_paths"].split("; "))
     assert any("uses all history, not the sidebar's period" in i.value for i in at.info)
 
 
@@ -759,3 +772,19 @@ def test_ai_era_page_says_what_is_missing(
     at = run(_fresh(path, monkeypatch))
     assert not at.exception
     assert any("run `qroi ingest` on each repository again" in e.value for e in at.error), at.error
+
+
+def test_every_page_opens_on_a_history_with_odd_commit_headers(tmp_path: Path, monkeypatch) -> None:
+    """+051800, a 2128 date, a date before 1970, no date, a Latin-1 name: every page still draws."""
+    from qroi.sample_repos import odd_headers
+
+    repo = odd_headers.build(tmp_path / "odd")
+    db = tmp_path / "odd.db"
+    eng = database.connect(str(db))
+    ingest(eng, str(repo), IngestOptions(workers=1))
+    eng.dispose()
+    at = _fresh(db, monkeypatch)
+    run(at)
+    for page in ("overview", "commits", "hotspots", "file_history", "delivery", "tree_map", "export"):
+        run(at, page)
+    assert sql(db, "SELECT count(*) FROM commits WHERE header_flags IS NOT NULL") == [(4,)]

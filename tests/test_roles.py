@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 from pathlib import Path
 
@@ -135,3 +136,74 @@ def test_the_claim_test_uses_product_files_unless_told(make_repo, tmp_path: Path
     )
     report = json.loads(out.read_text())
     assert report["file_roles"] == ["product"] and report["rows_every_role"] == len(every.panel)
+
+
+PYPROJECT = """[project]
+name = "mypkg"
+
+[tool.qroi]
+include = ["tools/gen/*"]
+exclude = ["mypkg/_legacy/*"]
+
+[tool.qroi.roles]
+test = ["qa/*"]
+"""
+
+
+def _overridden_repo(root: Path) -> Path:
+    """A project whose layout the shipped rules misread: checks under qa/ (tests), a generator under
+    tools/ (product), a legacy copy (to leave out), with its own [tool.qroi] table saying so."""
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    _commit(root, "pyproject.toml", PYPROJECT, "Add project")
+    _commit(root, "mypkg/core.py", "def f(x):\n    return x\n", "Add core")
+    _commit(root, "qa/check_core.py", "def check():\n    return 1\n", "Add checks")
+    _commit(root, "tools/gen/cli.py", "def main():\n    return 0\n", "Add generator")
+    _commit(root, "mypkg/_legacy/old.py", "def old():\n    return 2\n", "Keep old code")
+    return root
+
+
+def _roles_in(engine, repo: str) -> dict[str, str]:
+    every = hotspot_reads.hotspots(engine, repo, kept=frozenset(roles.names()))
+    return dict(zip(every["path"], every["role"], strict=True))
+
+
+def test_a_tool_qroi_table_at_head_overrides_the_shipped_roles_everywhere(tmp_path: Path) -> None:
+    repo = _overridden_repo(tmp_path / "proj")
+    assert roles.role_of("qa/check_core.py") == "product" and roles.role_of("tools/gen/cli.py") == "build"
+    (repo / "pyproject.toml").write_text("[tool.qroi]\nexclude = ['*']\n")  # an edit never committed
+    db = tmp_path / "p.db"
+    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    engine = database.connect(str(db))
+    seen = {"mypkg/core.py": "product", "qa/check_core.py": "test", "tools/gen/cli.py": "product"}
+    assert _roles_in(engine, "proj") == seen  # the legacy file is in no role, `all` included
+    exported = csv.DictReader(io.StringIO(run_qroi("export", "files", "-r", "proj", "--db", str(db)).stdout))
+    assert {r["path"]: r["role"] for r in exported} == {**seen, "mypkg/_legacy/old.py": "excluded"}
+    summary = json.loads(run_qroi("summary", "proj", "--db", str(db), "--format", "json").stdout)
+    assert {h["path"] for h in summary["hotspots"]} == {"mypkg/core.py", "tools/gen/cli.py"}
+    narrowed = run_qroi(
+        "summary", "proj", "--db", str(db), "--format", "json", "--exclude", "tools/*", "--include", "qa/*"
+    )
+    assert {h["path"] for h in json.loads(narrowed.stdout)["hotspots"]} == {
+        "mypkg/core.py",
+        "qa/check_core.py",
+    }
+
+    # The project changes its table: the next (incremental) ingest stores the new one.
+    (repo / "pyproject.toml").write_text(PYPROJECT.replace('exclude = ["mypkg/_legacy/*"]\n', ""))
+    _commit(repo, "pyproject.toml", (repo / "pyproject.toml").read_text(), "Analyse the legacy code too")
+    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert _roles_in(engine, "proj")["mypkg/_legacy/old.py"] == "product"
+
+
+def test_a_tool_qroi_table_qroi_cannot_read_is_one_line(tmp_path: Path) -> None:
+    repo = tmp_path / "bad"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    _commit(repo, "pyproject.toml", "[tool.qroi.roles]\ntests = ['qa/*']\n", "Add project")
+    failed = run_qroi("ingest", str(repo), "--db", str(tmp_path / "b.db"), "--quiet")
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
+    assert "unknown file role tests" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+    with pytest.raises(QroiError, match="list of path globs"):
+        roles.from_pyproject("[tool.qroi]\ninclude = 3\n")
+    assert not roles.from_pyproject("[tool.qroi\nnot toml")  # the project's broken file: no overrides

@@ -112,10 +112,16 @@ if len(as_hotspot) and (as_hotspot.iloc[0]["commits"], as_hotspot.iloc[0]["bugfi
 ):
     row = as_hotspot.iloc[0]
     st.caption(
-        f"Hotspots (and `qroi export files` over all history) count {row['commits']:,} commits and "
-        f"{row['bugfix_commits']:,} bug fixes for this file: those made under `{path}` itself, in the "
-        f"period {f.period_text}. The {commits:,} commits and {fixes:,} bug fixes here also include its "
-        "history under earlier names, over all history."
+        f"Hotspots count {row['commits']:,} commits and {row['bugfix_commits']:,} bug fixes for this "
+        f"file in the period {f.period_text}; the {commits:,} commits and {fixes:,} bug fixes here are "
+        "over all history (both follow it through its renames, as `qroi export files` does)."
+    )
+earlier = [p for p in dict.fromkeys(hist["path"]) if p != path]
+if earlier:
+    st.caption(
+        f"Followed through renames (qroi.read.lineage): before `{path}` this file was "
+        + ", ".join(f"`{p}`" for p in earlier)
+        + "."
     )
 if deleted:
     st.warning(

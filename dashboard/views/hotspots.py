@@ -100,6 +100,7 @@ columns = [
     "sloc",
     "added",
     "deleted",
+    "previous_paths",
 ]
 picked = st.dataframe(
     shown[columns if len(f.scope.repos) > 1 else columns[1:]],
@@ -115,11 +116,11 @@ picked = st.dataframe(
         "commits": st.column_config.NumberColumn(
             "Commits",
             format="%d",
-            help="Commits in the period that changed the file under its current path (as `qroi export "
-            "files`); File history also follows it back through renames, over all history.",
+            help="Commits in the period that changed the file, under its current path and the paths it "
+            "had before (followed through renames, as `qroi export files` and File history count).",
         ),
         "bugfix_commits": st.column_config.NumberColumn(
-            "Bug-fix commits", format="%d", help="Bug-fix commits among them (same path, same period)."
+            "Bug-fix commits", format="%d", help="Bug-fix commits among them (renames followed, same period)."
         ),
         "authors": st.column_config.NumberColumn("Authors", format="%d"),
         "cc_total": st.column_config.NumberColumn("CC total", format="%d"),
@@ -128,6 +129,9 @@ picked = st.dataframe(
         "sloc": st.column_config.NumberColumn("sloc", format="%d"),
         "added": st.column_config.NumberColumn("Lines added", format="%d"),
         "deleted": st.column_config.NumberColumn("Lines deleted", format="%d"),
+        "previous_paths": st.column_config.TextColumn(
+            "Earlier paths", help="Paths the file had before its renames, oldest first."
+        ),
     },
 )
 rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []

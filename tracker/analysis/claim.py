@@ -311,16 +311,18 @@ def claim_test(
     bands: tuple[float, ...] | None = None,
     seed: int = 0,
     kept: frozenset[str] | None = None,
+    globs: roles.Overrides | None = None,
 ) -> ClaimResult:
     """Run the declared hypotheses on each repository, pool them, and add the monthly view.
 
     Only files whose role is in `kept` enter the panel: product code by default, since tests and
     docs have their own quality and their own "fixes" and were most of a real project's rows.
+    Roles are `qroi.read.file_roles`'s, with the command's `--include`/`--exclude` as `globs`.
     """
     if not repos:
         raise QroiError("name at least one stored repository (see `qroi repos`)")
     kept = kept or frozenset({roles.PRODUCT})
-    full = {repo: build_panel(engine, repo, window) for repo in repos}
+    full = {repo: build_panel(engine, repo, window, globs) for repo in repos}
     for repo, panel in full.items():
         if panel.empty:
             raise QroiError(

@@ -6,20 +6,15 @@ are counted *during* the window, so "bug fixes make code more complex" cannot ma
 tree at any point is rebuilt by replaying the stored diffs (commit changes and the merges' diffs
 against their first parent), never by asking git.
 
-A file is followed through renames and moves (its *lineage*): the unit of analysis, its age,
-prior commits and ownership continue under its new path, so a move into `src/` does not split 73
-files into 93 units. The rule, on the main line's diffs in order: a rename (git's rename detection,
-as mined) continues the old path's lineage; an add starts a new one (a copy, a split, or a path
-used again after its file was renamed away or deleted is another file); a lineage is named by the
-file's first path (`path@time` when a path is reused). Commits off the main line touch the lineage
-their path has at that time on the main line. Only complete windows are kept (the last, still-
-running window would undercount outcomes).
+A file is followed through renames and moves (its *lineage*, `qroi.read.lineage`, the rule shared
+with the hotspots and File history): the unit of analysis, its age, prior commits and ownership
+continue under its new path, so a move into `src/` does not split 73 files into 93 units. Only
+complete windows are kept (the last, still-running window would undercount outcomes).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -28,7 +23,8 @@ from sqlalchemy import Engine, select
 from qroi.core import roles
 from qroi.core.calendar import Window, window_months, windows
 from qroi.labels import issue_links
-from qroi.read import cycle_time, queries
+from qroi.read import cycle_time, file_roles, queries
+from qroi.read.lineage import Lineage, diffs_of, lineages, mainline_of
 from qroi.store import models
 from qroi.store.database import chunks, repo_id
 
@@ -63,40 +59,6 @@ window. Quality at the window start against outcomes during it, like every quali
 file's growth is always measured before the changes whose speed it is tested against."""
 
 
-def _mainline(commits: pd.DataFrame, head: str) -> list[int]:
-    """Commit ids of the first-parent chain from HEAD back to the root, oldest first."""
-    by_sha = dict(zip(commits["sha"], zip(commits["id"], commits["parents"], strict=True), strict=True))
-    chain = []
-    sha: str | None = head
-    while sha in by_sha:
-        commit_id, parents = by_sha[sha]
-        chain.append(commit_id)
-        sha = parents.split()[0] if parents else None
-    return chain[::-1]
-
-
-def _diffs(engine: Engine, repo_id: int) -> dict[int, list[tuple[str, str | None, str, str | None, bool]]]:
-    """Per commit id, its diff against the first parent: (path, old_path, type, new_blob, is_python)."""
-    out: dict[int, list[tuple[str, str | None, str, str | None, bool]]] = {}
-    with engine.connect() as conn:
-        for table in (models.Change, models.MergeChange):
-            rows = conn.execute(
-                select(
-                    table.commit_id,
-                    table.path,
-                    table.old_path,
-                    table.change_type,
-                    table.new_blob,
-                    table.is_python,
-                )
-                .where(table.repo_id == repo_id)
-                .order_by(table.commit_id, table.id)
-            )
-            for commit_id, path, old_path, kind, blob, is_python in rows:
-                out.setdefault(commit_id, []).append((path, old_path, kind, blob, is_python))
-    return out
-
-
 def _snapshots(
     mainline: list[int], times: dict[int, int], diffs: dict[int, list], bounds: list[Window]
 ) -> Iterator[tuple[Window, dict[str, str]]]:
@@ -114,45 +76,6 @@ def _snapshots(
                     tree[path] = blob
             position += 1
         yield window, dict(tree)
-
-
-Lineage = Callable[[str, int], str]
-"""(path, unix time) -> the id of the file's line of history that has that path at that time."""
-
-
-def _lineages(mainline: list[int], times: dict[int, int], diffs: dict[int, list]) -> Lineage:
-    """Follow every file of the main line through its renames (the rule is in the module doc)."""
-    alive: dict[str, str] = {}
-    spans: dict[str, tuple[list[int], list[str]]] = {}
-    for commit_id in mainline:
-        moment = times[commit_id]
-        for path, old_path, kind, _blob, _is_python in diffs.get(commit_id, ()):
-            if kind == "delete":
-                alive.pop(path, None)
-                continue
-            if kind == "rename" and old_path:
-                lineage = alive.pop(old_path, None) or _latest(spans, old_path) or old_path
-            elif kind == "add":
-                lineage = path if path not in spans else f"{path}@{moment}"
-            else:
-                lineage = alive.get(path) or _latest(spans, path) or path
-            alive[path] = lineage
-            at, names = spans.setdefault(path, ([], []))
-            if not names or names[-1] != lineage:
-                at.append(moment)
-                names.append(lineage)
-
-    def lineage_of(path: str, moment: int) -> str:
-        if path not in spans:
-            return path
-        at, names = spans[path]
-        return names[max(bisect_right(at, moment) - 1, 0)]
-
-    return lineage_of
-
-
-def _latest(spans: dict[str, tuple[list[int], list[str]]], path: str) -> str | None:
-    return spans[path][1][-1] if path in spans else None
 
 
 def _blob_metrics(engine: Engine, blobs: set[str]) -> pd.DataFrame:
@@ -184,7 +107,9 @@ def _blob_metrics(engine: Engine, blobs: set[str]) -> pd.DataFrame:
     return metrics
 
 
-def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
+def build_panel(
+    engine: Engine, repo: str, window: str = "6M", globs: roles.Overrides | None = None
+) -> pd.DataFrame:
     """One row per (Python file at a window's start, window): quality then, outcomes during.
 
     Columns: repo, path (at the window start), lineage (the unit: the file through its renames), role
@@ -205,15 +130,15 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     with engine.connect() as conn:
         head = conn.execute(select(models.Repo.head_sha).where(models.Repo.id == rid)).scalar()
     head = head or commits["sha"].iloc[-1]
-    mainline = _mainline(commits, head)
+    mainline = mainline_of(commits, head)
     times = dict(zip(commits["id"], commits["committed_ts"], strict=True))
     bounds = windows(int(commits["authored_ts"].min()), int(commits["committed_ts"].max()), months)
     if not bounds:
         return pd.DataFrame()
-    diffs = _diffs(engine, rid)
+    diffs = diffs_of(engine, rid)
     snapshots = list(_snapshots(mainline, times, diffs, bounds))
     metrics = _blob_metrics(engine, {blob for _, tree in snapshots for blob in tree.values()})
-    lineage_of = _lineages(mainline, times, diffs)
+    lineage_of = lineages(mainline, times, diffs)
 
     rows = [
         (window.index, window.start, path, lineage_of(path, window.start - 1), blob)
@@ -244,7 +169,7 @@ def build_panel(engine: Engine, repo: str, window: str = "6M") -> pd.DataFrame:
     panel["age_days"] = ((panel["window_ts"] - panel["first_ts"]) / 86400).clip(lower=0)
     panel = panel.rename(columns={"path": "lineage", "shown_path": "path"})
     panel.insert(0, "repo", repo)
-    panel["role"] = [roles.role_of(p) for p in panel["path"]]
+    panel["role"] = file_roles.role_column(engine, repo, panel["path"], globs)
     panel["window_start"] = pd.to_datetime(panel["window_ts"], unit="s", utc=True).dt.strftime("%Y-%m-%d")
     panel[GROWTH] = _growth(panel)
     ordered = [

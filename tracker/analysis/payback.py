@@ -44,6 +44,7 @@ from scipy import stats
 
 from qroi.analysis.decision import decide, holm
 from qroi.analysis.panel import build_panel
+from qroi.core import roles
 from qroi.core.calendar import window_months
 from qroi.core.errors import QroiError
 from qroi.read import investments
@@ -560,10 +561,12 @@ def payback_test(
     min_gain: float = DEFAULT_MIN_GAIN,
     kept: Collection[str] | None = None,
     hourly_cost: float | None = None,
+    globs: roles.Overrides | None = None,
 ) -> PaybackResult:
-    """Build the panel and the investments of a stored repository and run the design."""
+    """Build the panel and the investments of a stored repository and run the design (roles as
+    `qroi.read.file_roles` resolves them, with the command's `--include`/`--exclude` as `globs`)."""
     opts = opts or DesignOptions()
-    panel = build_panel(engine, repo, window)
+    panel = build_panel(engine, repo, window, globs)
     if panel.empty:
         raise QroiError(f"{repo} has no complete {window} window to analyse")
     panel = panel[panel["role"].isin(kept or {"product"})].reset_index(drop=True)

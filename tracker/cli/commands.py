@@ -74,6 +74,21 @@ RolesOption = Annotated[
         " (roles: product, vendored, generated, notebook, test, docs, example, build).",
     ),
 ]
+IncludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include",
+        help="Path glob (repeatable) counted as product code whatever the role rules say"
+        " (adds to the repository's [tool.qroi] include).",
+    ),
+]
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        help="Path glob (repeatable) left out of every role (beats --include and [tool.qroi]).",
+    ),
+]
 
 
 app.command("check")(check_cmd)
@@ -397,6 +412,8 @@ def summary_cmd(
     db: DbOption = None,
     top: Annotated[int, typer.Option(min=1, help="How many hotspots to list.")] = 10,
     file_roles: RolesOption = None,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """A terminal report: quality now, its quarterly trend, and the top hotspots."""
@@ -406,7 +423,7 @@ def summary_cmd(
     kept = roles.parse_selection(file_roles)
     engine = open_store(db)
     repo = database.pick_repo(engine, repo)
-    data = summary_report.gather(engine, repo, top, kept)
+    data = summary_report.gather(engine, repo, top, kept, roles.command_globs(include, exclude))
     if fmt == "json":
         console.out.print_json(json.dumps(summary_report.to_dict(data), allow_nan=False))
     else:
@@ -527,6 +544,8 @@ def analyze_cmd(
     sep: Annotated[str, typer.Option(help="With --table: field separator.")] = ",",
     decimal: Annotated[str, typer.Option(help="With --table: decimal mark, e.g. ',' for 3,5.")] = ".",
     file_roles: RolesOption = None,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
 ) -> None:
     """Test "does higher quality deliver more value here?" with honest statistics."""
     from qroi.analysis import HypothesisSpec, analyze, load_table
@@ -591,6 +610,7 @@ def analyze_cmd(
         bands=cuts,
         seed=seed,
         kept=kept,
+        globs=roles.command_globs(include, exclude),
     )
     verdicts.render_claim(result, console.out)
     labels_cli.render_calibration(engine, result, console.out)

@@ -46,6 +46,14 @@ def payback_cmd(
     file_roles: Annotated[
         str | None, typer.Option("--roles", help="File roles to include [default: product].")
     ] = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Path glob (repeatable) counted as product code (see File roles)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Path glob (repeatable) left out of every role (see File roles)."),
+    ] = None,
 ) -> None:
     """Did quality investments pay back? Staggered difference-in-differences against matched files."""
     from qroi.analysis.payback import DesignOptions, payback_test
@@ -62,6 +70,7 @@ def payback_cmd(
         min_gain=min_gain,
         kept=roles.parse_selection(file_roles),
         hourly_cost=hourly_cost,
+        globs=roles.command_globs(include, exclude),
     )
     table = Table(title=f"{repo}: did quality work pay back? (invested vs matched files, after vs before)")
     for column in ("outcome", "ratio", "95% CI", "verdict", "pre-trend p", "naive before/after", "files"):

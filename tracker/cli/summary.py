@@ -56,9 +56,16 @@ def quarterly_trend(commits: pd.DataFrame) -> pd.DataFrame:
     return trend.fillna({"commits": 0, "bugfixes": 0})
 
 
-def gather(engine: Engine, repo: str, top: int = 10, kept: frozenset[str] | None = None) -> SummaryData:
+def gather(
+    engine: Engine,
+    repo: str,
+    top: int = 10,
+    kept: frozenset[str] | None = None,
+    globs: roles.Overrides | None = None,
+) -> SummaryData:
+    """Everything `qroi summary` prints; roles as `qroi.read.file_roles` resolves them with `globs`."""
     commits = queries.commits(engine, repo)
-    files = queries.head_files(engine, repo)
+    files = queries.head_files(engine, repo, globs)
     return SummaryData(
         repo=repo,
         commits=commits,

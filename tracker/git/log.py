@@ -17,10 +17,9 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from qroi.core.calendar import clock_offset
 from qroi.core.files import is_scored_path
-from qroi.git import mailmap
-from qroi.git.run import NULL_SHA, failure, neutral_config
+from qroi.git import headers, mailmap
+from qroi.git.run import NULL_SHA, failure, neutral_config, run_git
 
 _CHANGE_TYPES = {"A": "add", "M": "modify", "D": "delete", "R": "rename", "C": "copy", "T": "typechange"}
 _FIELD_COUNT = 9  # %H %P, author name and email, %ad, committer name and email, %cd, %B
@@ -67,6 +66,9 @@ class CommitRecord:
     committer_tz: int
     message: str
     changes: list[FileChange] = field(default_factory=list)
+    flags: headers.Flags = field(default_factory=headers.Flags)
+    header_flags: str | None = None
+    """What was odd in the header, with its raw lines (`qroi.git.headers`); None for a normal one."""
 
     @property
     def is_merge(self) -> bool:
@@ -80,16 +82,7 @@ class CommitRecord:
 
 def parse_tz(offset: str) -> int:
     """'+0530' -> 330, '-0700' -> -420 (minutes east of UTC); an impossible offset -> 0 (UTC)."""
-    sign = -1 if offset.startswith("-") else 1
-    digits = offset.lstrip("+-")
-    if not digits.isdigit() or int(digits[-2:]) >= 60:
-        return 0
-    return clock_offset(sign * (int(digits[:-2] or 0) * 60 + int(digits[-2:])))
-
-
-def _parse_date(raw: str) -> tuple[int, int]:
-    ts, _, tz = raw.partition(" ")
-    return int(ts), parse_tz(tz or "+0000")
+    return headers.tz_minutes(offset) or 0
 
 
 def _text(token: bytes) -> str:
@@ -118,20 +111,21 @@ def _count(value: str) -> int | None:
 
 def _parse_record(head: list[bytes], body: list[bytes]) -> CommitRecord:
     sha, parents, an, ae, ad, cn, ce, cd, message = head
-    authored_ts, author_tz = _parse_date(_text(ad))
-    committed_ts, committer_tz = _parse_date(_text(cd))
+    flags = headers.Flags()
+    authored_ts, author_tz, committed_ts, committer_tz = headers.dates(_text(ad), _text(cd), flags)
     record = CommitRecord(
         sha=_text(sha),
         parents=tuple(_text(parents).split()),
-        author_name=_text(an),
-        author_email=_text(ae),
+        author_name=headers.identity(an, "author", "name", flags),
+        author_email=headers.identity(ae, "author", "e-mail", flags),
         authored_ts=authored_ts,
         author_tz=author_tz,
-        committer_name=_text(cn),
-        committer_email=_text(ce),
+        committer_name=headers.identity(cn, "committer", "name", flags),
+        committer_email=headers.identity(ce, "committer", "e-mail", flags),
         committed_ts=committed_ts,
         committer_tz=committer_tz,
         message=_text(message).rstrip("\n"),
+        flags=flags,
     )
     record.changes = _parse_diff(body)
     return record
@@ -242,7 +236,11 @@ def _stream(cmd: list[str], stdin: str, git_dir: str) -> Iterator[CommitRecord]:
     proc.stdin.write(stdin.encode())
     proc.stdin.close()
     try:
-        yield from _records(_tokens(iter(lambda: proc.stdout.read(1 << 16), b"")))
+        for record in _records(_tokens(iter(lambda: proc.stdout.read(1 << 16), b""))):
+            if record.flags.notes:  # rare: quote the header lines exactly as written
+                raw = run_git(["cat-file", "commit", record.sha], git_dir=git_dir, check=False).stdout
+                record.header_flags = record.flags.text(headers.raw_lines(raw))
+            yield record
     finally:
         if proc.poll() is None:
             proc.kill()

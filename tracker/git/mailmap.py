@@ -16,6 +16,7 @@ re-resolved from `identities` (`qroi.delivery.identities`), so an incremental st
 
 from __future__ import annotations
 
+from qroi.git import headers
 from qroi.git.run import run_git
 
 FIELDS = ("%aN", "%aE", "%cN", "%cE")
@@ -47,8 +48,8 @@ def identities(git_dir: str, rev: str, enabled: bool) -> dict[str, tuple[str, st
     args = [*config(rev), "--git-dir", git_dir, "log", "--no-use-mailmap", f"--format={fmt}", rev]
     proc = run_git(args, what=f"git log failed in {git_dir}", cwd=git_dir)
     found = {}
-    fields = proc.stdout.decode("utf-8", "replace").split("\0")
+    fields = proc.stdout.split(b"\0")
     for start in range(0, len(fields) - 4, 5):
-        sha, an, ae, cn, ce = fields[start : start + 5]
-        found[sha.strip()] = (an, ae, cn, ce)
+        sha, an, ae, cn, ce = (headers.decoded(f) for f in fields[start : start + 5])
+        found[sha.strip()] = (an, ae, cn, ce)  # decoded as the walk decodes them (qroi.git.headers)
     return found

@@ -99,6 +99,11 @@ class GitRepo:
                 continue
         return present
 
+    def file_at(self, commit: str, path: str) -> bytes | None:
+        """The bytes of `path` in the tree of `commit` (not the work tree), None if it has none."""
+        proc = run_git(["cat-file", "blob", f"{commit}:{path}"], git_dir=self.git_dir, check=False)
+        return proc.stdout if proc.returncode == 0 else None
+
     def read_blob(self, sha: str) -> bytes:
         return self._repo.git.get_object_data(sha)[3]
 

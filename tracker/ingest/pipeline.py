@@ -21,6 +21,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from qroi.ai import ai_step
+from qroi.core import roles
 from qroi.core.errors import QroiError
 from qroi.core.files import is_notebook_path, is_scored_path
 from qroi.delivery import delivery_step
@@ -283,6 +284,7 @@ class _Run:
             "is_revert": is_revert,
             "reverted_sha": known(reverted) if reverted else None,
             "issue_refs": " ".join(sorted(refs)),
+            "header_flags": commit.header_flags,
             **state.columns(),
         }
 
@@ -365,8 +367,9 @@ def _finalise(
     head_files: list[tuple[str, str]],
     known_generation: dict[str, int],
     result: IngestResult,
+    overrides: roles.Overrides,
 ) -> None:
-    """Tags and the scored files at HEAD, replaced in one transaction at the end of a run."""
+    """Tags, the scored files at HEAD and the role overrides, replaced in one transaction at the end of a run."""
     tags = [t for t in git.tags() if t.sha in known_generation]
     with transaction(engine) as conn:
         conn.execute(delete(models.Tag).where(models.Tag.repo_id == repo_id))
@@ -394,10 +397,22 @@ def _finalise(
             update(models.Repo)
             .where(models.Repo.id == repo_id)
             .values(
-                head_sha=head, last_ingest_ts=int(time.time()), last_ingest_seconds=round(result.seconds, 3)
+                head_sha=head,
+                last_ingest_ts=int(time.time()),
+                last_ingest_seconds=round(result.seconds, 3),
+                role_overrides=overrides.to_json() if overrides else None,
             )
         )
         _count_python_blobs(conn, repo_id, result)
+
+
+def project_roles(git: GitRepo, head: str) -> roles.Overrides:
+    """The `[tool.qroi]` role overrides of `pyproject.toml` in HEAD's tree (the committed table, not
+    an edit in the work tree), stored so every reader of the store resolves roles alike."""
+    raw = git.file_at(head, "pyproject.toml")
+    if raw is None:
+        return roles.Overrides()
+    return roles.from_pyproject(raw.decode("utf-8", "replace"), f"pyproject.toml at {head[:12]}")
 
 
 def _count_python_blobs(conn: Any, repo_id: int, result: IngestResult) -> None:
@@ -432,6 +447,7 @@ def ingest(
     init_schema(engine)
     with GitRepo(source.git_path) as git, repo_lock(engine, name):
         head = git.resolve(options.branch or "HEAD")
+        overrides = project_roles(git, head)  # before mining: a [tool.qroi] typo fails at once
         try:
             repo_id = _repo_row(engine, name, source, options.branch)
             # The bug-fix rule and the use of .mailmap are remembered with the delivery settings: new
@@ -478,7 +494,7 @@ def ingest(
             result.post_steps_seconds = time.perf_counter() - post_started
             result.delivery.history = None  # memory: the history is not needed past this point
             result.seconds = time.perf_counter() - started
-            _finalise(engine, git, repo_id, head, head_files, run.generations, result)
+            _finalise(engine, git, repo_id, head, head_files, run.generations, result, overrides)
         except DBAPIError as exc:
             raise QroiError(describe_db_error(engine, exc)) from exc
     result.seconds = time.perf_counter() - started

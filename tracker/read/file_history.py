@@ -8,13 +8,10 @@ import pandas as pd
 from sqlalchemy import Engine, Select, null, select
 from sqlmodel import col
 
-from qroi.read import queries, sql
+from qroi.read import lineage, queries, sql
 from qroi.read.mainline import quality_series
 from qroi.store import models
 from qroi.store.database import repo_id
-
-MAX_RENAME_HOPS = 100
-
 
 FILE_HISTORY_COLUMNS = [
     "repo",
@@ -58,6 +55,7 @@ def _versions(change: type[models.Change] | type[models.MergeChange]) -> Select:
             c.sha,
             c.generation,
             c.committed_ts,
+            c.authored_ts,
             c.author_name,
             c.message,
             c.is_bugfix,
@@ -108,27 +106,26 @@ class FileHistory:
 def file_history(engine: Engine, repo: str, path: str) -> FileHistory:
     """Every commit that changed a file, oldest first, with the file's scores after each change.
 
-    Renames are followed backwards: the history of `src/a.py` renamed from `lib/a.py` includes
-    `lib/a.py`'s commits before the rename. A deleting change has no blob and no scores.
+    The file is followed through its renames by its lineage (`qroi.read.lineage`, the rule of the
+    hotspots and the claim test's panel): the history of `src/a.py` renamed from `lib/a.py`
+    includes `lib/a.py`'s commits before the rename, and not those of another file that had the
+    path earlier or later. A deleting change has no blob and no scores.
     """
     rid = repo_id(engine, repo)
-    ch, mc, c = models.Change, models.MergeChange, models.Commit
+    ch, mc = models.Change, models.MergeChange
     changes, merges = _versions(ch), _versions(mc)
-    parts: list[pd.DataFrame] = []
-    merged: list[pd.DataFrame] = []
-    current, before_gen, seen = path, None, set()
-    for _ in range(MAX_RENAME_HOPS):
-        later = [] if before_gen is None else [col(c.generation) < before_gen]
-        rows = sql.frame(engine, changes.where(col(ch.repo_id) == rid, col(ch.path) == current, *later))
-        parts.append(rows)
-        merged.append(
-            sql.frame(engine, merges.where(col(mc.repo_id) == rid, col(mc.path) == current, *later))
-        )
-        renames = rows[(rows["change_type"] == "rename") & rows["old_path"].notna()].sort_values("generation")
-        seen.add(current)
-        if renames.empty or renames.iloc[0]["old_path"] in seen:
-            break
-        current, before_gen = renames.iloc[0]["old_path"], int(renames.iloc[0]["generation"])
+    lineage_of = lineage.of_repo(engine, repo)
+    followed = lineage_of(path, lineage.LATEST)
+    paths = sorted(set(lineage_of.paths(followed)) | {path})
+
+    def of_lineage(rows: pd.DataFrame) -> pd.DataFrame:
+        keep = [
+            lineage_of(p, int(t)) == followed for p, t in zip(rows["path"], rows["authored_ts"], strict=True)
+        ]
+        return rows[keep] if len(rows) else rows
+
+    parts = [of_lineage(sql.frame(engine, changes.where(col(ch.repo_id) == rid, col(ch.path).in_(paths))))]
+    merged = [of_lineage(sql.frame(engine, merges.where(col(mc.repo_id) == rid, col(mc.path).in_(paths))))]
     main = set(quality_series(engine, repo)["sha"])
     every = _finish(pd.concat([*parts, *merged], ignore_index=True), repo, main)
     return FileHistory(

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from qroi.core import roles
 from qroi.core.calendar import clock_offset
 from qroi.labels import issue_links
+from qroi.read import file_roles, lineage
 from qroi.store import models
 from qroi.store.database import repo_id
 
@@ -74,6 +75,7 @@ COMMIT_COLUMNS = [
     "reworked_lines",
     "kind",
     "kind_rule",
+    "header_flags",
 ]
 CHANGE_COLUMNS = [
     "repo",
@@ -287,8 +289,13 @@ def changes(engine: Engine, repo: str) -> pd.DataFrame:
     return _repo_frame(engine, stmt, repo)
 
 
-def head_files(engine: Engine, repo: str) -> pd.DataFrame:
-    """Python files at the ingested HEAD with their Radon scores and change history by path."""
+def head_files(engine: Engine, repo: str, globs: roles.Overrides | None = None) -> pd.DataFrame:
+    """Python files at the ingested HEAD with their Radon scores and change history; `role` as
+    `qroi.read.file_roles` resolves it (with a command's `--include`/`--exclude` `globs`).
+
+    History and ownership are per lineage (`qroi.read.lineage`): a file's commits under the paths it
+    had before a rename count for its path at HEAD. SZZ and rework columns are by path.
+    """
     rid = repo_id(engine, repo)
     hf, b = models.HeadFile, models.Blob
     stmt = (
@@ -323,12 +330,12 @@ def head_files(engine: Engine, repo: str) -> pd.DataFrame:
     )
     files = _frame(engine, stmt)
     files.insert(0, "repo", repo)
-    files["role"] = [roles.role_of(p) for p in files["path"]]
+    files["role"] = file_roles.role_column(engine, repo, files["path"], globs)
     files["parse_error"] = [
         f"{k}: {e}" if isinstance(k, str) else None
         for k, e in zip(files["error_kind"], files["error"], strict=True)
     ]
-    ch = changes(engine, repo)
+    ch, _ = lineage.followed(engine, repo, changes(engine, repo), files["path"])
     files = files.merge(_history_by_path(ch), how="left", left_on="path", right_index=True)
     files = files.merge(_ownership_by_path(ch), how="left", left_on="path", right_index=True)
     files = files.merge(_defects_by_path(engine, rid), how="left", left_on="path", right_index=True)

@@ -26,6 +26,9 @@ class Repo(SQLModel, table=True):
     head_sha: str | None = None
     last_ingest_ts: int | None = None
     last_ingest_seconds: float | None = None
+    role_overrides: str | None = None
+    """The `[tool.qroi]` table of `pyproject.toml` at the ingested HEAD (`qroi.core.roles.Overrides`
+    as JSON; NULL: none, or not ingested since qroi read it). Applied when read, see `qroi.read.file_roles`."""
 
 
 class Commit(SQLModel, table=True):
@@ -79,6 +82,10 @@ class Commit(SQLModel, table=True):
     py_functions: int = 0
     py_c_or_worse: int = 0
     py_mi: float | None = None
+    header_flags: str | None = None
+    """What was odd in the commit's header as git wrote it, with the raw values, `; `-separated
+    (`qroi.git.headers`): an impossible offset, a date git cannot read or outside 1970-2100, an
+    empty name, an identity that is not UTF-8. NULL: a normal header (or stored before qroi checked)."""
 
 
 class Change(SQLModel, table=True):
