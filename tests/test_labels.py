@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from statsmodels.stats.proportion import proportion_confint
+from scipy import stats
 
+from qroi.analysis import label_error
 from qroi.sample_repos import noise
 from tests.conftest import ClaimHistories, copy_store, run_qroi
 
@@ -69,7 +72,14 @@ def test_sample_is_stratified_and_reproducible(noisy, tmp_path: Path) -> None:
     assert [r["sha"] for r in _sample(db, tmp_path / "c.csv", 12, seed=1)] != [r["sha"] for r in rows]
 
 
-def test_calibration_on_the_whole_history_is_plain_wilson(noisy, tmp_path: Path) -> None:
+def _printed(text: str, name: str) -> tuple[float, float, float, int]:
+    found = re.search(rf"{name} ([0-9.]+) \[([0-9.]+)-([0-9.]+)\] \(n=(\d+)\)", text)
+    assert found, text
+    value, low, high, n = found.groups()
+    return float(value), float(low), float(high), int(n)
+
+
+def test_calibration_of_the_whole_history_is_exact(noisy, tmp_path: Path) -> None:
     _, db, planted = noisy
     out = tmp_path / "all.csv"
     rows = _sample(db, out, len(planted))  # every commit: all weights are 1
@@ -81,9 +91,9 @@ def test_calibration_on_the_whole_history_is_plain_wilson(noisy, tmp_path: Path)
     done = run_qroi("labels", "calibrate", "noise", str(out), "--db", str(db))
     assert done.returncode == 0, done.stderr
     k, n = len(fixes) - 1, len(fixes)
-    low, high = proportion_confint(k, n, method="wilson")
-    assert f"precision {k / n:.2f} [{low:.2f}-{high:.2f}] (n={n})" in done.stderr
-    assert f"recall 1.00 [{proportion_confint(k, k, method='wilson')[0]:.2f}-1.00] (n={k})" in done.stderr
+    # Every commit judged: nothing is left to estimate, so each interval is the figure itself.
+    assert _printed(done.stderr, "precision") == (round(k / n, 2), round(k / n, 2), round(k / n, 2), n)
+    assert _printed(done.stderr, "recall") == (1.0, 1.0, 1.0, k)
 
 
 def test_recall_weights_the_fixes_hidden_in_large_strata(noisy, tmp_path: Path) -> None:
@@ -154,3 +164,41 @@ def test_analyze_prints_the_measured_label_error_and_a_sensitivity_line(
     k, n = len(fixes) - len(fixes) // 2, len(fixes)
     assert f"precision {k / n:.2f}" in after.stdout
     assert "sensitivity of" in after.stdout and "corrected for the measured misclassification" in after.stdout
+
+
+def _judged(cells: list[tuple[str, int, str, str, int]]) -> pd.DataFrame:
+    """(stratum, its size, current kind, judgement, how many such commits) -> judgements."""
+    rows = [
+        {
+            "sha": f"{stratum}{kind}{judged}{i}",
+            "kind": kind,
+            "labelled": stratum,
+            "judged": judged,
+            "stratum_size": size,
+        }
+        for stratum, size, kind, judged, count in cells
+        for i in range(count)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_one_stratum_gives_the_jeffreys_interval() -> None:
+    big = 1_000_000  # a sample from a history this large is a sample from a binomial process
+    measured = label_error.measure(_judged([("fix", big, "fix", "fix", 27), ("fix", big, "fix", "ok", 3)]))
+    assert measured is not None and measured.precision.value == pytest.approx(27 / 30)
+    jeffreys = stats.beta(27 + 0.5, 3 + 0.5).ppf([0.025, 0.975])
+    assert measured.precision.low == pytest.approx(jeffreys[0], abs=0.005)
+    assert measured.precision.high == pytest.approx(jeffreys[1], abs=0.005)
+
+
+def test_a_large_stratum_without_seen_fixes_leaves_recall_uncertain() -> None:
+    # 27 of 30 labelled fixes are fixes; none of 40 judged among 1,254 other commits is one.
+    judged = _judged(
+        [("fix", 62, "fix", "fix", 27), ("fix", 62, "fix", "ok", 3), ("other", 1254, "feature", "ok", 40)]
+    )
+    recall = label_error.measure(judged).recall
+    assert recall.value == 1.0 and recall.n == 27
+    # Up to ~1/40 of the 1,254 may be fixes nobody saw: recall's interval reaches far below 1.
+    assert recall.low < 0.6 and recall.high > 0.95
+    fewer = label_error.measure(_judged([("fix", 62, "fix", "fix", 27), ("fix", 62, "fix", "ok", 3)]))
+    assert fewer.recall.low > recall.low  # without the big stratum, nothing hides fixes
