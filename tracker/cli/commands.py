@@ -200,7 +200,7 @@ def ingest_cmd(
     scheduler: Annotated[
         str | None,
         typer.Option(
-            help="With --from: run the jobs on a Dask cluster (tcp://HOST:PORT); needs a server store."
+            help="Dask cluster (tcp://HOST:PORT): one repository's blobs are scored on its workers; with --from, whole repositories run there (needs a server store)."
         ),
     ] = None,
     rework_days: Annotated[
@@ -272,8 +272,6 @@ def ingest_cmd(
         raise QroiError("give one repository (path or URL) or --from FILE")
     if from_file is not None and name:
         raise QroiError("--name names one repository; with --from each is named after its folder or URL")
-    if scheduler and from_file is None:
-        raise QroiError("--scheduler runs the jobs of --from FILE on a cluster; give --from too")
     engine = open_store(db, write=True)
     signals = DeliveryOptions(
         rework_days=rework_days,
@@ -296,6 +294,7 @@ def ingest_cmd(
         cache_dir=cache_dir,
         delivery=signals,
         ai=lens,
+        scheduler=scheduler if from_file is None else None,
     )
     if from_file is not None:
         _ingest_many(engine, fleet.read_targets(from_file), options, workers, scheduler, quiet)

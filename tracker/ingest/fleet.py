@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from qroi.core import cluster
 from qroi.core.errors import QroiError
 from qroi.git.sources import strip_credentials
 from qroi.ingest.pipeline import IngestOptions, Progress, ingest
@@ -89,7 +90,8 @@ def run_job(url: str, target: str, options: dict[str, Any], events: Any = None) 
 
 def _options(options: IngestOptions) -> dict[str, Any]:
     """The per-repository options (nested option objects kept as they are, not turned into dicts)."""
-    return {f.name: getattr(options, f.name) for f in fields(options) if f.name not in ("workers", "name")}
+    skip = ("workers", "name", "scheduler")  # a job scores its blobs in-process, on the worker it runs on
+    return {f.name: getattr(options, f.name) for f in fields(options) if f.name not in skip}
 
 
 def ingest_local(
@@ -141,15 +143,9 @@ def ingest_distributed(
             "--scheduler needs a store every worker can reach: a server database URL, "
             "e.g. postgresql+psycopg://user@host/db, not an SQLite file"
         )
-    try:
-        from distributed import Client
-        from distributed import as_completed as dask_completed
-    except ImportError as exc:
-        raise QroiError("--scheduler needs Dask: pip install 'qroi[distributed]'") from exc
-    try:
-        client = Client(scheduler, timeout="20s")
-    except OSError as exc:
-        raise QroiError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    client = cluster.connect(scheduler)
+    from distributed import as_completed as dask_completed  # importable: connect() succeeded
+
     results = []
     try:
         futures = [client.submit(run_job, url, t, _options(options), None, pure=False) for t in targets]

@@ -60,6 +60,8 @@ class IngestOptions:
     cache_dir: Path | None = None
     delivery: delivery_step.DeliveryOptions = field(default_factory=delivery_step.DeliveryOptions)
     ai: ai_step.AiOptions = field(default_factory=ai_step.AiOptions)
+    scheduler: str | None = None
+    """A Dask scheduler address: the blobs are scored on its workers instead of local processes."""
 
 
 @dataclass
@@ -445,7 +447,10 @@ def ingest(
     source = resolve(target, options.cache_dir)
     name = options.name or source.default_name
     init_schema(engine)
-    with GitRepo(source.git_path) as git, repo_lock(engine, name):
+    # A cluster is reached before anything is stored (an unreachable one is a one-line error); the
+    # workers, local or remote, are released before the post-ingest steps fork.
+    pool = ScoringPool(options.workers, options.budget, scheduler=options.scheduler)
+    with pool, GitRepo(source.git_path) as git, repo_lock(engine, name):
         head = git.resolve(options.branch or "HEAD")
         overrides = project_roles(git, head)  # before mining: a [tool.qroi] typo fails at once
         try:
@@ -471,7 +476,7 @@ def ingest(
                     return sha
                 return next((s for s in run.generations if s.startswith(sha)), None)
 
-            with ScoringPool(options.workers, options.budget) as pool:
+            with pool:
                 pending: deque[_Batch] = deque()
                 use_mailmap = delivery_step.mailmap_enabled(options.delivery.mailmap, remembered)
                 fresh = (
