@@ -32,6 +32,7 @@ from qroi.sample_repos.scenarios import (
     large,
     payback,
     pull_request,
+    regression,
     speed,
 )
 
@@ -46,6 +47,7 @@ SCENARIOS: dict[str, Scenario] = {
         delivery.SCENARIO,
         ai_era.SCENARIO,
         pull_request.SCENARIO,
+        regression.SCENARIO,
         speed.SCENARIO,
         *payback.SCENARIOS,
     )

@@ -56,6 +56,10 @@ components.cards(
         ),
     ]
 )
+names = data.people(f.scope)
+table = table.assign(
+    main_owner=table["main_owner"].map(lambda e: names.get(e) if isinstance(e, str) else None)
+)
 st.dataframe(
     table[[c for c in folders.FOLDER_COLUMNS if c != "repo" or len(f.scope.repos) > 1]],
     hide_index=True,
@@ -70,7 +74,11 @@ st.dataframe(
         "mi": st.column_config.ProgressColumn("MI", min_value=0, max_value=100, format="%.1f"),
         "cc_total": st.column_config.NumberColumn("CC total", format="localized"),
         "owners": st.column_config.NumberColumn("Owners", help="Distinct main authors of its files."),
-        "main_owner": st.column_config.TextColumn("Main owner", width="medium"),
+        "main_owner": st.column_config.TextColumn(
+            "Main owner",
+            width="medium",
+            help="By name (after .mailmap): the author of most commits to the files.",
+        ),
         "main_owner_sloc_share": st.column_config.NumberColumn(
             "Main owner's share of lines", format="percent"
         ),
