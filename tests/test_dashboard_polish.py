@@ -266,3 +266,21 @@ def test_file_history_opens_on_the_hottest_product_file(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="history_path").value == product["path"].iloc[0]
+
+
+@pytest.mark.parametrize("count", [3, 10, 11, 55])
+def test_release_labels_are_thinned_so_none_overlap(count: int) -> None:
+    """At most MAX_LABELS_ACROSS names, each a tenth of the span from the next one written; the
+    newest always named, every release still a marker."""
+    times = pd.Series(pd.date_range("2015-01-01", periods=count, freq="17D"))
+    times.iloc[count // 2 :] += pd.Timedelta(days=900)  # a burst after a long gap
+    names = [f"v{i}" for i in range(count)]
+    shown = charts.thinned_labels(times, names)
+    written = [(t, n) for t, n in zip(times, shown, strict=True) if n]
+    assert len(shown) == count and 0 < len(written) <= charts.MAX_LABELS_ACROSS
+    assert shown[-1] == names[-1]
+    span = (times.max() - times.min()) / charts.MAX_LABELS_ACROSS
+    gaps = [b[0] - a[0] for a, b in zip(written, written[1:], strict=False)]
+    assert all(g >= span for g in gaps)
+    spread = pd.Series(pd.date_range("2015-01-01", periods=min(count, 10), freq="365D"))
+    assert charts.thinned_labels(spread, names[: len(spread)]) == names[: len(spread)]

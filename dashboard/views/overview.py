@@ -207,7 +207,13 @@ release_words = (
     ""
     if view.releases.empty
     else "Violet triangles on top mark releases"
-    + (", with dotted lines across the charts. " if len(view.releases) <= charts.MAX_RELEASE_LABELS else ". ")
+    + (", with dotted lines across the charts" if len(view.releases) <= charts.MAX_RELEASE_LABELS else "")
+    + (
+        f"; {charts.MAX_LABELS_ACROSS} names at most are written, so none overlap (hover a triangle for its "
+        "release). "
+        if len(view.releases) > charts.MAX_LABELS_ACROSS
+        else ". "
+    )
 )
 st.caption(
     f"Top: {f.measure.label.lower()} of the mainline after its last commit of each month (change the measure in the "
