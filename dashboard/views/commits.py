@@ -40,7 +40,8 @@ main = shown[shown["mainline"]]
 summed = (
     f"Summed over the {len(main):,} shown commits on the mainline (the first-parent chain from HEAD): a "
     "merge's change already holds what its branch did, so the branch's own commits are not added again. "
-    "Python files only; with no commit filter it is the change the Overview shows for the period."
+    "Each commit's Δ is the whole Python tree's (all its files, whatever their role); with every file role "
+    "and no commit filter the sum is the change the Overview shows for the period."
 )
 components.cards(
     [
@@ -81,6 +82,22 @@ columns = [
     "py_mi",
     "py_sloc",
 ]
+BRIEF = [
+    "repo",
+    "committed_at",
+    "sha",
+    "author_name",
+    "subject",
+    "d_sloc",
+    "d_cc_total",
+    "d_mi",
+    "kind",
+    "is_bugfix",
+]
+if not st.toggle(
+    "Every column", key="commit_columns", help="Kind rule, reverts, merges, issues, lines and quality after."
+):
+    columns = [c for c in columns if c in BRIEF]
 st.dataframe(
     table[columns if len(f.scope.repos) > 1 else columns[1:]],
     hide_index=True,

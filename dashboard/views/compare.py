@@ -115,13 +115,13 @@ else:
         placeholder=components.MISSING,
         width="stretch",
         column_config={
-            "path": st.column_config.TextColumn("File", width="large"),
-            "mi_new": st.column_config.NumberColumn("MI", format="%.1f"),
-            "mi_delta": st.column_config.NumberColumn("Δ MI", format="%+.1f"),
-            "cc_total_new": st.column_config.NumberColumn("CC", format="%d"),
-            "cc_total_delta": st.column_config.NumberColumn("Δ CC", format="%+d"),
-            "cc_max_new": st.column_config.NumberColumn("Max CC", format="%d"),
-            "sloc_delta": st.column_config.NumberColumn("Δ sloc", format="%+d"),
+            "path": st.column_config.TextColumn("File", width="medium"),
+            "mi_new": st.column_config.NumberColumn("MI", format="%.1f", width="small"),
+            "mi_delta": st.column_config.NumberColumn("Δ MI", format="%+.1f", width="small"),
+            "cc_total_new": st.column_config.NumberColumn("CC", format="%d", width="small"),
+            "cc_total_delta": st.column_config.NumberColumn("Δ CC", format="%+d", width="small"),
+            "cc_max_new": st.column_config.NumberColumn("Max CC", format="%d", width="small"),
+            "sloc_delta": st.column_config.NumberColumn("Δ sloc", format="%+d", width="small"),
             "commits_between": st.column_config.NumberColumn(
                 "Commits", format="%d", help="Commits between the two revisions."
             ),
@@ -151,15 +151,15 @@ st.dataframe(
     placeholder=components.MISSING,
     width="stretch",
     column_config={
-        "folder": st.column_config.TextColumn("Folder", width="large"),
-        "files_old": st.column_config.NumberColumn("Files before", format="%d"),
-        "files_new": st.column_config.NumberColumn("Files now", format="%d"),
-        "mi_new": st.column_config.NumberColumn("MI", format="%.1f"),
-        "mi_delta": st.column_config.NumberColumn("Δ MI", format="%+.1f"),
-        "cc_total_delta": st.column_config.NumberColumn("Δ CC", format="%+d"),
-        "c_or_worse_delta": st.column_config.NumberColumn("Δ C-or-worse", format="%+d"),
-        "sloc_delta": st.column_config.NumberColumn("Δ sloc", format="%+d"),
-        "commits_between": st.column_config.NumberColumn("Commits", format="%d"),
+        "folder": st.column_config.TextColumn("Folder", width="medium"),
+        "files_old": st.column_config.NumberColumn("Files before", format="%d", width="small"),
+        "files_new": st.column_config.NumberColumn("Files now", format="%d", width="small"),
+        "mi_new": st.column_config.NumberColumn("MI", format="%.1f", width="small"),
+        "mi_delta": st.column_config.NumberColumn("Δ MI", format="%+.1f", width="small"),
+        "cc_total_delta": st.column_config.NumberColumn("Δ CC", format="%+d", width="small"),
+        "c_or_worse_delta": st.column_config.NumberColumn("Δ C-or-worse", format="%+d", width="small"),
+        "sloc_delta": st.column_config.NumberColumn("Δ sloc", format="%+d", width="small"),
+        "commits_between": st.column_config.NumberColumn("Commits", format="%d", width="small"),
     },
 )
 
@@ -183,11 +183,11 @@ with left:
             column_config={
                 "function": st.column_config.TextColumn("Function", width="medium"),
                 "path": st.column_config.TextColumn("File", width="medium"),
-                "lineno": st.column_config.NumberColumn("Line", format="%d"),
+                "lineno": st.column_config.NumberColumn("Line", format="%d", width="small"),
                 "complexity_old": st.column_config.NumberColumn(
                     "CC before", format="%d", help="Empty: it did not exist."
                 ),
-                "complexity_new": st.column_config.NumberColumn("CC now", format="%d"),
+                "complexity_new": st.column_config.NumberColumn("CC now", format="%d", width="small"),
             },
         )
 with right:
@@ -203,9 +203,9 @@ with right:
             width="stretch",
             column_config={
                 "path": st.column_config.TextColumn("File", width="medium"),
-                "hotspot_rank_old": st.column_config.NumberColumn("Rank before", format="%d"),
-                "hotspot_rank_new": st.column_config.NumberColumn("Rank now", format="%d"),
-                "commits_between": st.column_config.NumberColumn("Commits", format="%d"),
+                "hotspot_rank_old": st.column_config.NumberColumn("Rank before", format="%d", width="small"),
+                "hotspot_rank_new": st.column_config.NumberColumn("Rank now", format="%d", width="small"),
+                "commits_between": st.column_config.NumberColumn("Commits", format="%d", width="small"),
                 "status": "File",
             },
         )

@@ -32,8 +32,9 @@ def commits() -> pd.DataFrame:
     return data.commits_export(scope, where, kept)
 
 
+# Hotspot figures counted in the sidebar's period, added to `qroi export files` as `period_*` (a
+# comment, not a docstring: Streamlit's magic would print a bare string on the page).
 PERIOD_COLUMNS = ["commits", "bugfix_commits", "authors", "added", "deleted"]
-"""Hotspot figures counted in the sidebar's period, added to `qroi export files` as `period_*`."""
 
 
 def files() -> pd.DataFrame:
