@@ -89,11 +89,15 @@ def test_every_role_totals_equal_the_stores_repository_quality(planted) -> None:
     with engine.connect() as conn:
         for side, rev in (("old", every.old), ("new", every.new)):
             stored = conn.execute(
-                text("SELECT py_files, py_sloc, py_cc_total, py_functions, py_c_or_worse, py_mi FROM commits WHERE sha = :s"),
+                text(
+                    "SELECT py_files, py_sloc, py_cc_total, py_functions, py_c_or_worse, py_mi FROM commits WHERE sha = :s"
+                ),
                 {"s": rev.sha},
             ).one()
             t = every.totals.loc[side]
-            assert (t["files"], t["sloc"], t["cc_total"], t["functions"], t["c_or_worse"]) == tuple(stored[:5])
+            assert (t["files"], t["sloc"], t["cc_total"], t["functions"], t["c_or_worse"]) == tuple(
+                stored[:5]
+            )
             assert t["mi"] == pytest.approx(stored[5], abs=1e-5)
     folders = every.folders
     assert folders["sloc_new"].sum() == every.totals.loc["new", "sloc"]
@@ -108,7 +112,9 @@ def test_ranks_at_head_are_the_hotspots_pages(planted) -> None:  # type: ignore[
     assert list(ranked["path"]) == list(hot[hot["score"] > 0]["path"])
 
 
-def test_cli_prints_the_comparison_writes_its_csv_and_refuses_an_unknown_revision(planted, result, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_prints_the_comparison_writes_its_csv_and_refuses_an_unknown_revision(
+    planted, result, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     _, db, notes = planted
     out = tmp_path / "files.csv"
     done = run_qroi("compare", REPO, "--db", str(db), "--out", str(out), "--format", "json")

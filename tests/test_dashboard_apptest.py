@@ -553,7 +553,9 @@ def test_commit_filters_narrow_the_table_and_carry_over_to_the_export(app: AppTe
     assert set(preview["sha"]) == set(matching["sha"])
 
 
-def test_role_pickers_default_to_product_and_export_what_the_cli_exports(app: AppTest, engine, dash_db) -> None:
+def test_role_pickers_default_to_product_and_export_what_the_cli_exports(
+    app: AppTest, engine, dash_db
+) -> None:
     """Commits and Export list what `qroi export NAME --roles ROLES` lists, product by default; the
     choice made on one page holds on the next."""
     at = run(app)

@@ -303,7 +303,9 @@ def test_people_are_shown_by_name_never_by_e_mail(
     assert not any(email in every for email in names)
 
 
-def test_file_history_lists_the_files_of_the_chosen_roles(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_history_lists_the_files_of_the_chosen_roles(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = _overview(demo_db, monkeypatch)
     at.switch_page("views/file_history.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -319,7 +321,9 @@ def test_file_history_lists_the_files_of_the_chosen_roles(demo_db: Path, monkeyp
 
 
 @pytest.mark.parametrize("page", ["export", "compare", "commits", "file_history"])
-def test_no_stray_text_printed_by_streamlit_magic(demo_db: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+def test_no_stray_text_printed_by_streamlit_magic(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
     """A bare string in a page script (a docstring under a constant) is written on the page."""
     at = _overview(demo_db, monkeypatch)
     at.switch_page(f"views/{page}.py").run()

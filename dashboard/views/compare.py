@@ -58,7 +58,7 @@ def _delta(key: str, digits: int = 0) -> str | None:
 
 
 def _fmt(value: object, digits: int = 0) -> str:
-    return components.MISSING if value is None or pd.isna(value) else f"{value:,.{digits}f}"  # type: ignore[str-format]
+    return components.MISSING if value is None or pd.isna(value) else f"{value:,.{digits}f}"
 
 
 st.caption(

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from qroi.core import roles
 from qroi.core.errors import QroiError
@@ -121,8 +122,8 @@ def releases(engine: Engine, repo: str) -> pd.DataFrame:
     """The stored releases (tag, sha, released_ts), newest first: the picker's choices."""
     r = models.Release
     rid = repo_id(engine, repo)
-    stmt = select(r.tag, r.sha, r.released_ts).where(r.repo_id == rid)
-    return sql.frame(engine, stmt.order_by(r.released_ts.desc(), r.tag.desc()))
+    stmt = select(col(r.tag), col(r.sha), col(r.released_ts)).where(col(r.repo_id) == rid)
+    return sql.frame(engine, stmt.order_by(col(r.released_ts).desc(), col(r.tag).desc()))
 
 
 def default_pair(engine: Engine, repo: str) -> tuple[str, str]:
@@ -139,8 +140,10 @@ def default_pair(engine: Engine, repo: str) -> tuple[str, str]:
 def _commits(engine: Engine, rid: int) -> tuple[pd.DataFrame, str, str]:
     """All stored commits of a repository, HEAD's sha and the root's (oldest first)."""
     c = models.Commit
-    stmt = select(c.id, c.sha, c.parents, c.generation, c.committed_ts, c.is_bugfix).where(c.repo_id == rid)
-    commits = sql.frame(engine, stmt.order_by(c.generation, c.committed_ts, c.sha))
+    stmt = select(
+        *(col(x) for x in (c.id, c.sha, c.parents, c.generation, c.committed_ts, c.is_bugfix))
+    ).where(col(c.repo_id) == rid)
+    commits = sql.frame(engine, stmt.order_by(col(c.generation), col(c.committed_ts), col(c.sha)))
     if commits.empty:
         raise QroiError("the repository has no stored commits; run `qroi ingest` first")
     head = str(commits.loc[commits["generation"].idxmax(), "sha"])
@@ -154,14 +157,18 @@ def resolve(engine: Engine, repo: str, ref: str) -> Revision:
     text = ref.strip()
     with engine.connect() as conn:
         tagged = conn.execute(
-            select(models.Tag.sha).where(models.Tag.repo_id == rid, models.Tag.name == text)
+            select(col(models.Tag.sha)).where(col(models.Tag.repo_id) == rid, col(models.Tag.name) == text)
         ).scalar()
     if text.upper() == "HEAD":
         sha = head
     elif tagged is not None:
         sha = tagged
     else:
-        found = commits["sha"][commits["sha"].str.startswith(text.lower())] if len(text) >= 4 else []
+        found = (
+            commits["sha"][commits["sha"].str.startswith(text.lower())]
+            if len(text) >= 4
+            else commits["sha"].iloc[0:0]
+        )
         if len(found) != 1:
             why = "is ambiguous" if len(found) > 1 else "is no stored tag or commit"
             raise QroiError(
@@ -208,17 +215,23 @@ def _diffs(engine: Engine, rid: int) -> dict[int, list[tuple[str, str | None, st
         for table in (models.Change, models.MergeChange):
             rows = conn.execute(
                 select(
-                    table.commit_id,
-                    table.path,
-                    table.old_path,
-                    table.change_type,
-                    table.new_blob,
-                    table.is_python,
+                    *(
+                        col(x)
+                        for x in (
+                            table.commit_id,
+                            table.path,
+                            table.old_path,
+                            table.change_type,
+                            table.new_blob,
+                            table.is_python,
+                        )
+                    )
                 )
-                .where(table.repo_id == rid)
-                .order_by(table.commit_id, table.id)
+                .where(col(table.repo_id) == rid)
+                .order_by(col(table.commit_id), col(table.id))
             )
-            for commit_id, path, old_path, kind, blob, is_python in rows:
+            for row in rows:
+                commit_id, path, old_path, kind, blob, is_python = tuple(row)
                 out[commit_id].append((path, old_path, kind, blob, bool(is_python)))
     return out
 
@@ -242,7 +255,9 @@ def _blob_scores(engine: Engine, blobs: set[str]) -> pd.DataFrame:
     frames = [
         sql.frame(
             engine,
-            select(b.blob, *(getattr(b, m) for m in FILE_METRICS), b.error_kind).where(b.blob.in_(part)),
+            select(col(b.blob), *(col(getattr(b, m)) for m in FILE_METRICS), col(b.error_kind)).where(
+                col(b.blob).in_(part)
+            ),
         )
         for part in chunks(sorted(blobs))
     ]
@@ -259,9 +274,9 @@ def _touches(engine: Engine, rid: int) -> pd.DataFrame:
     """(commit_id, path) of every non-merge change, with the commit's bug-fix flag."""
     ch, c = models.Change, models.Commit
     stmt = (
-        select(ch.commit_id, ch.path, c.is_bugfix)
-        .join(c, c.id == ch.commit_id)
-        .where(ch.repo_id == rid)
+        select(col(ch.commit_id), col(ch.path), col(c.is_bugfix))
+        .join(c, col(c.id) == col(ch.commit_id))
+        .where(col(ch.repo_id) == rid)
         .distinct()
     )
     return sql.bools(sql.frame(engine, stmt), "is_bugfix")
@@ -323,9 +338,22 @@ def _matched_functions(engine: Engine, blobs: set[str]) -> dict[str, dict[tuple[
     with engine.connect() as conn:
         for part in chunks(sorted(blobs)):
             rows = conn.execute(
-                select(fn.blob, fn.class_name, fn.name, fn.lineno, fn.endline, fn.complexity, fn.rank)
-                .where(fn.blob.in_(part))
-                .order_by(fn.blob, fn.lineno, fn.id)
+                select(
+                    *(
+                        col(x)
+                        for x in (
+                            fn.blob,
+                            fn.class_name,
+                            fn.name,
+                            fn.lineno,
+                            fn.endline,
+                            fn.complexity,
+                            fn.rank,
+                        )
+                    )
+                )
+                .where(col(fn.blob).in_(part))
+                .order_by(col(fn.blob), col(fn.lineno), col(fn.id))
             ).mappings()
             seen: dict[tuple[str, str | None, str], int] = defaultdict(int)
             for row in rows:
@@ -449,8 +477,8 @@ def compare(
     top_old = files["hotspot_rank_old"].fillna(TOP_HOTSPOTS + 1) <= TOP_HOTSPOTS
     files["new_hotspot"] = (top_new & ~top_old).astype(bool)
     for m in ("sloc", "cc_total", "cc_max", "functions", "c_or_worse"):
-        for col in (f"{m}_old", f"{m}_new", f"{m}_delta"):
-            files[col] = files[col].round().astype("Int64")
+        for column in (f"{m}_old", f"{m}_new", f"{m}_delta"):
+            files[column] = files[column].round().astype("Int64")
     files = files[FILE_COLUMNS]
     return Comparison(
         repo=repo,

@@ -296,9 +296,9 @@ def paths_by_commit(engine: Engine, repo: str) -> set[tuple[str, str]]:
     with engine.connect() as conn:
         for table in (models.Change, models.MergeChange):
             rows = conn.execute(
-                select(c.sha, table.path, table.old_path)
-                .join(c, c.id == table.commit_id)
-                .where(table.repo_id == rid)
+                select(sqlmodel.col(c.sha), sqlmodel.col(table.path), sqlmodel.col(table.old_path))
+                .join(c, sqlmodel.col(c.id) == sqlmodel.col(table.commit_id))
+                .where(sqlmodel.col(table.repo_id) == rid)
             )
             for sha, path, old_path in rows:
                 found.add((sha, path))
@@ -314,9 +314,9 @@ def author_names(engine: Engine, repo: str) -> dict[str, str]:
     """
     c = models.Commit
     stmt = (
-        select(c.author_email, c.author_name)
-        .where(c.repo_id == repo_id(engine, repo))
-        .order_by(c.authored_ts, c.generation, c.sha)
+        select(sqlmodel.col(c.author_email), sqlmodel.col(c.author_name))
+        .where(sqlmodel.col(c.repo_id) == repo_id(engine, repo))
+        .order_by(sqlmodel.col(c.authored_ts), sqlmodel.col(c.generation), sqlmodel.col(c.sha))
     )
     with engine.connect() as conn:
         names = {email: name for email, name in conn.execute(stmt)}
