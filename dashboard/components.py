@@ -33,6 +33,7 @@ CSS = """
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] *,
 [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  word-break: normal !important; overflow-wrap: normal !important;
 }
 [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 .block-container { padding-top: 2.2rem; }

@@ -108,7 +108,8 @@ components.cards(
             "inverse",
             help="Total cyclomatic complexity of the latest scored version (lower is simpler).",
         ),
-    ]
+    ],
+    per_row=4,  # seven in a row cut their labels at 1280 px
 )
 as_hotspot = hot[hot["path"] == path]
 if len(as_hotspot) and (as_hotspot.iloc[0]["commits"], as_hotspot.iloc[0]["bugfix_commits"]) != (
@@ -209,14 +210,14 @@ st.dataframe(
         "sha": st.column_config.TextColumn("Commit", width="small"),
         "author_name": "Author",
         "subject": st.column_config.TextColumn("Subject", width="medium"),
-        "is_bugfix": st.column_config.CheckboxColumn("Bug fix"),
-        "inducing": st.column_config.CheckboxColumn("Bug-inducing"),
-        "change_type": "Change",
-        "added": st.column_config.NumberColumn("+lines", format="%d"),
-        "deleted": st.column_config.NumberColumn("−lines", format="%d"),
-        "mi": st.column_config.NumberColumn("MI", format="%.1f"),
-        "cc_total": st.column_config.NumberColumn("CC", format="%d"),
-        "sloc": st.column_config.NumberColumn("sloc", format="%d"),
+        "is_bugfix": st.column_config.CheckboxColumn("Fix", width="small"),
+        "inducing": st.column_config.CheckboxColumn("Inducing", width="small"),
+        "change_type": st.column_config.TextColumn("Change", width="small"),
+        "added": st.column_config.NumberColumn("+lines", format="%d", width="small"),
+        "deleted": st.column_config.NumberColumn("−lines", format="%d", width="small"),
+        "mi": st.column_config.NumberColumn("MI", format="%.1f", width="small"),
+        "cc_total": st.column_config.NumberColumn("CC", format="%d", width="small"),
+        "sloc": st.column_config.NumberColumn("sloc", format="%d", width="small"),
         "path": "Path then",
     },
 )
