@@ -124,6 +124,8 @@ def test_cli_prints_the_comparison_writes_its_csv_and_refuses_an_unknown_revisio
     assert {f["name"] for f in data["crossed_functions"]} == set(notes["crossed"])
     assert out.read_text() == export.csv_text(result.files)
     assert f"{result.commits_between:,} commits between" in done.stderr
+    table = run_qroi("compare", REPO, "--db", str(db))
+    assert table.returncode == 0 and "│ price " in table.stdout and "nan." not in table.stdout
     bad = run_qroi("compare", REPO, notes["old"], "v9.9.9", "--db", str(db))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "v9.9.9" in bad.stderr
     assert "Traceback" not in bad.stderr
@@ -144,7 +146,11 @@ def test_compare_page_shows_the_same_figures(planted, result, monkeypatch) -> No
     )
     worse, folders_shown, functions, hot = (d.value for d in at.dataframe)
     assert list(worse["path"]) == list(result.worse_files["path"])
-    assert list(functions["function"]) == list(result.functions["name"])
+    qualified = [
+        f"{c}.{n}" if isinstance(c, str) else n
+        for c, n in zip(result.functions["class_name"], result.functions["name"], strict=True)
+    ]
+    assert list(functions["function"]) == qualified and "Rates.lookup" in qualified
     assert set(hot["path"]) == set(result.new_hotspots["path"])
     cards = {m.label: m.value for m in at.metric}
     assert cards["Commits between"] == f"{result.commits_between:,}"

@@ -4,7 +4,7 @@ Between the tags `v1.0.0` and `v1.1.0` (both annotated, the last two releases):
 - `src/widget/pricing.py` is edited in `EDITS` commits (half of them bug fixes) that grow
   `price` from cyclomatic complexity 2 to `PRICE_CC_NEW` (Radon rank C): its MI falls, it
   becomes the top hotspot, and `price` crosses the rank-C threshold;
-- `src/widget/rates.py` gains `lookup`, a new function of complexity `LOOKUP_CC` (rank C);
+- `src/widget/rates.py` gains `Rates.lookup`, a new method of complexity `LOOKUP_CC` (rank C);
 - `src/widget/legacy.py` is deleted;
 - `src/widget/report.py` arrives through a merged feature branch (a real three-way merge);
 everything else is random work that never touches these paths. The manifest's `notes.regression`
@@ -29,12 +29,12 @@ LOOKUP_CC = 12
 
 RATES_V1 = '"""Exchange rates."""\n\n\ndef rate(code):\n    return {"EUR": 1.0}.get(code, 1.0)\n'
 LOOKUP = (
-    "\n\ndef lookup(code, when):\n"
+    "\n\nclass Rates:\n    def lookup(self, code, when):\n"
     + "".join(
-        f"    {'if' if n == 0 else 'elif'} code == 'C{n}' and when > {n}:\n        return {n}\n"
+        f"        {'if' if n == 0 else 'elif'} code == 'C{n}' and when > {n}:\n            return {n}\n"
         for n in range((LOOKUP_CC - 1) // 2)
     )
-    + "    if when:\n        return -1\n    return 0\n"
+    + "        if when:\n            return -1\n        return 0\n"
 )
 """Five `if/elif` with an `and` (two paths each) and one more `if`: complexity 1 + 10 + 1 = 12."""
 LEGACY_SRC = '"""Kept for old callers."""\n\n\ndef old_total(items):\n    return sum(items)\n'

@@ -158,7 +158,7 @@ def _render(result: comparing.Comparison, top: int) -> None:
     for column in ("function", "path:line", "CC before", "CC now"):
         crossed.add_column(column)
     for row in result.functions.head(top).itertuples():
-        name = f"{row.class_name}.{row.name}" if row.class_name else row.name
+        name = f"{row.class_name}.{row.name}" if isinstance(row.class_name, str) else row.name
         crossed.add_row(name, f"{row.path}:{row.lineno}", _num(row.complexity_old), str(row.complexity_new))
     out.print(crossed)
 
