@@ -61,12 +61,12 @@ table = table.assign(
     main_owner=table["main_owner"].map(lambda e: names.get(e) if isinstance(e, str) else None)
 )
 st.dataframe(
-    # Files and total CC are left to the CSV, so the table fits a 1280-pixel screen.
+    # Files, total CC and owners are left to the CSV, so the table fits a 1280-pixel screen.
     table[
         [
             c
             for c in folders.FOLDER_COLUMNS
-            if (c != "repo" or len(f.scope.repos) > 1) and c not in ("files", "cc_total")
+            if (c != "repo" or len(f.scope.repos) > 1) and c not in ("files", "cc_total", "owners")
         ]
     ],
     hide_index=True,
