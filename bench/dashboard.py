@@ -1,7 +1,7 @@
 """Benchmark the dashboard on a big store: each page's data load, and first render in a real browser.
 
 Usage: python bench/dashboard.py [--store DB] [--commits N] [--cache DIR] [--no-browser] [--no-loads]
-       [--screenshots DIR]
+       [--screenshots DIR] [--width PX]
 
 Without --store, a `large` sample repository of N commits (default 20,000) is built and ingested
 once into --cache (default $QROI_BENCH_CACHE or /tmp/qroi-bench-dashboard) and reused by later
@@ -142,6 +142,7 @@ PAGES = [
     ("Hotspots", "hotspots"),
     ("Map", "tree_map"),
     ("File history", "file_history"),
+    ("Compare", "compare"),
     ("Commits", "commits"),
     ("Delivery", "delivery"),
     ("AI era", "ai_era"),
@@ -153,6 +154,7 @@ SHOTS = {
     "Hotspots": "hotspots",
     "Map": "map",
     "File history": "file-history",
+    "Compare": "compare",
     "Commits": "commits",
     "Delivery": "delivery",
     "AI era": "ai-era",
@@ -226,7 +228,7 @@ def render(context, url: str, charts: int, ready: str = "stPlotlyChart", shot: P
     return seconds
 
 
-def browser(db: Path, shots: Path | None = None) -> None:
+def browser(db: Path, shots: Path | None = None, width: int = 1500) -> None:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -240,6 +242,7 @@ def browser(db: Path, shots: Path | None = None) -> None:
             "Hotspots": 1,
             "Map": 1,
             "File history": 2,
+            "Compare": 0,
             "Commits": 1,
             "Delivery": 3,
             "AI era": 1,
@@ -258,7 +261,7 @@ def browser(db: Path, shots: Path | None = None) -> None:
                 headless=True,
                 executable_path=CHROMIUM,
                 args=CHROMIUM_ARGS,
-                viewport={"width": 1500, "height": 2600 if shots else 1400},
+                viewport={"width": width, "height": 2600 if shots else 1400},
             )
             try:
                 if label:
@@ -289,6 +292,7 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-loads", action="store_true", help="only the browser (and its screenshots)")
     parser.add_argument("--screenshots", type=Path, help="save each page's first render here (PNG)")
+    parser.add_argument("--width", type=int, default=1500, help="browser viewport width in pixels")
     args = parser.parse_args()
     quiet()
     db = args.store or cached_store(args.cache, args.commits)
@@ -296,7 +300,7 @@ def main() -> None:
         data_loads(db)
         script_runs(db)
     if not args.no_browser:
-        browser(db, args.screenshots)
+        browser(db, args.screenshots, args.width)
 
 
 if __name__ == "__main__":

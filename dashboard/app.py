@@ -32,6 +32,7 @@ PAGES = {
         st.Page("views/hotspots.py", title="Hotspots", icon=":material/local_fire_department:"),
         st.Page("views/tree_map.py", title="Map", icon=":material/grid_view:"),
         st.Page("views/file_history.py", title="File history", icon=":material/history:"),
+        st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("views/commits.py", title="Commits", icon=":material/commit:"),
     ],
     "Evidence": [

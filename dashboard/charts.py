@@ -30,6 +30,9 @@ MI_SCALE = [[0.0, "#b91c1c"], [0.35, "#f59e0b"], [0.65, "#a3e635"], [1.0, "#1580
 """MI colour scale: red below Radon's C rank (MI < 10 is C, but real files sit at 40-80), green above."""
 
 MAX_RELEASE_LABELS = 14
+MAX_LABELS_ACROSS = 10
+"""Release names written on a chart at most: beyond it they overlap at 1280 px; every release keeps
+its marker and its name on hover."""
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 
 pio.templates["qroi"] = go.layout.Template(
@@ -96,6 +99,24 @@ def broken_at_gaps(x: pd.Series, y: pd.Series, days: int = GAP_DAYS) -> tuple[li
     return xs, ys
 
 
+def thinned_labels(times: pd.Series, labels: list[str], most: int = MAX_LABELS_ACROSS) -> list[str]:
+    """The labels to write, "" for the others: at most `most`, each at least 1/`most` of the time
+    span after the last one written (the newest first), so neighbours never overlap."""
+    when = pd.to_datetime(times).reset_index(drop=True)
+    if len(when) == 0:
+        return []
+    span = (when.max() - when.min()) / most
+    shown = [""] * len(labels)
+    last = None
+    for i in sorted(range(len(when)), key=lambda k: when[k], reverse=True):
+        if sum(1 for t in shown if t) >= most:
+            break
+        if last is None or last - when[i] >= span:
+            shown[i] = labels[i]
+            last = when[i]
+    return shown
+
+
 def _mark_releases(fig: go.Figure, releases: pd.DataFrame, rows: int) -> None:
     """Releases as violet triangles on top; with few releases, labelled and drawn as dotted lines across every row."""
     if releases.empty:
@@ -124,18 +145,20 @@ def _mark_releases(fig: go.Figure, releases: pd.DataFrame, rows: int) -> None:
     ]
     fig.update_layout(shapes=[*fig.layout.shapes, *lines])
     label = [f"{r} {n}" if several else n for r, n in zip(shown["repo"], shown["tag"], strict=True)]
+    at = shown["released_at"].dt.tz_convert(None)
     fig.add_trace(
         go.Scatter(
-            x=shown["released_at"].dt.tz_convert(None),
+            x=at,
             y=[1.0] * len(shown),
             yaxis="y99",
-            mode="markers+text" if few else "markers",
-            text=label,
+            mode="markers+text",
+            text=thinned_labels(at, label),
+            customdata=label,
             textposition="top center",
             textfont={"size": 11, "color": RELEASE},
             marker={"symbol": "triangle-down", "size": 9, "color": RELEASE},
             name="Release",
-            hovertemplate="release %{text}<br>%{x|%d %b %Y}<extra></extra>",
+            hovertemplate="release %{customdata}<br>%{x|%d %b %Y}<extra></extra>",
             cliponaxis=False,
         )
     )
@@ -836,12 +859,13 @@ def duplication(points: pd.DataFrame, repos: list[str]) -> go.Figure:
                     x=pd.to_datetime(rel["committed_ts"], unit="s"),
                     y=rel["share"].astype("float64") * 100,
                     mode="markers+text",
-                    text=rel["at"],
+                    text=thinned_labels(pd.to_datetime(rel["committed_ts"], unit="s"), list(rel["at"])),
+                    customdata=list(rel["at"]),
                     textposition="top center",
                     textfont={"size": 10, "color": RELEASE},
                     name="release",
                     marker={"symbol": "triangle-down", "size": 9, "color": RELEASE},
-                    hovertemplate="%{text}: %{y:.1f}%<extra></extra>",
+                    hovertemplate="%{customdata}: %{y:.1f}%<extra></extra>",
                     cliponaxis=False,
                 )
             )

@@ -28,6 +28,14 @@ CSS = """
 [data-testid="stMetric"] { background: #f8fafc; }
 [data-testid="stMetricLabel"] p { font-size: 0.85rem; color: #475569; }
 [data-testid="stMetricValue"] { font-size: 1.65rem; }
+/* Wrap a long card label, value or change instead of cutting it off ("Median lead …") at 1280 px. */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *,
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] *,
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  word-break: normal !important; overflow-wrap: normal !important;
+}
+[data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 .block-container { padding-top: 2.2rem; }
 </style>
 """

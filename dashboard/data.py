@@ -23,6 +23,7 @@ from qroi.analysis import headline as headlines
 from qroi.core import roles
 from qroi.core.calendar import Period
 from qroi.read import commit_table as commit_reads
+from qroi.read import compare as compare_reads
 from qroi.read import delivery as delivery_reads
 from qroi.read import export, mainline, queries, sql, store_state
 from qroi.read import file_history as history_reads
@@ -178,9 +179,41 @@ def delivery_signals(url: str, stamp: str) -> bool:
 
 
 @st.cache_data(show_spinner=False)
-def export_table(url: str, stamp: str, name: str, repo: str) -> pd.DataFrame:
-    """One `qroi export` table of one repository (documented columns, CLI order)."""
-    return export.table(engine_for(url), name, repo)
+def export_table(
+    url: str, stamp: str, name: str, repo: str, kept: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """One `qroi export` table of one repository (documented columns, CLI order); with `kept`,
+    as `qroi export NAME --roles ...` narrows it."""
+    return export.table(engine_for(url), name, repo, None if kept is None else frozenset(kept))
+
+
+@st.cache_data(show_spinner=False)
+def commits_touching(url: str, stamp: str, repo: str, kept: tuple[str, ...]) -> frozenset[str]:
+    """Shas of the commits that changed a file of the kept roles."""
+    return frozenset(queries.commits_touching(engine_for(url), repo, frozenset(kept)))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def comparison(
+    url: str, stamp: str, repo: str, old: str, new: str, kept: tuple[str, ...], depth: int
+) -> compare_reads.Comparison:
+    """Two revisions side by side, as `qroi compare` computes them."""
+    return compare_reads.compare(engine_for(url), repo, old, new, frozenset(kept), depth)
+
+
+@st.cache_data(show_spinner=False)
+def compare_choices(url: str, stamp: str, repo: str) -> tuple[list[str], tuple[str, str]]:
+    """The revisions the Compare page offers (releases newest first, then HEAD) and its default pair."""
+    engine = engine_for(url)
+    tags = list(compare_reads.releases(engine, repo)["tag"])
+    old, new = compare_reads.default_pair(engine, repo)
+    return ["HEAD", *tags, *([old] if old not in tags and old != "HEAD" else [])], (old, new)
+
+
+@st.cache_data(show_spinner=False)
+def author_names(url: str, stamp: str, repo: str) -> dict[str, str]:
+    """E-mail -> the name its latest commit carries (after .mailmap), to show people by name."""
+    return queries.author_names(engine_for(url), repo)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -305,11 +338,18 @@ def hotspots(scope: Scope, kept: tuple[str, ...] = (roles.PRODUCT,)) -> pd.DataF
     ).reset_index(drop=True)
 
 
-def commits(scope: Scope, where: commit_reads.CommitFilter | None = None) -> pd.DataFrame:
-    """Commits of the chosen repositories in the period, newest first, with quality deltas, filtered."""
+def commits(
+    scope: Scope, where: commit_reads.CommitFilter | None = None, kept: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """Commits of the chosen repositories in the period, newest first, with quality deltas, filtered;
+    with `kept`, only those that changed a file of those roles (as `qroi export commits --roles`)."""
     table = _concat([commit_table(scope.url, scope.stamp, r, scope.start, scope.end) for r in scope.repos])
     if table.empty:
         return table
+    if kept is not None:
+        shas = [commits_touching(scope.url, scope.stamp, r, tuple(sorted(kept))) for r in scope.repos]
+        touched = frozenset().union(*shas)
+        table = table[table["sha"].isin(touched)]
     table = table.sort_values("committed_ts", ascending=False, kind="mergesort").reset_index(drop=True)
     return where.apply(table) if where else table
 
@@ -353,9 +393,11 @@ def history(scope: Scope, repo: str, path: str) -> HistoryData:
     return HistoryData(hist, versions.main_line, funcs, bug_inducing(scope.url, scope.stamp, repo, paths))
 
 
-def commits_export(scope: Scope, where: commit_reads.CommitFilter | None = None) -> pd.DataFrame:
+def commits_export(
+    scope: Scope, where: commit_reads.CommitFilter | None = None, kept: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     """The CLI's commits table (same columns, order and cells) for the filtered commits, plus deltas."""
-    shown = commits(scope, where)
+    shown = commits(scope, where, kept)
     if shown.empty:
         return pd.DataFrame(columns=[*queries.COMMIT_COLUMNS, *commit_reads.DELTA_SOURCES])
     frames = []
@@ -429,6 +471,14 @@ more than a scope; the benchmark calls `history`, `commits_export` and `claim` i
 def clear() -> None:
     """Forget every cached result (the sidebar's reload button)."""
     st.cache_data.clear()
+
+
+def people(scope: Scope) -> dict[str, str]:
+    """E-mail -> name over the chosen repositories, for pages that show people (never their e-mail)."""
+    names: dict[str, str] = {}
+    for repo in scope.repos:
+        names.update(author_names(scope.url, scope.stamp, repo))
+    return names
 
 
 def head_files(scope: Scope, kept: tuple[str, ...]) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from qroi.core import roles
 from qroi.dashboard import data
 from qroi.dashboard.metrics import DEFAULT_MEASURE, MEASURES, Measure
 from qroi.read import commit_table as commit_reads
@@ -217,3 +218,38 @@ def describe(where: commit_reads.CommitFilter) -> str:
     if where.text.strip():
         parts.append(f"text “{where.text.strip()}”")
     return "; ".join(parts) if parts else "no commit filters"
+
+
+# --- file roles: one choice shared by the pages that list files or commits --------------------
+
+ROLES_KEY = "file_roles"
+ROLES_HELP = (
+    "Which files count, by what their path says they are (qroi.core.roles): product code by default, "
+    "as the CLI's `--roles`; add tests, docs, examples or generated code to see them too."
+)
+
+
+def role_picker(container: object = None, help_text: str = ROLES_HELP) -> tuple[str, ...]:
+    """Draw the shared file-role picker and return the kept roles, sorted (product by default).
+
+    One key across Overview, Commits, File history, Compare and Export, written back on every run
+    like the sidebar's filters, so a choice made on one page holds on the next.
+    """
+    ss = st.session_state
+    known = roles.names()
+    ss[ROLES_KEY] = [r for r in ss.get(ROLES_KEY, [roles.PRODUCT]) if r in known]
+    where = container if container is not None else st
+    where.multiselect(  # type: ignore[attr-defined]
+        "File roles", known, key=ROLES_KEY, placeholder="Choose file roles", help=help_text
+    )
+    return kept_roles()
+
+
+def kept_roles() -> tuple[str, ...]:
+    """The roles chosen with `role_picker` (product when none was ever chosen; empty if all were removed)."""
+    return tuple(sorted(st.session_state.get(ROLES_KEY, [roles.PRODUCT])))
+
+
+def roles_text(kept: tuple[str, ...]) -> str:
+    """The `--roles` value that selects the same files on the command line."""
+    return "all" if set(kept) == set(roles.names()) else ",".join(kept)

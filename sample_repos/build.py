@@ -33,6 +33,7 @@ from qroi.sample_repos.scenarios import (
     large,
     payback,
     pull_request,
+    regression,
     speed,
 )
 
@@ -47,6 +48,7 @@ SCENARIOS: dict[str, Scenario] = {
         delivery.SCENARIO,
         ai_era.SCENARIO,
         pull_request.SCENARIO,
+        regression.SCENARIO,
         speed.SCENARIO,
         *payback.SCENARIOS,
         *growth.SCENARIOS,

@@ -36,6 +36,7 @@ from qroi.read import export, queries
 from qroi.sample_repos import truth
 from qroi.sample_repos.build import build
 from qroi.store import database, migrate
+from tests.conftest import run_qroi as run_cli
 
 pytestmark = pytest.mark.xdist_group("dashboard")
 
@@ -506,6 +507,7 @@ def test_file_history_names_the_function_end_line_as_radons(app: AppTest) -> Non
 def test_commit_table_deltas_are_first_parent_differences(app: AppTest, engine) -> None:
     at = run(app)
     at.multiselect(key="repos").set_value([DEMO])
+    at.session_state["file_roles"] = list(roles.names())  # every commit, whatever it touched
     run(at, "commits")
     commits = queries.commits(engine, DEMO).set_index("sha")
     table = at.dataframe[0].value
@@ -525,6 +527,7 @@ def test_commit_totals_add_up_to_the_overviews_change(app: AppTest, engine) -> N
     period it is the Overview's change since the period began: branch work is not counted twice."""
     at = run(app)
     at.multiselect(key="repos").set_value([DEMO])
+    at.session_state["file_roles"] = list(roles.names())  # every commit, whatever it touched
     run(at, "commits")
     head = queries.commits(engine, DEMO).iloc[-1]
 
@@ -544,6 +547,7 @@ def test_commit_totals_add_up_to_the_overviews_change(app: AppTest, engine) -> N
 def test_commit_filters_narrow_the_table_and_carry_over_to_the_export(app: AppTest, engine) -> None:
     at = run(app)
     at.multiselect(key="repos").set_value([DEMO])
+    at.session_state["file_roles"] = list(roles.names())  # every commit, whatever it touched
     run(at, "commits")
     commits = queries.commits(engine, DEMO)
     at.button_group(key="cf_bugfix").set_value("Only")
@@ -560,6 +564,42 @@ def test_commit_filters_narrow_the_table_and_carry_over_to_the_export(app: AppTe
     assert metrics(at)["Rows"] == f"{len(matching):,}", "the export honours the Commits page's filters"
     preview = at.dataframe[0].value
     assert set(preview["sha"]) == set(matching["sha"])
+
+
+def test_role_pickers_default_to_product_and_export_what_the_cli_exports(
+    app: AppTest, engine, dash_db
+) -> None:
+    """Commits and Export list what `qroi export NAME --roles ROLES` lists, product by default; the
+    choice made on one page holds on the next."""
+    at = run(app)
+    at.multiselect(key="repos").set_value([DEMO])
+    run(at, "commits")
+    assert at.multiselect(key="file_roles").value == [roles.PRODUCT]
+
+    def cli(table: str, chosen: str) -> list[list[str]]:
+        done = run_cli("export", table, "--repo", DEMO, "--db", str(dash_db), "--roles", chosen)
+        assert done.returncode == 0, done.stderr
+        return list(csv.reader(io.StringIO(done.stdout)))
+
+    for chosen in ("product", "test,docs"):
+        kept = chosen.split(",")
+        at.multiselect(key="file_roles").set_value(kept)
+        run(at, "commits")
+        product_commits = cli("commits", chosen)
+        assert 0 < len(product_commits) - 1 < len(queries.commits(engine, DEMO))
+        assert metrics(at)["Commits shown"] == f"{len(product_commits) - 1:,}"
+        run(at, "export")
+        for table in ("commits", "files", "functions"):
+            at.radio(key="export_table").set_value(table)
+            run(at)
+            rows = cli(table, chosen)
+            assert metrics(at)["Rows"] == f"{len(rows) - 1:,}", (chosen, table)
+            preview = at.dataframe[0].value
+            key = "sha" if table == "commits" else "path"
+            column = rows[0].index(key)
+            assert sorted(set(preview[key])) == sorted({r[column] for r in rows[1:]}), (chosen, table)
+    bad = run_cli("export", "releases", "--repo", DEMO, "--db", str(dash_db), "--roles", "product")
+    assert bad.returncode == 2 and "--roles applies to" in bad.stderr
 
 
 def test_export_csv_is_the_cli_table_plus_deltas(dash_db: Path, engine) -> None:

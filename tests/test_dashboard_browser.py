@@ -220,8 +220,11 @@ def test_export_download_parses_and_matches_the_store(page: Page, server, engine
         button.locator("button").click()
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     width = len(queries.COMMIT_COLUMNS)
+    product = frozenset(
+        {roles.PRODUCT}
+    )  # the page's default file roles: `qroi export commits --roles product`
     cli = [
-        list(csv.reader(io.StringIO(export.csv_text(export.table(engine, "commits", r)))))
+        list(csv.reader(io.StringIO(export.csv_text(export.table(engine, "commits", r, product)))))
         for r in (OTHER, DEMO)
     ]
     assert rows[0][:width] == cli[0][0]
@@ -266,7 +269,7 @@ def test_every_page_renders_and_the_sidebar_filters_follow_across_pages(
     page.get_by_role("button", name="Open its history").click()
     expect(page.get_by_role("heading", name="File history", level=1)).to_be_visible(timeout=WAIT)
     settle(page)
-    expect(page.get_by_role("combobox", name="File")).to_have_value(path)
+    expect(page.get_by_role("combobox", name="File", exact=True)).to_have_value(path)
     charts_drawn(page, 2)
     files = queries.head_files(engine, DEMO).set_index("path")
     assert metric(page, "Commits") == f"{int(files.at[path, 'commits']):,}"
@@ -277,7 +280,8 @@ def test_every_page_renders_and_the_sidebar_filters_follow_across_pages(
     expect(page.get_by_test_id("stPlotlyChart").filter(visible=True).first).to_contain_text("CC per 100 sloc")
 
     visit(page, "Commits", charts=1)
-    assert metric(page, "Commits shown") == f"{len(queries.commits(engine, DEMO)):,}"
+    product = queries.commits_touching(engine, DEMO, frozenset({roles.PRODUCT}))  # the default file roles
+    assert metric(page, "Commits shown") == f"{len(product):,}"
     snap(page, "commits", docs=True)
     visit(page, "Delivery", charts=3)
     snap(page, "delivery", docs=True)

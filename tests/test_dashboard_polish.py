@@ -183,7 +183,8 @@ def test_files_export_has_every_column_of_qroi_export_files(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     shown = at.dataframe[-1].value
-    cli = export.table(database.connect(str(demo_db)), "files", "widget")
+    # The page's default file roles (product), as `qroi export files --roles product`.
+    cli = export.table(database.connect(str(demo_db)), "files", "widget", frozenset({roles.PRODUCT}))
     width = len(queries.FILE_COLUMNS)
     assert list(shown.columns[:width]) == queries.FILE_COLUMNS
     assert [c for c in shown.columns[width:]] == [
@@ -266,3 +267,71 @@ def test_file_history_opens_on_the_hottest_product_file(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="history_path").value == product["path"].iloc[0]
+
+
+@pytest.mark.parametrize("count", [3, 10, 11, 55])
+def test_release_labels_are_thinned_so_none_overlap(count: int) -> None:
+    """At most MAX_LABELS_ACROSS names, each a tenth of the span from the next one written; the
+    newest always named, every release still a marker."""
+    times = pd.Series(pd.date_range("2015-01-01", periods=count, freq="17D"))
+    times.iloc[count // 2 :] += pd.Timedelta(days=900)  # a burst after a long gap
+    names = [f"v{i}" for i in range(count)]
+    shown = charts.thinned_labels(times, names)
+    written = [(t, n) for t, n in zip(times, shown, strict=True) if n]
+    assert len(shown) == count and 0 < len(written) <= charts.MAX_LABELS_ACROSS
+    assert shown[-1] == names[-1]
+    span = (times.max() - times.min()) / charts.MAX_LABELS_ACROSS
+    gaps = [b[0] - a[0] for a, b in zip(written, written[1:], strict=False)]
+    assert all(g >= span for g in gaps)
+    spread = pd.Series(pd.date_range("2015-01-01", periods=min(count, 10), freq="365D"))
+    assert charts.thinned_labels(spread, names[: len(spread)]) == names[: len(spread)]
+
+
+@pytest.mark.parametrize(("page", "column"), [("tree_map", "main_owner"), ("ai_era", "author")])
+def test_people_are_shown_by_name_never_by_e_mail(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, page: str, column: str
+) -> None:
+    at = _overview(demo_db, monkeypatch)
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    engine = database.connect(str(demo_db))
+    names = queries.author_names(engine, "widget")
+    shown = next(d.value for d in at.dataframe if column in d.value.columns)[column].dropna()
+    assert len(shown) and not any("@" in str(v) for v in shown)
+    assert set(shown) <= set(names.values())
+    every = " ".join(str(v) for d in at.dataframe for v in d.value.astype(str).to_numpy().ravel())
+    assert not any(email in every for email in names)
+
+
+def test_file_history_lists_the_files_of_the_chosen_roles(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _overview(demo_db, monkeypatch)
+    at.switch_page("views/file_history.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    every = queries.changes(database.connect(str(demo_db)), "widget")["path"]
+    every = {p for p in every if p.endswith(".py")}
+    for kept in ([roles.PRODUCT], ["test"]):
+        at.multiselect(key="file_roles").set_value(kept).run()
+        current = at.selectbox(key="history_path").value
+        listed = set(at.selectbox(key="history_path").options) - {current}
+        wanted = {p for p in every if roles.role_of(p) in kept} - {current}
+        assert listed and listed <= wanted, kept
+        assert {roles.role_of(p) for p in listed} == set(kept)
+
+
+@pytest.mark.parametrize("page", ["export", "compare", "commits", "file_history"])
+def test_no_stray_text_printed_by_streamlit_magic(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    """A bare string in a page script (a docstring under a constant) is written on the page."""
+    at = _overview(demo_db, monkeypatch)
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    import ast
+
+    source = (Path(APP).parent / "views" / f"{page}.py").read_text()
+    body = ast.parse(source).body[1:]  # the module docstring is not printed
+    bare = {n.value.value for n in body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    assert not bare, bare
+    assert not [m.value for m in at.markdown if "`period_*`" in m.value]

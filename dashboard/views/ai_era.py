@@ -203,7 +203,8 @@ else:
     components.plot(charts.duplication(base.duplication, list(f.scope.repos)), key="ai_duplication")
 
 st.subheader("Authors")
-shown = base.authors[
+names = data.people(f.scope)
+shown = base.authors.assign(author=base.authors["author"].map(lambda e: names.get(e, components.MISSING)))[
     [
         "author",
         "commits",
@@ -220,7 +221,10 @@ st.dataframe(
     hide_index=True,
     placeholder=components.MISSING,
     column_config={
-        "author": "Author",
+        "author": st.column_config.TextColumn(
+            "Author",
+            help="The name on the author's latest commit (after .mailmap); one row per e-mail address.",
+        ),
         "commits": st.column_config.NumberColumn("Commits", format="localized"),
         "ai_commits": st.column_config.NumberColumn("Declared AI", format="localized"),
         "operations": st.column_config.NumberColumn("Line operations", format="localized"),

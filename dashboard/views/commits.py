@@ -11,13 +11,26 @@ f = filters.current()
 components.header(
     "Commits", "Which commits moved quality, and which ones were bug fixes, reverts or issue work?", f
 )
-every = data.commits(f.scope)
+kept = filters.role_picker(
+    help_text="Commits that changed a file of these roles (a merge: in its diff against its first parent), "
+    "as `qroi export commits --roles`: product code by default, so test-only and docs-only commits are "
+    "left out until you add their roles."
+)
+if not kept:
+    components.nothing("Choose at least one file role.")
+    st.stop()
+every = data.commits(f.scope, kept=kept)
 if every.empty:
-    components.nothing("No commits in this period.", "Widen the period in the sidebar.")
+    components.nothing(
+        "No commit in this period changed a file of these roles.", "Widen the period or add file roles."
+    )
     st.stop()
 where = filters.commit_filter_controls(sorted(every["author_name"].unique()))
 shown = where.apply(every)
-st.caption(f"Filters: {filters.describe(where)} (set them in the sidebar; the Export page uses them too).")
+st.caption(
+    f"Filters: {filters.describe(where)}; commits that changed {', '.join(kept)} files (set them in the "
+    "sidebar and above; the Export page uses them too)."
+)
 if shown.empty:
     components.nothing("No commit matches these filters.", "Loosen the commit filters in the sidebar.")
     st.stop()
@@ -27,7 +40,8 @@ main = shown[shown["mainline"]]
 summed = (
     f"Summed over the {len(main):,} shown commits on the mainline (the first-parent chain from HEAD): a "
     "merge's change already holds what its branch did, so the branch's own commits are not added again. "
-    "Python files only; with no commit filter it is the change the Overview shows for the period."
+    "Each commit's Δ is the whole Python tree's (all its files, whatever their role); with every file role "
+    "and no commit filter the sum is the change the Overview shows for the period."
 )
 components.cards(
     [
@@ -68,6 +82,22 @@ columns = [
     "py_mi",
     "py_sloc",
 ]
+BRIEF = [
+    "repo",
+    "committed_at",
+    "sha",
+    "author_name",
+    "subject",
+    "d_sloc",
+    "d_cc_total",
+    "d_mi",
+    "kind",
+    "is_bugfix",
+]
+if not st.toggle(
+    "Every column", key="commit_columns", help="Kind rule, reverts, merges, issues, lines and quality after."
+):
+    columns = [c for c in columns if c in BRIEF]
 st.dataframe(
     table[columns if len(f.scope.repos) > 1 else columns[1:]],
     hide_index=True,

@@ -9,12 +9,16 @@ import streamlit as st
 
 from qroi.core import roles
 from qroi.dashboard import components, data, filters
-from qroi.read import queries
+from qroi.read import export, queries
 
 f = filters.current()
 components.header("Export", "Take any table away as CSV, exactly as filtered here.", f)
 scope, ss = f.scope, st.session_state
 where = filters.current_commit_filter()
+kept = filters.role_picker(
+    help_text="Narrows the commits, files, functions and bug links tables as `qroi export NAME --roles` does: "
+    "rows of files of these roles, and commits that changed one. Product code by default."
+)
 EPOCH = pd.Timestamp(0, tz="UTC")
 
 
@@ -25,11 +29,12 @@ def _iso(frame: pd.DataFrame, ts: str, name: str) -> pd.DataFrame:
 
 
 def commits() -> pd.DataFrame:
-    return data.commits_export(scope, where)
+    return data.commits_export(scope, where, kept)
 
 
+# Hotspot figures counted in the sidebar's period, added to `qroi export files` as `period_*` (a
+# comment, not a docstring: Streamlit's magic would print a bare string on the page).
 PERIOD_COLUMNS = ["commits", "bugfix_commits", "authors", "added", "deleted"]
-"""Hotspot figures counted in the sidebar's period, added to `qroi export files` as `period_*`."""
 
 
 def files() -> pd.DataFrame:
@@ -39,11 +44,11 @@ def files() -> pd.DataFrame:
     period = hot[["repo", "path", *PERIOD_COLUMNS, "score"]].rename(
         columns={c: f"period_{c}" for c in PERIOD_COLUMNS}
     )
-    return _stack("files").merge(period, how="left", on=["repo", "path"])
+    return _stack("files", kept).merge(period, how="left", on=["repo", "path"])
 
 
 def functions() -> pd.DataFrame:
-    return _stack("functions")
+    return _stack("functions", kept)
 
 
 def timeline() -> pd.DataFrame:
@@ -62,10 +67,10 @@ def in_period(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame[keep]
 
 
-def _stack(name: str) -> pd.DataFrame:
-    """The `qroi export NAME` table of every chosen repository, stacked."""
+def _stack(name: str, by_role: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The `qroi export NAME` table of every chosen repository, stacked (`--roles` when `by_role`)."""
     return pd.concat(
-        [data.export_table(scope.url, scope.stamp, name, r) for r in scope.repos], ignore_index=True
+        [data.export_table(scope.url, scope.stamp, name, r, by_role) for r in scope.repos], ignore_index=True
     )
 
 
@@ -78,7 +83,7 @@ def issues() -> pd.DataFrame:
 
 
 def bug_links() -> pd.DataFrame:
-    return in_period(_stack("bug_links"), "fix_at")
+    return in_period(_stack("bug_links", kept), "fix_at")
 
 
 def lineops() -> pd.DataFrame:
@@ -179,6 +184,14 @@ choice = st.radio(
 )
 label, load, about = TABLES[choice]
 st.markdown(about)
+if choice in export.BY_ROLE:
+    st.caption(
+        f"Files of the roles {', '.join(kept) or '(none)'}: the rows of `qroi export {choice} --repo REPO "
+        f"--roles {filters.roles_text(kept)}`"
+        + (" in the period, with the Commits page's filters." if choice in ("commits", "bug_links") else ".")
+    )
+elif choice != "timeline":
+    st.caption("File roles do not apply to this table: it has no file paths.")
 frame = load()
 if frame.empty:
     components.nothing(

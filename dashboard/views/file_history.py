@@ -20,21 +20,26 @@ ss = st.session_state
 repos = list(f.scope.repos)
 if ss.get("history_repo") not in repos:
     ss["history_repo"] = repos[0]
-left, right = st.columns([1, 3]) if len(repos) > 1 else (None, st.container())
-if left is not None:
+left, right = st.columns([1, 3])
+if len(repos) > 1:
     left.selectbox("Repository", repos, key="history_repo", persist_state="session")
 repo = ss["history_repo"]
-paths = data.python_paths(f.scope.url, f.scope.stamp, repo)
+kept = filters.role_picker(
+    left, "Which files the picker lists, by role (product code by default, as the CLI)."
+)
+every_path = data.python_paths(f.scope.url, f.scope.stamp, repo)
+# A file opened from Hotspots (or the Map) stays listed whatever its role.
+paths = [p for p in every_path if roles.role_of(p) in kept or p == ss.get("history_path")]
 if not paths:
-    components.nothing(f"{repo} has no Python files in its history.")
+    components.nothing(f"{repo} has no Python files of these roles in its history.", "Add file roles.")
     st.stop()
 hot = data.hotspots_of(
     f.scope.url, f.scope.stamp, repo, f.scope.start, f.scope.end, tuple(sorted(roles.names()))
 )
 if ss.get("history_path") not in paths:
-    # The first file shown is the hottest product file, as Hotspots ranks by default (tests led).
-    product = hot[hot["role"] == roles.PRODUCT]
-    ss["history_path"] = (product if len(product) else hot)["path"].iloc[0] if len(hot) else paths[0]
+    # The first file shown is the hottest file of the kept roles, as Hotspots ranks them (tests led).
+    mine = hot[hot["role"].isin(kept)]
+    ss["history_path"] = mine["path"].iloc[0] if len(mine) else paths[0]
 right.selectbox(
     "File",
     paths,
@@ -103,7 +108,8 @@ components.cards(
             "inverse",
             help="Total cyclomatic complexity of the latest scored version (lower is simpler).",
         ),
-    ]
+    ],
+    per_row=4,  # seven in a row cut their labels at 1280 px
 )
 as_hotspot = hot[hot["path"] == path]
 if len(as_hotspot) and (as_hotspot.iloc[0]["commits"], as_hotspot.iloc[0]["bugfix_commits"]) != (
@@ -210,14 +216,14 @@ st.dataframe(
         "sha": st.column_config.TextColumn("Commit", width="small"),
         "author_name": "Author",
         "subject": st.column_config.TextColumn("Subject", width="medium"),
-        "is_bugfix": st.column_config.CheckboxColumn("Bug fix"),
-        "inducing": st.column_config.CheckboxColumn("Bug-inducing"),
-        "change_type": "Change",
-        "added": st.column_config.NumberColumn("+lines", format="%d"),
-        "deleted": st.column_config.NumberColumn("−lines", format="%d"),
-        "mi": st.column_config.NumberColumn("MI", format="%.1f"),
-        "cc_total": st.column_config.NumberColumn("CC", format="%d"),
-        "sloc": st.column_config.NumberColumn("sloc", format="%d"),
+        "is_bugfix": st.column_config.CheckboxColumn("Fix", width="small"),
+        "inducing": st.column_config.CheckboxColumn("Inducing", width="small"),
+        "change_type": st.column_config.TextColumn("Change", width="small"),
+        "added": st.column_config.NumberColumn("+lines", format="%d", width="small"),
+        "deleted": st.column_config.NumberColumn("−lines", format="%d", width="small"),
+        "mi": st.column_config.NumberColumn("MI", format="%.1f", width="small"),
+        "cc_total": st.column_config.NumberColumn("CC", format="%d", width="small"),
+        "sloc": st.column_config.NumberColumn("sloc", format="%d", width="small"),
         "path": "Path then",
     },
 )

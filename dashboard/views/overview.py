@@ -80,14 +80,20 @@ st.page_link(
 )
 
 trend_words = quality_trend(view.headline, f)
-hot = data.hotspots(f.scope, (roles.PRODUCT,))
-hot = hot[hot["commits"] > 0].head(3) if len(hot) else hot
 st.markdown("##### Quality trend and what to look at next")
 left, right = st.columns(2)
+kept = filters.role_picker(
+    right,
+    "Which files the list of what to look at next ranks, by role: product code by default, as `qroi summary "
+    "--roles`. The quality cards and the timeline describe every Python file of the mainline's tree.",
+)
+hot = data.hotspots(f.scope, kept) if kept else pd.DataFrame()
+hot = hot[hot["commits"] > 0].head(3) if len(hot) else hot
+kinds = "product" if kept == (roles.PRODUCT,) else ", ".join(kept)
 left.markdown(trend_words)
 if len(hot):
     right.markdown(
-        "Start with the product files that change most and are most complex (Hotspots has the full list):\n"
+        f"Start with the {kinds} files that change most and are most complex (Hotspots has the full list):\n"
         + "\n".join(
             f"- `{row.path}`{f' ({row.repo})' if len(f.scope.repos) > 1 else ''}: changed in {row.commits:,} "
             f"commits, {row.bugfix_commits:,} of them bug fixes; its most complex function scores {row.cc_max:,.0f}."
@@ -95,7 +101,7 @@ if len(hot):
         )
     )
 else:
-    right.markdown("No product file at HEAD was changed in this period: nothing stands out.")
+    right.markdown(f"No {kinds or 'chosen'} file at HEAD was changed in this period: nothing stands out.")
 
 st.markdown("##### Delivery")
 components.cards(
@@ -207,7 +213,13 @@ release_words = (
     ""
     if view.releases.empty
     else "Violet triangles on top mark releases"
-    + (", with dotted lines across the charts. " if len(view.releases) <= charts.MAX_RELEASE_LABELS else ". ")
+    + (", with dotted lines across the charts" if len(view.releases) <= charts.MAX_RELEASE_LABELS else "")
+    + (
+        f"; {charts.MAX_LABELS_ACROSS} names at most are written, so none overlap (hover a triangle for its "
+        "release). "
+        if len(view.releases) > charts.MAX_LABELS_ACROSS
+        else ". "
+    )
 )
 st.caption(
     f"Top: {f.measure.label.lower()} of the mainline after its last commit of each month (change the measure in the "

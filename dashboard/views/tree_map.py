@@ -56,29 +56,53 @@ components.cards(
         ),
     ]
 )
+names = data.people(f.scope)
+table = table.assign(
+    main_owner=table["main_owner"].map(lambda e: names.get(e) if isinstance(e, str) else None)
+)
 st.dataframe(
-    table[[c for c in folders.FOLDER_COLUMNS if c != "repo" or len(f.scope.repos) > 1]],
+    # Files, total CC and owners are left to the CSV, so the table fits a 1280-pixel screen.
+    table[
+        [
+            c
+            for c in folders.FOLDER_COLUMNS
+            if (c != "repo" or len(f.scope.repos) > 1) and c not in ("files", "cc_total", "owners")
+        ]
+    ],
     hide_index=True,
     placeholder=components.MISSING,
     column_config={
         "repo": "Repository",
         "folder": st.column_config.TextColumn("Folder", width="medium"),
-        "files": st.column_config.NumberColumn("Files", format="localized"),
-        "sloc": st.column_config.NumberColumn("sloc", format="localized"),
-        "commits": st.column_config.NumberColumn("Commits", format="localized"),
-        "bugfix_commits": st.column_config.NumberColumn("Bug-fix commits", format="localized"),
-        "mi": st.column_config.ProgressColumn("MI", min_value=0, max_value=100, format="%.1f"),
-        "cc_total": st.column_config.NumberColumn("CC total", format="localized"),
-        "owners": st.column_config.NumberColumn("Owners", help="Distinct main authors of its files."),
-        "main_owner": st.column_config.TextColumn("Main owner", width="medium"),
+        "files": st.column_config.NumberColumn("Files", format="localized", width="small"),
+        "sloc": st.column_config.NumberColumn("sloc", format="localized", width="small"),
+        "commits": st.column_config.NumberColumn("Commits", format="localized", width="small"),
+        "bugfix_commits": st.column_config.NumberColumn("Fixes", format="localized", width="small"),
+        "mi": st.column_config.ProgressColumn("MI", min_value=0, max_value=100, format="%.1f", width="small"),
+        "cc_total": st.column_config.NumberColumn("CC total", format="localized", width="small"),
+        "owners": st.column_config.NumberColumn(
+            "Owners", width="small", help="Distinct main authors of its files."
+        ),
+        "main_owner": st.column_config.TextColumn(
+            "Main owner",
+            width="small",
+            help="By name (after .mailmap): the author of most commits to the files.",
+        ),
         "main_owner_sloc_share": st.column_config.NumberColumn(
-            "Main owner's share of lines", format="percent"
+            "Owner's lines",
+            format="percent",
+            width="small",
+            help="The main owner's share of the folder's source lines.",
         ),
         "bus_factor": st.column_config.NumberColumn(
-            "Bus factor", help="Fewest owners whose files hold more than half of the folder's lines."
+            "Bus factor",
+            width="small",
+            help="Fewest owners whose files hold more than half of the folder's lines.",
         ),
         "knowledge_islands": st.column_config.NumberColumn(
-            "Knowledge islands", help=f"Files one author made {folders.ISLAND_SHARE:.0%}+ of the commits to."
+            "Islands",
+            width="small",
+            help=f"Files one author made {folders.ISLAND_SHARE:.0%}+ of the commits to.",
         ),
     },
 )

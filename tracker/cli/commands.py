@@ -26,6 +26,7 @@ from qroi.ai.ai_step import AiOptions
 from qroi.cli import console, payback, start
 from qroi.cli import labels as labels_cli
 from qroi.cli.check import check_cmd
+from qroi.cli.compare import compare_cmd
 from qroi.core import roles
 from qroi.core.calendar import Period
 from qroi.core.errors import QroiError
@@ -93,6 +94,7 @@ ExcludeOption = Annotated[
 
 app.command("check")(check_cmd)
 app.command("payback")(payback.payback_cmd)
+app.command("compare")(compare_cmd)
 
 ExportTable = StrEnum("ExportTable", {name: name for name in export.TABLES})  # type: ignore[misc]
 
@@ -442,13 +444,23 @@ def export_cmd(
     db: DbOption = None,
     out: Annotated[str, typer.Option("--out", "-o", help="Output file, or - for standard output.")] = "-",
     fmt: Annotated[ExportFormat, typer.Option("--format", help="parquet needs --out.")] = ExportFormat.csv,
+    file_roles: Annotated[
+        str | None,
+        typer.Option(
+            "--roles",
+            help="Only rows of files of these roles (product, all, or a list like product,test), and "
+            "commits that changed one; for commits, changes, files, functions and bug_links "
+            "[default: every row].",
+        ),
+    ] = None,
 ) -> None:
     """Write one table (commits, changes, files, functions, issues, bug_links, releases, lineops, ai, duplication, cycle_times) as CSV or Parquet."""
     if fmt is ExportFormat.parquet and out == "-":
         raise QroiError("--format parquet needs --out FILE")
+    kept = roles.parse_selection(file_roles) if file_roles is not None else None
     engine = open_store(db)
     repo = database.pick_repo(engine, repo)
-    frame = export.table(engine, table.value, repo)
+    frame = export.table(engine, table.value, repo, kept)
     export.write(frame, out, fmt.value)
     console.summary(
         f"exported {len(frame):,} {table.value} rows of {repo} to {'standard output' if out == '-' else out}"

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+C_OR_WORSE = 11
+"""Cyclomatic complexity from which Radon ranks a function C ("moderate risk") or worse: the
+threshold of every "C or worse" count, and the one a function crosses in `qroi compare`."""
+
 
 @dataclass(frozen=True)
 class Metric:

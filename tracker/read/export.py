@@ -61,10 +61,22 @@ TABLES = (
 module also defines this CLI's choices) should not pay for at start-up."""
 
 
-def table(engine: Engine, name: str, repo: str) -> pd.DataFrame:
-    """One export table with exactly its documented columns, in order."""
-    from qroi.read import ai_frames, cycle_time, queries
+BY_ROLE = ("commits", "changes", "files", "functions", "bug_links")
+"""Tables `--roles` narrows: rows of a file (by its path's role), and commits that changed one."""
 
+
+def table(engine: Engine, name: str, repo: str, kept: frozenset[str] | None = None) -> pd.DataFrame:
+    """One export table with exactly its documented columns, in order.
+
+    With `kept` (the roles of `--roles`), only rows of files of those roles (`qroi.read.file_roles`, by
+    path) are kept, and of the commits those that changed such a file (a merge: in its diff
+    against its first parent). None keeps every row, as `qroi export` without `--roles` does.
+    """
+    from qroi.core.errors import QroiError
+    from qroi.read import ai_frames, cycle_time, file_roles, queries
+
+    if kept is not None and name not in BY_ROLE:
+        raise QroiError(f"--roles applies to {', '.join(BY_ROLE)}; the {name} table has no file paths")
     load, columns = {
         "commits": (queries.commits, queries.COMMIT_COLUMNS),
         "changes": (queries.changes, queries.CHANGE_COLUMNS),
@@ -78,7 +90,14 @@ def table(engine: Engine, name: str, repo: str) -> pd.DataFrame:
         "duplication": (ai_frames.duplication_table, ai_frames.DUPLICATION_COLUMNS),
         "cycle_times": (cycle_time.cycle_times, cycle_time.CHANGE_COLUMNS),
     }[name]
-    return load(engine, repo)[columns]
+    frame = load(engine, repo)[columns]
+    if kept is None:
+        return frame
+    if name == "commits":
+        return frame[frame["sha"].isin(queries.commits_touching(engine, repo, kept))].reset_index(drop=True)
+    return frame[[r in kept for r in file_roles.role_column(engine, repo, frame["path"])]].reset_index(
+        drop=True
+    )
 
 
 def _cell_rule() -> Callable[[Any], Any]:

@@ -289,6 +289,48 @@ def changes(engine: Engine, repo: str) -> pd.DataFrame:
     return _repo_frame(engine, stmt, repo)
 
 
+def paths_by_commit(engine: Engine, repo: str) -> set[tuple[str, str]]:
+    """(sha, path) of every file each commit changed, old paths of renames too; a merge's are those
+    of its diff against its first parent. Which commits touched a file of some role is read here."""
+    rid = repo_id(engine, repo)
+    c = models.Commit
+    found: set[tuple[str, str]] = set()
+    with engine.connect() as conn:
+        for table in (models.Change, models.MergeChange):
+            rows = conn.execute(
+                select(sqlmodel.col(c.sha), sqlmodel.col(table.path), sqlmodel.col(table.old_path))
+                .join(c, sqlmodel.col(c.id) == sqlmodel.col(table.commit_id))
+                .where(sqlmodel.col(table.repo_id) == rid)
+            )
+            for sha, path, old_path in rows:
+                found.add((sha, path))
+                if old_path:
+                    found.add((sha, old_path))
+    return found
+
+
+def author_names(engine: Engine, repo: str) -> dict[str, str]:
+    """Author e-mail -> the name on that address's latest commit (identities after `.mailmap`).
+
+    Owners are keyed by e-mail (one definition with `qroi export files`); people are shown by name.
+    """
+    c = models.Commit
+    stmt = (
+        select(sqlmodel.col(c.author_email), sqlmodel.col(c.author_name))
+        .where(sqlmodel.col(c.repo_id) == repo_id(engine, repo))
+        .order_by(sqlmodel.col(c.authored_ts), sqlmodel.col(c.generation), sqlmodel.col(c.sha))
+    )
+    with engine.connect() as conn:
+        names = {email: name for email, name in conn.execute(stmt)}
+    return {email: (name or "").strip() or "(no name)" for email, name in names.items()}
+
+
+def commits_touching(engine: Engine, repo: str, kept: frozenset[str]) -> set[str]:
+    """Shas of the commits that changed a file of the kept roles (`qroi export commits --roles`)."""
+    rules = file_roles.rules(engine, repo)
+    return {sha for sha, path in paths_by_commit(engine, repo) if roles.role_of(path, rules) in kept}
+
+
 def head_files(engine: Engine, repo: str, globs: roles.Overrides | None = None) -> pd.DataFrame:
     """Python files at the ingested HEAD with their Radon scores and change history; `role` as
     `qroi.read.file_roles` resolves it (with a command's `--include`/`--exclude` `globs`).

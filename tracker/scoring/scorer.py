@@ -37,11 +37,11 @@ from radon.complexity import cc_rank
 from radon.metrics import h_visit_ast, mi_compute, mi_rank
 from radon.visitors import ComplexityVisitor
 
+from qroi.core.metrics import C_OR_WORSE
 from qroi.scoring import astmetrics, python2, rawmetrics
 
 DEFAULT_BUDGET_SECONDS = 10.0
 DEFAULT_MAX_BYTES = 4_000_000
-C_OR_WORSE = 11  # radon ranks 11-20 as C: "moderate risk"
 METRICS = (
     "loc",
     "lloc",
