@@ -150,3 +150,13 @@ def test_first_screen_and_claim_page_show_the_cached_answer(app: AppTest, plante
         assert f">{first}</span>" in shown and rest in shown
         clearest = cached.clearest
         assert clearest is not None and clearest.plain in shown
+
+
+def test_a_history_with_no_file_at_any_window_start_cannot_be_tested_yet(tmp_path: Path) -> None:
+    # 60 commits over ten months, the first window starting before the first file existed.
+    repo = build("regression", tmp_path / "short")
+    db = tmp_path / "short.db"
+    done = run_qroi("ingest", str(repo), "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    assert "does quality pay: cannot (cached for the dashboard)" in done.stderr
+    assert headline.load(database.connect(str(db)), "short").answer == "cannot"

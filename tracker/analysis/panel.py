@@ -148,6 +148,8 @@ def build_panel(
     # Joins below are on (lineage, window): `path` holds the lineage until the end.
     panel = pd.DataFrame(rows, columns=["window", "window_ts", "shown_path", "path", "blob"])
     panel = panel[panel["blob"].isin(metrics.index)]
+    if panel.empty:  # no scored Python file at any window start (a history shorter than a window)
+        return pd.DataFrame()
     panel = panel.join(metrics, on="blob")
     touching = _touching(engine, repo, rid, bounds, lineage_of)
     panel = panel.join(_activity(touching), on=["path", "window"])
