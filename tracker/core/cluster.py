@@ -8,6 +8,7 @@ repository's blob scoring (`qroi.scoring.pool.ScoringPool`), which hands batches
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Executor, Future
@@ -44,6 +45,9 @@ def connect(scheduler: str) -> Any:
     except ImportError as exc:
         raise QroiError("--scheduler needs Dask: pip install 'qroi[distributed]'") from exc
     _probe(scheduler)
+    # Dask logs its own tracebacks to stderr when it loses the scheduler; qroi says it in one line.
+    for name in ("distributed.client", "distributed.utils", "distributed.comm"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         return Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
     except (OSError, TimeoutError, ValueError) as exc:
@@ -81,28 +85,8 @@ class ClusterExecutor(Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         """Run `fn(*args, **kwargs)` on some worker (arguments travel with the task, pickled)."""
         remote = self.client.submit(fn, *args, pure=False, **kwargs)
-        local: Future[Any] = Future()
         self._pending.add(remote)
-
-        def settle(done: Any) -> None:
-            self._pending.discard(done)
-            if not local.set_running_or_notify_cancel():
-                return
-            try:
-                local.set_result(done.result())
-            except CancelledError as exc:  # the scheduler went away, or another client cancelled it
-                reason = getattr(exc, "reason", None) or "cancelled"
-                local.set_exception(
-                    QroiError(
-                        f"the Dask scheduler at {self.scheduler} dropped this run's tasks ({reason}); "
-                        "every batch already written is kept: run the same command again to resume"
-                    )
-                )
-            except BaseException as exc:
-                local.set_exception(exc)
-
-        remote.add_done_callback(settle)
-        return local
+        return _ClusterFuture(remote, self.scheduler, self._pending.discard)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Cancel this run's outstanding tasks (if asked) and close the connection to the scheduler."""
@@ -111,3 +95,35 @@ class ClusterExecutor(Executor):
                 self.client.cancel(list(self._pending), force=True)
         finally:
             self.client.close()
+
+
+class _ClusterFuture(Future[Any]):
+    """A Dask future seen as a `concurrent.futures.Future` whose result is fetched by the caller.
+
+    Not settled from Dask's callback thread: fetching there needs the client's event loop, and once
+    a client has lost its scheduler that wait never ends and holds the interpreter's exit with it.
+    `result()` asks Dask in the calling thread instead and names a dropped task in one line.
+    """
+
+    def __init__(self, remote: Any, scheduler: str, fetched: Callable[[Any], None]) -> None:
+        super().__init__()
+        self._remote, self._scheduler, self._fetched = remote, scheduler, fetched
+
+    def done(self) -> bool:
+        return bool(self._remote.done())
+
+    def cancel(self) -> bool:
+        self._remote.cancel()
+        return super().cancel()
+
+    def result(self, timeout: float | None = None) -> Any:
+        try:
+            value = self._remote.result(timeout=timeout)
+            self._fetched(self._remote)  # the executor lets go of it: the workers may free the result
+            return value
+        except CancelledError as exc:  # the scheduler went away, or another client cancelled it
+            reason = getattr(exc, "reason", None) or "cancelled"
+            raise QroiError(
+                f"the Dask scheduler at {self._scheduler} dropped this run's tasks ({reason}); "
+                "every batch already written is kept: run the same command again to resume"
+            ) from exc
