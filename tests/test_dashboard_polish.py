@@ -335,3 +335,14 @@ def test_no_stray_text_printed_by_streamlit_magic(
     bare = {n.value.value for n in body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
     assert not bare, bare
     assert not [m.value for m in at.markdown if "`period_*`" in m.value]
+
+
+@pytest.mark.parametrize("page", sorted(p.stem for p in (Path(APP).parent / "views").glob("*.py")))
+def test_no_page_script_holds_a_bare_string(page: str) -> None:
+    """Streamlit's magic writes every bare string of a page script on the page, a docstring under a
+    constant included; only the module docstring is skipped."""
+    import ast
+
+    source = (Path(APP).parent / "views" / f"{page}.py").read_text()
+    body = ast.parse(source).body[1:]
+    assert not [n.lineno for n in body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)]

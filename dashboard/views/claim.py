@@ -27,8 +27,9 @@ VERDICT_STYLE = {
     ),
 }
 WINDOWS = {"3M": "3 months", "6M": "6 months", "1Y": "1 year"}
+# Bootstrap resamples behind the intervals: 0 gives cluster-robust Wald intervals in a second or two.
+# (Comments, not docstrings: Streamlit writes a page script's bare strings on the page.)
 PRECISION = {"quick": ("Quick", 0), "standard": ("Standard", 199), "thorough": ("Thorough", 999)}
-"""Bootstrap resamples behind the intervals: 0 gives cluster-robust Wald intervals in a second or two."""
 
 f = filters.current()
 components.header(
@@ -36,15 +37,15 @@ components.header(
     "Do worse files cost more, did quality work pay back, and what does the curve look like? "
     "Below the three answers, test any quality metric against any outcome.",
     f,
-    all_history="like `qroi claim`, the test compares every complete window of the history",
+    all_history="like `qroi analyze`, the test compares every complete window of the history",
 )
 ss = st.session_state
 
 
+# The quality the three answers speak of: complexity per 100 lines (the page's form below asks more).
 ANSWER_QUALITY = "cc_density"
-"""The quality the three answers speak of: complexity per 100 lines (the page's form below asks more)."""
+# Answer 1's outcomes and how each is named in its sentence.
 COSTS = (("defects", "bug fixes"), ("cycle_time", "time to change"), ("max_cycle_time", "predictability"))
-"""Answer 1's outcomes and how each is named in its sentence."""
 PAYBACK_WORDS = {"bugfix_commits": "bug fixes", "cycle_time": "time to change", "churn": "churn"}
 
 
