@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from qroi.sample_repos.build import BuildError, _check_dest, git_env
@@ -61,6 +62,25 @@ CHECK_V10 = CHECK_V9.replace("    if text is None:\n", "    if text is None or t
 CHECK_V11 = CHECK_V10.replace("    return str(text)\n", "    return str(text) if text else ''\n")
 TEST_V2 = TEST_V1 + "\n\ndef test_empty():\n    assert parse('') == []\n"
 WORKFLOW = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+FIELDS_V1 = """def fields(line, sep=","):
+    sep = sep or ","  # a workaround for callers passing None
+    return line.split(sep)
+"""
+FIELDS_V2 = FIELDS_V1.replace(
+    "    return line.split", "    if not line.strip():\n        return []\n    return line.split"
+)
+FIELDS_V3 = FIELDS_V2.replace("sep", "separator")
+FIELDS_V4 = FIELDS_V3.replace(
+    "return line.split(separator)", "return [f.strip() for f in line.split(separator)]"
+)
+FIELDS_V5 = FIELDS_V4.replace("    if not line.strip():", '    if not line.strip(separator + " "):')
+FIELDS_V6 = FIELDS_V5.replace("f.strip()", "f.strip(' \"')")
+FIELDS_V7 = "from os import linesep\n\n\n" + FIELDS_V6.replace("line.split(", "line.rstrip(linesep).split(")
+FIELDS_V8 = FIELDS_V7.replace(
+    '    separator = separator or ","  # a workaround for callers passing None\n', ""
+)
+FIELDS_V9 = FIELDS_V8.replace('separator=","', 'separator=";"')
+CODECOV = "coverage:\n  status:\n    project: off\n"
 
 
 @dataclass(frozen=True)
@@ -123,10 +143,27 @@ PLANTED = (
             "dependency bump"),
     Planted("Release 1.0.0", {"src/pkg/__init__.py": '__version__ = "1.0.0"\n', "CHANGES.rst": "1.0.0\n=====\n"},
             "release", "release"),
-    Planted("Handle an empty configuration file (#21)", {"src/pkg/check.py": CHECK_V11}, "fix",
+    Planted("Treat an empty configuration file as no settings (#21)", {"src/pkg/check.py": CHECK_V11}, "fix",
             "no fix word; the issue it names is a bug report", bug_issue=21),
     Planted('Revert "feat(check): accept tabs"', {"src/pkg/check.py": CHECK_V11.replace(
             "\n\ndef tabs(text):\n    return text.replace(chr(9), ',')\n", "")}, "revert", "git revert"),
+    # The second change-kind rule's families, each with a change of code unless it says otherwise.
+    Planted("Add the field splitter", {"src/pkg/fields.py": FIELDS_V1}, "feature", "feature"),
+    Planted("Keep blank lines out of the result\n\nThis fixes an error when the input ends in a newline.",
+            {"src/pkg/fields.py": FIELDS_V2}, "fix", "only a prose sentence of the body says fix"),
+    Planted("Refactor the separator option (#30)\n\n* Fix lint\n* Fix the tests\n* Rename the argument",
+            {"src/pkg/fields.py": FIELDS_V3}, "refactor", "a squash: its bullets' fix words are steps"),
+    Planted("Strip each field after splitting the line", {"src/pkg/fields.py": FIELDS_V4}, "feature",
+            "a refactor verb in mid-subject describes the code, not the change"),
+    Planted("fields: handle a blank line made of separators", {"src/pkg/fields.py": FIELDS_V5}, "fix",
+            "the verb 'handle' after a scope"),
+    Planted("Use the correct quote character", {"src/pkg/fields.py": FIELDS_V6}, "fix", "a correction"),
+    Planted("Import the line separator I missed", {"src/pkg/fields.py": FIELDS_V7}, "fix", "something missed"),
+    Planted("Remove the workaround for a None separator", {"src/pkg/fields.py": FIELDS_V8}, "refactor",
+            "taking a workaround out"),
+    Planted("Fixes #31: set the default separator to a semicolon", {"src/pkg/fields.py": FIELDS_V9}, "feature",
+            "a closing reference on a change of default"),
+    Planted("Fix the coverage upload", {"codecov.yml": CODECOV}, "build", "a YAML file is configuration"),
 )  # fmt: skip
 
 
@@ -159,7 +196,8 @@ def build(dest: Path) -> tuple[Path, list[tuple[str, Planted]]]:
             (dest / path).parent.mkdir(parents=True, exist_ok=True)
             (dest / path).write_text(text)
         git("add", "-A")
-        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"2024-01-{day:02d}T10:00:00+0000"
+        when = date(2024, 1, 1) + timedelta(days=day - 1)  # one commit a day
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{when.isoformat()}T10:00:00+0000"
         git("commit", "-q", "-m", planted.message)
         shas.append((git("rev-parse", "HEAD"), planted))
     return dest, shas

@@ -40,6 +40,13 @@ JUDGED = {
     "proto/service_pb2.py": "generated",
     "requests/packages/urllib3/poolmanager.py": "product",  # shipped vendoring under a product name
     "src/click/core.py": "product",
+    "codecov.yml": "build",  # tool configuration, not code the product runs
+    ".github/workflows/ci.yml": "build",
+    "Pipfile.lock": "build",
+    "ext/requests-logo.png": "docs",  # pictures and a website kept beside the code
+    "website/index.html": "docs",
+    "src/pkg/templates/page.html": "product",  # templates shipped in a package are product
+    "requests/cacert.pem": "product",
 }
 
 

@@ -108,7 +108,9 @@ def test_change_kinds_equal_the_planted_truth(tmp_path: Path) -> None:
     regex = bugfix_regex()
     worded = [p for _, p in planted if is_bugfix(p.message, regex)]
     truth = [p for _, p in planted if p.fixes_product]
-    assert len(worded) >= 2 * len(truth)  # the keyword rule alone: precision below one half
+    # The keyword rule alone: precision below one half, and it misses fixes that name no fix word.
+    assert 2 * sum(p.fixes_product for p in worded) < len(worded)
+    assert any(p not in worded for p in truth)
     kinds = stored()
     assert {p.message: kinds[sha][0] for sha, p in planted} == {
         p.message: p.kind_without_issues() for _, p in planted

@@ -30,7 +30,7 @@ SCRIPTED_MESSAGES = (
     ("Document the configuration format", False, IssueRef("github", "3", "resolves #3", True), "resolves"),
     ("Speed up code-point lookups", False, IssueRef("jira", "PROJ-123", "PROJ-123"), "jira"),
     (
-        "Handle empty files in the loader",
+        "Stream large files in the loader",
         False,
         IssueRef("github", "12", "https://github.com/acme/widget/issues/12"),
         "url",

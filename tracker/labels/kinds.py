@@ -15,8 +15,9 @@ strongest first:
 5. the fix words (`--bugfix-pattern`) in the subject, outside closing references, or a closing
    reference anywhere ("Fixes #12": a fix unless the subject starts with a feature verb);
 6. the files: a commit touching no product file takes the kind of the files it touches;
-7. the rest of the message rules (a named failure or correction with a code change, refactor
-   and feature verbs).
+7. the rest of the message rules: a named failure or correction, a handled case or caught error,
+   something missed, or a prose sentence of the body that says it fixes something (never a
+   squash bullet), each with a code change; then refactor and feature verbs.
 
 A fix must also change product behaviour (`qroi.labels.behaviour`): a "fix" that changes only
 comments, layout, annotations or docstrings of product code is style or docs; one that changes
@@ -54,7 +55,7 @@ FIX, FEATURE, REFACTOR, DOCS, STYLE, TEST, BUILD, DEPS, RELEASE, REVERT, MERGE =
 )
 KINDS = names.KINDS
 RULES = Path(__file__).with_name("kinds.toml")
-VERSION = "change kinds (1)"
+VERSION = "change kinds (2)"
 """Stored with the delivery settings: a store classified by another version is classified again."""
 LINKED_RULE = "linked to a bug issue"
 """The start of the rule of every commit made a fix by its bug issue."""
@@ -70,6 +71,7 @@ ROLE_KINDS = {
 }
 _CONVENTIONAL = re.compile(r"^\s*(?P<type>[A-Za-z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?:\s")
 _CLOSING = re.compile(messages._CLOSING_RE.pattern, re.IGNORECASE)
+_ADDS_TEST = re.compile(r"^\W*\w+\s+(\S+\s+)?(unit\s+|regression\s+)?tests?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,15 @@ def _claimed_fix(message: str, level: str, changes: list[behaviour.Changed], why
     return _unchanged(level, changes, f"{why}, but ")
 
 
+def _feature_subject(subject: str, rules: Rules) -> bool:
+    """Does the subject start with a feature verb, or do so once its closing references are taken
+    out ("Fix #12 Set the default to X")? "Fixes #12, adds a test" still reads as a fix."""
+    if rules.feature_verb.search(subject):
+        return True
+    rest = _CLOSING.sub(" ", subject)
+    return bool(rules.feature_verb.search(rest)) and not _ADDS_TEST.search(rest)
+
+
 def classify(
     message: str,
     is_merge: bool,
@@ -215,7 +226,7 @@ def classify(
     # ("* Fix lint", "* fix test"), so there only a closing reference ("Fixes #12") counts.
     worded = bool(fix_words.search(_CLOSING.sub(" ", subject)))
     closing = not worded and any(fix_words.search(m.group(0)) for m in _CLOSING.finditer(message))
-    if closing and rules.feature_verb.search(subject):
+    if closing and _feature_subject(subject, rules):
         return Label(
             FEATURE, "only a closing reference says fix ('fixes #N'), the subject starts with a feature verb"
         )
