@@ -10,7 +10,8 @@ its new one.
 Definitions, one each:
 - a file's *hotspot score at a revision* is Tornhill's, as `qroi summary` ranks HEAD: commits in
   that revision's history (its ancestors, merges excluded: they have no changes) that touched the
-  path, times its total cyclomatic complexity there. At HEAD it is the Hotspots page's score over
+  file, followed through its renames by its lineage (`qroi.read.lineage`, as the Hotspots page
+  counts; *commits between* per file too), times its total cyclomatic complexity there. At HEAD it is the Hotspots page's score over
   all history. A *new hotspot* is in the top `TOP_HOTSPOTS` of the newer revision and was not in
   the older one's;
 - a function *crossed the threshold* when its complexity at the newer revision is at least
@@ -33,7 +34,7 @@ from sqlmodel import col
 from qroi.core import roles
 from qroi.core.errors import QroiError
 from qroi.core.metrics import C_OR_WORSE
-from qroi.read import file_roles, sql
+from qroi.read import file_roles, lineage, sql
 from qroi.read.folders import folder_of
 from qroi.store import models
 from qroi.store.database import chunks, repo_id
@@ -271,10 +272,10 @@ def _blob_scores(engine: Engine, blobs: set[str]) -> pd.DataFrame:
 
 
 def _touches(engine: Engine, rid: int) -> pd.DataFrame:
-    """(commit_id, path) of every non-merge change, with the commit's bug-fix flag."""
+    """(commit_id, path) of every non-merge change, with the commit's bug-fix flag and time."""
     ch, c = models.Change, models.Commit
     stmt = (
-        select(col(ch.commit_id), col(ch.path), col(c.is_bugfix))
+        select(col(ch.commit_id), col(ch.path), col(c.is_bugfix), col(c.authored_ts))
         .join(c, col(c.id) == col(ch.commit_id))
         .where(col(ch.repo_id) == rid)
         .distinct()
@@ -449,12 +450,22 @@ def compare(
     history = {name: _ancestors(commits, rev.sha) for name, rev in (("old", old), ("new", new))}
     between = history["new"] - history["old"]
     touches = _touches(engine, rid)
+    lineage_of = lineage.of_repo(engine, repo)
+    touched = [lineage_of(p, int(t)) for p, t in zip(touches["path"], touches["authored_ts"], strict=True)]
+    at = {}
+    for name, rev in (("old", old), ("new", new)):
+        path_of = {lineage_of(p, rev.committed_ts): p for p in sides[name].index}
+        at[name] = pd.Series([path_of.get(x) for x in touched], dtype="object")
     counts = {
-        name: touches[touches["commit_id"].isin(ids)].groupby("path")["commit_id"].nunique()
-        for name, ids in history.items()
+        name: touches.assign(path=at[name].to_numpy())[touches["commit_id"].isin(history[name])]
+        .groupby("path")["commit_id"]
+        .nunique()
+        for name in at
     }
     ranks = {name: _ranks(sides[name], counts[name]) for name in sides}
-    span = touches[touches["commit_id"].isin(between)]
+    # Between: under the file's newer path, else its older one (a file removed), else as changed.
+    shown = at["new"].fillna(at["old"]).fillna(touches["path"].reset_index(drop=True))
+    span = touches.assign(path=shown.to_numpy())[touches["commit_id"].isin(between)]
 
     paths = sorted(set(sides["old"].index) | set(sides["new"].index))
     files = pd.DataFrame({"repo": repo, "path": paths})
