@@ -254,7 +254,7 @@ def test_rework_equals_the_planted_rework(shop: Path, engine: Engine, named: dic
 def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(
     shop: Path, own_db: Path, tmp_path: Path, named: dict[str, str]
 ) -> None:
-    rule = r"fix invoice totals|unknown currencies"  # keeps F2, drops F1 and F3-F6, makes F7 a fix
+    rule = r"fix invoice totals|unlisted currencies"  # keeps F2, drops F1 and F3-F6, makes F7 a fix
     engine = database.connect(str(own_db))
     was, links_before = _commits(engine), _links(engine)
     again = run_qroi("ingest", str(shop), "--db", str(own_db), "--bugfix-pattern", rule)

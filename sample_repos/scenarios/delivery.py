@@ -159,7 +159,7 @@ def _rework_and_fixes(s: _Script) -> None:
     s.edit("src/shipping/carriers.py", 'return "ups"', 'return "dhl"')
     s.fix("F4", "Fix carrier for foreign parcels", 504, FATIMA, day(85))
     s.edit("src/billing/currency.py", "RATES[currency]\n", "RATES.get(currency, 1.0)\n")
-    s.fix("F7", "Handle unknown currencies", 507, FATIMA, day(90), bugfix=False)
+    s.fix("F7", "Price unlisted currencies at the base rate", 507, FATIMA, day(90), bugfix=False)
 
 
 def _revert_and_last_releases(s: _Script) -> None:
