@@ -7,6 +7,7 @@ compared with a fresh run of the claim test, never with values written here.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -107,8 +108,10 @@ def test_cached_headline_is_stale_once_the_store_gains_commits(tmp_path: Path) -
     engine = database.connect(str(db))
     first = _stored(db, "gadget")
     assert headline.load(engine, "gadget") is not None
-    # Nothing new: the cached headline is kept, not computed again.
-    assert run_qroi("ingest", str(repo), "--db", str(db)).returncode == 0
+    # Nothing new: the cached headline is kept, not computed again, nor the statistics loaded.
+    again = run_qroi("ingest", str(repo), "--db", str(db), env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert again.returncode == 0 and "does quality pay:" in again.stderr
+    assert not re.search(r"\|\s+(statsmodels|pandas)$", again.stderr, re.MULTILINE)
     assert _stored(db, "gadget") == first
     _commit(repo, "late_module.py", "def late():\n    return 1\n")
     ingest(engine, str(repo), IngestOptions(workers=1))  # the library alone: no headline refresh

@@ -14,12 +14,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, func, inspect, select
+from sqlalchemy import Engine, delete
 from sqlmodel import col
 
 from qroi.analysis import claim as claims
 from qroi.core import roles
 from qroi.core.errors import QroiError
+from qroi.read import headline_cache
 from qroi.store import models
 from qroi.store.database import repo_id, transaction
 
@@ -147,20 +148,11 @@ def compute(engine: Engine, repo: str) -> Headline:
     return Headline(repo, _answer([f.verdict for f in findings]), now, findings)
 
 
-def _content(conn: object, rid: int) -> tuple[int, str | None]:
-    """What the headline rests on: the repository's stored commits and HEAD."""
-    commits = conn.execute(  # type: ignore[attr-defined]
-        select(func.count()).select_from(models.Commit).where(col(models.Commit.repo_id) == rid)
-    ).scalar_one()
-    head = conn.execute(select(col(models.Repo.head_sha)).where(col(models.Repo.id) == rid)).scalar()  # type: ignore[attr-defined]
-    return int(commits), head
-
-
 def save(engine: Engine, headline: Headline) -> None:
     """Store the headline with the content it was computed on (replacing the previous one)."""
     rid = repo_id(engine, headline.repo)
     with transaction(engine) as conn:
-        commits, head = _content(conn, rid)
+        commits, head = headline_cache.content(conn, rid)
         conn.execute(delete(models.Headline).where(col(models.Headline.repo_id) == rid))
         conn.execute(
             models.Headline.__table__.insert().values(  # type: ignore[attr-defined]
@@ -175,18 +167,8 @@ def save(engine: Engine, headline: Headline) -> None:
 
 def load(engine: Engine, repo: str) -> Headline | None:
     """The cached headline, or None when there is none (or a store from before the cache) or it is stale."""
-    if not inspect(engine).has_table(models.Headline.__tablename__):
-        return None
-    rid = repo_id(engine, repo)
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                col(models.Headline.commits), col(models.Headline.head_sha), col(models.Headline.result)
-            ).where(col(models.Headline.repo_id) == rid)
-        ).first()
-        if row is None or (row.commits, row.head_sha) != _content(conn, rid):
-            return None
-    return Headline.from_json(row.result)
+    stored = headline_cache.current(engine, repo)
+    return None if stored is None else Headline.from_json(stored)
 
 
 def refresh(engine: Engine, repo: str) -> Headline:
