@@ -197,46 +197,6 @@ def _ancestors(commits: pd.DataFrame, sha: str) -> set[int]:
     return {ids[s] for s in seen}
 
 
-def _first_parent_chain(commits: pd.DataFrame, sha: str) -> list[int]:
-    """Commit ids from the root to `sha` along first parents."""
-    by_sha = dict(zip(commits["sha"], zip(commits["id"], commits["parents"], strict=True), strict=True))
-    chain: list[int] = []
-    current: str | None = sha
-    while current in by_sha:
-        commit_id, parents = by_sha[current]
-        chain.append(commit_id)
-        current = parents.split()[0] if parents else None
-    return chain[::-1]
-
-
-def _diffs(engine: Engine, rid: int) -> dict[int, list[tuple[str, str | None, str, str | None, bool]]]:
-    """Per commit id, its diff against its first parent (merges' from `merge_changes`), in order."""
-    out: dict[int, list[tuple[str, str | None, str, str | None, bool]]] = defaultdict(list)
-    with engine.connect() as conn:
-        for table in (models.Change, models.MergeChange):
-            rows = conn.execute(
-                select(
-                    *(
-                        col(x)
-                        for x in (
-                            table.commit_id,
-                            table.path,
-                            table.old_path,
-                            table.change_type,
-                            table.new_blob,
-                            table.is_python,
-                        )
-                    )
-                )
-                .where(col(table.repo_id) == rid)
-                .order_by(col(table.commit_id), col(table.id))
-            )
-            for row in rows:
-                commit_id, path, old_path, kind, blob, is_python = tuple(row)
-                out[commit_id].append((path, old_path, kind, blob, bool(is_python)))
-    return out
-
-
 def _replay(chain: list[int], diffs: dict[int, list]) -> dict[str, str]:
     """The Python path -> blob map after the last commit of a first-parent chain."""
     tree: dict[str, str] = {}
@@ -439,9 +399,9 @@ def compare(
     old, new = resolve(engine, repo, old_ref), resolve(engine, repo, new_ref)
     rid = repo_id(engine, repo)
     commits, _, _ = _commits(engine, rid)
-    diffs = _diffs(engine, rid)
+    diffs = lineage.diffs_of(engine, rid)
     trees = {
-        name: _replay(_first_parent_chain(commits, rev.sha), diffs)
+        name: _replay(lineage.mainline_of(commits, rev.sha), diffs)
         for name, rev in (("old", old), ("new", new))
     }
     scores = _blob_scores(engine, set(trees["old"].values()) | set(trees["new"].values()))
