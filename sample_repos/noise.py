@@ -36,6 +36,8 @@ PARSE_V5 = PARSE_V4.replace('    return text.split(",")\n', '    return text.spl
 PARSE_V6 = PARSE_V5.replace('text.split(  ",")', '[f.strip() for f in text.split(",")]')
 LEGACY = 'def show(x):\n    print "value", x\n'
 LEGACY_FIXED = LEGACY.replace("x\n", "repr(x)\n")
+LEGACY_IO = "def read(path):\n    try:\n        return open(path).read()\n    except IOError, e:\n        return str(e)\n"
+LEGACY_IO_PY3 = LEGACY_IO.replace("IOError, e", "IOError as e")
 TEST_V1 = "from pkg.parse import parse\n\n\ndef test_parse():\n    assert parse('a,b') == ['a', 'b']\n"
 CHECK_V1 = """import os
 
@@ -118,6 +120,9 @@ PLANTED = (
             "Python 2, compared after translation: the printed value changes"),
     Planted("Fix typo in the legacy docstring", {"src/pkg/legacy.py": '"""Show a value."""\n' + LEGACY_FIXED},
             "docs", "Python 2, docstring only: compared after translation"),
+    Planted("Add a legacy reader", {"src/pkg/legacy_io.py": LEGACY_IO}, "feature", "Python 2 code, no fix word"),
+    Planted("Fix the except clause so Python 3 can parse it", {"src/pkg/legacy_io.py": LEGACY_IO_PY3}, "style",
+            "Python 2 spelled the Python 3 way: the tree the scorer reads is the same (requests, 2012)"),
     Planted("Tidy the parser", {"src/pkg/parse.py": PARSE_V6 + "\n\n__all__ = ['parse']\n"}, "refactor",
             "no fix word"),
     Planted("Fix typo in error message", {"src/pkg/check.py": CHECK_V2}, "docs", "only a string literal's text"),

@@ -40,38 +40,32 @@ class Changed(Protocol):
 
 
 def _tree(data: bytes) -> ast.Module | None:
-    """The syntax tree of a Python 3 source, or of a Python 2 one translated as the scorer does
-    (fissix: the translation is deterministic, so two versions differing only in docstrings or
-    comments still translate to equal trees); None if it is neither. A fresh tree each call:
-    callers strip it in place."""
-    source = _python3_source(data)
-    if source is None:
-        return None
+    """The syntax tree of a Python 3 source, or of a Python 2 one as the scorer reads it (only
+    what stops the Python 3 parser rewritten, `qroi.scoring.python2`: two versions differing only
+    in docstrings or comments still rewrite to equal trees); None if it is neither. A fresh tree
+    each call: callers strip it in place."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escape sequences in old code
-        return ast.parse(source)
+        try:
+            return ast.parse(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        source = _python2_source(data)
+        return None if source is None else ast.parse(source)
 
 
 @functools.lru_cache(maxsize=CACHED_BLOBS)
-def _python3_source(data: bytes) -> bytes | str | None:
-    """`data` if Python 3 parses it, else its translation, else None: fissix runs once per blob,
-    not once per comparison (a file version is compared with its parent and with its child)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ast.parse(data)
-            return data
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass
-        from qroi.scoring.scorer import decode_source, translate_python2  # only old code pays for fissix
+def _python2_source(data: bytes) -> str | None:
+    """A blob Python 3 cannot parse, as the scorer rewrites it, or None if it is not Python 2
+    either: the rewrite runs once per blob, not once per comparison (a file version is compared
+    with its parent and with its child, in up to three forms)."""
+    from qroi.scoring.scorer import decode_source, python2_tree  # only old code pays for the rewrite
 
-        try:
-            translated = translate_python2(decode_source(data))
-            if translated is not None:
-                ast.parse(translated)
-            return translated
-        except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeDecodeError, LookupError):
-            return None
+    try:
+        found = python2_tree(decode_source(data))
+    except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeDecodeError, LookupError):
+        return None
+    return None if found is None else found[1]
 
 
 def _is_typing_only(node: ast.stmt) -> bool:
@@ -142,15 +136,17 @@ def same_behaviour(old: bytes, new: bytes) -> bool:
 
 
 def file_level(old: bytes, new: bytes) -> str:
-    """The level (`LEVELS`) of the change from one Python version of a file to another."""
-    if _code(old) is None or _code(new) is None:
+    """The level (`LEVELS`) of the change from one Python version of a file to another.
+
+    The most stripped form is compared first: most changes change the code, and two versions that
+    differ with every string blanked differ in every lesser form too, so one parse per side says so."""
+    before, after = _code(old, strings=True), _code(new, strings=True)
+    if before is None or after is None or before != after:
         return CODE
     if _code(old, docstrings=False) == _code(new, docstrings=False):
         return LAYOUT
     if _code(old) == _code(new):
         return DOCSTRING
-    if _code(old, strings=True) != _code(new, strings=True):
-        return CODE
     before, after = _texts(old), _texts(new)
     changed = [(a, b) for a, b in zip(before, after, strict=False) if a != b]
     prose = len(before) == len(after) and all(_is_prose(a) and _is_prose(b) for a, b in changed)

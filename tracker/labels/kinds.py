@@ -55,7 +55,7 @@ FIX, FEATURE, REFACTOR, DOCS, STYLE, TEST, BUILD, DEPS, RELEASE, REVERT, MERGE =
 )
 KINDS = names.KINDS
 RULES = Path(__file__).with_name("kinds.toml")
-VERSION = "change kinds (2)"
+VERSION = "change kinds (3)"
 """Stored with the delivery settings: a store classified by another version is classified again."""
 LINKED_RULE = "linked to a bug issue"
 """The start of the rule of every commit made a fix by its bug issue."""

@@ -129,9 +129,7 @@ def _refactoring_tool():
 def translate_python2(text: str) -> str | None:
     """Python 2 source -> Python 3 with all of fissix's fixers, or None if it is not Python 2 either.
 
-    Not what the scorer scores (it rewrites only the syntax, `_python2_tree`), but a normal form:
-    the modernising fixers make `d.has_key(k)` and `k in d` one tree, which is what the
-    bug-fix rule's "does this change the product" comparison wants. Also the reference the
+    Not what the scorer scores (it rewrites only the syntax, `python2_tree`): the reference the
     in-place rewrite is measured against, and its fallback for shapes it does not handle."""
     from fissix.pgen2.parse import ParseError
     from fissix.pgen2.tokenize import TokenError
@@ -148,7 +146,7 @@ def translate_python2(text: str) -> str | None:
     return translated
 
 
-def _python2_tree(text: str) -> tuple[ast.Module, str] | None:
+def python2_tree(text: str) -> tuple[ast.Module, str] | None:
     """The tree and text of a Python 2 source translated to Python 3, or None if it is not Python 2.
 
     Only what stops the Python 3 parser is rewritten, in place (`qroi.scoring.python2`: one
@@ -173,7 +171,7 @@ def _parse(text: str) -> tuple[ast.AST, str, bool]:
     except SyntaxError as exc:
         if "too many nested" in str(exc):
             raise
-        found = _python2_tree(text)
+        found = python2_tree(text)
         if found is None:
             raise
         return found[0], found[1], True
