@@ -153,7 +153,12 @@ def main() -> None:
             qroi("ingest", str(repo), "--db", str(db), "--quiet", *workers),
             count,
         )
-        runs += [start, full]
+        bare = timed(
+            "qroi ingest (empty, --no-headline)",
+            qroi("ingest", str(repo), "--db", str(work / "bare.db"), "--quiet", "--no-headline", *workers),
+            count,
+        )
+        runs += [start, full, bare]
         peers: dict[str, Run] = {}
         if not args.no_peers:
             bench = str(ROOT / "bench" / "peers.py")

@@ -122,6 +122,23 @@ def test_cached_headline_is_stale_once_the_store_gains_commits(tmp_path: Path) -
     engine.dispose()
 
 
+def test_no_headline_skips_the_statistics_and_leaves_the_cache_to_the_dashboard(tmp_path: Path) -> None:
+    repo = build("large", tmp_path / "gadget", commits=40, seed=3)
+    db = tmp_path / "s.db"
+    done = run_qroi(
+        "ingest", str(repo), "--db", str(db), "--no-headline", env={"PYTHONPROFILEIMPORTTIME": "1"}
+    )
+    assert done.returncode == 0, done.stderr
+    assert not re.search(r"\|\s+(statsmodels|pandas)$", done.stderr, re.MULTILINE)
+    assert "headline not computed (--no-headline" in done.stderr.splitlines()[-1]
+    engine = database.connect(str(db))
+    assert headline.load(engine, "gadget") is None
+    # The next ingest with the default computes it, although it finds nothing new.
+    assert "does quality pay:" in run_qroi("ingest", str(repo), "--db", str(db)).stderr
+    assert headline.load(engine, "gadget") is not None
+    engine.dispose()
+
+
 @pytest.fixture
 def app(planted, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("QROI_DB", str(planted[0]))

@@ -267,6 +267,13 @@ def ingest_cmd(
             help="Rule file (TOML) that extends or replaces the shipped rules for declared AI assistance [default: as last time, else the shipped rules]."
         ),
     ] = None,
+    with_headline: Annotated[
+        bool,
+        typer.Option(
+            "--headline/--no-headline",
+            help="End by running the claim test's quick headline and caching it for the dashboard's first screen (seconds on a large history; loads the statistics libraries). Without it the dashboard computes the headline when first opened.",
+        ),
+    ] = True,
     quiet: QuietOption = False,
 ) -> None:
     """Mine a repository's history into the store; later runs add only new commits."""
@@ -306,12 +313,14 @@ def ingest_cmd(
         result = ingest(engine, target, options, progress)
     finally:
         console.stop(progress)
-    console.summary(_ingest_line(result, engine, _headline_part(engine, result.repo)))
+    console.summary(_ingest_line(result, engine, _headline_part(engine, result.repo, with_headline)))
 
 
-def _headline_part(engine: Engine, repo: str) -> str:
+def _headline_part(engine: Engine, repo: str, wanted: bool) -> str:
     """Cache the claim test's headline for the dashboard's first screen (kept while still current)."""
     stored = headline_cache.current(engine, repo)
+    if stored is None and not wanted:
+        return " headline not computed (--no-headline: the dashboard computes it when first opened);"
     if stored is not None:  # nothing new since: a query, not the statistics stack
         return f" does quality pay: {headline_cache.answer(stored)} (cached for the dashboard);"
     from qroi.analysis import headline  # statsmodels and scipy: only commands that analyse load them
