@@ -3,6 +3,8 @@ and no equivalence claimed from a bootstrap that could not check it."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from rich.console import Console
@@ -28,14 +30,13 @@ def test_refits_one_optimiser_loses_are_recovered_and_the_failure_share_is_shown
         assert e.ci_method.startswith("cluster bootstrap percentile over 50 units by unit"), e.ci_method
         assert e.boot_resamples == 199 and e.boot_failed <= 4 and e.boot_se > 0
         assert f"({e.boot_failed} of 199 resamples ({e.boot_failed / 199:.1%}) failed to fit)" in e.ci_method
+    # The band contrast is another matter: a resample with no event in an end band has no finite
+    # ratio (its fits once stretched this percentile interval to ~1e13 with "0 failed"), so it fails.
     comparison = h.band_comparison
-    assert comparison is not None and comparison.ci_method.startswith("cluster bootstrap percentile")
-    failed = int(comparison.ci_method.split("(")[1].split(" of ")[0])
-    assert failed <= 4  # IRLS at the full-sample alpha now fits every resample here
-    shown = f"bootstrap, worst-vs-best band, size+exposure: {failed} of 199 resamples" in "; ".join(
-        h.warnings
-    )
-    assert shown == (failed > 0)
+    assert comparison is not None and comparison.ci_high < 100
+    failed = int(re.search(r"(\d+) of 199 resamples", comparison.ci_method).group(1))
+    assert failed > 0
+    assert f"bootstrap, worst-vs-best band, size+exposure: {failed} of 199 resamples" in "; ".join(h.warnings)
 
 
 def test_equivalence_is_not_claimed_from_a_bootstrap_whose_resamples_failed():

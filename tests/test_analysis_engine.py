@@ -202,6 +202,31 @@ def test_repeated_units_use_the_cluster_bootstrap_and_widen_the_ci():
     assert fast.adjusted.p_value == adj.p_value
 
 
+def test_a_band_without_events_gives_no_worst_vs_best_ratio_and_resamples_without_them_fail():
+    """A count ratio against a band with no events has no finite estimate: the fit used to stop at
+    an arbitrary ~1e10 with a 'percentile interval' beside it that did not even contain it (httpx's
+    cc_max -> bug_inducing), and resamples that missed a band's few events stretched the upper bound
+    to ~1e10 the same way."""
+    panel = simulate_count_panel(60, n_windows=4, size_corr=0.3, unit_sd=0.3, seed=6)
+    best = panel["quality"] >= panel["quality"].quantile(2 / 3)
+    s = spec(unit="unit", n_boot=99)
+    none = analyze_hypothesis(panel.assign(outcome=np.where(best, 0, panel["outcome"])), s)
+    assert none.band_comparison is None and none.band_ladder == ()
+    assert "worst-vs-best band comparison not estimable: the best band has no outcome at all, " in "".join(
+        none.warnings
+    )
+    assert none.adjusted.ratio > 1  # the per-SD effect is still estimated
+    # Only one file-window of the best band has events: resamples without its file fail.
+    few = panel.assign(outcome=np.where(best, 0, panel["outcome"]))
+    first = few.index[best][0]
+    few.loc[first, "outcome"] = 2
+    r = analyze_hypothesis(few, s)
+    assert len(r.band_ladder) == 3
+    for b in r.band_ladder:
+        assert b.ci_low <= b.ratio <= b.ci_high < 1e4, b
+        assert "resamples (" in b.ci_method and "(0.0%)" not in b.ci_method, b.ci_method
+
+
 def test_cluster_bootstrap_for_times_is_reproducible_per_seed():
     panel = simulate_time_panel(50, 4, time_ratio=1.25, seed=22)
     runs = [

@@ -225,7 +225,13 @@ def _estimate(prep: Prepared, seed: int) -> HypothesisResult:
     # The worst-vs-best ratio at every rung, all on the same rows (those in usable bands).
     band_fits: list[ModelFit | None] = []
     caveats: list[str] = []
-    if len(bands.usable) > 1:
+    empty = _empty_end_band(prep, bands, bands.rows)
+    if empty:
+        caveats.append(
+            f"worst-vs-best band comparison not estimable: the {empty} band has no {spec.outcome} at all, "
+            "so their ratio is unbounded"
+        )
+    elif len(bands.usable) > 1:
         for lv in levels:
             X = prep.design(lv, bands.rows, extra=bands.dummies)
             try:
@@ -366,6 +372,22 @@ def _position(band: int, usable: list[int]) -> str:
     return "middle"
 
 
+def _empty_end_band(prep: Prepared, bands: _Bands, rows: np.ndarray) -> str | None:
+    """'worst' or 'best' when that end band has no count events among `rows`, else None.
+
+    A count model's band contrast against a band without events has no finite maximum: the fit
+    stops at an arbitrary huge ratio (flask and httpx's cc_max bands gave 1e10 with a 'percentile
+    interval' that did not contain it), and a resample without the band's few events does the same.
+    """
+    if prep.spec.outcome_kind != "count" or len(bands.usable) < 2:
+        return None
+    index = bands.index[rows]
+    for name, band in (("worst", bands.usable[0]), ("best", bands.usable[-1])):
+        if not prep.y[rows][index == band].any():
+            return name
+    return None
+
+
 def _boot_statistic(
     prep: Prepared, levels: list[Level], fits: list[ModelFit], bands: _Bands, band_fits: list[ModelFit | None]
 ) -> Callable[[np.ndarray], np.ndarray]:
@@ -382,10 +404,11 @@ def _boot_statistic(
             params = refit_params(fit, prep.y[rows], prep.design(lv, rows))
             out.append(params[1] if params is not None else np.nan)
         sub = rows[band_member[rows]]
+        empty = _empty_end_band(prep, bands, sub)  # a failed resample, not a huge ratio
         for lv, band_fit in zip(levels, band_fits, strict=False):
             params = (
                 refit_params(band_fit, prep.y[sub], prep.design(lv, sub, extra=bands.dummies))
-                if band_fit is not None
+                if band_fit is not None and not empty
                 else None
             )
             out.append(params[1] if params is not None else np.nan)
