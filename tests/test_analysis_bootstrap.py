@@ -82,3 +82,23 @@ def test_equivalence_must_hold_under_the_larger_of_the_model_and_bootstrap_se():
     wide = decide(0.0, 0.03, 0.9, sesoi=1.1, alpha=0.05, equivalence_se=0.06)
     assert tight.verdict == "No effect (equivalent)" and wide.verdict == "Inconclusive"
     assert np.log(tight.ci_high) == pytest.approx(1.6448536 * 0.03, rel=1e-6)
+
+
+def test_an_effect_is_claimed_only_at_the_larger_of_the_model_and_bootstrap_se():
+    """A null panel (30 files with persistent effects, 4 windows) where the model's cluster-robust
+    SE (0.126) is well below the cluster bootstrap's (0.190): the model alone says Supported, as
+    on flask and httpx; at the larger SE it is not shown, and the caveat says which SE decided."""
+    panel = simulate_count_panel(
+        30, n_windows=4, rate_ratio=1.0, unit_sd=0.8, nb_alpha=0.05, mean_count=1.0, seed=37
+    )
+    spec = HypothesisSpec(
+        "quality", "outcome", "count", True, size="size", exposure="exposure", unit="unit", n_boot=99
+    )
+    h = make_report([analyze_hypothesis(panel, spec)]).hypotheses[0]
+    adj = h.adjusted
+    model_only = decide(adj.log_ratio, adj.se, adj.p_value, sesoi=spec.sesoi, alpha=spec.alpha)
+    assert model_only.verdict == "Supported", "precondition: the model SE alone claims an effect"
+    assert adj.boot_se is not None and adj.boot_se > 1.2 * adj.se and adj.verdict_se == adj.boot_se
+    assert h.verdict == "Inconclusive" and h.verdict_ci[0] < 1 < h.verdict_ci[1]
+    assert h.p_holm == pytest.approx(adj.verdict_p) and adj.verdict_p > 0.05 > adj.p_value
+    assert any(w.startswith("supported on the model SE alone") for w in h.warnings)

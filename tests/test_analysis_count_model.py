@@ -59,3 +59,42 @@ def test_underdispersed_counts_are_poisson_because_the_likelihood_is_highest_at_
     assert (
         fit.fallback == "no overdispersion (the negative binomial profile likelihood is highest at alpha = 0)"
     )
+
+
+def test_too_few_clusters_for_the_coefficients_floor_the_cluster_robust_se_at_the_models():
+    """flask's shape: 29 files, a coefficient per window (31 in all). A cluster-robust covariance
+    from G clusters has rank G - 1 at most, so it came out 3x below the model's own SE and called
+    noise "Supported"; the SE is now at least the model's, and the description says why."""
+    full = simulate_count_panel(29, n_windows=28, rate_ratio=1.0, mean_count=0.5, nb_alpha=0.01, seed=3)
+    panel = full[np.random.default_rng(3).random(len(full)) < 0.5]  # files live in half the windows
+    spec = HypothesisSpec(
+        "quality",
+        "outcome",
+        "count",
+        True,
+        size="size",
+        exposure="exposure",
+        unit="unit",
+        period="window",
+        n_boot=0,
+    )
+    prep = prepare(panel, spec)
+    X = prep.design(adjustment_levels(spec)[-1])
+    assert X.shape[1] > len(np.unique(prep.groups)), "precondition: more coefficients than clusters"
+    fit = fit_count(prep.y, X, prep.groups)
+    family = (
+        sm.families.Poisson() if fit.family == "poisson" else sm.families.NegativeBinomial(alpha=fit.nb_alpha)
+    )
+    glm = sm.GLM(prep.y, X, family=family)
+    robust = glm.fit(cov_type="cluster", cov_kwds={"groups": prep.groups}).bse[1]
+    model = glm.fit().bse[1]
+    assert robust < 0.8 * model, "precondition: the cluster-robust SE is far below the model's"
+    assert fit.bse[1] >= 0.95 * model and fit.bse[1] > 1.1 * robust
+    assert "floored at the model's own SE (29 clusters for" in fit.description
+    h = analyze_hypothesis(panel, spec)
+    assert h.adjusted.se == fit.bse[1] and "floored" in h.adjusted.model
+    # With more clusters than coefficients nothing changes: the cluster-robust SE stands.
+    few_windows = simulate_count_panel(29, n_windows=3, rate_ratio=1.0, unit_sd=0.3, seed=4)
+    prep3 = prepare(few_windows, spec)
+    X3 = prep3.design(adjustment_levels(spec)[-1])
+    assert "floored" not in fit_count(prep3.y, X3, prep3.groups).description

@@ -61,10 +61,11 @@ def make_report(results: Sequence[HypothesisResult], n_dropped_on_load: int = 0)
     Use this directly to judge hypotheses estimated on different panels as one family.
     """
     ok = [i for i, r in enumerate(results) if r.ok]
-    adjusted = holm([results[i].adjusted.p_value for i in ok])
+    adjusted = holm([results[i].adjusted.verdict_p for i in ok])
+    model_only = holm([results[i].adjusted.p_value for i in ok])
     judged = list(results)
-    for i, p in zip(ok, adjusted, strict=True):
-        judged[i] = _judge(results[i], float(p))
+    for i, p, p_model in zip(ok, adjusted, model_only, strict=True):
+        judged[i] = _judge(results[i], float(p), float(p_model))
     return Report(tuple(judged), holm_family_size=len(ok), n_dropped_on_load=n_dropped_on_load)
 
 
@@ -79,13 +80,28 @@ def _equivalence_se(adj: Effect) -> float:
     return math.inf if adj.boot_se is None else max(adj.se, adj.boot_se)
 
 
-def _judge(result: HypothesisResult, p_holm: float) -> HypothesisResult:
+def _judge(result: HypothesisResult, p_holm: float, p_holm_model: float) -> HypothesisResult:
+    """The verdict at the verdict SE (`Effect.verdict_se`); `p_holm_model` is Holm's p on the
+    model's SE alone, to say when the bootstrap took a verdict the model alone would give."""
     spec, adj = result.spec, result.adjusted
     assert adj is not None  # only estimated results are judged
-    args = {"sesoi": spec.sesoi, "alpha": spec.alpha, "p_value": adj.p_value}
-    d = decide(adj.log_ratio, adj.se, p_holm, equivalence_se=_equivalence_se(adj), **args)
+    args = {"sesoi": spec.sesoi, "alpha": spec.alpha}
+    d = decide(
+        adj.log_ratio,
+        adj.verdict_se,
+        p_holm,
+        p_value=adj.verdict_p,
+        equivalence_se=_equivalence_se(adj),
+        **args,
+    )
     caveats = result.warnings
-    model_only = decide(adj.log_ratio, adj.se, p_holm, **args).verdict
+    model_only = decide(adj.log_ratio, adj.se, p_holm_model, p_value=adj.p_value, **args).verdict
+    if model_only in ("Supported", "Contradicted") and d.verdict != model_only and adj.boot_se is not None:
+        note = (
+            f"{model_only.lower()} on the model SE alone ({adj.se:.3f}), not on the cluster bootstrap's "
+            f"{adj.boot_se:.3f}: the verdict rests on the larger"
+        )
+        caveats = tuple(dict.fromkeys((*caveats, note)))
     if model_only == "No effect (equivalent)" and d.verdict != model_only:
         basis = (
             f"the cluster bootstrap SE {adj.boot_se:.3f} exceeds the model's {adj.se:.3f}"

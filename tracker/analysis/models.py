@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import statsmodels.api as sm
-from scipy import optimize
+from scipy import optimize, stats
 from statsmodels.tools.sm_exceptions import HessianInversionWarning
 
 from qroi.analysis.spec import OutcomeKind
@@ -62,6 +62,49 @@ def _cov(groups: np.ndarray | None, default: str) -> dict:
     if groups is None:
         return {"cov_type": default} if default != "nonrobust" else {}
     return {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
+
+
+def _few_clusters(
+    fit: ModelFit, model_bse: np.ndarray, groups: np.ndarray | None, alpha: float, df: float | None = None
+) -> ModelFit:
+    """`fit` with each cluster-robust SE raised to the model's own when clusters are too few.
+
+    A cluster-robust covariance from G clusters has rank at most G - 1: with no more clusters than
+    coefficients (window effects add one per window) it cannot estimate them all and comes out far
+    too small. On flask (29 lineages, 31 coefficients) it gave 0.023 where the model's SE was 0.073
+    and the cluster bootstrap's 0.161, and a verdict "Supported" on noise. The model-based SE
+    ignores the clustering, so it is a floor, not a fix; the description says so.
+    """
+    n_groups = 0 if groups is None else len(np.unique(groups))
+    k = len(fit.params)
+    if groups is None or n_groups > k:
+        return fit
+    bse = np.maximum(fit.bse, model_bse[:k])
+    stat = fit.params / bse
+    ref = (lambda q: float(stats.t.isf(q, df))) if df else (lambda q: float(stats.norm.isf(q)))
+    pvalues = 2 * (stats.t.sf(np.abs(stat), df) if df else stats.norm.sf(np.abs(stat)))
+    half = ref(alpha / 2) * bse
+    return dataclasses.replace(
+        fit,
+        bse=bse,
+        pvalues=np.asarray(pvalues),
+        conf_int=np.column_stack([fit.params - half, fit.params + half]),
+        description=(
+            f"{fit.description}, floored at the model's own SE ({n_groups} clusters for {k} "
+            "coefficients: too few for cluster-robust errors)"
+        ),
+    )
+
+
+def _model_bse(res: Any) -> np.ndarray:
+    """The model-based (inverse observed information) SEs of a fitted likelihood model."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            cov = np.linalg.inv(-np.asarray(res.model.hessian(np.asarray(res.params))))
+        except FIT_ERRORS:
+            return np.zeros(len(res.params))
+    return np.sqrt(np.clip(np.diag(cov), 0, None))
 
 
 def _check_rank(X: np.ndarray) -> None:
@@ -169,7 +212,7 @@ def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: floa
             f"{len(good)} converged fits)"
         )
     robust = ", cluster-robust SE" if groups is not None else ""
-    return ModelFit(
+    fit = ModelFit(
         params=params[:k],
         bse=np.asarray(res.bse)[:k],
         pvalues=np.asarray(res.pvalues)[:k],
@@ -182,6 +225,7 @@ def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: floa
         nb_alpha=nb_alpha,
         llf=float(res.llf),
     )
+    return _few_clusters(fit, _model_bse(res), groups, alpha)
 
 
 def _fit_poisson(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float, why: str) -> ModelFit:
@@ -191,7 +235,7 @@ def _fit_poisson(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha:
     if not (np.all(np.isfinite(res.params)) and np.all(np.isfinite(res.bse))):
         raise NotEstimable(f"{why}, and the Poisson fallback failed too")
     kind = "cluster-robust" if groups is not None else "robust (HC0)"
-    return ModelFit(
+    fit = ModelFit(
         params=np.asarray(res.params),
         bse=np.asarray(res.bse),
         pvalues=np.asarray(res.pvalues),
@@ -200,6 +244,7 @@ def _fit_poisson(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha:
         description=f"Poisson with {kind} SE (fallback: {why})",
         fallback=why,
     )
+    return _few_clusters(fit, _model_bse(res), groups, alpha)
 
 
 def fit_count(
@@ -220,7 +265,7 @@ def fit_time(
     if not (np.all(np.isfinite(res.bse)) and np.all(res.bse[1:] > 0)):
         raise NotEstimable("OLS on log time gave non-finite standard errors")
     errors = "cluster-robust" if groups is not None else "HC3"
-    return ModelFit(
+    fit = ModelFit(
         params=np.asarray(res.params),
         bse=np.asarray(res.bse),
         pvalues=np.asarray(res.pvalues),
@@ -228,6 +273,9 @@ def fit_time(
         family="ols",
         description=f"OLS on log time, {errors} SE",
     )
+    if groups is None:
+        return fit
+    return _few_clusters(fit, np.asarray(sm.OLS(log_y, X).fit().bse), groups, alpha, df=float(res.df_resid))
 
 
 def fit_outcome(
