@@ -202,3 +202,19 @@ def test_a_large_stratum_without_seen_fixes_leaves_recall_uncertain() -> None:
     assert recall.low < 0.6 and recall.high > 0.95
     fewer = label_error.measure(_judged([("fix", 62, "fix", "fix", 27), ("fix", 62, "fix", "ok", 3)]))
     assert fewer.recall.low > recall.low  # without the big stratum, nothing hides fixes
+
+
+def test_monthly_feature_commits_are_the_commits_of_kind_feature(noisy_store) -> None:
+    """Throughput counts features, not every commit that is not a fix (issue 12, item 9): the
+    planted docs, test, style, refactor and release commits are not delivered features."""
+    from qroi.analysis.claim import monthly
+    from qroi.store import database
+
+    _, db, planted = noisy_store
+    engine = database.connect(str(db))
+    frame = monthly(engine, "noise")
+    engine.dispose()
+    truth = [p.kind_without_issues() for p in planted.values()]
+    assert frame["feature_commits"].sum() == truth.count("feature")
+    not_fix = sum(k not in ("fix", "revert", "merge") for k in truth)
+    assert truth.count("feature") < not_fix  # the old definition would count these too

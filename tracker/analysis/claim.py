@@ -32,6 +32,7 @@ from qroi.core import roles
 from qroi.core.calendar import months, window_months
 from qroi.core.errors import QroiError
 from qroi.core.metrics import METRICS, Metric
+from qroi.labels import kind_names
 from qroi.read import queries
 
 
@@ -174,6 +175,9 @@ def default_outcomes(panels: list[pd.DataFrame]) -> list[str]:
 def monthly(engine: Engine, repo: str) -> pd.DataFrame:
     """Repo x month: throughput, unplanned work, lead time and repository-level quality at month end.
 
+    Feature commits are the commits of change kind feature (`qroi.labels.kinds`): not every commit
+    that is not a fix, since docs, tests, style, refactors, releases and bumps are not throughput.
+
     `issues_closed` is NaN when no issues were imported; `lead_time_days` (median days from a
     commit to the release that shipped it, by the month the commit was written) when no release
     shipped that month's work.
@@ -190,7 +194,7 @@ def monthly(engine: Engine, repo: str) -> pd.DataFrame:
         {
             "commits": grouped.size(),
             "bugfix_commits": work[fixes].groupby("month").size(),
-            "feature_commits": work[~fixes & ~work["is_revert"].astype(bool)].groupby("month").size(),
+            "feature_commits": work[work["kind"] == kind_names.FEATURE].groupby("month").size(),
             "churn": grouped["churn"].sum(),
             "bugfix_churn": work[fixes].groupby("month")["churn"].sum(),
         }
