@@ -101,3 +101,14 @@ def test_pooled_hypotheses_get_their_own_verdicts_holm_corrected_and_named():
         assert p.summary.startswith(f"{name}, pooled over 3 repos")
         assert f"{p.verdict}: one SD worse quality goes with {p.ratio:.2f}x" in p.summary
         assert "n=3 repos" in p.summary
+
+
+def test_a_pooled_sentence_names_the_window_effects_its_repos_were_adjusted_for():
+    spec = dataclasses.replace(SPEC, unit="unit", period="window", labels={"window": "calendar window"})
+    results = {
+        f"repo{i}": analyze_hypothesis(simulate_count_panel(80, n_windows=4, seed=30 + i), spec)
+        for i in range(3)
+    }
+    assert all("calendar window" in r.explanation for r in results.values())
+    pooled = pooling.pool_hypotheses({"quality -> outcome": results})["quality -> outcome"]
+    assert "after adjusting for size, exposure and calendar window" in pooled.summary

@@ -224,7 +224,7 @@ def _judge(p: PooledResult, p_holm: float) -> PooledResult:
         p.ratio,
         quality=spec.label(spec.quality),
         outcome=spec.label(spec.outcome) + (" (geometric mean)" if spec.outcome_kind == "time" else ""),
-        adjusted_for=[spec.label(c) for c in (spec.size, spec.exposure) if c],
+        adjusted_for=[spec.label(c) for c in (spec.size, spec.exposure, spec.period) if c],
         n_rows=p.k,
         row_noun="repos",
         sesoi=spec.sesoi,
