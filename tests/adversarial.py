@@ -102,10 +102,17 @@ def _foreign(path: Path) -> None:
     )
 
 
-def _repo_case(make_repo: Callable[[Path], Path], *extra: str) -> Callable[[Path, Path], list[str]]:
+def _good_repo(store: Path) -> Path:
+    """The demo repository the good store holds (run_all builds it beside the store, once).
+
+    Cases that only read a repository use it rather than build the demo again."""
+    return store.parent / "widget"
+
+
+def _repo_case(make_repo: Callable[[Path, Path], Path], *extra: str) -> Callable[[Path, Path], list[str]]:
     return lambda work, store: [
         "ingest",
-        str(make_repo(work)),
+        str(make_repo(work, store)),
         "--db",
         str(work / "fresh.db"),
         "--quiet",
@@ -113,8 +120,8 @@ def _repo_case(make_repo: Callable[[Path], Path], *extra: str) -> Callable[[Path
     ]
 
 
-def _shallow(work: Path) -> Path:
-    source = build("demo", work / "full")
+def _shallow(work: Path, store: Path) -> Path:
+    source = _good_repo(store)
     subprocess.run(["git", "clone", "-q", "--depth", "7", source.as_uri(), str(work / "shallow")], check=True)
     return work / "shallow"
 
@@ -141,12 +148,12 @@ def _no_python(work: Path) -> Path:
 NESTED = '[{"number": 1, "created_at": "2021-03-01T00:00:00Z", "x": ' + "[" * 100_000 + "]" * 100_000 + "}]"
 CASES = (
     # repositories: each must ingest (a fresh store), whatever its shape
-    Case("repo: odd commit headers (+051800, -9999, empty author, CR)", _repo_case(lambda w: odd_headers.build(w / "odd")), (0,)),
+    Case("repo: odd commit headers (+051800, -9999, empty author, CR)", _repo_case(lambda w, s: odd_headers.build(w / "odd")), (0,)),
     Case("repo: shallow clone (depth 7, merges cut)", _repo_case(_shallow), (0,)),
-    Case("repo: no Python file at all", _repo_case(_no_python), (0,)),
-    Case("repo: hostile --name '../x; DROP TABLE repos'", _repo_case(lambda w: build("demo", w / "d"), "--name", "../x; DROP TABLE repos"), (0, 2)),
+    Case("repo: no Python file at all", _repo_case(lambda w, s: _no_python(w)), (0,)),
+    Case("repo: hostile --name '../x; DROP TABLE repos'", _repo_case(lambda w, s: _good_repo(s), "--name", "../x; DROP TABLE repos"), (0, 2)),
     Case("repo: not a repository", lambda w, s: ["ingest", str(w), "--db", str(s)], (2,)),
-    Case("repo: unknown branch", lambda w, s: ["ingest", str(build("demo", w / "b")), "--branch", "nope", "--db", str(s)], (2,)),
+    Case("repo: unknown branch", lambda w, s: ["ingest", str(_good_repo(s)), "--branch", "nope", "--db", str(s)], (2,)),
     # stores: each must be refused (or read) without writing to the good store
     Case("store: random bytes", _on_store(lambda p: p.write_bytes(b"\x00garbage" * 999), "repos"), (2,)),
     Case("store: truncated", _on_store(lambda p: p.write_bytes(p.read_bytes()[:9000]), "summary", "widget"), (2,)),

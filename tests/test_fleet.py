@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from qroi.sample_repos.build import build
 from qroi.store import database
@@ -24,13 +26,33 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [build("demo", root / f"svc{seed}", seed=seed) for seed in (1, 2, 3)]
 
 
+@pytest.fixture(scope="module")
+def alone(three: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engine]]:
+    """Each of the three ingested on its own by `qroi ingest`: the store every fleet path must equal.
+
+    Built once for the module (three ingests, not three per test); the tests only read them.
+    """
+    root = tmp_path_factory.mktemp("alone")
+    engines = {}
+    for repo in three:
+        single = root / f"{repo.name}.db"
+        done = run_qroi("ingest", str(repo), "--db", str(single), "--quiet")
+        assert done.returncode == 0, done.stderr
+        engines[repo.name] = database.connect(str(single))
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
 def _listing(tmp_path: Path, repos: list[Path], extra: list[str] = ()) -> Path:
     path = tmp_path / "repos.txt"
     path.write_text("# our services\n" + "\n".join([*map(str, repos), *extra]) + "\n\n")
     return path
 
 
-def test_local_pool_ingests_all_and_reports_failures(three: list[Path], tmp_path: Path) -> None:
+def test_local_pool_ingests_all_and_reports_failures(
+    three: list[Path], alone: dict[str, Engine], tmp_path: Path
+) -> None:
     db = tmp_path / "fleet.db"
     listing = _listing(tmp_path, three, [str(tmp_path / "missing-repo")])
     result = run_qroi("ingest", "--from", str(listing), "--workers", "2", "--db", str(db))
@@ -39,12 +61,12 @@ def test_local_pool_ingests_all_and_reports_failures(three: list[Path], tmp_path
     assert "no such path" in result.stdout
     engine = database.connect(str(db))
     for repo in three:
-        single = tmp_path / f"{repo.name}.db"
-        assert run_qroi("ingest", str(repo), "--db", str(single), "--quiet").returncode == 0
-        assert dump(engine, repo.name) == dump(database.connect(str(single)), repo.name)
+        assert dump(engine, repo.name) == dump(alone[repo.name], repo.name)
 
 
-def test_concurrent_ingests_of_different_repositories_are_safe(three: list[Path], tmp_path: Path) -> None:
+def test_concurrent_ingests_of_different_repositories_are_safe(
+    three: list[Path], alone: dict[str, Engine], tmp_path: Path
+) -> None:
     db = tmp_path / "shared.db"
     procs = [
         subprocess.Popen(
@@ -72,9 +94,7 @@ def test_concurrent_ingests_of_different_repositories_are_safe(three: list[Path]
     assert all(code == 0 for code, _ in outcomes), outcomes
     engine = database.connect(str(db))
     for repo in three:
-        alone = tmp_path / f"alone-{repo.name}.db"
-        run_qroi("ingest", str(repo), "--db", str(alone), "--quiet")
-        assert dump(engine, repo.name) == dump(database.connect(str(alone)), repo.name)
+        assert dump(engine, repo.name) == dump(alone[repo.name], repo.name)
 
 
 def test_a_second_ingest_of_the_same_repository_is_refused(tmp_path: Path) -> None:
@@ -110,7 +130,12 @@ if __name__ == "__main__":
 
 
 @pytest.mark.postgres
-def test_dask_cluster_of_real_workers_into_postgres(three: list[Path], pg_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_dask_cluster_of_real_workers_into_postgres(
+    three: list[Path],
+    alone: dict[str, Engine],
+    pg_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     # The cluster runs in a process of its own: Dask's spawned workers re-import the parent's
     # __main__, which inside pytest can be anything a previous test left there.
     script = tmp_path / "cluster.py"
@@ -127,9 +152,7 @@ def test_dask_cluster_of_real_workers_into_postgres(three: list[Path], pg_url: s
     assert "ingested 3 of 3 repositories" in result.stderr
     engine = database.connect(pg_url)
     for repo in three:
-        alone = tmp_path / f"alone-{repo.name}.db"
-        run_qroi("ingest", str(repo), "--db", str(alone), "--quiet")
-        assert dump(engine, repo.name) == dump(database.connect(str(alone)), repo.name)
+        assert dump(engine, repo.name) == dump(alone[repo.name], repo.name)
 
 
 def test_scheduler_needs_a_server_store(three: list[Path], tmp_path: Path) -> None:
