@@ -213,7 +213,7 @@ def run_all(folder: Path) -> list[Outcome]:
     store = folder / "good.db"
     repo = build("demo", folder / "widget")
     subprocess.run(
-        [sys.executable, "-m", "qroi", "ingest", str(repo), "--db", str(store), "--quiet"],
+        [sys.executable, "-m", "qroi", "ingest", "--no-headline", str(repo), "--db", str(store), "--quiet"],
         check=True,
         cwd=folder,
     )

@@ -244,7 +244,9 @@ def test_changed_settings_recompute_exactly_what_depends_on_them(
         )
     }
     assert flagged == {n["commit"] for n in manifest["notes"]["ai_declared"] if n["flagged"]} | tuned
-    again = run_qroi("ingest", str(ai_era_repo), "--db", str(db))  # options left out: as last time
+    again = run_qroi(
+        "ingest", "--no-headline", str(ai_era_repo), "--db", str(db)
+    )  # options left out: as last time
     assert again.returncode == 0, again.stderr
     assert lineops(db) == stored
     assert {
@@ -266,7 +268,7 @@ def test_changed_settings_recompute_exactly_what_depends_on_them(
 def test_bad_ai_options_are_one_clear_line(
     ai_era_repo: Path, tmp_path: Path, args: tuple[str, ...], error: str
 ) -> None:
-    result = run_qroi("ingest", str(ai_era_repo), "--db", str(tmp_path / "s.db"), *args)
+    result = run_qroi("ingest", "--no-headline", str(ai_era_repo), "--db", str(tmp_path / "s.db"), *args)
     assert result.returncode == 2 and result.stderr.startswith(f"qroi: error: {error}"), result.stderr
     assert not (tmp_path / "s.db").exists(), "refused before any store is touched"
 

@@ -145,7 +145,9 @@ def test_unwritable_export_target(stored: Path, tmp_path: Path) -> None:
 def test_same_name_from_another_source_is_refused(stored: Path, make_repo) -> None:
     other = make_repo(seed=5, folder="widget")
     _one_error_line(run_qroi("ingest", str(other), "--db", str(stored)), "already stored", "--name")
-    ok = run_qroi("ingest", str(other), "--db", str(stored), "--name", "widget-fork", "--quiet")
+    ok = run_qroi(
+        "ingest", "--no-headline", str(other), "--db", str(stored), "--name", "widget-fork", "--quiet"
+    )
     assert ok.returncode == 0, ok.stderr
 
 
@@ -272,7 +274,7 @@ def test_odd_commit_headers_are_read_and_every_command_runs(tmp_path: Path) -> N
     assert (parse_tz("+051800"), parse_tz("-9999"), parse_tz("+0530"), parse_tz("-0700")) == (0, 0, 330, -420)
     repo = odd_headers.build(tmp_path / "odd")
     db = tmp_path / "odd.db"
-    ingested = run_qroi("ingest", str(repo), "--db", str(db))
+    ingested = run_qroi("ingest", "--no-headline", str(repo), "--db", str(db))
     assert ingested.returncode == 0, ingested.stderr
     assert "6 new commits" in ingested.stderr
     for command in (("summary", "odd"), ("export", "commits", "-r", "odd"), ("ai", "odd"), ("repos",)):

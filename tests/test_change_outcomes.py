@@ -78,7 +78,7 @@ def blamed_merge_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         repo, "commit", "-q", "-am", "Fix crash when the limit is too small", when="2023-09-04T10:00:00+00:00"
     )
     db = root / "qroi.db"
-    done = run_qroi("ingest", str(repo), "--db", str(db), "--quiet")
+    done = run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet")
     assert done.returncode == 0, done.stderr
     return db
 

@@ -136,7 +136,7 @@ def test_a_bug_issue_makes_a_fix_blamed_at_the_next_ingest(
     # F7 (no fix word) and F5, F6 (comment and docstring only: not fixes by their message, since
     # they cannot change behaviour) become fixes through their bug issues, which outrank messages.
     assert "run `qroi ingest` to blame the 3 bug fixes not blamed yet" in imported.stderr
-    again = run_qroi("ingest", str(shop), "--db", str(own_db))
+    again = run_qroi("ingest", "--no-headline", str(shop), "--db", str(own_db))
     assert again.returncode == 0, again.stderr
     assert "up to date, 0 new commits" in again.stderr and "3 fixes blamed" in again.stderr
     engine = database.connect(str(own_db))
@@ -257,7 +257,7 @@ def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(
     rule = r"fix invoice totals|unlisted currencies"  # keeps F2, drops F1 and F3-F6, makes F7 a fix
     engine = database.connect(str(own_db))
     was, links_before = _commits(engine), _links(engine)
-    again = run_qroi("ingest", str(shop), "--db", str(own_db), "--bugfix-pattern", rule)
+    again = run_qroi("ingest", "--no-headline", str(shop), "--db", str(own_db), "--bugfix-pattern", rule)
     assert again.returncode == 0, again.stderr
     commits = _commits(engine)
     regex = bugfix_regex(rule)
@@ -272,7 +272,9 @@ def test_a_new_bugfix_rule_reflags_stored_commits_and_szz_follows(
     f7 = next(c for c in _manifest(shop)["notes"]["szz"] if c["name"] == "F7")
     assert set(links) <= expected and links[named["F2"]] == links_before[named["F2"]]
     assert links[named["F7"]] == set(f7["inducing"]) and named["F1"] not in links
-    remembered = run_qroi("ingest", str(shop), "--db", str(own_db))  # no option: the rule is remembered
+    remembered = run_qroi(
+        "ingest", "--no-headline", str(shop), "--db", str(own_db)
+    )  # no option: the rule is remembered
     assert remembered.returncode == 0 and "re-flagged" not in remembered.stderr, remembered.stderr
     fresh = database.connect(str(tmp_path / "fresh.db"))
     ingest(fresh, str(shop), IngestOptions(delivery=DeliveryOptions(bugfix_pattern=rule)))

@@ -230,7 +230,7 @@ def test_release_tags_as_real_projects_name_them(tmp_path: Path) -> None:
         subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", f"work {day}"], check=True, env=env)
         subprocess.run(["git", "-C", str(repo), "tag", tag], check=True, env=env)
     db = tmp_path / "t.db"
-    done = run_qroi("ingest", str(repo), "--db", str(db))
+    done = run_qroi("ingest", "--no-headline", str(repo), "--db", str(db))
     assert done.returncode == 0, done.stderr
     assert "6 releases (3 tags not taken as releases: 2.0b1, nightly, v1.5.0-rc1)" in done.stderr
     rows = list(

@@ -103,7 +103,7 @@ def test_formula_cells_are_inert(tmp_path: Path) -> None:
         env=env,
     )
     db = tmp_path / "e.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db)).returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db)).returncode == 0
     commits = _csv(run_qroi("export", "commits", "-r", "evil", "--db", str(db)).stdout)[0]
     assert commits["message"] == '\'=HYPERLINK("http://evil.example","click")'
     assert commits["author_name"] == "'@attacker"
@@ -145,7 +145,7 @@ def test_line_breaks_in_cells_cannot_split_rows_or_start_formulas(tmp_path: Path
         env=env,
     )
     db = tmp_path / "s.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     issues = tmp_path / "issues.csv"
     buffer = io.StringIO()
     csv.writer(buffer).writerows(

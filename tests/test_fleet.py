@@ -36,7 +36,7 @@ def alone(three: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Iterat
     engines = {}
     for repo in three:
         single = root / f"{repo.name}.db"
-        done = run_qroi("ingest", str(repo), "--db", str(single), "--quiet")
+        done = run_qroi("ingest", "--no-headline", str(repo), "--db", str(single), "--quiet")
         assert done.returncode == 0, done.stderr
         engines[repo.name] = database.connect(str(single))
     yield engines

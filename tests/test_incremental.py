@@ -37,7 +37,7 @@ def _commit(repo: Path, path: str, text: str, message: str, when: str) -> str:
 def test_second_ingest_adds_nothing(make_repo, tmp_path: Path) -> None:
     repo = make_repo()
     db = tmp_path / "s.db"
-    first = run_qroi("ingest", str(repo), "--db", str(db))
+    first = run_qroi("ingest", "--no-headline", str(repo), "--db", str(db))
     assert first.returncode == 0, first.stderr
     before = dump(database.connect(str(db)), "repo")
     second = run_qroi("ingest", str(repo), "--db", str(db))
@@ -113,7 +113,7 @@ def test_killed_run_resumes_to_the_same_store(make_repo, tmp_path: Path) -> None
     with engine.connect() as conn:
         partial = conn.execute(select(func.count()).select_from(models.Commit)).scalar_one()
         assert partial % 40 == 0  # whole batches only
-    resumed = run_qroi("ingest", str(repo), "--db", str(killed_db))
+    resumed = run_qroi("ingest", "--no-headline", str(repo), "--db", str(killed_db))
     assert resumed.returncode == 0, resumed.stderr
     assert f"{1500 - partial:,} new commits" in resumed.stderr
     assert dump(engine, "repo") == dump(_fresh(repo, tmp_path), "repo")
@@ -124,12 +124,17 @@ def test_unshallowing_mines_the_older_history_and_fixes_the_boundary(demo_repo: 
     clone = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "20", demo_repo.as_uri(), str(clone)], check=True)
     db = tmp_path / "s.db"
-    assert run_qroi("ingest", str(clone), "--db", str(db), "--name", "repo", "--quiet").returncode == 0
+    assert (
+        run_qroi(
+            "ingest", "--no-headline", str(clone), "--db", str(db), "--name", "repo", "--quiet"
+        ).returncode
+        == 0
+    )
     shallow_count = len(git(clone, "rev-list", "HEAD").split())
     subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
     full_count = len(git(clone, "rev-list", "HEAD").split())
     assert full_count > shallow_count
-    again = run_qroi("ingest", str(clone), "--db", str(db), "--name", "repo")
+    again = run_qroi("ingest", "--no-headline", str(clone), "--db", str(db), "--name", "repo")
     assert again.returncode == 0, again.stderr
     assert "stored root commits gained parents (the clone was deepened)" in again.stderr
     assert f"({full_count:,} stored)" in again.stderr
@@ -142,11 +147,11 @@ def test_rewritten_history_is_said_and_only_the_current_history_counts(make_repo
     """Before: the 10 commits a reset removed stayed stored and counted in every analysis."""
     repo = make_repo()
     db = tmp_path / "r.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     git(repo, "reset", "-q", "--hard", "HEAD~10")
     _commit(repo, "src/widget/late.py", "def late():\n    return 1\n", "Add late", "2024-02-01T10:00:00+0000")
     current = set(git(repo, "rev-list", "HEAD").split())
-    again = run_qroi("ingest", str(repo), "--db", str(db))
+    again = run_qroi("ingest", "--no-headline", str(repo), "--db", str(db))
     assert again.returncode == 0, again.stderr
     assert "stored commits are no longer in the branch's history" in again.stderr
     engine = database.connect(str(db))

@@ -258,7 +258,7 @@ def test_jira_csv_export(db: Path, named: dict[str, str]) -> None:
         pd.isna(issues["SHIP-13"]["closed_at"])
         and issues["SHIP-13"]["title"] == "Crash, when the weight is negative"
     )
-    result = run_qroi("ingest", str(_repo_of(db)), "--db", str(db))
+    result = run_qroi("ingest", "--no-headline", str(_repo_of(db)), "--db", str(db))
     assert result.returncode == 0 and "1 fixes blamed" in result.stderr, result.stderr
     links = queries.bug_links(database.connect(str(db)), REPO)
     z3 = links[links["fix_sha"] == named["Z3"]]

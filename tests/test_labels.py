@@ -24,7 +24,7 @@ def noisy_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, d
     root = tmp_path_factory.mktemp("labels")
     repo, planted = noise.build(root / "noise")
     db = root / "n.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     return repo, db, dict(planted)
 
 

@@ -65,7 +65,7 @@ def test_store_of_an_older_qroi_is_upgraded_in_place(
         assert "alembic_version" not in tables and "merge_changes" not in tables
         assert migrate.current(conn) == "0001"
         stored = conn.execute(text("SELECT count(*) FROM commits")).scalar()
-    upgraded = run_qroi("ingest", str(demo_repo), "--db", str(old_db))
+    upgraded = run_qroi("ingest", "--no-headline", str(demo_repo), "--db", str(old_db))
     assert upgraded.returncode == 0, upgraded.stderr
     assert "up to date, 0 new commits" in upgraded.stderr  # nothing re-mined: the data was kept
     with engine.connect() as conn:
@@ -74,7 +74,7 @@ def test_store_of_an_older_qroi_is_upgraded_in_place(
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
     # Upgraded in place = what the current qroi stores from scratch, table by table (merge diffs
     # backfilled from git, delivery signals computed for the old commits).
-    assert run_qroi("ingest", str(demo_repo), "--db", str(fresh_db)).returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(demo_repo), "--db", str(fresh_db)).returncode == 0
     assert dump(engine, "widget") == dump(database.connect(str(fresh_db)), "widget")
 
 

@@ -116,7 +116,7 @@ def _files_export(db: Path, out: Path) -> pd.DataFrame:
 def test_ingest_stores_notebook_scores_equal_radon(tmp_path: Path) -> None:
     repo = notebooks.build(tmp_path / "lab")
     db = tmp_path / "lab.db"
-    done = run_qroi("ingest", str(repo), "--db", str(db), "--quiet")
+    done = run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet")
     assert done.returncode == 0, done.stderr
     # module, two notebook versions, the malformed notebook; only the malformed one is unscored
     assert "1 of 4 Python blobs unscored" in done.stderr, done.stderr
@@ -152,7 +152,7 @@ def test_an_existing_store_scores_only_new_blobs_notebooks_included(tmp_path: Pa
     changes are not marked as scored files); the next ingest scores just the blobs it lacks."""
     repo = notebooks.build(tmp_path / "lab")
     db = tmp_path / "lab.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     engine = database.connect(str(db))
     b, ch, f, hf = models.Blob, models.Change, models.Function, models.HeadFile
     with engine.begin() as conn:  # what the store held before: no trace of notebook scores
@@ -169,7 +169,7 @@ def test_an_existing_store_scores_only_new_blobs_notebooks_included(tmp_path: Pa
         1_800_000_000,
     )
 
-    done = run_qroi("ingest", str(repo), "--db", str(db), "--quiet")
+    done = run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet")
     assert done.returncode == 0, done.stderr
     # the new module blob, and the two notebooks at HEAD (found in the tree the run starts from)
     assert "1 new commits" in done.stderr and "; 3 blobs scored" in done.stderr, done.stderr
@@ -185,5 +185,5 @@ def test_an_existing_store_scores_only_new_blobs_notebooks_included(tmp_path: Pa
         files.loc[notebooks.NOTEBOOK, "role"] == "notebook" and files.loc[notebooks.NOTEBOOK, "cc_max"] >= 11
     )
 
-    again = run_qroi("ingest", str(repo), "--db", str(db), "--quiet")
+    again = run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet")
     assert again.returncode == 0 and "; 0 blobs scored" in again.stderr, again.stderr

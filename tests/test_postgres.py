@@ -45,7 +45,7 @@ def pg_url() -> Iterator[str]:
 def test_postgres_store_equals_sqlite_store(
     pg_url: str, demo_repo: Path, demo_db: Path, tmp_path: Path
 ) -> None:
-    ingested = run_qroi("ingest", str(demo_repo), "--db", pg_url)
+    ingested = run_qroi("ingest", "--no-headline", str(demo_repo), "--db", pg_url)
     assert ingested.returncode == 0, ingested.stderr
     assert dump(database.connect(pg_url), "widget") == dump(database.connect(str(demo_db)), "widget")
     again = run_qroi("ingest", str(demo_repo), "--db", pg_url)

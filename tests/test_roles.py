@@ -93,7 +93,7 @@ def test_a_churning_test_module_no_longer_leads_the_hotspots(make_repo, tmp_path
     for i in range(25):
         _commit(repo, "tests/test_everything.py", _branchy(20 + i), f"fix flaky test {i}")
     db = tmp_path / "r.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     engine = database.connect(str(db))
     everything = hotspot_reads.hotspots(engine, "repo", kept=frozenset(roles.names()))
     assert everything["path"].iloc[0] == "tests/test_everything.py"
@@ -123,7 +123,7 @@ def test_the_claim_test_uses_product_files_unless_told(make_repo, tmp_path: Path
 
     repo = make_repo()
     db = tmp_path / "c.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     engine = database.connect(str(db))
     product = claim_test(engine, ["repo"], ["mi"], ["bugfix_commits"], n_boot=19)
     every = claim_test(engine, ["repo"], ["mi"], ["bugfix_commits"], n_boot=19, kept=frozenset(roles.names()))
@@ -180,7 +180,7 @@ def test_a_tool_qroi_table_at_head_overrides_the_shipped_roles_everywhere(tmp_pa
     assert roles.role_of("qa/check_core.py") == "product" and roles.role_of("tools/gen/cli.py") == "build"
     (repo / "pyproject.toml").write_text("[tool.qroi]\nexclude = ['*']\n")  # an edit never committed
     db = tmp_path / "p.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     engine = database.connect(str(db))
     seen = {"mypkg/core.py": "product", "qa/check_core.py": "test", "tools/gen/cli.py": "product"}
     assert _roles_in(engine, "proj") == seen  # the legacy file is in no role, `all` included
@@ -199,7 +199,7 @@ def test_a_tool_qroi_table_at_head_overrides_the_shipped_roles_everywhere(tmp_pa
     # The project changes its table: the next (incremental) ingest stores the new one.
     (repo / "pyproject.toml").write_text(PYPROJECT.replace('exclude = ["mypkg/_legacy/*"]\n', ""))
     _commit(repo, "pyproject.toml", (repo / "pyproject.toml").read_text(), "Analyse the legacy code too")
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     assert _roles_in(engine, "proj")["mypkg/_legacy/old.py"] == "product"
 
 

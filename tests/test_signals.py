@@ -120,7 +120,7 @@ def test_change_kinds_equal_the_planted_truth(tmp_path: Path) -> None:
     issues.write_text(json.dumps(noise.bug_issues()))
     imported = run_qroi("issues", "import", str(issues), "--repo", "noise", "--db", str(db))
     assert imported.returncode == 0, imported.stderr
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     kinds = stored()
     assert {p.message: kinds[sha][0] for sha, p in planted} == {p.message: p.kind for _, p in planted}
     linked = next(sha for sha, p in planted if p.bug_issue)
@@ -135,7 +135,7 @@ def test_a_store_labelled_by_the_older_rule_is_relabelled_once(tmp_path: Path) -
 
     repo, planted = noise.build(tmp_path / "noise")
     db = tmp_path / "old.db"
-    assert run_qroi("ingest", str(repo), "--db", str(db), "--quiet").returncode == 0
+    assert run_qroi("ingest", "--no-headline", str(repo), "--db", str(db), "--quiet").returncode == 0
     regex = bugfix_regex()
     conn = sqlite3.connect(db)
     with conn:  # what an older qroi stored: the message rule alone, no kinds, settings without the rule
@@ -149,7 +149,7 @@ def test_a_store_labelled_by_the_older_rule_is_relabelled_once(tmp_path: Path) -
         conn.execute("UPDATE delivery_state SET settings = ?", (json.dumps(settings),))
     conn.close()
     wrong = sum(is_bugfix(p.message, regex) != (p.kind_without_issues() == "fix") for _, p in planted)
-    again = run_qroi("ingest", str(repo), "--db", str(db))
+    again = run_qroi("ingest", "--no-headline", str(repo), "--db", str(db))
     assert again.returncode == 0 and f"{wrong} commits re-flagged by the bug-fix rule" in again.stderr, (
         again.stderr
     )

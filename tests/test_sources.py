@@ -62,7 +62,7 @@ def test_http_url_with_token_is_cloned_and_forgotten(served: str, tmp_path: Path
     cache, db = tmp_path / "cache", tmp_path / "store" / "q.db"
     db.parent.mkdir()
     env = {"QROI_CACHE": str(cache)}
-    first = run_qroi("ingest", url, "--db", str(db), env=env)
+    first = run_qroi("ingest", "--no-headline", url, "--db", str(db), env=env)
     assert first.returncode == 0, first.stderr
     expected = subprocess.run(
         ["git", "-C", str(demo_repo), "rev-list", "--count", "HEAD"],
@@ -98,7 +98,14 @@ def test_http_url_with_token_is_cloned_and_forgotten(served: str, tmp_path: Path
 
 def test_file_url(demo_repo: Path, tmp_path: Path) -> None:
     db = tmp_path / "f.db"
-    result = run_qroi("ingest", demo_repo.as_uri(), "--db", str(db), env={"QROI_CACHE": str(tmp_path / "c")})
+    result = run_qroi(
+        "ingest",
+        "--no-headline",
+        demo_repo.as_uri(),
+        "--db",
+        str(db),
+        env={"QROI_CACHE": str(tmp_path / "c")},
+    )
     assert result.returncode == 0, result.stderr
     assert "ingested widget:" in result.stderr
 

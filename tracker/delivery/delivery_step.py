@@ -4,7 +4,7 @@ Called once at the end of every `qroi ingest`, after the commit batches are writ
 chosen from the store, not from "what this run added", so a run killed anywhere resumes exactly:
 
 1. identities: if the `.mailmap` at HEAD changed, stored commits are re-resolved (`mailmap`);
-   change kinds for the commits without one, or whose bug-issue link changed (`kinds`);
+   then kinds: change kinds for the commits without one, or whose bug-issue link changed (`kinds`);
 2. Kamei features and complexity delta for commits without them (`features`; a commit slotted
    into the middle of the canonical order recomputes the commits after it);
 3. rework for commits without it (`rework`, one streamed diff over the relevant window);
@@ -474,6 +474,7 @@ def refresh(
             report.identities_updated = identities.reresolve(
                 engine, git.git_dir, repo_id, head, settings["mailmap_enabled"]
             )
+    with timed(report.seconds, "kinds"):
         pattern_changed = (
             stored.get("bugfix_pattern", messages.DEFAULT_BUGFIX_PATTERN) != settings["bugfix_pattern"]
         )
