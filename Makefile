@@ -32,7 +32,7 @@ test: setup browser
 SOURCES := tracker dashboard tests sample_repos bench
 STAGE := build/stage
 # mypy errors left over the package; lower it when you fix some, never raise it.
-MYPY_BASELINE := 221
+MYPY_BASELINE := 220
 
 # The package as a wheel installs it: qroi.dashboard and qroi.sample_repos are folders of their
 # own in the repository, so import-linter and mypy read the installed layout.

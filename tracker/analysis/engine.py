@@ -61,8 +61,9 @@ def make_report(results: Sequence[HypothesisResult], n_dropped_on_load: int = 0)
     Use this directly to judge hypotheses estimated on different panels as one family.
     """
     ok = [i for i, r in enumerate(results) if r.ok]
-    adjusted = holm([results[i].adjusted.verdict_p for i in ok])
-    model_only = holm([results[i].adjusted.p_value for i in ok])
+    effects = [e for i in ok if (e := results[i].adjusted) is not None]  # every estimated one has it
+    adjusted = holm([e.verdict_p for e in effects])
+    model_only = holm([e.p_value for e in effects])
     judged = list(results)
     for i, p, p_model in zip(ok, adjusted, model_only, strict=True):
         judged[i] = _judge(results[i], float(p), float(p_model))

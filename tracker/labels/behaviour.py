@@ -140,8 +140,8 @@ def file_level(old: bytes, new: bytes) -> str:
 
     The most stripped form is compared first: most changes change the code, and two versions that
     differ with every string blanked differ in every lesser form too, so one parse per side says so."""
-    before, after = _code(old, strings=True), _code(new, strings=True)
-    if before is None or after is None or before != after:
+    code_before, code_after = _code(old, strings=True), _code(new, strings=True)
+    if code_before is None or code_after is None or code_before != code_after:
         return CODE
     if _code(old, docstrings=False) == _code(new, docstrings=False):
         return LAYOUT
