@@ -104,7 +104,9 @@ def test_pooled_hypotheses_get_their_own_verdicts_holm_corrected_and_named():
 
 
 def test_a_pooled_sentence_names_the_window_effects_its_repos_were_adjusted_for():
-    spec = dataclasses.replace(SPEC, unit="unit", period="window", labels={"window": "calendar window"})
+    spec = dataclasses.replace(
+        SPEC, unit="unit", period="window", labels={"window": "calendar window"}, n_boot=0
+    )
     results = {
         f"repo{i}": analyze_hypothesis(simulate_count_panel(80, n_windows=4, seed=30 + i), spec)
         for i in range(3)
