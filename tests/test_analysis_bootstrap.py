@@ -3,6 +3,7 @@ and no equivalence claimed from a bootstrap that could not check it."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -91,9 +92,7 @@ def test_an_effect_is_claimed_only_at_the_larger_of_the_model_and_bootstrap_se()
     panel = simulate_count_panel(
         30, n_windows=4, rate_ratio=1.0, unit_sd=0.8, nb_alpha=0.05, mean_count=1.0, seed=37
     )
-    spec = HypothesisSpec(
-        "quality", "outcome", "count", True, size="size", exposure="exposure", unit="unit", n_boot=99
-    )
+    spec = dataclasses.replace(SPEC, n_boot=99)
     h = make_report([analyze_hypothesis(panel, spec)]).hypotheses[0]
     adj = h.adjusted
     model_only = decide(adj.log_ratio, adj.se, adj.p_value, sesoi=spec.sesoi, alpha=spec.alpha)

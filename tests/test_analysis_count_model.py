@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import statsmodels.api as sm
 
@@ -67,17 +69,7 @@ def test_too_few_clusters_for_the_coefficients_floor_the_cluster_robust_se_at_th
     noise "Supported"; the SE is now at least the model's, and the description says why."""
     full = simulate_count_panel(29, n_windows=28, rate_ratio=1.0, mean_count=0.5, nb_alpha=0.01, seed=3)
     panel = full[np.random.default_rng(3).random(len(full)) < 0.5]  # files live in half the windows
-    spec = HypothesisSpec(
-        "quality",
-        "outcome",
-        "count",
-        True,
-        size="size",
-        exposure="exposure",
-        unit="unit",
-        period="window",
-        n_boot=0,
-    )
+    spec = dataclasses.replace(SPEC, unit="unit", period="window")
     prep = prepare(panel, spec)
     X = prep.design(adjustment_levels(spec)[-1])
     assert X.shape[1] > len(np.unique(prep.groups)), "precondition: more coefficients than clusters"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +66,11 @@ def _cov(groups: np.ndarray | None, default: str) -> dict:
 
 
 def _few_clusters(
-    fit: ModelFit, model_bse: np.ndarray, groups: np.ndarray | None, alpha: float, df: float | None = None
+    fit: ModelFit,
+    model_bse: Callable[[], np.ndarray],
+    groups: np.ndarray | None,
+    alpha: float,
+    df: float | None = None,
 ) -> ModelFit:
     """`fit` with each cluster-robust SE raised to the model's own when clusters are too few.
 
@@ -73,21 +78,20 @@ def _few_clusters(
     coefficients (window effects add one per window) it cannot estimate them all and comes out far
     too small. On flask (29 lineages, 31 coefficients) it gave 0.023 where the model's SE was 0.073
     and the cluster bootstrap's 0.161, and a verdict "Supported" on noise. The model-based SE
-    ignores the clustering, so it is a floor, not a fix; the description says so.
+    ignores the clustering, so it is a floor, not a fix; the description says so. `model_bse` is
+    called only then.
     """
-    n_groups = 0 if groups is None else len(np.unique(groups))
     k = len(fit.params)
+    n_groups = 0 if groups is None else len(np.unique(groups))
     if groups is None or n_groups > k:
         return fit
-    bse = np.maximum(fit.bse, model_bse[:k])
-    stat = fit.params / bse
-    ref = (lambda q: float(stats.t.isf(q, df))) if df else (lambda q: float(stats.norm.isf(q)))
-    pvalues = 2 * (stats.t.sf(np.abs(stat), df) if df else stats.norm.sf(np.abs(stat)))
-    half = ref(alpha / 2) * bse
+    bse = np.maximum(fit.bse, model_bse()[:k])
+    reference = stats.t(df) if df else stats.norm
+    half = reference.isf(alpha / 2) * bse
     return dataclasses.replace(
         fit,
         bse=bse,
-        pvalues=np.asarray(pvalues),
+        pvalues=2 * reference.sf(np.abs(fit.params / bse)),
         conf_int=np.column_stack([fit.params - half, fit.params + half]),
         description=(
             f"{fit.description}, floored at the model's own SE ({n_groups} clusters for {k} "
@@ -225,7 +229,7 @@ def _fit_nb(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: floa
         nb_alpha=nb_alpha,
         llf=float(res.llf),
     )
-    return _few_clusters(fit, _model_bse(res), groups, alpha)
+    return _few_clusters(fit, lambda: _model_bse(res), groups, alpha)
 
 
 def _fit_poisson(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha: float, why: str) -> ModelFit:
@@ -244,7 +248,7 @@ def _fit_poisson(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None, alpha:
         description=f"Poisson with {kind} SE (fallback: {why})",
         fallback=why,
     )
-    return _few_clusters(fit, _model_bse(res), groups, alpha)
+    return _few_clusters(fit, lambda: _model_bse(res), groups, alpha)
 
 
 def fit_count(
@@ -273,9 +277,9 @@ def fit_time(
         family="ols",
         description=f"OLS on log time, {errors} SE",
     )
-    if groups is None:
-        return fit
-    return _few_clusters(fit, np.asarray(sm.OLS(log_y, X).fit().bse), groups, alpha, df=float(res.df_resid))
+    return _few_clusters(
+        fit, lambda: np.asarray(sm.OLS(log_y, X).fit().bse), groups, alpha, df=float(res.df_resid)
+    )
 
 
 def fit_outcome(

@@ -319,10 +319,10 @@ def ingest_cmd(
 def _headline_part(engine: Engine, repo: str, wanted: bool) -> str:
     """Cache the claim test's headline for the dashboard's first screen (kept while still current)."""
     stored = headline_cache.current(engine, repo)
-    if stored is None and not wanted:
-        return " headline not computed (--no-headline: the dashboard computes it when first opened);"
     if stored is not None:  # nothing new since: a query, not the statistics stack
         return f" does quality pay: {headline_cache.answer(stored)} (cached for the dashboard);"
+    if not wanted:
+        return " headline not computed (--no-headline: the dashboard computes it when first opened);"
     from qroi.analysis import headline  # statsmodels and scipy: only commands that analyse load them
 
     return f" does quality pay: {headline.refresh(engine, repo).answer} (cached for the dashboard);"
